@@ -1,0 +1,57 @@
+# Everything a fresh machine needs is set up by these targets, idempotently:
+# Go modules (go build downloads them), the .venv with the worker installed,
+# the xlrl binary and the Q-update kernel's shared library.
+
+SHELL    := /bin/bash
+PYTHON   ?= python3
+VENV     ?= .venv
+PY       := $(VENV)/bin/python
+BIN      := bin/xlrl
+GO_SRC   := $(shell find cmd internal -name '*.go' 2>/dev/null) go.mod go.sum
+PY_SRC   := $(shell find pyworker -name '*.py' 2>/dev/null)
+
+export XLRL_PYTHON ?= $(abspath $(PY))
+
+.PHONY: all demo test test-go test-py test-e2e test-slow lint fmt venv build libqvalue bench clean
+
+all: build venv
+
+## demo: set everything up and run the main job on its built-in default
+demo: build venv
+	$(BIN) demo
+
+## test: set everything up and run every test (Go with -race, Python, end to end)
+test: lint test-go test-py
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+build: $(BIN)
+$(BIN): $(GO_SRC)
+	go build -o $@ ./cmd/xlrl
+
+lint: venv
+	@test -z "$$(gofmt -l cmd internal)" || { gofmt -l cmd internal; echo "gofmt: run 'make fmt'"; exit 1; }
+	go vet ./...
+	$(VENV)/bin/ruff check pyworker tests
+
+fmt: venv
+	gofmt -w cmd internal
+	$(VENV)/bin/ruff format pyworker tests
+
+test-go: build venv
+	go test -race ./...
+
+test-py: build venv
+	$(PY) -m pytest -q tests
+
+## test-slow: the learning checks (several seeds each)
+test-slow: build venv
+	go test -run 'Learning' -tags slow -timeout 60m ./...
+	$(PY) -m pytest -q -m slow tests
+
+clean:
+	rm -rf bin build runs $(VENV)

@@ -1,0 +1,62 @@
+"""The table of RPC methods the worker serves.
+
+A handler is a function whose first argument is a :class:`CallContext` and
+whose other arguments are keyword-only; the request's params map is bound to
+them by name, so a missing or unknown argument is reported by name::
+
+    @method("net.fit")
+    def fit(ctx: CallContext, *, net: int, x: np.ndarray, y: np.ndarray) -> dict:
+        ...
+        ctx.progress(step=i, total=n)   # a notification the host renders
+        return {"loss": float(loss)}
+
+``inline=True`` runs the handler on the reader thread (for cheap calls such as
+``ping``); the rest run one at a time on the worker's compute thread, in the
+order they arrived, so TensorFlow state is never touched concurrently.
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class CallContext:
+    """What a handler knows about the call it serves."""
+
+    msgid: int
+    notify: Callable[[str, dict[str, Any]], None]
+    cancelled: threading.Event = field(default_factory=threading.Event)
+
+    def progress(self, **fields: Any) -> None:
+        """Send a ``progress`` notification for this call to the host."""
+        self.notify("progress", {"msgid": self.msgid, **fields})
+
+
+@dataclass(frozen=True)
+class Method:
+    name: str
+    func: Callable[..., Any]
+    inline: bool
+    signature: inspect.Signature
+
+
+METHODS: dict[str, Method] = {}
+
+
+def method(name: str, *, inline: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register ``func`` as the handler of RPC method ``name``."""
+
+    def register(func: Callable[..., Any]) -> Callable[..., Any]:
+        if name in METHODS:
+            raise ValueError(f"RPC method {name!r} is registered twice")
+        sig = inspect.signature(func)
+        params = list(sig.parameters.values())[1:]  # drop ctx
+        METHODS[name] = Method(name, func, inline, sig.replace(parameters=params))
+        return func
+
+    return register
