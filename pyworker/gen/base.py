@@ -49,6 +49,7 @@ class GenerativeModel(keras.Model):
         self.seed = seed
         self.seed_gen = keras.random.SeedGenerator(seed)
         self.options = kwargs
+        self._nll_fn: Any = None
 
     def config(self) -> dict[str, Any]:
         """The arguments that rebuild this model (stored in the checkpoint meta)."""
@@ -73,22 +74,20 @@ class GenerativeModel(keras.Model):
             with tf.GradientTape() as tape:
                 loss = tf.reduce_mean(self(x, training=True))
             grads = tape.gradient(loss, self.trainable_variables)
-            opt.apply_gradients(zip(grads, self.trainable_variables))
+            opt.apply_gradients(zip(grads, self.trainable_variables, strict=False))
             return {"loss": loss}
 
         return step
 
     def nll(self, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
         """Per-example negative log-likelihood in nats."""
+        if self._nll_fn is None:  # one compiled function per model, not per class
+            self._nll_fn = tf.function(lambda v: self(v, training=False), reduce_retracing=True)
         out = [
-            self._nll_batch(tf.constant(x[i : i + batch_size])).numpy()
+            self._nll_fn(tf.constant(x[i : i + batch_size])).numpy()
             for i in range(0, len(x), batch_size)
         ]
         return np.concatenate(out)
-
-    @tf.function(reduce_retracing=True)
-    def _nll_batch(self, x: tf.Tensor) -> tf.Tensor:
-        return self(x, training=False)
 
     def sample(self, n: int, seed: int) -> np.ndarray:
         raise NotImplementedError

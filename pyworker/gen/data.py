@@ -193,9 +193,11 @@ def _check_y(name: str, y: np.ndarray, n: int) -> np.ndarray:
     y = np.asarray(y)
     if y.ndim != 1 or len(y) != n:
         raise DataError(f"labels of {name!r} have shape {y.shape}; want ({n},), one per example")
-    if not np.issubdtype(y.dtype, np.integer):
-        if not np.issubdtype(y.dtype, np.floating) or np.any(y != np.round(y)):
-            raise DataError(f"labels of {name!r} must be whole class numbers, got dtype {y.dtype}")
+    whole = np.issubdtype(y.dtype, np.integer) or (
+        np.issubdtype(y.dtype, np.floating) and np.all(y == np.round(y))
+    )
+    if not whole:
+        raise DataError(f"labels of {name!r} must be whole class numbers, got dtype {y.dtype}")
     y = y.astype(np.int64)
     if y.min() < 0:
         raise DataError(f"labels of {name!r} must be class numbers 0..K-1, found {y.min()}")

@@ -124,7 +124,7 @@ class MAF(GenerativeModel):
 
     def sample(self, n: int, seed: int) -> np.ndarray:
         u = tf.random.stateless_normal((n, self.dim), seed=[seed, 0]).numpy()
-        for made, order in zip(reversed(self.mades), reversed(self.layer_orders)):
+        for made, order in zip(reversed(self.mades), reversed(self.layer_orders), strict=False):
             x = np.zeros_like(u)
             for d in np.argsort(order):  # x_d needs every x before it in this layer's order
                 mu, alpha = (t.numpy() for t in self._shift_scale(made(tf.constant(x))))

@@ -97,14 +97,14 @@ class GAN(GenerativeModel):
                 wdist = tf.reduce_mean(d_real) - tf.reduce_mean(d_fake)
                 d_loss = -wdist + self.gp_weight * gp
             grads = tape.gradient(d_loss, self.critic.trainable_variables)
-            d_opt.apply_gradients(zip(grads, self.critic.trainable_variables))
+            d_opt.apply_gradients(zip(grads, self.critic.trainable_variables, strict=False))
             calls.assign_add(1)
             if calls % self.n_critic == 0:
                 with tf.GradientTape() as tape:
                     fake = self.generator(rng.normal((n, self.latent)), training=True)
                     g_loss = -tf.reduce_mean(self.critic(fake, training=True))
                 grads = tape.gradient(g_loss, self.generator.trainable_variables)
-                g_opt.apply_gradients(zip(grads, self.generator.trainable_variables))
+                g_opt.apply_gradients(zip(grads, self.generator.trainable_variables, strict=False))
                 g_loss_last.assign(g_loss)
             return {"d_loss": d_loss, "g_loss": g_loss_last.read_value(), "wasserstein": wdist}
 

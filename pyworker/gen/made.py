@@ -42,7 +42,7 @@ def made_masks(
     for h in hidden:
         span = max(dim - 1, 1)
         degs.append(np.arange(h) % span + 1)
-    masks = [(d_out[None, :] >= d_in[:, None]).astype(np.float32) for d_in, d_out in zip(degs[:-1], degs[1:])]
+    masks = [(d_out[None, :] >= d_in[:, None]).astype(np.float32) for d_in, d_out in zip(degs[:-1], degs[1:], strict=False)]
     deg_out = np.tile(deg_in, params_per_dim)
     masks.append((deg_out[None, :] > degs[-1][:, None]).astype(np.float32))
     return masks

@@ -135,7 +135,7 @@ def train(
             loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
                 labels=yb, logits=model(xb, training=True)))
         grads = tape.gradient(loss, model.trainable_variables)
-        opt.apply_gradients(zip(grads, model.trainable_variables))
+        opt.apply_gradients(zip(grads, model.trainable_variables, strict=False))
         return loss
 
     rng = np.random.default_rng(seed)

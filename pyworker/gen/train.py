@@ -12,6 +12,7 @@ checkpoint in place and raises :class:`Diverged`, which names it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -203,10 +204,8 @@ def save(model: Any, run_dir: str, meta: dict[str, Any]) -> None:
     os.replace(tmp, os.path.join(run_dir, weights))
     write_json(os.path.join(run_dir, META), {**meta, "weights": weights})
     if old and old.get("weights") and old["weights"] != weights:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.remove(os.path.join(run_dir, old["weights"]))
-        except FileNotFoundError:
-            pass
 
 
 def write_json(path: str, obj: dict[str, Any]) -> None:

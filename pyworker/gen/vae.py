@@ -15,6 +15,7 @@ K grows, so the NLL it reports is an upper bound in expectation.
 from __future__ import annotations
 
 import math
+
 import numpy as np
 import tensorflow as tf
 
@@ -84,12 +85,14 @@ class VAE(GenerativeModel):
 
     def nll(self, x: np.ndarray, batch_size: int = 64) -> np.ndarray:
         """Importance-weighted NLL estimate with ``iw_samples`` samples per example."""
-        out = []
-        for i in range(0, len(x), batch_size):
-            out.append(self._iw_nll(tf.constant(x[i : i + batch_size])).numpy())
+        if self._nll_fn is None:
+            self._nll_fn = tf.function(self._iw_nll, reduce_retracing=True)
+        out = [
+            self._nll_fn(tf.constant(x[i : i + batch_size])).numpy()
+            for i in range(0, len(x), batch_size)
+        ]
         return np.concatenate(out)
 
-    @tf.function(reduce_retracing=True)
     def _iw_nll(self, x: tf.Tensor) -> tf.Tensor:
         k = self.iw_samples
         mu, log_var = self.encode(x)
