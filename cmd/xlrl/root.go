@@ -37,6 +37,8 @@ object on the last line of stdout.`,
 
 	root.AddCommand(
 		newVersionCmd(),
+		newGenCmd(),
+		newRobustCmd(),
 	)
 	return root
 }

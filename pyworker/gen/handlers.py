@@ -32,7 +32,7 @@ def gen_train(
     batch_size: int | None = None,
     learning_rate: float | None = None,
     options: dict[str, Any] | None = None,
-    n_samples: int = 64,
+    n_samples: int | None = None,
 ) -> dict[str, Any]:
     """Train a generative model into ``run_dir``; returns what ``gen.eval`` returns."""
     from pyworker.gen import service

@@ -35,7 +35,7 @@ def gen_train(
     batch_size: int | None = None,
     learning_rate: float | None = None,
     options: dict[str, Any] | None = None,
-    n_samples: int = 64,
+    n_samples: int | None = None,
     progress: Progress,
 ) -> dict[str, Any]:
     """Train ``model`` on ``data`` into ``run_dir``; return the evaluation object."""
@@ -72,6 +72,8 @@ def gen_train(
     )
     meta = {**gt.load_meta(run_dir), "training": stats}
     gt.write_json(os.path.join(run_dir, gt.META), meta)
+    if n_samples is None:  # a grid of images, or a cloud as dense as the test data
+        n_samples = 64 if ds.image_shape else len(ds.x_test)
     _write_samples(net, ds, run_dir, n_samples, seed)
     return _evaluate(net, ds, meta, run_dir)
 

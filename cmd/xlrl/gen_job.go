@@ -1,0 +1,185 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/xlrl/xlrl/internal/worker"
+)
+
+// The generative-model and robustness commands (gen, robust) share this: a run
+// directory, a worker whose log goes into it, and progress lines drawn from
+// the worker's per-epoch notifications.
+
+// genBuiltinData are the data sets the worker knows by name.
+var genBuiltinData = []string{"digits", "mnist5k", "moons", "circles", "8gaussians"}
+
+// genRunDir resolves where a new run goes: --out, else runs/<--name>, else
+// runs/<UTC timestamp>. It refuses a directory that already holds a run, so a
+// typo in --name never overwrites earlier results.
+func genRunDir(out, name string, now time.Time) (string, error) {
+	dir := out
+	if dir == "" {
+		if name == "" {
+			name = now.UTC().Format("20060102-150405")
+		}
+		if strings.ContainsRune(name, filepath.Separator) {
+			return "", usageErrorf("--name %q: a name, not a path (use --out for a path)", name)
+		}
+		dir = filepath.Join("runs", name)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "meta.json")); err == nil {
+		return "", usageErrorf("run directory %s already holds a run: choose another --name or --out", dir)
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", fmt.Errorf("run directory %s: %w", dir, err)
+	}
+	if err := os.MkdirAll(abs, 0o755); err != nil {
+		return "", fmt.Errorf("creating the run directory: %w", err)
+	}
+	return abs, nil
+}
+
+// genExistingRun checks that dir is a finished run (it has meta.json) and
+// returns its absolute path.
+func genExistingRun(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", fmt.Errorf("run directory %s: %w", dir, err)
+	}
+	if _, err := os.Stat(filepath.Join(abs, "meta.json")); err != nil {
+		return "", usageErrorf("%s is not a run directory (no meta.json): give the directory "+
+			"that 'xlrl gen train' or 'xlrl robust train' wrote", dir)
+	}
+	return abs, nil
+}
+
+// genData checks --data: a built-in name or an existing .npy/.npz/.csv file,
+// which the worker gets as an absolute path.
+func genData(data string) (string, error) {
+	for _, n := range genBuiltinData {
+		if data == n {
+			return data, nil
+		}
+	}
+	ext := strings.ToLower(filepath.Ext(data))
+	if ext != ".npy" && ext != ".npz" && ext != ".csv" {
+		return "", usageErrorf("--data %q: want one of %s, or a .npy, .npz or .csv file",
+			data, strings.Join(genBuiltinData, ", "))
+	}
+	if _, err := os.Stat(data); err != nil {
+		return "", usageErrorf("--data %s: %v", data, errors.Unwrap(err))
+	}
+	return filepath.Abs(data)
+}
+
+// genWithWorker starts a worker logging into runDir/worker.log, runs fn, and
+// shuts the worker down.
+func genWithWorker(ctx context.Context, runDir string, fn func(*worker.Client) error) error {
+	c, err := worker.Start(ctx, worker.Options{
+		Python:  global.python,
+		LogFile: filepath.Join(runDir, "worker.log"),
+		Logger:  slog.Default(),
+	})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	return fn(c)
+}
+
+// epochPrinter renders progress notifications ({step, total, loss, ...}) as
+// plain lines, at most one a second plus the last one, so that a 300-epoch run
+// does not flood the terminal.
+type epochPrinter struct {
+	w     io.Writer
+	mu    sync.Mutex
+	last  time.Time
+	every time.Duration
+}
+
+func newEpochPrinter(w io.Writer) *epochPrinter { return &epochPrinter{w: w, every: time.Second} }
+
+func (p *epochPrinter) notify(m map[string]any) {
+	step, _ := toFloat(m["step"])
+	total, _ := toFloat(m["total"])
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := time.Now()
+	if step != total && now.Sub(p.last) < p.every {
+		return
+	}
+	p.last = now
+	fmt.Fprintln(p.w, formatEpoch(m))
+}
+
+// formatEpoch is one progress line: "epoch 3/150  loss 1.2345  12345 ex/s".
+func formatEpoch(m map[string]any) string {
+	step, _ := toFloat(m["step"])
+	total, _ := toFloat(m["total"])
+	var b strings.Builder
+	fmt.Fprintf(&b, "epoch %d/%d", int(step), int(total))
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		switch k {
+		case "step", "total", "msgid", "examples_per_s":
+		default:
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if v, ok := toFloat(m[k]); ok {
+			fmt.Fprintf(&b, "  %s %.4g", k, v)
+		}
+	}
+	if v, ok := toFloat(m["examples_per_s"]); ok {
+		fmt.Fprintf(&b, "  %.0f ex/s", v)
+	}
+	return b.String()
+}
+
+// toFloat reads a msgpack number, whatever integer or float type it decoded to.
+func toFloat(v any) (float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, true
+	case float32:
+		return float64(x), true
+	case int:
+		return float64(x), true
+	case int8:
+		return float64(x), true
+	case int16:
+		return float64(x), true
+	case int32:
+		return float64(x), true
+	case int64:
+		return float64(x), true
+	case uint8:
+		return float64(x), true
+	case uint16:
+		return float64(x), true
+	case uint32:
+		return float64(x), true
+	case uint64:
+		return float64(x), true
+	}
+	return 0, false
+}
+
+// num reads a number from a result map (0 when absent).
+func num(m map[string]any, k string) float64 {
+	v, _ := toFloat(m[k])
+	return v
+}
