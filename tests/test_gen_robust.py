@@ -10,6 +10,7 @@ keras = pytest.importorskip("keras")
 
 from pyworker.gen import data as gdata  # noqa: E402
 from pyworker.gen import robust as R  # noqa: E402
+from pyworker.gen.robust_checks import check_eps  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +69,7 @@ def test_adversarial_training_raises_robust_accuracy(digits, trained):
 @pytest.mark.parametrize("eps", [0.0, -0.1, 1.0, 3.0])
 def test_eps_outside_the_data_range_is_refused(eps):
     with pytest.raises(ValueError, match="outside the data range"):
-        R.check_eps(eps, 0.0, 1.0)
+        check_eps(eps, 0.0, 1.0)
 
 
 def test_bad_attack_settings(trained):

@@ -22,7 +22,7 @@ def save_samples_png(path: str, samples: np.ndarray, ds: Dataset, title: str) ->
         n = len(samples)
         cols = math.ceil(math.sqrt(n))
         rows = math.ceil(n / cols)
-        grid = np.ones((rows * (h + 1) + 1, cols * (w + 1) + 1), np.float32)
+        grid = np.full((rows * (h + 1) + 1, cols * (w + 1) + 1), ds.low, np.float32)  # blank gaps
         for i, img in enumerate(samples.reshape(n, h, w)):
             r, c = divmod(i, cols)
             grid[1 + r * (h + 1) : 1 + r * (h + 1) + h, 1 + c * (w + 1) : 1 + c * (w + 1) + w] = img

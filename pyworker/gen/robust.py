@@ -25,8 +25,6 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-ATTACKS = ("none", "fgsm", "pgd")
-
 
 def classifier(dim: int, classes: int, hidden: list[int] | None = None) -> keras.Model:
     """The MLP classifier (logits out)."""
@@ -36,16 +34,6 @@ def classifier(dim: int, classes: int, hidden: list[int] | None = None) -> keras
     for units in hidden:
         h = keras.layers.Dense(units, activation="relu")(h)
     return keras.Model(inp, keras.layers.Dense(classes)(h), name="classifier")
-
-
-def check_eps(eps: float, low: float, high: float) -> None:
-    """Reject an epsilon that is not a positive fraction of the data range."""
-    width = high - low
-    if not (eps > 0 and eps < width):
-        raise ValueError(
-            f"--eps {eps:g} is outside the data range: the data lies in [{low:g}, {high:g}] "
-            f"(width {width:g}), so eps must be in (0, {width:g}); 0.1 is usual for [0, 1] images"
-        )
 
 
 class Attack:

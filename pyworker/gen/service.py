@@ -13,11 +13,11 @@ import os
 import time
 from typing import Any
 
-import keras
 import numpy as np
 
 from pyworker.gen import data as gdata
 from pyworker.gen import train as gt
+from pyworker.gen.robust_checks import ATTACKS, check_eps
 from pyworker.gen.train import Progress
 
 SAMPLES_PNG = "samples.png"
@@ -51,6 +51,8 @@ def gen_train(
             "each must be positive"
         )
     ds, opts = gt.prepare(model, gdata.load(data), options or {})
+    import keras  # after the data checks: a bad file is reported without loading TensorFlow
+
     keras.utils.set_random_seed(seed)
     net = gt.build(model, {"dim": ds.dim, "seed": seed, **opts})
     meta = {
@@ -175,12 +177,14 @@ def robust_train(
     start at ``eps``, whatever the training attack. With ``compare_standard``
     a standard model is also trained in the same run, for reference.
     """
+    if attack not in ATTACKS:
+        raise ValueError(f"attack {attack!r}: want one of {', '.join(ATTACKS)}")
+    ds = _labelled(data)
+    check_eps(eps, ds.low, ds.high)
+    import keras  # after the argument checks, which need no TensorFlow
+
     from pyworker.gen import robust as R
 
-    if attack not in R.ATTACKS:
-        raise ValueError(f"attack {attack!r}: want one of {', '.join(R.ATTACKS)}")
-    ds = _labelled(data)
-    R.check_eps(eps, ds.low, ds.high)
     epochs = ROBUST_DEFAULTS["epochs"] if epochs is None else int(epochs)
     steps = ROBUST_DEFAULTS["train_steps"] if steps is None else int(steps)
     lr = ROBUST_DEFAULTS["learning_rate"] if learning_rate is None else float(learning_rate)
@@ -233,16 +237,16 @@ def robust_eval(
     seed: int = 0,
 ) -> dict[str, Any]:
     """Clean accuracy and accuracy under ``attack`` at ``eps`` (default: the training eps)."""
-    from pyworker.gen import robust as R
-
     meta = gt.load_meta(run_dir)
     if meta.get("kind") != "robust":
         raise gt.RunError(f"{run_dir!r} is not a run of 'robust train' (it holds {meta.get('model')!r})")
     ds = _labelled(meta["data"])
     eps = float(meta["eps"] if eps is None else eps)
-    R.check_eps(eps, ds.low, ds.high)
+    check_eps(eps, ds.low, ds.high)
     if attack not in ("fgsm", "pgd"):
         raise ValueError(f"attack {attack!r}: want fgsm or pgd")
+    from pyworker.gen import robust as R
+
     clf = R.classifier(meta["config"]["dim"], meta["config"]["classes"])
     clf.load_weights(os.path.join(run_dir, meta["weights"]))
     res = {"data": meta["data"], "run_dir": run_dir, "trained_with": meta["attack"],
