@@ -182,3 +182,58 @@ func (u *UCB) SelectState(state int, q []float64, rng *rand.Rand) int {
 }
 
 func (u *UCB) String() string { return fmt.Sprintf("ucb, c %g", u.C) }
+
+// Distribution is implemented by explorers whose action probabilities can be
+// written down (Expected SARSA averages the next values over them).
+type Distribution interface {
+	// Probs writes the probability of each action for the values q into dst.
+	Probs(q, dst []float64)
+}
+
+// greedyProbs spreads mass evenly over the maximal actions, as Argmax's
+// random tie-breaking does: it adds mass/n to each of the n maximal actions.
+func greedyProbs(q, dst []float64, mass float64) {
+	m := q[ArgmaxFirst(q)]
+	n := 0
+	for _, v := range q {
+		if v == m {
+			n++
+		}
+	}
+	for i, v := range q {
+		if v == m {
+			dst[i] += mass / float64(n)
+		}
+	}
+}
+
+func (*Greedy) Probs(q, dst []float64) {
+	clear(dst[:len(q)])
+	greedyProbs(q, dst, 1)
+}
+
+func (e *EpsilonGreedy) Probs(q, dst []float64) {
+	eps := e.Current()
+	for i := range q {
+		dst[i] = eps / float64(len(q))
+	}
+	greedyProbs(q, dst, 1-eps)
+}
+
+func (b *Boltzmann) Probs(q, dst []float64) {
+	t := b.Current()
+	if t <= 0 {
+		clear(dst[:len(q)])
+		greedyProbs(q, dst, 1)
+		return
+	}
+	m := q[ArgmaxFirst(q)]
+	sum := 0.0
+	for i, v := range q {
+		dst[i] = math.Exp((v - m) / t)
+		sum += dst[i]
+	}
+	for i := range q {
+		dst[i] /= sum
+	}
+}

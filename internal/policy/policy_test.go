@@ -150,3 +150,23 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		}
 	}
 }
+
+func TestProbs(t *testing.T) {
+	q := []float64{1, 2, 2, 0}
+	dst := make([]float64, 4)
+	(&EpsilonGreedy{Epsilon: Constant{0.2}}).Probs(q, dst)
+	want := []float64{0.05, 0.05 + 0.4, 0.05 + 0.4, 0.05}
+	for i := range want {
+		if math.Abs(dst[i]-want[i]) > 1e-12 {
+			t.Fatalf("epsilon-greedy probs %v, want %v", dst, want)
+		}
+	}
+	(&Greedy{}).Probs(q, dst)
+	if dst[0] != 0 || dst[1] != 0.5 || dst[2] != 0.5 || dst[3] != 0 {
+		t.Errorf("greedy probs %v", dst)
+	}
+	(&Boltzmann{Temperature: Constant{1}}).Probs([]float64{0, math.Log(3)}, dst)
+	if math.Abs(dst[0]-0.25) > 1e-12 || math.Abs(dst[1]-0.75) > 1e-12 {
+		t.Errorf("boltzmann probs %v", dst[:2])
+	}
+}
