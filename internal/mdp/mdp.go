@@ -238,3 +238,14 @@ func StartValue(m env.Model, v []float64) float64 {
 	}
 	return sum
 }
+
+// Solve is the exact optimum by the criterion an episodic task is judged by:
+// backward induction over horizon steps when horizon > 0 (the time limit),
+// value iteration to convergence otherwise (tasks with no time limit, such as
+// CliffWalking, where gamma = 1 gives the shortest-path optimum).
+func Solve(m env.Model, horizon int, gamma float64) (*Solution, error) {
+	if horizon > 0 {
+		return FiniteHorizon(m, horizon, gamma)
+	}
+	return ValueIteration(m, gamma, 1e-10, 1_000_000)
+}

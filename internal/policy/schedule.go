@@ -17,7 +17,7 @@ type Schedule interface {
 type Constant struct{ V float64 }
 
 func (c Constant) Value(int64) float64 { return c.V }
-func (c Constant) String() string      { return fmt.Sprintf("constant(%g)", c.V) }
+func (c Constant) String() string      { return fmt.Sprintf("constant %g", c.V) }
 
 // Linear goes from Start to End in Steps positions and stays at End.
 type Linear struct {
@@ -34,7 +34,7 @@ func (l Linear) Value(pos int64) float64 {
 }
 
 func (l Linear) String() string {
-	return fmt.Sprintf("linear(%g -> %g over %d)", l.Start, l.End, l.Steps)
+	return fmt.Sprintf("linear %g to %g over %d", l.Start, l.End, l.Steps)
 }
 
 // Exponential decays from Start towards End: End + (Start-End) * Decay^pos.
@@ -47,5 +47,5 @@ func (e Exponential) Value(pos int64) float64 {
 }
 
 func (e Exponential) String() string {
-	return fmt.Sprintf("exponential(%g -> %g, x%g per step)", e.Start, e.End, e.Decay)
+	return fmt.Sprintf("exponential %g to %g, x%g per position", e.Start, e.End, e.Decay)
 }
