@@ -48,6 +48,9 @@ type trainResult struct {
 	SuccessRate    float64  `json:"success_rate"`
 	Optimum        *float64 `json:"optimum,omitempty"`
 	OptimumPercent *float64 `json:"optimum_percent,omitempty"`
+	// PolicyValue is the exact expected return of the learnt greedy policy,
+	// computed from the model (no sampling noise), where there is a model.
+	PolicyValue *float64 `json:"policy_value,omitempty"`
 	EvalEpisodes   int      `json:"eval_episodes"`
 	TrainEpisodes  int64    `json:"train_episodes"`
 	TrainSteps     int64    `json:"train_steps"`
@@ -294,6 +297,14 @@ func trainTabular(ctx context.Context, w io.Writer, o *trainOptions) (*trainResu
 		}
 		opt := mdp.StartValue(m, sol.V)
 		res.Optimum = &opt
+		if spec.MaxEpisodeSteps > 0 {
+			v, err := mdp.EvaluatePolicy(m, agent.Policy(), spec.MaxEpisodeSteps, 1)
+			if err != nil {
+				return nil, err
+			}
+			pv := mdp.StartValue(m, v)
+			res.PolicyValue = &pv
+		}
 		if p, ok := percentOfOptimum(ev.MeanReturn, opt); ok {
 			res.OptimumPercent = &p
 		}
@@ -321,6 +332,9 @@ func printTrainResult(w io.Writer, r *trainResult) {
 		r.EvalEpisodes, r.MeanReturn, r.StdReturn, 100*r.SuccessRate)
 	if r.Optimum != nil {
 		line := fmt.Sprintf("exact optimum %.4f", *r.Optimum)
+		if r.PolicyValue != nil {
+			line = fmt.Sprintf("exact value of the greedy policy %.4f, %s", *r.PolicyValue, line)
+		}
 		if r.OptimumPercent != nil && !math.IsNaN(*r.OptimumPercent) {
 			line += fmt.Sprintf(": %.1f%% of optimal", *r.OptimumPercent)
 		}
