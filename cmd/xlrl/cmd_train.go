@@ -50,11 +50,11 @@ type trainResult struct {
 	OptimumPercent *float64 `json:"optimum_percent,omitempty"`
 	// PolicyValue is the exact expected return of the learnt greedy policy,
 	// computed from the model (no sampling noise), where there is a model.
-	PolicyValue *float64 `json:"policy_value,omitempty"`
-	EvalEpisodes   int      `json:"eval_episodes"`
-	TrainEpisodes  int64    `json:"train_episodes"`
-	TrainSteps     int64    `json:"train_steps"`
-	WallSeconds    float64  `json:"wall_seconds"`
+	PolicyValue   *float64 `json:"policy_value,omitempty"`
+	EvalEpisodes  int      `json:"eval_episodes"`
+	TrainEpisodes int64    `json:"train_episodes"`
+	TrainSteps    int64    `json:"train_steps"`
+	WallSeconds   float64  `json:"wall_seconds"`
 	// Hyper records the hyperparameters actually used, defaults included.
 	Hyper map[string]any `json:"hyperparameters,omitempty"`
 }
