@@ -79,9 +79,10 @@ func NewVector(id string, n, workers int, seed uint64, opts ...Option) (*Vector,
 	v.terminated = make([]bool, n)
 	v.truncated = make([]bool, n)
 	v.elapsed = make([]int, n)
+	// The calling goroutine steps shard 0 itself; shards 1.. have goroutines.
 	if workers > 1 {
 		v.start = make([]chan struct{}, workers)
-		for w := range v.start {
+		for w := 1; w < workers; w++ {
 			v.start[w] = make(chan struct{})
 			go v.worker(w)
 		}
@@ -160,10 +161,11 @@ func (v *Vector) run() {
 		v.stepRange(0, v.n)
 		return
 	}
-	v.wg.Add(v.workers)
-	for _, c := range v.start {
+	v.wg.Add(v.workers - 1)
+	for _, c := range v.start[1:] {
 		c <- struct{}{}
 	}
+	v.stepRange(0, v.n/v.workers)
 	v.wg.Wait()
 }
 
@@ -210,7 +212,7 @@ func (v *Vector) Close() {
 		return
 	}
 	v.closed = true
-	for _, c := range v.start {
-		close(c)
+	for w := 1; w < len(v.start); w++ {
+		close(v.start[w])
 	}
 }
