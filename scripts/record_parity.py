@@ -256,11 +256,22 @@ def cliffwalking() -> list[dict]:
     ]
 
 
+def trig_table(path: Path) -> None:
+    """(x, sin x, cos x) from NumPy (glibc) for the Go sin/cos accuracy test."""
+    rng = np.random.default_rng(0)
+    x = np.concatenate([
+        rng.uniform(-0.3, 0.3, 20000), rng.uniform(-4, 4, 20000), rng.uniform(-40, 40, 20000),
+        [0.0, -0.0, 1e-300, np.pi, np.pi / 2, np.pi / 4, 3 * np.pi / 4],
+    ])
+    np.stack([x, np.sin(x), np.cos(x)], axis=1).astype("<f8").tofile(path)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
+    trig_table(args.out.parent / "trig.bin")
     fixtures = [cartpole(), mountaincar(), acrobot(), pendulum(), taxi(), *frozenlake(), *cliffwalking()]
     for fx in fixtures:
         fx["gymnasium"] = gym.__version__

@@ -39,6 +39,9 @@ object on the last line of stdout.`,
 		newVersionCmd(),
 		newTrainCmd(),
 		newSolveCmd(),
+		newEnvsCmd(),
+		newRolloutCmd(),
+		newBenchCmd(),
 	)
 	return root
 }
