@@ -41,7 +41,9 @@ object on the last line of stdout.`,
 		newSolveCmd(),
 		newEnvsCmd(),
 		newRolloutCmd(),
+		newDoctorCmd(),
 		newBenchCmd(),
+		newWorkerCmd(),
 	)
 	return root
 }
