@@ -33,11 +33,13 @@ func TestLearningFrozenLake4x4(t *testing.T) {
 }
 
 func TestLearningTaxi(t *testing.T) {
-	for seed := 1; seed <= 5; seed++ {
-		res := trainJSON(t, "Taxi-v3", "q-learning", seed)
-		if res.EvalEpisodes != 1000 || res.MeanReturn < 7.7 {
-			t.Errorf("seed %d: mean return %.3f over %d episodes, want >= 7.7 over 1000 (optimum 7.93)",
-				seed, res.MeanReturn, res.EvalEpisodes)
+	for _, algo := range []string{"q-learning", "sarsa"} {
+		for seed := 1; seed <= 5; seed++ {
+			res := trainJSON(t, "Taxi-v3", algo, seed)
+			if res.EvalEpisodes != 1000 || res.MeanReturn < 7.7 {
+				t.Errorf("%s seed %d: mean return %.3f over %d episodes, want >= 7.7 over 1000 (optimum 7.93)",
+					algo, seed, res.MeanReturn, res.EvalEpisodes)
+			}
 		}
 	}
 }

@@ -40,17 +40,20 @@ var tuned = map[string]Hyper{
 		Episodes: 5_000, LR: 0.5, Gamma: 0.99, EvalEpisodes: 1000,
 		Explore: policy.Config{Kind: "epsilon-greedy", Schedule: "linear", Start: 1, End: 0.05, DecaySteps: 2_500},
 	},
+	// SARSA learns the value of the policy it follows, so it must explore
+	// less and less all the way to greedy (GLIE) to end at the optimum.
+	"Taxi-v3/sarsa": {
+		Episodes: 10_000, LR: 0.5, LREnd: 0.01, LRDecayEpisodes: 10_000, Gamma: 0.99, EvalEpisodes: 1000,
+		Explore: policy.Config{Kind: "epsilon-greedy", Schedule: "linear", Start: 1, End: 0, DecaySteps: 8_000},
+	},
 	"CliffWalking-v0": {
 		Episodes: 1000, LR: 0.5, LREnd: 0.01, LRDecayEpisodes: 1000, Gamma: 1, EvalEpisodes: 10,
 		Explore: policy.Config{Kind: "epsilon-greedy", Schedule: "constant", Start: 0.1},
 	},
 }
 
-func init() {
-	// Aliases share their environment's entry.
-	tuned["Taxi-v4"] = tuned["Taxi-v3"]
-	tuned["CliffWalking-v1"] = tuned["CliffWalking-v0"]
-}
+// aliases share their environment's entries.
+var aliases = map[string]string{"Taxi-v4": "Taxi-v3", "CliffWalking-v1": "CliffWalking-v0"}
 
 // generic is used for environments and algorithms without a tuned entry.
 var generic = Hyper{
@@ -61,6 +64,9 @@ var generic = Hyper{
 // Defaults returns the tuned hyperparameters for algo on the environment id
 // and whether a tuned entry exists (otherwise they are generic).
 func Defaults(id, algo string) (Hyper, bool) {
+	if of, ok := aliases[id]; ok {
+		id = of
+	}
 	if h, ok := tuned[id+"/"+algo]; ok {
 		return h, true
 	}
