@@ -188,11 +188,18 @@ const noLimitEvalSteps = 1000
 // tabularHyper merges the tuned defaults with the flags the user gave.
 func (o *trainOptions) tabularHyper() tabular.Hyper {
 	h, _ := tabular.Defaults(o.envID, o.algo)
+	// A new episode count stretches the tuned decays with it, so that
+	// epsilon and the learning rate end where they were tuned to end.
+	scale := func(n int64) int64 { return n }
 	if o.changed("episodes") {
+		tunedEpisodes := h.Episodes
 		h.Episodes = o.episodes
+		scale = func(n int64) int64 { return max(n*o.episodes/tunedEpisodes, 1) }
 	} else if o.changed("steps") {
 		h.Episodes = 0 // a step budget alone replaces the tuned episode count
 	}
+	h.LRDecayEpisodes = scale(h.LRDecayEpisodes)
+	h.Explore.DecaySteps = scale(h.Explore.DecaySteps)
 	if o.changed("lr") {
 		h.LR = o.lr
 		if !o.changed("lr-end") {
@@ -201,9 +208,9 @@ func (o *trainOptions) tabularHyper() tabular.Hyper {
 	}
 	if o.changed("lr-end") {
 		h.LREnd = o.lrEnd
-	}
-	if h.LREnd > 0 && (o.changed("episodes") || o.changed("lr") || o.changed("lr-end") || h.LRDecayEpisodes == 0) {
-		h.LRDecayEpisodes = max(h.Episodes, 1)
+		if h.LRDecayEpisodes == 0 {
+			h.LRDecayEpisodes = max(h.Episodes, 1)
+		}
 	}
 	if o.changed("gamma") {
 		h.Gamma = o.gamma
