@@ -171,6 +171,7 @@ class Server:
         if method.inline:
             self._run(method, ctx, kwargs)
         else:
+            _ = ctx.cancelled  # create its Event here, before two threads can race to
             with self._contexts_lock:
                 self._contexts[msgid] = ctx
             self._jobs.put((method, ctx, kwargs))
