@@ -37,9 +37,11 @@ object on the last line of stdout.`,
 
 	root.AddCommand(
 		newVersionCmd(),
+		newDoctorCmd(),
+		newBenchCmd(),
+		newWorkerCmd(),
 		newEnvsCmd(),
 		newRolloutCmd(),
-		newBenchCmd(),
 	)
 	return root
 }
