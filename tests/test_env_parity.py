@@ -84,7 +84,7 @@ def test_rollout_matches_gymnasium(xlrl_binary: Path, xid, gid, sample, n_action
             g["obs"], obs, rtol=1e-5, atol=1e-6, err_msg=f"{xid} step {i + 1}"
         )
         assert (g["terminated"], g["truncated"]) == (term, trunc), f"{xid} step {i + 1}"
-        if xid == "Pendulum-v1":  # see docs/envs.md: glibc's sin misrounds a few arguments
-            assert math.isclose(g["reward"], r, rel_tol=1e-15), f"{xid} step {i + 1}"
+        if xid == "Pendulum-v1":  # see docs/envs.md: glibc's powf and sin misround a few
+            assert math.isclose(g["reward"], r, rel_tol=1e-15, abs_tol=1e-9), f"{xid} step {i + 1}"
         else:
             assert g["reward"] == r, f"{xid} step {i + 1}"
