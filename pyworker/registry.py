@@ -20,17 +20,27 @@ from __future__ import annotations
 import inspect
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
-@dataclass
 class CallContext:
     """What a handler knows about the call it serves."""
 
-    msgid: int
-    notify: Callable[[str, dict[str, Any]], None]
-    cancelled: threading.Event = field(default_factory=threading.Event)
+    __slots__ = ("msgid", "notify", "_cancelled")
+
+    def __init__(self, msgid: int, notify: Callable[[str, dict[str, Any]], None]) -> None:
+        self.msgid = msgid
+        self.notify = notify
+        self._cancelled: threading.Event | None = None
+
+    @property
+    def cancelled(self) -> threading.Event:
+        """Set when the host cancels the call; long handlers check it between steps."""
+        # Created on first use: an Event costs more than the whole empty call.
+        if self._cancelled is None:
+            self._cancelled = threading.Event()
+        return self._cancelled
 
     def progress(self, **fields: Any) -> None:
         """Send a ``progress`` notification for this call to the host."""
@@ -43,6 +53,12 @@ class Method:
     func: Callable[..., Any]
     inline: bool
     signature: inspect.Signature
+    names: frozenset[str]
+    required: frozenset[str]
+
+    def accepts(self, params: dict[str, Any]) -> bool:
+        """A fast check that ``params`` binds to the signature (the slow path explains why not)."""
+        return self.required <= params.keys() and params.keys() <= self.names
 
 
 METHODS: dict[str, Method] = {}
@@ -58,7 +74,13 @@ def method(
             raise ValueError(f"RPC method {name!r} is registered twice")
         sig = inspect.signature(func)
         params = list(sig.parameters.values())[1:]  # drop ctx
-        METHODS[name] = Method(name, func, inline, sig.replace(parameters=params))
+        if any(p.kind is not inspect.Parameter.KEYWORD_ONLY for p in params):
+            raise TypeError(
+                f"handler of {name!r}: arguments after ctx must be keyword-only (*, ...)"
+            )
+        names = frozenset(p.name for p in params)
+        required = frozenset(p.name for p in params if p.default is inspect.Parameter.empty)
+        METHODS[name] = Method(name, func, inline, sig.replace(parameters=params), names, required)
         return func
 
     return register
