@@ -194,5 +194,7 @@ def test_checkpoints_replace_each_other(tmp_path):
 def test_unknown_options_are_rejected():
     with pytest.raises(ValueError, match="VAE decoder 'poisson'"):
         gt.build("vae", {"dim": 4, "decoder": "poisson"})
+    with pytest.raises(ValueError, match="made has no option depth; its options are likelihood"):
+        gt.build("made", {"dim": 4, "depth": 3})
     with pytest.raises(ValueError, match="unknown model 'pixelcnn'"):
         gt.model_class("pixelcnn")

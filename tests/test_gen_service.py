@@ -150,6 +150,12 @@ def test_click_cli_json(tmp_path):
     assert r.exit_code == 0, r.output
     res = json.loads(r.stdout.strip().splitlines()[-1])
     assert res["test_nll"] < res["baseline_nll"] + 50
+    r = CliRunner().invoke(gen, ["train", "--model", "vae", "--data", "moons", "--epochs", "1",
+                                 "--option", "latent=2", "--option", "hidden=[8]",
+                                 "--out", str(tmp_path / "vae"), "--json"])
+    assert r.exit_code == 0, r.output
+    with open(tmp_path / "vae" / "meta.json") as f:
+        assert json.load(f)["config"]["hidden"] == [8]
     r = CliRunner().invoke(gen, ["eval", out, "--json"])
     assert json.loads(r.stdout.strip().splitlines()[-1])["test_nll"] == res["test_nll"]
     r = CliRunner().invoke(robust, ["eval", out])

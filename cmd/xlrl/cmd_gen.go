@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -30,6 +32,7 @@ type genTrainFlags struct {
 	seed                   int
 	lr                     float64
 	samples                int
+	options                []string
 	asJSON                 bool
 }
 
@@ -69,10 +72,55 @@ func newGenTrainCmd() *cobra.Command {
 	fl.Float64Var(&f.lr, "lr", 0, "learning rate (default: the model's own)")
 	fl.IntVar(&f.batchSize, "batch-size", 0, "minibatch size (default: the model's own)")
 	fl.IntVar(&f.samples, "samples", 0, "samples drawn into samples.png and samples.npy at the end (default: 64 images, or as many points as the test split)")
+	fl.StringArrayVar(&f.options, "option", nil, "model setting KEY=VALUE, VALUE in JSON or a bare string "+
+		"(repeatable): e.g. decoder=gaussian, latent=8, orderings=4, hidden=[64,64]")
 	fl.StringVar(&f.name, "name", "", "run name: the run goes to runs/NAME (default: a UTC timestamp)")
 	fl.StringVar(&f.out, "out", "", "run directory (overrides --name)")
 	fl.BoolVar(&f.asJSON, "json", false, "print the result as one JSON object")
 	return cmd
+}
+
+// parseOptions turns KEY=VALUE settings into the model's options map. VALUE
+// is read as JSON (numbers, lists, true/false) and otherwise kept as a string.
+func parseOptions(kvs []string) (map[string]any, error) {
+	opts := make(map[string]any, len(kvs))
+	for _, kv := range kvs {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, usageErrorf("--option %q: want KEY=VALUE, e.g. --option latent=8", kv)
+		}
+		dec := json.NewDecoder(strings.NewReader(v))
+		dec.UseNumber()
+		var val any
+		if err := dec.Decode(&val); err != nil || dec.More() {
+			opts[k] = v
+			continue
+		}
+		opts[k] = intsAsInts(val)
+	}
+	return opts, nil
+}
+
+// intsAsInts keeps whole JSON numbers integers, so that latent=8 reaches the
+// worker as the int a layer size must be, not as 8.0.
+func intsAsInts(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return i
+		}
+		f, _ := x.Float64()
+		return f
+	case []any:
+		for i := range x {
+			x[i] = intsAsInts(x[i])
+		}
+	case map[string]any:
+		for k := range x {
+			x[k] = intsAsInts(x[k])
+		}
+	}
+	return v
 }
 
 // params checks the flags and turns them into gen.train's arguments; flags
@@ -98,6 +146,13 @@ func (f *genTrainFlags) params() (map[string]any, error) {
 	p := map[string]any{"model": f.model, "data": data, "seed": f.seed}
 	if f.samples > 0 {
 		p["n_samples"] = f.samples
+	}
+	if len(f.options) > 0 {
+		opts, err := parseOptions(f.options)
+		if err != nil {
+			return nil, err
+		}
+		p["options"] = opts
 	}
 	if f.epochs > 0 {
 		p["epochs"] = f.epochs

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -73,6 +74,7 @@ func TestGenUsageErrors(t *testing.T) {
 		{[]string{"gen", "train", "--model", "vae", "--data", filepath.Join(dir, "no.npy")}, "no such file"},
 		{[]string{"gen", "train", "--model", "vae", "--data", "digits", "--epochs", "-1"}, "must be positive"},
 		{[]string{"gen", "train", "--model", "vae", "--data", "digits", "--name", "a/b"}, "a name, not a path"},
+		{[]string{"gen", "train", "--model", "vae", "--data", "digits", "--option", "latent"}, "want KEY=VALUE"},
 		{[]string{"gen", "eval", dir}, "is not a run directory"},
 		{[]string{"gen", "sample", dir, "-n", "0"}, "at least one sample"},
 		{[]string{"robust", "train", "--attack", "cw"}, `--attack "cw"`},
@@ -109,6 +111,17 @@ func TestGenRunDir(t *testing.T) {
 	d, err = genRunDir("elsewhere/x", "ignored", now)
 	if err != nil || !strings.HasSuffix(d, filepath.Join("elsewhere", "x")) {
 		t.Fatalf("--out run dir %q, %v", d, err)
+	}
+}
+
+func TestParseOptions(t *testing.T) {
+	got, err := parseOptions([]string{"latent=8", "decoder=gaussian", "hidden=[64,64]", "x=1.5", "ok=true"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"latent": int64(8), "decoder": "gaussian", "hidden": []any{int64(64), int64(64)}, "x": 1.5, "ok": true}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("parseOptions = %v, want %v", got, want)
 	}
 }
 

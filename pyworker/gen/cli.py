@@ -52,6 +52,19 @@ def _run(fn: Any, **kw: Any) -> dict[str, Any]:
         sys.exit(1)
 
 
+def _parse_options(kvs: tuple[str, ...]) -> dict[str, Any]:
+    opts: dict[str, Any] = {}
+    for kv in kvs:
+        key, sep, val = kv.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{kv!r}: want KEY=VALUE, e.g. latent=8", param_hint="--option")
+        try:
+            opts[key] = json.loads(val)
+        except json.JSONDecodeError:
+            opts[key] = val
+    return opts
+
+
 @click.group("gen")
 def gen() -> None:
     """Generative models: VAE, GAN, RealNVP, MAF, MADE."""
@@ -64,18 +77,21 @@ def gen() -> None:
 @click.option("--seed", type=int, default=0)
 @click.option("--lr", "learning_rate", type=float, default=None)
 @click.option("--batch-size", type=int, default=None)
+@click.option("--option", "options", multiple=True, metavar="KEY=VALUE",
+              help="model setting, VALUE in JSON or a bare string (e.g. latent=8, hidden=[64,64])")
 @click.option("--name", default=None, help="run name under runs/ (default: a timestamp)")
 @click.option("--out", default=None, help="run directory (overrides --name)")
 @click.option("--json", "as_json", is_flag=True, help="print the result as one JSON object")
 def gen_train(model: str, data: str, epochs: int | None, seed: int, learning_rate: float | None,
-              batch_size: int | None, name: str | None, out: str | None, as_json: bool) -> None:
+              batch_size: int | None, options: tuple[str, ...], name: str | None,
+              out: str | None, as_json: bool) -> None:
     """Train a model; ends with the object of 'gen eval'."""
     from pyworker.gen import service
 
     run_dir = out or _default_run_dir(name)
     res = _run(service.gen_train, run_dir=run_dir, model=model, data=data, epochs=epochs,
                seed=seed, batch_size=batch_size, learning_rate=learning_rate,
-               progress=_progress())
+               options=_parse_options(options), progress=_progress())
     _emit(res, as_json)
 
 

@@ -85,7 +85,7 @@ class Dataset:
             raise DataError(
                 f"data {self.name!r} lies in [{self.low:g}, {self.high:g}], not [0, 1], so it "
                 "cannot be binarized for a Bernoulli likelihood; use a Gaussian likelihood "
-                "(--decoder gaussian for the VAE) or scale the data to [0, 1]"
+                "(--option decoder=gaussian for the VAE) or scale the data to [0, 1]"
             )
 
         def thr(x: np.ndarray) -> np.ndarray:

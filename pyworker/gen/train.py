@@ -13,6 +13,7 @@ checkpoint in place and raises :class:`Diverged`, which names it.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import json
 import math
 import os
@@ -236,7 +237,14 @@ def load_meta(run_dir: str) -> dict[str, Any]:
 
 
 def build(kind: str, config: dict[str, Any]) -> Any:
-    model = model_class(kind)(**config)
+    cls = model_class(kind)
+    allowed = [p for p in inspect.signature(cls.__init__).parameters if p not in ("self", "dim", "seed")]
+    unknown = sorted(set(config) - set(allowed) - {"dim", "seed"})
+    if unknown:
+        raise ValueError(
+            f"{kind} has no option {', '.join(unknown)}; its options are {', '.join(allowed)}"
+        )
+    model = cls(**config)
     model.build_now()
     return model
 
