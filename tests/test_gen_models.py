@@ -108,14 +108,15 @@ def test_maf_logdet_matches_autodiff_jacobian():
     np.testing.assert_allclose(logdet, expect, atol=1e-4)
 
 
-def _fit(kind: str, ds: gdata.Dataset, run_dir: str, epochs: int, seed: int = 0, **opts):
+def _fit(kind: str, ds: gdata.Dataset, run_dir: str, epochs: int, seed: int = 0,
+         batch_size: int | None = None, **opts):
     ds, opts = gt.prepare(kind, ds, opts)
     keras.utils.set_random_seed(seed)
     m = gt.build(kind, {"dim": ds.dim, "seed": seed, **opts})
     d = gt.DEFAULTS[kind]
     stats = gt.fit(m, ds, run_dir=run_dir, meta={"model": kind, "config": m.config()},
-                   epochs=epochs, batch_size=d["batch_size"], learning_rate=d["learning_rate"],
-                   seed=seed, progress=quiet())
+                   epochs=epochs, batch_size=batch_size or d["batch_size"],
+                   learning_rate=d["learning_rate"], seed=seed, progress=quiet())
     return m, ds, stats
 
 
@@ -135,9 +136,11 @@ def test_vae_beats_independent_pixels_on_digits(tmp_path):
 
 
 def test_realnvp_learns_moons_on_a_small_budget(tmp_path):
-    m, ds, stats = _fit("realnvp", gdata.load("moons"), str(tmp_path), epochs=20)
+    # a smaller flow than the default (tracing 8 couplings alone takes seconds)
+    m, ds, stats = _fit("realnvp", gdata.load("moons"), str(tmp_path), epochs=30, batch_size=64,
+                        layers=4, hidden=[64, 64])
     base, _ = gt.baseline_nll(ds)  # the best single Gaussian: about 2.7
-    assert m.nll(ds.x_test).mean() < base - 0.9
+    assert m.nll(ds.x_test).mean() < base - 1.1  # reaches about 1.41
     assert stats["examples_per_s"] > 0
 
 
