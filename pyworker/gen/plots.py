@@ -26,7 +26,8 @@ def save_samples_png(path: str, samples: np.ndarray, ds: Dataset, title: str) ->
         for i, img in enumerate(samples.reshape(n, h, w)):
             r, c = divmod(i, cols)
             grid[1 + r * (h + 1) : 1 + r * (h + 1) + h, 1 + c * (w + 1) : 1 + c * (w + 1) + w] = img
-        fig, ax = plt.subplots(figsize=(max(3, cols * w / 8), max(3, rows * h / 8)))
+        side = min(10.0, max(3.0, cols * w / 8))  # inches: readable, never a poster
+        fig, ax = plt.subplots(figsize=(side, side * rows * h / (cols * w)))
         ax.imshow(grid, cmap="gray_r", vmin=ds.low, vmax=ds.high, interpolation="nearest")
         ax.set_axis_off()
         ax.set_title(title, fontsize=9)

@@ -110,7 +110,13 @@ def _write_samples(net: Any, ds: gdata.Dataset, run_dir: str, n: int, seed: int)
     np.save(tmp, samples)
     os.replace(tmp, os.path.join(run_dir, SAMPLES_NPY))
     title = f"{net.kind} on {ds.name}: {n} samples (seed {seed})"
-    save_samples_png(os.path.join(run_dir, SAMPLES_PNG), samples, ds, title)
+    picture = samples
+    if net.kind == "vae" and net.decoder_kind == "bernoulli":
+        # binary draws are speckled; the pixel probabilities they were drawn
+        # from (same latent draws) show what the model learned
+        picture = net.mean_images(n, seed)
+        title = f"vae on {ds.name}: pixel probabilities of the {n} samples (seed {seed})"
+    save_samples_png(os.path.join(run_dir, SAMPLES_PNG), picture, ds, title)
     return samples
 
 
