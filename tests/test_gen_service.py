@@ -81,6 +81,20 @@ def test_gan_trains_samples_in_range_and_reports_metrics(tmp_path):
     assert s.shape == (8, 64) and s.min() >= 0 and s.max() <= 1
 
 
+@pytest.mark.parametrize(("model", "data", "check"), [
+    ("made", "circles", lambda r: r["nll_method"] == "exact" and not r["binarized"]),
+    ("gan", "8gaussians", lambda r: r["features"] == "raw coordinates"),
+])
+def test_models_on_2d_points(tmp_path, model, data, check):
+    res = service.gen_train(run_dir=str(tmp_path), model=model, data=data, epochs=1,
+                            options={"hidden": [16]}, progress=gt.Progress(lambda **_: None))
+    assert check(res), res
+    meta = gt.load_meta(str(tmp_path))
+    assert meta["config"].get("likelihood", "gaussian_mixture") == "gaussian_mixture"
+    assert meta["config"].get("output", "linear") == "linear"  # standardized data: no sigmoid
+    assert np.load(tmp_path / "samples.npy").shape == (800, 2)  # as many as the test split
+
+
 def test_frechet_distance_and_inception_score_values():
     rng = np.random.default_rng(0)
     a = rng.normal(size=(4000, 3))
