@@ -6,15 +6,14 @@ import "fmt"
 // Gymnasium's toy-text environments are: a step samples one outcome of
 // P[s][a] by inverse CDF over the listed probabilities, in their order.
 type tabular struct {
-	spec  *Spec
-	nS    int
-	nA    int
-	p     [][]Outcome // p[s*nA+a]
-	init  []float64
-	s     int
-	rng   RNG
-	obs   [1]float64
-	valid func(s int) error // extra check for SetState; nil accepts any index
+	spec *Spec
+	nS   int
+	nA   int
+	p    [][]Outcome // p[s*nA+a]
+	init []float64
+	s    int
+	rng  RNG
+	obs  [1]float64
 }
 
 func newTabular(spec *Spec, nS, nA int) *tabular {
@@ -70,11 +69,6 @@ func (t *tabular) SetState(state []float64) error {
 	s := int(state[0])
 	if float64(s) != state[0] || s < 0 || s >= t.nS {
 		return &StateError{ID: t.spec.ID, Msg: fmt.Sprintf("state %v: want an integer index 0..%d", state[0], t.nS-1)}
-	}
-	if t.valid != nil {
-		if err := t.valid(s); err != nil {
-			return &StateError{ID: t.spec.ID, Msg: err.Error()}
-		}
 	}
 	t.s = s
 	return nil
