@@ -141,3 +141,29 @@ func TestSinCosTablePath(t *testing.T) {
 	}
 	t.Logf("table path gave up on %d of %d arguments", fallbacks, n)
 }
+
+var trigSink float64
+
+// BenchmarkSinCos compares the correctly rounded sinCos with math.Sincos on
+// CartPole-sized angles (the fast path) and on larger ones (the table path).
+func BenchmarkSinCos(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		x0   float64
+		f    func(float64) (float64, float64)
+	}{
+		{"small/sinCos", 0.05, sinCos},
+		{"small/math.Sincos", 0.05, math.Sincos},
+		{"large/sinCos", 2.5, sinCos},
+		{"large/math.Sincos", 2.5, math.Sincos},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			x := bc.x0
+			for i := 0; i < b.N; i++ {
+				s, c := bc.f(x)
+				trigSink += s + c
+				x += 1e-9
+			}
+		})
+	}
+}
