@@ -27,7 +27,10 @@ func fastTwoSum(a, b float64) dd {
 }
 
 func twoProd(a, b float64) dd {
-	p := a * b
+	// The conversion pins p to the rounded product: where the compiler fuses
+	// multiply-adds (arm64, GOAMD64=v3), a later p + c could otherwise use
+	// the exact product, and the error term would be counted twice.
+	p := float64(a * b)
 	return dd{p, math.FMA(a, b, -p)}
 }
 
