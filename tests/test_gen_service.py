@@ -70,6 +70,13 @@ def test_cancel_stops_after_the_epoch_and_keeps_a_checkpoint(tmp_path):
     assert len(rec.notes) == 2 and res["epoch"] == 2
 
 
+def test_cancel_stops_robust_training_too(tmp_path):
+    rec = Recorder(cancel_after=1)
+    res = METHODS["robust.train"].func(rec.ctx, run_dir=str(tmp_path), attack="none", epochs=40,
+                                       eval_steps=2)
+    assert len(rec.notes) == 1 and res["epoch"] == 1
+
+
 def test_gan_trains_samples_in_range_and_reports_metrics(tmp_path):
     res = service.gen_train(run_dir=str(tmp_path), model="gan", data="digits", epochs=2,
                             options={"hidden": [32]}, progress=gt.Progress(lambda **_: None))

@@ -113,6 +113,7 @@ def train(
     learning_rate: float = 1e-3,
     seed: int = 0,
     report: Any = None,
+    cancelled: Any = None,
 ) -> dict[str, Any]:
     """Standard training (``attack=None``) or adversarial training against ``attack``."""
     opt = keras.optimizers.Adam(learning_rate)
@@ -150,5 +151,7 @@ def train(
         if report is not None:
             report(step=epoch, total=epochs, loss=round(loss, 5),
                    examples_per_s=round(n_batches * batch_size / max(dt, 1e-9), 1))
-    return {"train_seconds": round(t_total, 3), "final_loss": loss,
-            "examples_per_s": round(epochs * n_batches * batch_size / max(t_total, 1e-9), 1)}
+        if cancelled is not None and cancelled():
+            break
+    return {"train_seconds": round(t_total, 3), "final_loss": loss, "epochs_done": epoch,
+            "examples_per_s": round(epoch * n_batches * batch_size / max(t_total, 1e-9), 1)}

@@ -226,8 +226,9 @@ def robust_train(
     os.makedirs(run_dir, exist_ok=True)
     gt.save(clf, run_dir, {**meta, "epoch": 0})
     stats = R.train(clf, ds.x_train, ds.y_train, attack=train_attack, epochs=epochs,
-                    learning_rate=lr, seed=seed, report=progress.report)
-    gt.save(clf, run_dir, {**meta, "epoch": epochs, "training": stats})
+                    learning_rate=lr, seed=seed, report=progress.report,
+                    cancelled=progress.cancelled)
+    gt.save(clf, run_dir, {**meta, "epoch": stats["epochs_done"], "training": stats})
     res = robust_eval(run_dir=run_dir, attack="pgd", eps=eps, steps=eval_steps, seed=seed)
     res.update(out, train_seconds=stats["train_seconds"], examples_per_s=stats["examples_per_s"])
     gt.write_json(os.path.join(run_dir, RESULT_JSON), res)
