@@ -116,3 +116,14 @@ def test_other_user_file_errors(tmp_path):
         gdata.load(str(tmp_path / "missing.npy"))
     with pytest.raises(gdata.DataError, match="unknown data 'mnist'"):
         gdata.load("mnist")
+
+
+def test_handlers_import_without_tensorflow():
+    """The worker imports the handler module at start: it must not pull TensorFlow in."""
+    import subprocess
+    import sys
+
+    code = ("import sys, pyworker.gen.handlers; "
+            "print(sorted(m for m in ('tensorflow', 'keras', 'sklearn') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
