@@ -37,6 +37,7 @@ object on the last line of stdout.`,
 
 	root.AddCommand(
 		newVersionCmd(),
+		newPlotCmd(),
 	)
 	return root
 }
