@@ -38,6 +38,8 @@ object on the last line of stdout.`,
 	root.AddCommand(
 		newVersionCmd(),
 		newPlotCmd(),
+		newTrainCmd(),
+		newSolveCmd(),
 	)
 	return root
 }
