@@ -27,6 +27,7 @@ from pyworker.registry import CallContext, method
 # Keys that tell runs of one configuration apart without changing it.
 _NOT_CONFIG = {"seed", "name", "out", "resume", "config"}
 _GRID_POINTS = 300
+_RAW_MAX = 1000
 
 
 @dataclass
@@ -155,8 +156,9 @@ def plot_runs(
                     smooth = [_smooth(s, max(1, len(s.steps) // 100)) for s in raw]
                     label = key if len(groups) == 1 else f"{g.label}: {key}"
                 line_color = color if ki == 0 else _shade(color)
-                _draw_group(ax, smooth, label, line_color,
-                            raw=raw[0] if kind == "episode" and single else None)
+                # Each episode's return is drawn too while it is still readable.
+                show_raw = kind == "episode" and single and len(raw[0].steps) <= _RAW_MAX
+                _draw_group(ax, smooth, label, line_color, raw=raw[0] if show_raw else None)
         if name == "Episode return" and threshold is not None and math.isfinite(threshold):
             ax.axhline(threshold, color="black", linestyle="--", linewidth=1,
                        label=f"solved ({threshold:g})")

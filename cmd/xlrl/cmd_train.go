@@ -35,6 +35,9 @@ type trainOptions struct {
 	asJSON       bool
 
 	changed func(flag string) bool
+
+	runFlags runFlags
+	run      *trainRun // where the trainer writes metrics and checkpoints; nil: nowhere
 }
 
 // trainResult is what every family reports; the JSON form is the last line
@@ -54,6 +57,9 @@ type trainResult struct {
 	WallSeconds    float64  `json:"wall_seconds"`
 	// Hyper records the hyperparameters actually used, defaults included.
 	Hyper map[string]any `json:"hyperparameters,omitempty"`
+	// RunDir is the run directory; Plot its training plot (when drawn).
+	RunDir string `json:"run_dir,omitempty"`
+	Plot   string `json:"plot,omitempty"`
 }
 
 // trainer trains one algorithm family on o and evaluates the result; it may
@@ -106,6 +112,9 @@ exponential schedule for epsilon or the temperature.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.changed = func(name string) bool { return cmd.Flags().Changed(name) }
+			if err := loadTrainConfig(cmd, &o.runFlags); err != nil {
+				return err
+			}
 			fn, ok := trainers[o.algo]
 			if !ok {
 				return usageErrorf("--algo %q: unknown algorithm; want one of %s", o.algo, strings.Join(algoNames(), ", "))
@@ -125,12 +134,19 @@ exponential schedule for epsilon or the temperature.`,
 			if o.changed("eval-episodes") && o.evalEpisodes <= 0 {
 				return usageErrorf("--eval-episodes %d: want a positive number", o.evalEpisodes)
 			}
-			start := time.Now()
-			res, err := fn(cmd.Context(), cmd.ErrOrStderr(), o)
+			r, err := startTrainRun(cmd, &o.runFlags, o.seed)
 			if err != nil {
 				return err
 			}
-			res.WallSeconds = time.Since(start).Seconds()
+			o.run = r
+			start := time.Now()
+			res, err := fn(cmd.Context(), cmd.ErrOrStderr(), o)
+			if res != nil {
+				res.WallSeconds = time.Since(start).Seconds()
+			}
+			if err := r.finish(cmd.Context(), res, err); err != nil {
+				return err
+			}
 			out := cmd.OutOrStdout()
 			printTrainResult(out, res)
 			if o.asJSON {
@@ -159,6 +175,7 @@ exponential schedule for epsilon or the temperature.`,
 	f.Float64Var(&o.explore.Decay, "decay", 0, "exponential schedule: factor per position, in (0, 1)")
 	f.Float64Var(&o.explore.C, "ucb-c", 0, "UCB exploration weight")
 	f.BoolVar(&o.asJSON, "json", false, "print the result as one JSON object on the last line")
+	addRunFlags(f, &o.runFlags)
 	return cmd
 }
 
@@ -265,7 +282,13 @@ func trainTabular(ctx context.Context, w io.Writer, o *trainOptions) (*trainResu
 	fmt.Fprintf(w, "training %s on %s: %d episodes, lr %g, gamma %g, %s\n",
 		o.algo, spec.ID, h.Episodes, h.LR, h.Gamma, agent.Explorer())
 	trainEnv.Seed(o.seed)
-	st, err := agent.Train(ctx, trainEnv, tabular.Budget{Episodes: h.Episodes, Steps: steps}, nil)
+	budget := tabular.Budget{Episodes: h.Episodes, Steps: steps}
+	var st tabular.TrainStats
+	if o.run != nil {
+		st, err = trainTabularInRun(ctx, o.run, agent, trainEnv, budget, o.algo+" "+spec.ID)
+	} else {
+		st, err = agent.Train(ctx, trainEnv, budget, nil)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -40,7 +40,10 @@ func Resolve(flags *pflag.FlagSet, path string, cfg any) error {
 		slice []string
 	}
 	var set []setFlag
-	flags.Visit(func(f *pflag.Flag) {
+	flags.VisitAll(func(f *pflag.Flag) {
+		if !f.Changed {
+			return // Visit would miss flags set through another FlagSet
+		}
 		s := setFlag{flag: f, value: f.Value.String()}
 		if sv, ok := f.Value.(pflag.SliceValue); ok {
 			s.slice = sv.GetSlice()

@@ -119,8 +119,12 @@ func flagTypeDesc(f *pflag.Flag) string {
 
 // WriteFlagConfig writes every flag of fs but those in skip as a YAML config
 // file that LoadFlagConfig reads back, atomically. Each key carries its help
-// text as a comment; trailer, if not empty, is appended as comment lines
-// (for values resolved at run time, such as tuned defaults).
+// text as a comment. Flags that were set (on the command line or from a
+// config file) are keys; the others are written commented out with their
+// default, so that reading the file back sets exactly what was set before:
+// commands whose defaults depend on other flags ("0: tuned for this
+// environment") resolve them the same way again. trailer, if not empty, is
+// appended as comment lines (for values resolved at run time).
 func WriteFlagConfig(path string, fs *pflag.FlagSet, trailer string, skip ...string) error {
 	var names []string
 	fs.VisitAll(func(f *pflag.Flag) {
@@ -130,15 +134,20 @@ func WriteFlagConfig(path string, fs *pflag.FlagSet, trailer string, skip ...str
 	})
 	sort.Strings(names)
 	var b bytes.Buffer
-	b.WriteString("# The full configuration of this run: one key per flag.\n" +
-		"# `--config " + path + "` starts a run with it; flags given next to --config override it.\n")
+	b.WriteString("# The configuration of this run: one key per flag. Keys commented out were\n" +
+		"# left at their default. `--config " + path + "` starts a run with it;\n" +
+		"# flags given next to --config override it.\n")
 	for _, name := range names {
 		f := fs.Lookup(name)
 		val, err := flagYAML(f)
 		if err != nil {
 			return fmt.Errorf("writing %s: flag --%s: %w", path, name, err)
 		}
-		fmt.Fprintf(&b, "\n# %s\n%s: %s\n", strings.ReplaceAll(f.Usage, "\n", "\n# "), name, val)
+		comment := ""
+		if !f.Changed {
+			comment = "# "
+		}
+		fmt.Fprintf(&b, "\n# %s\n%s%s: %s\n", strings.ReplaceAll(f.Usage, "\n", "\n# "), comment, name, val)
 	}
 	if trailer != "" {
 		b.WriteString("\n# " + strings.ReplaceAll(strings.TrimRight(trailer, "\n"), "\n", "\n# ") + "\n")

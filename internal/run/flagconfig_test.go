@@ -42,7 +42,8 @@ func TestFlagConfigRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	text, _ := os.ReadFile(path)
-	for _, want := range []string{"# environment id\nenv: Taxi-v3\n", "# environment steps\n# over all episodes\nsteps: 77\n", "# tuned: lr 0.1"} {
+	for _, want := range []string{"# environment id\nenv: Taxi-v3\n", "# environment steps\n# over all episodes\nsteps: 77\n",
+		"# random seed\n# seed: 1\n", "# tuned: lr 0.1"} {
 		if !strings.Contains(string(text), want) {
 			t.Errorf("config lacks %q:\n%s", want, text)
 		}
@@ -62,6 +63,9 @@ func TestFlagConfigRoundTrip(t *testing.T) {
 	}
 	if !fb.Changed("lr") || !fb.Changed("env") {
 		t.Fatal("flags set from the file must count as changed")
+	}
+	if fb.Changed("seed") {
+		t.Fatal("a flag left at its default must stay unset through the file")
 	}
 }
 
