@@ -92,6 +92,13 @@ func algoNames() []string {
 }
 
 func newTrainCmd() *cobra.Command {
+	cmd, _ := newTrainCommand()
+	return cmd
+}
+
+// newTrainCommand also returns the options its flags fill, for commands
+// (eval) that read a run's config.yaml through the same flags.
+func newTrainCommand() (*cobra.Command, *trainOptions) {
 	o := &trainOptions{}
 	cmd := &cobra.Command{
 		Use:   "train --env ID --algo NAME",
@@ -176,7 +183,7 @@ exponential schedule for epsilon or the temperature.`,
 	f.Float64Var(&o.explore.C, "ucb-c", 0, "UCB exploration weight")
 	f.BoolVar(&o.asJSON, "json", false, "print the result as one JSON object on the last line")
 	addRunFlags(f, &o.runFlags)
-	return cmd
+	return cmd, o
 }
 
 // envOptions turns --map and --slippery into env options, only when given,
@@ -258,23 +265,11 @@ func (o *trainOptions) tabularHyper() tabular.Hyper {
 }
 
 func trainTabular(ctx context.Context, w io.Writer, o *trainOptions) (*trainResult, error) {
-	trainEnv, err := env.Make(o.envID, o.envOptions()...)
-	if err != nil {
-		return nil, err
-	}
-	evalEnv, err := env.Make(o.envID, o.envOptions()...)
+	trainEnv, agent, h, err := buildTabular(o)
 	if err != nil {
 		return nil, err
 	}
 	spec := trainEnv.Spec()
-	h := o.tabularHyper()
-	agent, err := tabular.New(tabular.Config{
-		Algorithm: o.algo, LR: h.LR, LREnd: h.LREnd, LRDecayEpisodes: h.LRDecayEpisodes,
-		Gamma: h.Gamma, Explore: h.Explore, Seed: o.seed,
-	}, spec.Observation, spec.Action)
-	if err != nil {
-		return nil, fmt.Errorf("%s on %s: %w", o.algo, o.envID, err)
-	}
 	steps := int64(0)
 	if o.changed("steps") {
 		steps = o.steps
@@ -292,28 +287,61 @@ func trainTabular(ctx context.Context, w io.Writer, o *trainOptions) (*trainResu
 	if err != nil {
 		return nil, err
 	}
-	evalEnv.Seed(evalSeed(o.seed))
-	maxSteps := 0
-	if spec.MaxEpisodeSteps == 0 {
-		maxSteps = noLimitEvalSteps
-	}
-	ev, err := tabular.Evaluate(ctx, evalEnv, agent.Greedy, h.EvalEpisodes, maxSteps, tabular.Success(spec.ID))
-	if err != nil {
-		return nil, err
-	}
 	res := &trainResult{
-		Env: spec.ID, Algo: o.algo, Seed: o.seed,
-		MeanReturn: ev.MeanReturn, StdReturn: ev.StdReturn, SuccessRate: ev.SuccessRate,
-		EvalEpisodes: ev.Episodes, TrainEpisodes: st.Episodes, TrainSteps: st.Steps,
+		Env: spec.ID, Algo: o.algo, Seed: o.seed, TrainEpisodes: st.Episodes, TrainSteps: st.Steps,
 		Hyper: map[string]any{
 			"episodes": h.Episodes, "lr": h.LR, "lr_end": h.LREnd, "gamma": h.Gamma,
 			"exploration": agent.Explorer().String(),
 		},
 	}
-	if m, ok := env.ModelOf(trainEnv); ok {
+	if err := evaluateTabular(ctx, o, agent, h.EvalEpisodes, evalSeed(o.seed), res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// buildTabular makes the environment and the agent that o describes, with
+// the tuned defaults merged in.
+func buildTabular(o *trainOptions) (env.Env, *tabular.Agent, tabular.Hyper, error) {
+	h := o.tabularHyper()
+	e, err := env.Make(o.envID, o.envOptions()...)
+	if err != nil {
+		return nil, nil, h, err
+	}
+	spec := e.Spec()
+	agent, err := tabular.New(tabular.Config{
+		Algorithm: o.algo, LR: h.LR, LREnd: h.LREnd, LRDecayEpisodes: h.LRDecayEpisodes,
+		Gamma: h.Gamma, Explore: h.Explore, Seed: o.seed,
+	}, spec.Observation, spec.Action)
+	if err != nil {
+		return nil, nil, h, fmt.Errorf("%s on %s: %w", o.algo, o.envID, err)
+	}
+	return e, agent, h, nil
+}
+
+// evaluateTabular runs the agent's greedy policy for n episodes of a fresh
+// environment seeded with seed, and fills res's evaluation figures and, for
+// environments with a model, the exact optimum.
+func evaluateTabular(ctx context.Context, o *trainOptions, agent *tabular.Agent, n int, seed uint64, res *trainResult) error {
+	evalEnv, err := env.Make(o.envID, o.envOptions()...)
+	if err != nil {
+		return err
+	}
+	spec := evalEnv.Spec()
+	evalEnv.Seed(seed)
+	maxSteps := 0
+	if spec.MaxEpisodeSteps == 0 {
+		maxSteps = noLimitEvalSteps
+	}
+	ev, err := tabular.Evaluate(ctx, evalEnv, agent.Greedy, n, maxSteps, tabular.Success(spec.ID))
+	if err != nil {
+		return err
+	}
+	res.MeanReturn, res.StdReturn, res.SuccessRate, res.EvalEpisodes = ev.MeanReturn, ev.StdReturn, ev.SuccessRate, ev.Episodes
+	if m, ok := env.ModelOf(evalEnv); ok {
 		sol, err := mdp.Solve(m, spec.MaxEpisodeSteps, 1)
 		if err != nil {
-			return nil, fmt.Errorf("computing the exact optimum of %s: %w", spec.ID, err)
+			return fmt.Errorf("computing the exact optimum of %s: %w", spec.ID, err)
 		}
 		opt := mdp.StartValue(m, sol.V)
 		res.Optimum = &opt
@@ -321,7 +349,7 @@ func trainTabular(ctx context.Context, w io.Writer, o *trainOptions) (*trainResu
 			res.OptimumPercent = &p
 		}
 	}
-	return res, nil
+	return nil
 }
 
 // percentOfOptimum compares a mean return with the optimum: mean/optimum for

@@ -38,6 +38,7 @@ object on the last line of stdout.`,
 	root.AddCommand(
 		newVersionCmd(),
 		newPlotCmd(),
+		newEvalCmd(),
 		newTrainCmd(),
 		newSolveCmd(),
 	)
