@@ -41,6 +41,9 @@ object on the last line of stdout.`,
 		newEvalCmd(),
 		newTrainCmd(),
 		newSolveCmd(),
+		newDoctorCmd(),
+		newBenchCmd(),
+		newWorkerCmd(),
 	)
 	return root
 }

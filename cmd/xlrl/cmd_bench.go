@@ -1,0 +1,12 @@
+package main
+
+import "github.com/spf13/cobra"
+
+func newBenchCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Measure xlrl's speed beside its peers (results: docs/benchmarks.md)",
+	}
+	cmd.AddCommand(newBenchRPCCmd())
+	return cmd
+}
