@@ -63,7 +63,7 @@ current directory. -o picks another file.`,
 			if !cmd.Flags().Changed("threshold") {
 				threshold = solvedThreshold(args)
 			}
-			c, err := worker.Start(cmd.Context(), worker.Options{Python: global.python})
+			c, err := startWorker(cmd.Context(), "")
 			if err != nil {
 				return err
 			}

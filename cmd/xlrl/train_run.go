@@ -18,7 +18,6 @@ import (
 	"github.com/xlrl/xlrl/internal/env"
 	"github.com/xlrl/xlrl/internal/progress"
 	"github.com/xlrl/xlrl/internal/run"
-	"github.com/xlrl/xlrl/internal/worker"
 )
 
 // runFlags are the flags of xlrl train that say where the run lives rather
@@ -247,7 +246,7 @@ func (r *trainRun) finish(ctx context.Context, res *trainResult, trainErr error)
 
 // plotRun draws runs/<name>/plots/training.png and the TensorBoard files.
 func plotRun(ctx context.Context, dir *run.Dir, envID, title string) (string, error) {
-	c, err := worker.Start(ctx, worker.Options{Python: global.python, LogFile: dir.WorkerLog()})
+	c, err := startWorker(ctx, dir.WorkerLog())
 	if err != nil {
 		return "", err
 	}
