@@ -7,10 +7,10 @@ import json
 import numpy as np
 import pytest
 from matplotlib import image
+from runfixtures import make_run
 
 from pyworker.metrics import RunError, read_metrics
 from pyworker.plots import group_runs, moving_average, plot_runs
-from tests.runfixtures import make_run
 
 
 def assert_png_not_blank(path):

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from runfixtures import make_run
 
 from pyworker.registry import CallContext
 from pyworker.tblog import EventWriter, close, crc32c, export_run, scalars
-from tests.runfixtures import make_run
 
 
 def read_events(path):
