@@ -31,6 +31,8 @@ from pyworker.registry import CallContext, method
 
 TB_DIR = "tb"
 EXPORT_SUFFIX = ".xlrl-export"
+# Record fields that are not worth a TensorBoard curve (the x axis is the step).
+_NOT_CURVES = {"kind", "step", "time", "episode"}
 
 
 def _crc32c_table() -> list[int]:
@@ -167,7 +169,7 @@ def export_run(run: str | Path) -> tuple[Path, int]:
     try:
         for r in metrics.records:
             for k, v in r.items():
-                if k in ("kind", "step", "time") or v is None or not math.isfinite(v):
+                if k in _NOT_CURVES or v is None or not math.isfinite(v):
                     continue
                 w.scalar(f"{r['kind']}/{k}", r["step"], v, wall_time=r.get("time"))
                 n += 1

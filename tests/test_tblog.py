@@ -56,3 +56,17 @@ def test_export_run_writes_every_metric_once(tmp_path):
     path2, _ = export_run(run)
     files = list((run / "tb").glob("events.out.tfevents.*"))
     assert files == [path2]
+
+
+def test_tensorboard_reads_the_export(tmp_path):
+    """TensorBoard's own loader (what `tensorboard --logdir runs` uses) reads the files."""
+    from tensorboard.backend.event_processing import event_accumulator  # the dev extra has it
+
+    run = make_run(tmp_path, "a", episodes=10)
+    export_run(run)
+    acc = event_accumulator.EventAccumulator(str(run / "tb"))
+    acc.Reload()
+    assert "episode/return" in acc.Tags()["scalars"]
+    assert "episode/episode" not in acc.Tags()["scalars"]
+    returns = acc.Scalars("episode/return")
+    assert len(returns) == 10 and returns[0].value > 0

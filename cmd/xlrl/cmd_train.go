@@ -156,6 +156,7 @@ exponential schedule for epsilon or the temperature.`,
 			}
 			out := cmd.OutOrStdout()
 			printTrainResult(out, res)
+			printRunFiles(out, res)
 			if o.asJSON {
 				return printJSON(out, res)
 			}

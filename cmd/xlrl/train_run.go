@@ -244,6 +244,17 @@ func (r *trainRun) finish(ctx context.Context, res *trainResult, trainErr error)
 	return nil
 }
 
+// printRunFiles says where the run's files are.
+func printRunFiles(w io.Writer, res *trainResult) {
+	if res.RunDir == "" {
+		return
+	}
+	fmt.Fprintf(w, "run directory: %s (config.yaml, metrics.jsonl, checkpoint.ckpt)\n", res.RunDir)
+	if res.Plot != "" {
+		fmt.Fprintf(w, "plot: %s   TensorBoard: tensorboard --logdir %s\n", res.Plot, filepath.Dir(res.RunDir))
+	}
+}
+
 // plotRun draws runs/<name>/plots/training.png and the TensorBoard files.
 func plotRun(ctx context.Context, dir *run.Dir, envID, title string) (string, error) {
 	c, err := startWorker(ctx, dir.WorkerLog())
