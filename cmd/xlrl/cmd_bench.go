@@ -7,6 +7,6 @@ func newBenchCmd() *cobra.Command {
 		Use:   "bench",
 		Short: "Measure xlrl's speed beside its peers (results: docs/benchmarks.md)",
 	}
-	cmd.AddCommand(newBenchRPCCmd())
+	cmd.AddCommand(newBenchRPCCmd(), newBenchEnvCmd())
 	return cmd
 }

@@ -95,6 +95,7 @@ func TestSolveBadInput(t *testing.T) {
 		args []string
 		want string
 	}{
+		{[]string{"--env", "CartPole-v1"}, "CartPole-v1 has no transition model to solve"},
 		{[]string{"--env", "Nope-v0"}, "unknown environment id"},
 		{[]string{"--gamma", "1.5"}, "discount must lie in (0, 1]"},
 		{[]string{"--gamma", "0"}, "discount must lie in (0, 1]"},

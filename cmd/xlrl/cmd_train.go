@@ -51,10 +51,13 @@ type trainResult struct {
 	SuccessRate    float64  `json:"success_rate"`
 	Optimum        *float64 `json:"optimum,omitempty"`
 	OptimumPercent *float64 `json:"optimum_percent,omitempty"`
-	EvalEpisodes   int      `json:"eval_episodes"`
-	TrainEpisodes  int64    `json:"train_episodes"`
-	TrainSteps     int64    `json:"train_steps"`
-	WallSeconds    float64  `json:"wall_seconds"`
+	// PolicyValue is the exact expected return of the learnt greedy policy,
+	// computed from the model (no sampling noise), where there is a model.
+	PolicyValue   *float64 `json:"policy_value,omitempty"`
+	EvalEpisodes  int      `json:"eval_episodes"`
+	TrainEpisodes int64    `json:"train_episodes"`
+	TrainSteps    int64    `json:"train_steps"`
+	WallSeconds   float64  `json:"wall_seconds"`
 	// Hyper records the hyperparameters actually used, defaults included.
 	Hyper map[string]any `json:"hyperparameters,omitempty"`
 	// RunDir is the run directory; Plot its training plot (when drawn).
@@ -210,11 +213,18 @@ const noLimitEvalSteps = 1000
 // tabularHyper merges the tuned defaults with the flags the user gave.
 func (o *trainOptions) tabularHyper() tabular.Hyper {
 	h, _ := tabular.Defaults(o.envID, o.algo)
+	// A new episode count stretches the tuned decays with it, so that
+	// epsilon and the learning rate end where they were tuned to end.
+	scale := func(n int64) int64 { return n }
 	if o.changed("episodes") {
+		tunedEpisodes := h.Episodes
 		h.Episodes = o.episodes
+		scale = func(n int64) int64 { return max(n*o.episodes/tunedEpisodes, 1) }
 	} else if o.changed("steps") {
 		h.Episodes = 0 // a step budget alone replaces the tuned episode count
 	}
+	h.LRDecayEpisodes = scale(h.LRDecayEpisodes)
+	h.Explore.DecaySteps = scale(h.Explore.DecaySteps)
 	if o.changed("lr") {
 		h.LR = o.lr
 		if !o.changed("lr-end") {
@@ -223,9 +233,9 @@ func (o *trainOptions) tabularHyper() tabular.Hyper {
 	}
 	if o.changed("lr-end") {
 		h.LREnd = o.lrEnd
-	}
-	if h.LREnd > 0 && (o.changed("episodes") || o.changed("lr") || o.changed("lr-end") || h.LRDecayEpisodes == 0) {
-		h.LRDecayEpisodes = max(h.Episodes, 1)
+		if h.LRDecayEpisodes == 0 {
+			h.LRDecayEpisodes = max(h.Episodes, 1)
+		}
 	}
 	if o.changed("gamma") {
 		h.Gamma = o.gamma
@@ -346,6 +356,14 @@ func evaluateTabular(ctx context.Context, o *trainOptions, agent *tabular.Agent,
 		}
 		opt := mdp.StartValue(m, sol.V)
 		res.Optimum = &opt
+		if spec.MaxEpisodeSteps > 0 {
+			v, err := mdp.EvaluatePolicy(m, agent.Policy(), spec.MaxEpisodeSteps, 1)
+			if err != nil {
+				return nil, err
+			}
+			pv := mdp.StartValue(m, v)
+			res.PolicyValue = &pv
+		}
 		if p, ok := percentOfOptimum(ev.MeanReturn, opt); ok {
 			res.OptimumPercent = &p
 		}
@@ -373,6 +391,9 @@ func printTrainResult(w io.Writer, r *trainResult) {
 		r.EvalEpisodes, r.MeanReturn, r.StdReturn, 100*r.SuccessRate)
 	if r.Optimum != nil {
 		line := fmt.Sprintf("exact optimum %.4f", *r.Optimum)
+		if r.PolicyValue != nil {
+			line = fmt.Sprintf("exact value of the greedy policy %.4f, %s", *r.PolicyValue, line)
+		}
 		if r.OptimumPercent != nil && !math.IsNaN(*r.OptimumPercent) {
 			line += fmt.Sprintf(": %.1f%% of optimal", *r.OptimumPercent)
 		}

@@ -109,8 +109,44 @@ func sinCosReduced(r dd) (sin, cos float64) {
 	return s.hi, c.hi
 }
 
-// sinCos returns sin(x) and cos(x) rounded as glibc rounds them.
+// sinCos returns sin(x) and cos(x) correctly rounded.
 func sinCos(x float64) (sin, cos float64) {
+	if x != 0 && math.Abs(x) < 0.3 {
+		if s, c, ok := sinCosSmall(x); ok {
+			return s, c
+		}
+	}
+	return sinCosDD(x)
+}
+
+// sinCosSmall is the fast path for |x| < 0.3 (a running CartPole's angle):
+// plain float64 series around an exact x^2, then Ziv's test: if the error
+// bound could move the sum across a rounding boundary, it reports !ok and
+// the caller takes the double-double path (a few percent of calls at most).
+func sinCosSmall(x float64) (sin, cos float64, ok bool) {
+	zp := twoProd(x, x)
+	z := zp.hi
+	ps := -1.0/6 + z*(1.0/120+z*(-1.0/5040+z*(1.0/362880+z*(-1.0/39916800+z*(1.0/6227020800)))))
+	ts := x*z*ps + x*zp.lo*(-1.0/6)
+	pc := 1.0/24 + z*(-1.0/720+z*(1.0/40320+z*(-1.0/3628800+z*(1.0/479001600+z*(-1.0/87178291200)))))
+	h := twoSum(1, -0.5*z)
+	tc := h.lo + (-0.5*zp.lo + z*z*pc)
+	s, okS := roundedSum(x, ts, 0x1p-50*math.Abs(ts))
+	c, okC := roundedSum(h.hi, tc, 0x1p-50*(math.Abs(h.lo)+z*z*0.05))
+	return s, c, okS && okC
+}
+
+// roundedSum rounds hi + t, where t is known to within err, and says whether
+// that rounding is certain.
+func roundedSum(hi, t, err float64) (float64, bool) {
+	r := twoSum(hi, t)
+	a := math.Abs(r.hi) // positive and finite here: the results are near 1 or near x != 0
+	halfUlpBelow := (a - math.Float64frombits(math.Float64bits(a)-1)) / 2
+	return r.hi, math.Abs(r.lo)+err < halfUlpBelow
+}
+
+// sinCosDD is the general path: Cody-Waite reduction and double-double series.
+func sinCosDD(x float64) (sin, cos float64) {
 	if math.IsNaN(x) || math.IsInf(x, 0) || math.Abs(x) > 1e5 {
 		return math.Sincos(x)
 	}

@@ -61,10 +61,37 @@ func bigSin(x float64) float64 {
 // four quadrants (cos comes from the same reduced evaluation).
 func TestSinCosCorrectlyRounded(t *testing.T) {
 	rng := NewRNG(3)
-	for i := 0; i < 3000; i++ {
+	for i := 0; i < 4000; i++ {
 		x := rng.Uniform(-4.5, 4.5)
+		if i%2 == 0 {
+			x = rng.Uniform(-0.3, 0.3)
+		}
 		if s, _ := sinCos(x); s != bigSin(x) {
 			t.Fatalf("sinCos(%v) sin = %v, correctly rounded %v", x, s, bigSin(x))
 		}
 	}
+}
+
+// TestSinCosFastPath checks the small-argument fast path against the
+// double-double path wherever it claims certainty, and that it claims it
+// for nearly all of CartPole's angles.
+func TestSinCosFastPath(t *testing.T) {
+	rng := NewRNG(4)
+	fallbacks := 0
+	const n = 200000
+	for i := 0; i < n; i++ {
+		x := rng.Uniform(-0.3, 0.3) * rng.Float64()
+		s, c, ok := sinCosSmall(x)
+		if !ok {
+			fallbacks++
+			continue
+		}
+		if ws, wc := sinCosDD(x); s != ws || c != wc {
+			t.Fatalf("sinCosSmall(%v) = %v, %v; double-double %v, %v", x, s, c, ws, wc)
+		}
+	}
+	if fallbacks > n/20 {
+		t.Errorf("fast path gave up on %d of %d arguments", fallbacks, n)
+	}
+	t.Logf("fast path gave up on %d of %d arguments", fallbacks, n)
 }
