@@ -78,11 +78,14 @@ def test_train_writes_a_run_directory(xlrl_binary, tmp_path):
     assert comparable(read_metrics(tmp_path / "runs" / "again").records) == comparable(rows)
 
 
-def test_resume_continues_the_run_exactly(xlrl_binary, tmp_path):
-    full = last_json(xlrl(xlrl_binary, tmp_path, "train", *ENV, "--episodes", "3000",
-                          "--name", "full", "--plot=false", "--json"))
-    xlrl(xlrl_binary, tmp_path, "train", *ENV, "--episodes", "1200", "--name", "part",
-         "--plot=false")
+def test_resume_extends_a_run_exactly(xlrl_binary, tmp_path):
+    """With schedules that do not depend on the budget, 1200 episodes resumed to
+    3000 are the 3000-episode run."""
+    fixed = [*ENV, "--lr", "0.1", "--explore", "epsilon-greedy", "--schedule", "constant",
+             "--explore-start", "0.1", "--plot=false"]
+    full = last_json(xlrl(xlrl_binary, tmp_path, "train", *fixed, "--episodes", "3000",
+                          "--name", "full", "--json"))
+    xlrl(xlrl_binary, tmp_path, "train", *fixed, "--episodes", "1200", "--name", "part")
     p = xlrl(xlrl_binary, tmp_path, "train", "--resume", "runs/part", "--episodes", "3000",
              "--plot=false", "--json")
     assert "resuming runs/part at step" in p.stderr
@@ -101,9 +104,9 @@ def test_ctrl_c_checkpoints_and_resume_finishes(xlrl_binary, tmp_path):
         [str(xlrl_binary), "train", *ENV, "--episodes", episodes, "--name", "sig", "--plot=false"],
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
-    # The first progress line comes after the first few hundred episodes.
+    # The first progress line ("256/150000 episodes (0%) ...") follows the first episodes.
     assert proc.stderr is not None
-    while "episodes" not in proc.stderr.readline():
+    while "episodes (" not in proc.stderr.readline():
         assert proc.poll() is None, "xlrl train ended before it could be interrupted"
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)

@@ -359,7 +359,7 @@ func evaluateTabular(ctx context.Context, o *trainOptions, agent *tabular.Agent,
 		if spec.MaxEpisodeSteps > 0 {
 			v, err := mdp.EvaluatePolicy(m, agent.Policy(), spec.MaxEpisodeSteps, 1)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			pv := mdp.StartValue(m, v)
 			res.PolicyValue = &pv

@@ -46,9 +46,18 @@ func addRunFlags(f *pflag.FlagSet, rf *runFlags) {
 	f.StringVar(&rf.config, "config", "", "YAML file of flag values (keys are flag names, e.g. a run's config.yaml); flags given too override it")
 	f.StringVar(&rf.resume, "resume", "", "continue the run in this directory from its checkpoint, with its config.yaml")
 	f.DurationVar(&rf.checkpointEvery, "checkpoint-every", 30*time.Second, "time between checkpoints (also written at the end and on Ctrl-C)")
-	f.BoolVar(&rf.plot, "plot", true, "draw plots/training.png and TensorBoard files at the end (needs the Python worker)")
-	rf.root = run.DefaultRoot
+	f.BoolVar(&rf.plot, "plot", plotByDefault, "draw plots/training.png and TensorBoard files at the end (needs the Python worker)")
+	rf.root = runsRoot
 }
+
+// runsRoot and plotByDefault are variables so that the package's tests write
+// their runs to a temporary directory and start no worker (main_test.go).
+var (
+	runsRoot      = run.DefaultRoot
+	plotByDefault = true
+	// testAfterEpisode lets tests press "Ctrl-C" at an exact episode.
+	testAfterEpisode func(episode int64)
+)
 
 // loadTrainConfig applies --config or, with --resume, the run's own
 // config.yaml to the flags the user did not set. It runs before any check of
@@ -170,6 +179,9 @@ func (r *trainRun) episode(step, episode int64, ret float64, length int64, extra
 	}
 	if r.bar != nil {
 		r.bar.Episode(ret)
+	}
+	if testAfterEpisode != nil {
+		testAfterEpisode(episode)
 	}
 	return r.metrics.Write(run.Record{Kind: run.KindEpisode, Step: step, Values: vals})
 }

@@ -29,13 +29,21 @@ type checkedConfig struct {
 	Seed            uint64
 }
 
+func (a *Agent) checked() checkedConfig {
+	c := checkedConfig{a.cfg.LR, a.cfg.LREnd, a.cfg.LRDecayEpisodes, a.cfg.Gamma, a.cfg.Seed}
+	if c.LREnd == 0 {
+		c.LRDecayEpisodes = 0 // a constant rate has no decay to match
+	}
+	return c
+}
+
 // Save writes the agent's full state into c: the tables, the random
 // source, the exploration state and the schedule position. Restored by Load
 // into an agent built with the same Config, training continues exactly.
 func (a *Agent) Save(c *run.Checkpoint) error {
 	st := savedState{Algorithm: a.cfg.Algorithm, States: a.nS, Actions: a.nA,
 		Position: a.explorer.Position(), Explorer: a.explorer.String(),
-		Config: checkedConfig{a.cfg.LR, a.cfg.LREnd, a.cfg.LRDecayEpisodes, a.cfg.Gamma, a.cfg.Seed}}
+		Config: a.checked()}
 	if u, ok := a.explorer.(*policy.UCB); ok {
 		st.UCBCounts = u.Counts
 	}
@@ -62,7 +70,7 @@ func (a *Agent) Load(c *run.Checkpoint) error {
 	if err := c.GetJSON("agent", &st); err != nil {
 		return err
 	}
-	want := checkedConfig{a.cfg.LR, a.cfg.LREnd, a.cfg.LRDecayEpisodes, a.cfg.Gamma, a.cfg.Seed}
+	want := a.checked()
 	switch {
 	case st.Algorithm != a.cfg.Algorithm:
 		return fmt.Errorf("%w: the checkpoint is of %s, this agent is %s", run.ErrBadCheckpoint, st.Algorithm, a.cfg.Algorithm)
@@ -70,7 +78,8 @@ func (a *Agent) Load(c *run.Checkpoint) error {
 		return fmt.Errorf("%w: the checkpoint's table is %d states x %d actions, this environment has %d x %d",
 			run.ErrBadCheckpoint, st.States, st.Actions, a.nS, a.nA)
 	case st.Config != want:
-		return fmt.Errorf("%w: the checkpoint was trained with %+v, this agent has %+v",
+		return fmt.Errorf("%w: the checkpoint was trained with %+v, this agent has %+v "+
+			"(tuned schedules stretch with the episode budget: resume with the run's own --episodes)",
 			run.ErrBadCheckpoint, st.Config, want)
 	case st.Explorer != a.explorer.String():
 		return fmt.Errorf("%w: the checkpoint explored with %q, this agent with %q",

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/xlrl/xlrl/internal/run"
+)
+
+func comparableRecords(t *testing.T, dir string) []string {
+	t.Helper()
+	recs, err := run.ReadMetrics(filepath.Join(dir, run.MetricsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]string, len(recs))
+	for i, r := range recs {
+		r.Time = 0
+		delete(r.Values, run.KeyStepsPerSec)
+		b, _ := r.MarshalJSON()
+		out[i] = string(b)
+	}
+	return out
+}
+
+// TestTrainRunResumeMatchesUninterrupted interrupts a run at episode 250
+// (as Ctrl-C does), resumes it and compares it with a run never stopped.
+func TestTrainRunResumeMatchesUninterrupted(t *testing.T) {
+	root := t.TempDir()
+	full, part := filepath.Join(root, "full"), filepath.Join(root, "part")
+	args := []string{"train", "--env", "FrozenLake-v1", "--algo", "sarsa", "--seed", "3", "--episodes", "600", "--json"}
+	out, err := runCmd(t, append(args, "--out", full)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want trainResult
+	lastJSON(t, out, &want)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	testAfterEpisode = func(ep int64) {
+		if ep == 250 {
+			cancel()
+		}
+	}
+	_, err = runCmdContext(ctx, t, append(args, "--out", part)...)
+	testAfterEpisode = nil
+	var exit *exitError
+	if !errors.As(err, &exit) || exit.code != 130 {
+		t.Fatalf("interrupted run: err = %v, want exit status 130", err)
+	}
+	if n := len(comparableRecords(t, part)); n >= 600 {
+		t.Fatalf("the interrupted run logged %d episodes", n)
+	}
+
+	out, err = runCmd(t, "train", "--resume", part, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got trainResult
+	lastJSON(t, out, &got)
+	if got.TrainSteps != want.TrainSteps || got.MeanReturn != want.MeanReturn || got.RunDir != part {
+		t.Fatalf("resumed: %+v\nuninterrupted: %+v", got, want)
+	}
+	a, b := comparableRecords(t, full), comparableRecords(t, part)
+	if len(a) != 600 || strings.Join(a, "\n") != strings.Join(b, "\n") {
+		t.Fatalf("metrics differ: %d and %d records", len(a), len(b))
+	}
+	for _, name := range []string{run.ConfigFile, run.CheckpointFile, "result.json"} {
+		if _, err := os.Stat(filepath.Join(part, name)); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// runCmdContext is runCmd with a context, as main gives on Ctrl-C.
+func runCmdContext(ctx context.Context, t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	root := newRootCmd()
+	var out, errOut bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&errOut)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	return out.String(), err
+}
+
+func TestTrainRunRefusals(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "r")
+	if _, err := runCmd(t, "train", "--env", "Taxi-v3", "--episodes", "20", "--out", dir); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"train", "--out", dir}, "already exists"},
+		{[]string{"train", "--resume", dir, "--gamma", "0.5"}, "--gamma"},
+		{[]string{"train", "--resume", filepath.Join(dir, "nope")}, "does not exist"},
+		{[]string{"train", "--config", filepath.Join(dir, "nope.yaml")}, "nope.yaml"},
+		{[]string{"eval", filepath.Join(dir, "nope")}, "does not exist"},
+	}
+	for _, tt := range tests {
+		_, err := runCmd(t, tt.args...)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%v: err = %v, want it to mention %q", tt.args, err, tt.want)
+		}
+	}
+}
