@@ -52,6 +52,10 @@ type Spec struct {
 	Action          Space
 	MaxEpisodeSteps int      // 0: no time limit
 	RewardThreshold *float64 // nil: Gymnasium sets none
+	// AliasOf names the id this one is another name for ("" if none).
+	AliasOf string
+	// State says what SetState takes (and what rollout --state means).
+	State string
 }
 
 // Action is one action. Discrete action spaces read Discrete; Box action
