@@ -48,7 +48,9 @@ class Method:
 METHODS: dict[str, Method] = {}
 
 
-def method(name: str, *, inline: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def method(
+    name: str, *, inline: bool = False
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register ``func`` as the handler of RPC method ``name``."""
 
     def register(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -1,0 +1,567 @@
+package worker
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"runtime"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/vmihailenco/msgpack/v5"
+	"github.com/vmihailenco/msgpack/v5/msgpcode"
+	"github.com/xlrl/xlrl/internal/buildinfo"
+)
+
+// msgpack-RPC message kinds.
+const (
+	msgRequest      = 0
+	msgResponse     = 1
+	msgNotification = 2
+)
+
+// ErrClosed is returned by calls made after Close.
+var ErrClosed = errors.New("worker: the client is closed")
+
+// Options configure Start. The zero value is usable.
+type Options struct {
+	Python       string        // interpreter; "" searches (see FindPython)
+	Command      []string      // replaces `<python> -m pyworker serve` (tests, custom workers)
+	LogFile      string        // append the worker's stderr to this file too
+	Logger       *slog.Logger  // where stderr lines go (default slog.Default())
+	Imports      []string      // extra handler modules for the worker to import
+	Env          []string      // extra environment variables, "K=V"
+	StartTimeout time.Duration // for the handshake (default 60s)
+	GracePeriod  time.Duration // between the steps of Close (default 2s)
+}
+
+// Handshake is the worker's first message.
+type Handshake struct {
+	Protocol     []int             `msgpack:"protocol"`
+	Version      string            `msgpack:"version"`
+	Python       string            `msgpack:"python"`
+	Executable   string            `msgpack:"executable"`
+	TensorFlow   string            `msgpack:"tensorflow"` // "" when TensorFlow is not installed
+	Methods      []string          `msgpack:"methods"`
+	ImportErrors map[string]string `msgpack:"import_errors"`
+	PID          int               `msgpack:"pid"`
+}
+
+// Client is a running worker. Its methods are safe for concurrent use.
+type Client struct {
+	opts   Options
+	interp Interpreter
+	cmd    *exec.Cmd
+	hello  Handshake
+
+	wmu   sync.Mutex // serializes writes to stdin
+	stdin *os.File
+	wbuf  bytes.Buffer
+	enc   *msgpack.Encoder
+
+	mu      sync.Mutex
+	nextID  uint32
+	pending map[uint32]*call
+	failed  error         // once set, the worker is unusable and every call returns it
+	dead    chan struct{} // closed when failed is set
+
+	helloCh   chan Handshake
+	exited    chan struct{} // closed when the process has been reaped
+	status    string        // exit status, valid after exited is closed
+	stderr    *stderrLog
+	logFile   *os.File
+	closeOnce sync.Once
+}
+
+type call struct {
+	method     string
+	result     any
+	onProgress func(map[string]any)
+	done       chan error
+}
+
+// Start starts a worker and waits for its handshake. ctx bounds the start-up
+// only; the worker runs until Close.
+func Start(ctx context.Context, opts Options) (*Client, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.StartTimeout == 0 {
+		opts.StartTimeout = 60 * time.Second
+	}
+	if opts.GracePeriod == 0 {
+		opts.GracePeriod = 2 * time.Second
+	}
+	interp, err := FindPython(opts.Python)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{
+		opts:    opts,
+		interp:  interp,
+		pending: make(map[uint32]*call),
+		helloCh: make(chan Handshake, 1),
+		dead:    make(chan struct{}),
+		exited:  make(chan struct{}),
+	}
+	if opts.LogFile != "" {
+		c.logFile, err = os.OpenFile(opts.LogFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return nil, fmt.Errorf("opening the worker log: %w", err)
+		}
+	}
+	if err := c.spawn(); err != nil {
+		c.closeLog()
+		return nil, err
+	}
+	if err := c.awaitHello(ctx); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Client) spawn() error {
+	args := []string{c.interp.Path, "-m", "pyworker", "serve"}
+	for _, m := range c.opts.Imports {
+		args = append(args, "--import", m)
+	}
+	if len(c.opts.Command) > 0 {
+		args = c.opts.Command
+	}
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Env = append(os.Environ(), "PYTHONUNBUFFERED=1")
+	if os.Getenv("TF_CPP_MIN_LOG_LEVEL") == "" {
+		cmd.Env = append(cmd.Env, "TF_CPP_MIN_LOG_LEVEL=2")
+	}
+	cmd.Env = append(cmd.Env, c.opts.Env...)
+	// Its own process group keeps a terminal's Ctrl-C away from the worker
+	// (the host decides how to stop it) and lets Close signal its children
+	// too; the parent-death signal ends it if the host dies without closing
+	// its stdin.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
+
+	inR, inW, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = inR, outW, errW
+	// Pdeathsig fires when the thread that forked the child exits; keep this
+	// goroutine on one thread while forking so that it is not a thread the
+	// runtime is about to retire.
+	runtime.LockOSThread()
+	err = cmd.Start()
+	runtime.UnlockOSThread()
+	inR.Close()
+	outW.Close()
+	errW.Close()
+	if err != nil {
+		inW.Close()
+		outR.Close()
+		errR.Close()
+		return fmt.Errorf("starting the worker with %s (%s): %w", c.interp.Path, c.interp.Reason, err)
+	}
+	c.cmd = cmd
+	c.stdin = inW
+	c.enc = msgpack.NewEncoder(&c.wbuf)
+	c.enc.UseCompactInts(true)
+	c.stderr = newStderrLog(c.opts.Logger.With("pid", cmd.Process.Pid), c.logFile)
+	go c.stderr.run(errR)
+	go c.readLoop(outR)
+	go c.wait()
+	return nil
+}
+
+func (c *Client) awaitHello(ctx context.Context) error {
+	timer := time.NewTimer(c.opts.StartTimeout)
+	defer timer.Stop()
+	select {
+	case h := <-c.helloCh:
+		c.hello = h
+	case <-c.dead:
+		return fmt.Errorf("starting the worker with %s (%s): %w\n(is pyworker installed for this interpreter? `make venv` installs it into the project's .venv)",
+			c.interp.Path, c.interp.Reason, c.failure("start-up"))
+	case <-timer.C:
+		return fmt.Errorf("the worker (pid %d, %s) sent no handshake within %s", c.cmd.Process.Pid, c.interp.Path, c.opts.StartTimeout)
+	case <-ctx.Done():
+		return fmt.Errorf("starting the worker: %w", context.Cause(ctx))
+	}
+	if len(c.hello.Protocol) < 1 || c.hello.Protocol[0] != buildinfo.ProtocolMajor {
+		err := &ProtocolError{Msg: fmt.Sprintf(
+			"the worker speaks protocol %v (pyworker %s, %s) but this xlrl %s speaks %d.%d; "+
+				"install the worker from the same checkout as the binary (`make venv`, or `pip install -e <checkout>`)",
+			c.hello.Protocol, c.hello.Version, c.hello.Executable, buildinfo.Version, buildinfo.ProtocolMajor, buildinfo.ProtocolMinor)}
+		c.fail(err)
+		return err
+	}
+	return nil
+}
+
+// Handshake returns what the worker said about itself at start.
+func (c *Client) Handshake() Handshake { return c.hello }
+
+// Interpreter returns the Python the worker runs on and why it was chosen.
+func (c *Client) Interpreter() Interpreter { return c.interp }
+
+// PID is the worker's process id.
+func (c *Client) PID() int { return c.cmd.Process.Pid }
+
+// Call invokes method with params (a map or a struct with msgpack tags, which
+// become the handler's keyword arguments) and decodes the result into result
+// (a pointer, or nil to discard it).
+func (c *Client) Call(ctx context.Context, method string, params, result any) error {
+	return c.CallWithProgress(ctx, method, params, result, nil)
+}
+
+// CallWithProgress is Call with a callback for the progress notifications the
+// handler sends. The callback runs on the client's reader goroutine: keep it short.
+func (c *Client) CallWithProgress(ctx context.Context, method string, params, result any, onProgress func(map[string]any)) error {
+	cl := &call{method: method, result: result, onProgress: onProgress, done: make(chan error, 1)}
+	c.mu.Lock()
+	if c.failed != nil {
+		err := c.failed
+		c.mu.Unlock()
+		return during(err, method)
+	}
+	c.nextID++
+	id := c.nextID
+	c.pending[id] = cl
+	c.mu.Unlock()
+
+	if err := c.send(msgRequest, id, method, params); err != nil {
+		c.mu.Lock()
+		delete(c.pending, id)
+		failed := c.failed
+		c.mu.Unlock()
+		if failed != nil {
+			return during(failed, method)
+		}
+		return fmt.Errorf("worker call %s: %w", method, err)
+	}
+	select {
+	case err := <-cl.done:
+		return err
+	case <-ctx.Done():
+		c.mu.Lock()
+		_, waiting := c.pending[id]
+		delete(c.pending, id)
+		c.mu.Unlock()
+		if !waiting { // the reader already took the reply: it is being delivered
+			return <-cl.done
+		}
+		_ = c.send(msgNotification, 0, "cancel", map[string]any{"msgid": id})
+		return fmt.Errorf("worker call %s: %w", method, context.Cause(ctx))
+	}
+}
+
+// send encodes a message in full before writing it, so that a value that
+// cannot be encoded fails this call and never leaves half a message on the wire.
+func (c *Client) send(kind int, id uint32, method string, params any) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.wbuf.Reset()
+	var err error
+	if kind == msgRequest {
+		err = errors.Join(c.enc.EncodeArrayLen(4), c.enc.EncodeInt(msgRequest), c.enc.EncodeUint32(id),
+			c.enc.EncodeString(method), c.enc.EncodeArrayLen(1))
+	} else {
+		err = errors.Join(c.enc.EncodeArrayLen(3), c.enc.EncodeInt(msgNotification), c.enc.EncodeString(method))
+	}
+	if err == nil {
+		if params == nil {
+			params = map[string]any{}
+		}
+		err = c.enc.Encode(params)
+	}
+	if err != nil {
+		return fmt.Errorf("encoding the params: %w", err)
+	}
+	_, err = c.stdin.Write(c.wbuf.Bytes())
+	if c.wbuf.Cap() > 16<<20 { // do not keep a large array's buffer for good
+		c.wbuf = bytes.Buffer{}
+	}
+	return err
+}
+
+func (c *Client) readLoop(r *os.File) {
+	defer r.Close()
+	tr := &tailReader{r: r}
+	dec := msgpack.NewDecoder(bufio.NewReaderSize(tr, 256<<10))
+	for {
+		if err := c.readMessage(dec); err != nil {
+			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, os.ErrClosed) {
+				// The worker closed stdout: it is exiting. Wait for the
+				// status so the error can say how it died.
+				select {
+				case <-c.exited:
+				case <-time.After(c.opts.GracePeriod):
+				}
+				c.fail(c.exitError(""))
+				return
+			}
+			perr := &ProtocolError{Msg: fmt.Sprintf("the worker wrote bytes that are not msgpack-RPC (%v); last bytes read: % x", err, tr.last)}
+			c.fail(perr)
+			c.killGroup(syscall.SIGKILL)
+			return
+		}
+	}
+}
+
+func (c *Client) readMessage(dec *msgpack.Decoder) error {
+	n, err := dec.DecodeArrayLen()
+	if err != nil {
+		return err
+	}
+	kind, err := dec.DecodeInt()
+	if err != nil {
+		return err
+	}
+	switch {
+	case kind == msgResponse && n == 4:
+		return c.readResponse(dec)
+	case kind == msgNotification && n == 3:
+		return c.readNotification(dec)
+	}
+	return fmt.Errorf("message of kind %d with %d elements", kind, n)
+}
+
+func (c *Client) readResponse(dec *msgpack.Decoder) error {
+	id, err := dec.DecodeUint32()
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	cl := c.pending[id]
+	delete(c.pending, id)
+	c.mu.Unlock()
+
+	var remote *RemoteError
+	code, err := dec.PeekCode()
+	if err != nil {
+		return err
+	}
+	if code == msgpcode.Nil {
+		err = dec.DecodeNil()
+	} else {
+		remote = &RemoteError{}
+		err = dec.Decode(remote)
+	}
+	if err != nil {
+		return err
+	}
+	if cl == nil || remote != nil || cl.result == nil { // abandoned call, error, or result not wanted
+		if err := dec.Skip(); err != nil {
+			return err
+		}
+		if cl != nil {
+			if remote != nil {
+				remote.Method = cl.method
+				cl.done <- remote
+			} else {
+				cl.done <- nil
+			}
+		}
+		return nil
+	}
+	// Decode from the raw bytes: a result that does not fit the caller's type
+	// fails the call, not the stream.
+	raw, err := dec.DecodeRaw()
+	if err != nil {
+		return err
+	}
+	if err := msgpack.Unmarshal(raw, cl.result); err != nil {
+		cl.done <- fmt.Errorf("worker call %s: decoding its result: %w", cl.method, err)
+	} else {
+		cl.done <- nil
+	}
+	return nil
+}
+
+func (c *Client) readNotification(dec *msgpack.Decoder) error {
+	method, err := dec.DecodeString()
+	if err != nil {
+		return err
+	}
+	switch method {
+	case "hello":
+		var h Handshake
+		if err := dec.Decode(&h); err != nil {
+			return err
+		}
+		c.helloCh <- h
+	case "progress":
+		var p map[string]any
+		if err := dec.Decode(&p); err != nil {
+			return err
+		}
+		id, _ := toUint32(p["msgid"])
+		c.mu.Lock()
+		cl := c.pending[id]
+		c.mu.Unlock()
+		if cl != nil && cl.onProgress != nil {
+			delete(p, "msgid")
+			cl.onProgress(p)
+		}
+	default:
+		c.opts.Logger.Debug("ignoring a notification from the worker", "method", method)
+		return dec.Skip()
+	}
+	return nil
+}
+
+func toUint32(v any) (uint32, bool) {
+	switch x := v.(type) {
+	case int8:
+		return uint32(x), true
+	case int16:
+		return uint32(x), true
+	case int32:
+		return uint32(x), true
+	case int64:
+		return uint32(x), true
+	case uint8:
+		return uint32(x), true
+	case uint16:
+		return uint32(x), true
+	case uint32:
+		return x, true
+	case uint64:
+		return uint32(x), true
+	}
+	return 0, false
+}
+
+func (c *Client) wait() {
+	_ = c.cmd.Wait()
+	c.status = c.cmd.ProcessState.String()
+	close(c.exited)
+	// Give the stderr reader a moment to drain the last lines, which say why.
+	select {
+	case <-c.stderr.done:
+	case <-time.After(500 * time.Millisecond):
+	}
+	c.fail(c.exitError(""))
+	c.closeLog()
+}
+
+func (c *Client) closeLog() {
+	if c.logFile != nil {
+		_ = c.logFile.Close()
+	}
+}
+
+func (c *Client) exitError(during string) *ExitError {
+	status := "still running"
+	select {
+	case <-c.exited:
+		status = c.status
+	default:
+	}
+	return &ExitError{Status: status, StderrTail: c.stderr.tail(), During: during}
+}
+
+// failure is the recorded failure, for a call or phase named during.
+func (c *Client) failure(phase string) error {
+	c.mu.Lock()
+	err := c.failed
+	c.mu.Unlock()
+	if err == nil {
+		err = c.exitError("")
+	}
+	return during(err, phase)
+}
+
+// fail records the first failure and fails every pending call with it.
+func (c *Client) fail(err error) {
+	c.mu.Lock()
+	if c.failed != nil {
+		c.mu.Unlock()
+		return
+	}
+	c.failed = err
+	close(c.dead)
+	pending := c.pending
+	c.pending = make(map[uint32]*call)
+	c.mu.Unlock()
+	for _, cl := range pending {
+		cl.done <- during(err, cl.method)
+	}
+}
+
+// during names the call or phase that a failure interrupted.
+func during(err error, what string) error {
+	var exit *ExitError
+	if errors.As(err, &exit) {
+		e := *exit
+		e.During = what
+		return &e
+	}
+	if errors.Is(err, ErrClosed) {
+		return fmt.Errorf("worker call %s: %w", what, err)
+	}
+	return err
+}
+
+// Close shuts the worker down: a shutdown request, then closing its stdin,
+// then SIGTERM, then SIGKILL to its process group, each after the grace
+// period. It returns once the worker has been reaped.
+func (c *Client) Close() error {
+	c.closeOnce.Do(func() {
+		grace := c.opts.GracePeriod
+		c.mu.Lock()
+		alive := c.failed == nil
+		c.mu.Unlock()
+		if alive {
+			ctx, cancel := context.WithTimeout(context.Background(), grace)
+			_ = c.Call(ctx, "shutdown", nil, nil)
+			cancel()
+		}
+		c.fail(ErrClosed)
+		c.wmu.Lock()
+		c.stdin.Close()
+		c.wmu.Unlock()
+		if c.waitExit(grace) {
+			return
+		}
+		c.opts.Logger.Warn("the worker did not exit after its stdin closed; sending SIGTERM", "pid", c.PID())
+		c.killGroup(syscall.SIGTERM)
+		if c.waitExit(grace) {
+			return
+		}
+		c.opts.Logger.Warn("the worker ignored SIGTERM; sending SIGKILL", "pid", c.PID())
+		c.killGroup(syscall.SIGKILL)
+		<-c.exited
+	})
+	return nil
+}
+
+// waitExit waits up to d for the worker to exit, then signals whatever is left
+// in its process group so that no child of the worker outlives it.
+func (c *Client) waitExit(d time.Duration) bool {
+	select {
+	case <-c.exited:
+		c.killGroup(syscall.SIGKILL)
+		return true
+	case <-time.After(d):
+		return false
+	}
+}
+
+func (c *Client) killGroup(sig syscall.Signal) {
+	_ = syscall.Kill(-c.cmd.Process.Pid, sig)
+}

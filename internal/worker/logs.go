@@ -1,0 +1,95 @@
+package worker
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+)
+
+// tailLines is how many of the worker's last stderr lines an ExitError carries.
+const tailLines = 20
+
+// stderrLog reads the worker's stderr line by line into slog, an optional
+// log file, and a ring of the last lines.
+type stderrLog struct {
+	logger *slog.Logger
+	file   *os.File
+
+	mu   sync.Mutex
+	ring []string
+	next int
+	full bool
+
+	done chan struct{}
+}
+
+func newStderrLog(logger *slog.Logger, file *os.File) *stderrLog {
+	return &stderrLog{logger: logger, file: file, ring: make([]string, tailLines), done: make(chan struct{})}
+}
+
+func (s *stderrLog) run(r io.Reader) {
+	defer close(s.done)
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 4<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		s.mu.Lock()
+		s.ring[s.next] = line
+		s.next = (s.next + 1) % len(s.ring)
+		s.full = s.full || s.next == 0
+		s.mu.Unlock()
+		if s.file != nil {
+			_, _ = s.file.WriteString(line + "\n")
+		}
+		s.logger.Log(context.Background(), levelOf(line), line, "source", "worker")
+	}
+}
+
+// tail returns the last lines in order.
+func (s *stderrLog) tail() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	if s.full {
+		out = append(out, s.ring[s.next:]...)
+	}
+	out = append(out, s.ring[:s.next]...)
+	return out
+}
+
+// levelOf maps the worker's Python logging prefixes ("WARNING pyworker: ...")
+// to slog levels; other lines (TensorFlow's, prints) are info.
+func levelOf(line string) slog.Level {
+	switch {
+	case strings.HasPrefix(line, "DEBUG "):
+		return slog.LevelDebug
+	case strings.HasPrefix(line, "WARNING "):
+		return slog.LevelWarn
+	case strings.HasPrefix(line, "ERROR "), strings.HasPrefix(line, "CRITICAL "), strings.HasPrefix(line, "Traceback "):
+		return slog.LevelError
+	}
+	return slog.LevelInfo
+}
+
+// tailReader remembers the last bytes read through it, for reporting a worker
+// that writes bytes that are not msgpack-RPC.
+type tailReader struct {
+	r    io.Reader
+	last []byte
+}
+
+func (t *tailReader) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if n > 0 {
+		keep := p[:n]
+		if len(keep) > 64 {
+			keep = keep[len(keep)-64:]
+		}
+		t.last = append(t.last[:0], keep...)
+	}
+	return n, err
+}

@@ -1,0 +1,115 @@
+"""Wire format of the Go<->Python link: msgpack-RPC plus an ext type for arrays.
+
+Messages (msgpack-RPC):
+
+- request       ``[0, msgid, method, [params]]`` where params is a map of keyword arguments
+- response      ``[1, msgid, error, result]`` where error is nil or ``{type, message, traceback}``
+- notification  ``[2, method, params]``
+
+The worker's first message is the notification ``hello`` (see :mod:`pyworker.server`).
+
+Arrays travel as msgpack ext type 1 whose payload is::
+
+    u8 dtype code | u8 ndim | ndim x u64 little-endian shape | raw little-endian data
+
+The decoder returns a read-only ``numpy.frombuffer`` view of the payload: no copy.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Any
+
+import msgpack
+import numpy as np
+
+REQUEST, RESPONSE, NOTIFICATION = 0, 1, 2
+ARRAY_EXT = 1
+
+# Codes shared with the Go side (internal/worker/array.go). Append only.
+DTYPES: dict[int, np.dtype] = {
+    1: np.dtype("<f4"),
+    2: np.dtype("<f8"),
+    3: np.dtype("<i4"),
+    4: np.dtype("<i8"),
+    5: np.dtype("u1"),
+    6: np.dtype("?"),
+    7: np.dtype("i1"),
+    8: np.dtype("<i2"),
+    9: np.dtype("<u2"),
+    10: np.dtype("<u4"),
+    11: np.dtype("<u8"),
+    12: np.dtype("<f2"),
+}
+CODES: dict[np.dtype, int] = {dt: code for code, dt in DTYPES.items()}
+
+
+class ProtocolError(Exception):
+    """Bytes or messages that do not follow the protocol."""
+
+
+def encode_array(arr: np.ndarray) -> msgpack.ExtType:
+    dt = arr.dtype.newbyteorder("<") if arr.dtype.byteorder == ">" else arr.dtype
+    code = CODES.get(np.dtype(dt))
+    if code is None:
+        supported = ", ".join(str(d) for d in DTYPES.values())
+        raise TypeError(f"arrays of dtype {arr.dtype} cannot travel; supported: {supported}")
+    data = np.ascontiguousarray(arr, dtype=dt)
+    header = struct.pack(f"<BB{arr.ndim}Q", code, arr.ndim, *arr.shape)
+    return msgpack.ExtType(ARRAY_EXT, header + data.tobytes())
+
+
+def decode_array(payload: bytes) -> np.ndarray:
+    if len(payload) < 2:
+        raise ProtocolError(f"array ext of {len(payload)} bytes has no header")
+    code, ndim = payload[0], payload[1]
+    dtype = DTYPES.get(code)
+    if dtype is None:
+        raise ProtocolError(f"array ext has unknown dtype code {code}")
+    offset = 2 + 8 * ndim
+    if len(payload) < offset:
+        raise ProtocolError(f"array ext header says ndim={ndim} but has {len(payload)} bytes")
+    shape = struct.unpack_from(f"<{ndim}Q", payload, 2)
+    count = 1
+    for n in shape:
+        count *= n
+    want = count * dtype.itemsize
+    if len(payload) - offset != want:
+        raise ProtocolError(
+            f"array ext of dtype {dtype} and shape {list(shape)} needs {want} data bytes, "
+            f"got {len(payload) - offset}"
+        )
+    return np.frombuffer(payload, dtype=dtype, count=count, offset=offset).reshape(shape)
+
+
+def _ext_hook(code: int, data: bytes) -> Any:
+    if code == ARRAY_EXT:
+        return decode_array(data)
+    raise ProtocolError(f"unknown msgpack ext type {code}")
+
+
+def _default(obj: Any) -> Any:
+    if isinstance(obj, np.ndarray):
+        return encode_array(obj)
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, (tuple, set, frozenset)):
+        return list(obj)
+    raise TypeError(f"cannot send a value of type {type(obj).__name__} to the host")
+
+
+def packer() -> msgpack.Packer:
+    return msgpack.Packer(default=_default, use_bin_type=True, datetime=False)
+
+
+def unpacker() -> msgpack.Unpacker:
+    # max_buffer_size=0 lifts msgpack's 100 MiB default: arrays may be large.
+    return msgpack.Unpacker(raw=False, ext_hook=_ext_hook, max_buffer_size=0, strict_map_key=False)
+
+
+def pack(obj: Any) -> bytes:
+    return packer().pack(obj)
+
+
+def unpack(data: bytes) -> Any:
+    return msgpack.unpackb(data, raw=False, ext_hook=_ext_hook, strict_map_key=False)
