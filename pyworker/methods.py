@@ -7,4 +7,5 @@ imported lazily, so the handshake stays fast.
 
 HANDLER_MODULES: list[str] = [
     "pyworker.core",
+    "pyworker.rl",
 ]
