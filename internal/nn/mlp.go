@@ -230,28 +230,29 @@ func (m *MLP) Forward(ws *Workspace, x []float32, n int) []float32 {
 
 // dense computes y = act(x W + b) for n rows.
 func dense(ly *Layer, x, y []float32, n int) {
-	in, out := ly.In, ly.Out
+	out := ly.Out
 	for r := 0; r < n; r++ {
-		yr := y[r*out : (r+1)*out : (r+1)*out]
-		copy(yr, ly.B)
-		xr := x[r*in : (r+1)*in : (r+1)*in]
-		for i, xi := range xr {
-			if xi == 0 { // relu outputs are often exactly zero
-				continue
+		copy(y[r*out:(r+1)*out], ly.B)
+	}
+	if n == 1 { // acting: one state, skip the zeros relu leaves
+		for i, xi := range x[:ly.In] {
+			if xi != 0 {
+				axpy(xi, ly.W[i*out:(i+1)*out:(i+1)*out], y[:out])
 			}
-			axpy(xi, ly.W[i*out:(i+1)*out:(i+1)*out], yr)
 		}
-		switch ly.Act {
-		case ReLU:
-			for j, v := range yr {
-				if v < 0 {
-					yr[j] = 0
-				}
+	} else {
+		mulAdd(x, n, ly.In, ly.W, out, y)
+	}
+	switch ly.Act {
+	case ReLU:
+		for j, v := range y {
+			if v < 0 {
+				y[j] = 0
 			}
-		case Tanh:
-			for j, v := range yr {
-				yr[j] = float32(math.Tanh(float64(v)))
-			}
+		}
+	case Tanh:
+		for j, v := range y {
+			y[j] = float32(math.Tanh(float64(v)))
 		}
 	}
 }
@@ -304,41 +305,28 @@ func (m *MLP) Backward(ws *Workspace, n int) {
 		d := ws.delta[l][:n*out]
 		x := ws.acts[l][:n*in]
 		for r := 0; r < n; r++ {
-			dr := d[r*out : (r+1)*out : (r+1)*out]
-			for j, v := range dr {
+			for j, v := range d[r*out : (r+1)*out] {
 				gB[j] += v
 			}
-			xr := x[r*in : (r+1)*in : (r+1)*in]
-			for i, xi := range xr {
-				if xi == 0 {
-					continue
-				}
-				axpy(xi, dr, gW[i*out:(i+1)*out:(i+1)*out])
-			}
 		}
+		mulTAdd(x, n, in, d, out, gW)
 		if l == 0 {
 			break
 		}
-		// delta of the layer below: (d W^T) * act'(its output).
+		// delta of the layer below: (d Wᵀ) * act'(its output).
 		prev := &m.Layers[l-1]
 		dp := ws.delta[l-1][:n*in]
-		for r := 0; r < n; r++ {
-			dr := d[r*out : (r+1)*out : (r+1)*out]
-			xr := x[r*in : (r+1)*in : (r+1)*in]
-			dpr := dp[r*in : (r+1)*in : (r+1)*in]
-			for i := range dpr {
-				switch prev.Act {
-				case ReLU:
-					if xr[i] <= 0 {
-						dpr[i] = 0
-						continue
-					}
-					dpr[i] = dot(ly.W[i*out:(i+1)*out], dr)
-				case Tanh:
-					dpr[i] = dot(ly.W[i*out:(i+1)*out], dr) * (1 - xr[i]*xr[i])
-				default:
-					dpr[i] = dot(ly.W[i*out:(i+1)*out], dr)
+		mulBT(d, n, out, ly.W, in, dp)
+		switch prev.Act {
+		case ReLU:
+			for i, v := range x {
+				if v <= 0 {
+					dp[i] = 0
 				}
+			}
+		case Tanh:
+			for i, v := range x {
+				dp[i] *= 1 - v*v
 			}
 		}
 	}

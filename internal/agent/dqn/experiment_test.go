@@ -9,6 +9,7 @@ import (
 	"github.com/xlrl/xlrl/internal/agent/deep"
 	"github.com/xlrl/xlrl/internal/backend"
 	"github.com/xlrl/xlrl/internal/env"
+	"github.com/xlrl/xlrl/internal/worker"
 )
 
 func TestExperiment(t *testing.T) {
@@ -23,7 +24,16 @@ func TestExperiment(t *testing.T) {
 	}
 	for seed := uint64(1); seed <= 3; seed++ {
 		mk := func() (env.Env, error) { return newTinyCartPole(), nil }
-		res, err := Train(context.Background(), cfg, mk, backend.NewGo(), seed, nil)
+		var be backend.Backend = backend.NewGo()
+		if os.Getenv("BACKEND") == "tf" {
+			c, err := worker.Start(context.Background(), worker.Options{Python: "/work/wt-deep/.venv/bin/python"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			be = backend.NewTF(c)
+		}
+		res, err := Train(context.Background(), cfg, mk, be, seed, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
