@@ -91,6 +91,17 @@ func decodeAction(t *testing.T, raw json.RawMessage) Action {
 	return Action{Continuous: c}
 }
 
+// rewardMatches is exact equality, except for Pendulum, whose reward is a
+// continuous function of the angle: glibc's sin (which NumPy calls) misrounds
+// by one ulp for about 1% of arguments in [0.126, 0.855] where sinCos rounds
+// correctly, and the state carries that ulp into later costs.
+func rewardMatches(id string, got, want float64) bool {
+	if id == "Pendulum-v1" {
+		return math.Abs(got-want) <= 4*0x1p-52*math.Abs(want)
+	}
+	return got == want
+}
+
 func closeF32(got, want float64) bool {
 	return math.Abs(got-want) <= 1e-5*math.Max(math.Abs(want), 1e-1)
 }
@@ -111,6 +122,7 @@ func TestParityTrajectories(t *testing.T) {
 			if err := SetState(e, ep.State); err != nil {
 				t.Fatalf("%s episode %d: %v", f.Name, i, err)
 			}
+		steps:
 			for k, raw := range ep.Actions {
 				want := ep.Steps[k]
 				obs, r, term, trunc := e.Step(decodeAction(t, raw))
@@ -118,21 +130,25 @@ func TestParityTrajectories(t *testing.T) {
 					return f.Name + " episode " + strconv.Itoa(i) + " (" + ep.Note + ") step " + strconv.Itoa(k+1)
 				}
 				if len(obs) != len(want.Obs) {
-					t.Fatalf("%s: obs %v, Gymnasium %v", where(), obs, want.Obs)
+					t.Errorf("%s: obs %v, Gymnasium %v", where(), obs, want.Obs)
+					break
 				}
 				for j := range obs {
 					if !closeF32(obs[j], want.Obs[j]) {
-						t.Fatalf("%s: obs %v, Gymnasium %v", where(), obs, want.Obs)
+						t.Errorf("%s: obs %v, Gymnasium %v", where(), obs, want.Obs)
+						break steps
 					}
 				}
-				if r != want.Reward || term != want.Terminated || trunc != want.Truncated {
-					t.Fatalf("%s: reward %v terminated %v truncated %v, Gymnasium %v %v %v",
+				if !rewardMatches(f.ID, r, want.Reward) || term != want.Terminated || trunc != want.Truncated {
+					t.Errorf("%s: reward %v terminated %v truncated %v, Gymnasium %v %v %v",
 						where(), r, term, trunc, want.Reward, want.Terminated, want.Truncated)
+					break
 				}
 			}
 		}
 	}
-	for _, id := range []string{"FrozenLake-v1", "FrozenLake8x8-v1", "Taxi-v4", "CliffWalking-v1"} {
+	for _, id := range []string{"CartPole-v1", "MountainCar-v0", "Acrobot-v1", "Pendulum-v1",
+		"FrozenLake-v1", "FrozenLake8x8-v1", "Taxi-v4", "CliffWalking-v1"} {
 		if !envsSeen[id] {
 			t.Errorf("no recorded episodes for %s", id)
 		}

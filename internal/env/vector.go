@@ -1,0 +1,218 @@
+package env
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+)
+
+// fastStepper is the allocation-free, per-env fast path of a discrete-action
+// environment: it writes observations straight into the caller's buffer.
+type fastStepper interface {
+	StepDiscrete(a int, obs []float64) (reward float64, terminated bool)
+	ResetInto(obs []float64)
+}
+
+// Vector steps N copies of one environment, sharded across worker
+// goroutines, with automatic reset. All observations live in one contiguous
+// buffer (env i's at Obs()[i*dim:(i+1)*dim]); a step allocates nothing.
+//
+// Reset happens in the same step as the episode's end (Gymnasium's
+// AutoresetMode.SAME_STEP): when env i terminates or is truncated, its slot
+// in the observation buffer already holds the first observation of the next
+// episode, and FinalObs holds the last observation of the one that ended.
+type Vector struct {
+	spec       *Spec
+	envs       []Env
+	fast       []fastStepper // nil entries where the env has no fast path
+	n, dim     int
+	maxSteps   int
+	elapsed    []int
+	obs        []float64
+	finalObs   []float64
+	rewards    []float64
+	terminated []bool
+	truncated  []bool
+
+	discrete   []int
+	continuous []float64
+	actDim     int
+
+	workers int
+	start   []chan struct{}
+	wg      sync.WaitGroup
+	closed  bool
+}
+
+// NewVector makes n copies of id, seeds copy i with seed+i, and shards them
+// across workers goroutines (0: one per CPU). Options apply to every copy.
+// Call Close when done to stop the workers.
+func NewVector(id string, n, workers int, seed uint64, opts ...Option) (*Vector, error) {
+	if n <= 0 {
+		return nil, fmt.Errorf("vector of %s: %d environments, want at least 1", id, n)
+	}
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = min(workers, n)
+	v := &Vector{n: n, workers: workers}
+	for i := 0; i < n; i++ {
+		e, err := Make(id, opts...)
+		if err != nil {
+			return nil, err
+		}
+		if i == 0 {
+			v.spec = e.Spec()
+			v.maxSteps = v.spec.MaxEpisodeSteps
+		}
+		raw := Unwrapped(e) // the vector keeps the time limit itself
+		raw.Seed(seed + uint64(i))
+		v.envs = append(v.envs, raw)
+		fs, _ := raw.(fastStepper)
+		v.fast = append(v.fast, fs)
+	}
+	v.dim = v.spec.Observation.Dim()
+	v.actDim = v.spec.Action.Dim()
+	v.obs = make([]float64, n*v.dim)
+	v.finalObs = make([]float64, n*v.dim)
+	v.rewards = make([]float64, n)
+	v.terminated = make([]bool, n)
+	v.truncated = make([]bool, n)
+	v.elapsed = make([]int, n)
+	// The calling goroutine steps shard 0 itself; shards 1.. have goroutines.
+	if workers > 1 {
+		v.start = make([]chan struct{}, workers)
+		for w := 1; w < workers; w++ {
+			v.start[w] = make(chan struct{})
+			go v.worker(w)
+		}
+	}
+	return v, nil
+}
+
+// Spec is the spec of each copy (with its time limit).
+func (v *Vector) Spec() *Spec { return v.spec }
+
+// Len is the number of environments.
+func (v *Vector) Len() int { return v.n }
+
+// Obs is the observation buffer, n*dim values.
+func (v *Vector) Obs() []float64 { return v.obs }
+
+// FinalObs holds, for each env whose episode ended in the last step, its
+// last observation (other slots are stale).
+func (v *Vector) FinalObs() []float64 { return v.finalObs }
+
+// Rewards, Terminated and Truncated are the last step's results per env.
+func (v *Vector) Rewards() []float64 { return v.rewards }
+func (v *Vector) Terminated() []bool { return v.terminated }
+func (v *Vector) Truncated() []bool  { return v.truncated }
+
+// Reset starts a new episode in every env and returns the observation buffer.
+func (v *Vector) Reset() []float64 {
+	for i := range v.envs {
+		v.resetOne(i)
+	}
+	return v.obs
+}
+
+func (v *Vector) resetOne(i int) {
+	v.elapsed[i] = 0
+	slot := v.obs[i*v.dim : (i+1)*v.dim]
+	if f := v.fast[i]; f != nil {
+		f.ResetInto(slot)
+		return
+	}
+	copy(slot, v.envs[i].Reset())
+}
+
+// StepDiscrete applies actions[i] to env i (discrete action spaces) and
+// returns the observation buffer. It panics with *ActionError on an action
+// out of range, before stepping any env.
+func (v *Vector) StepDiscrete(actions []int) []float64 {
+	if len(actions) != v.n || v.spec.Action.Kind != Discrete {
+		panic(fmt.Sprintf("Vector.StepDiscrete: %d actions for %d envs of %s with action space %s",
+			len(actions), v.n, v.spec.ID, v.spec.Action))
+	}
+	for _, a := range actions {
+		if a < 0 || a >= v.spec.Action.N {
+			panic(&ActionError{ID: v.spec.ID, Action: DiscreteAction(a), Space: v.spec.Action})
+		}
+	}
+	v.discrete = actions
+	v.run()
+	return v.obs
+}
+
+// StepContinuous applies actions[i*d:(i+1)*d] to env i (Box action spaces of
+// dimension d) and returns the observation buffer.
+func (v *Vector) StepContinuous(actions []float64) []float64 {
+	if len(actions) != v.n*v.actDim || v.spec.Action.Kind != Box {
+		panic(fmt.Sprintf("Vector.StepContinuous: %d values for %d envs of %s with action space %s",
+			len(actions), v.n, v.spec.ID, v.spec.Action))
+	}
+	v.continuous = actions
+	v.run()
+	return v.obs
+}
+
+func (v *Vector) run() {
+	if v.workers == 1 {
+		v.stepRange(0, v.n)
+		return
+	}
+	v.wg.Add(v.workers - 1)
+	for _, c := range v.start[1:] {
+		c <- struct{}{}
+	}
+	v.stepRange(0, v.n/v.workers)
+	v.wg.Wait()
+}
+
+func (v *Vector) worker(w int) {
+	lo, hi := w*v.n/v.workers, (w+1)*v.n/v.workers
+	for range v.start[w] {
+		v.stepRange(lo, hi)
+		v.wg.Done()
+	}
+}
+
+func (v *Vector) stepRange(lo, hi int) {
+	d := v.dim
+	for i := lo; i < hi; i++ {
+		slot := v.obs[i*d : (i+1)*d]
+		var r float64
+		var term bool
+		if f := v.fast[i]; f != nil {
+			r, term = f.StepDiscrete(v.discrete[i], slot)
+		} else {
+			var a Action
+			if v.spec.Action.Kind == Discrete {
+				a.Discrete = v.discrete[i]
+			} else {
+				a.Continuous = v.continuous[i*v.actDim : (i+1)*v.actDim]
+			}
+			var o []float64
+			o, r, term, _ = v.envs[i].Step(a)
+			copy(slot, o)
+		}
+		v.elapsed[i]++
+		trunc := v.maxSteps > 0 && v.elapsed[i] >= v.maxSteps
+		v.rewards[i], v.terminated[i], v.truncated[i] = r, term, trunc
+		if term || trunc {
+			copy(v.finalObs[i*d:(i+1)*d], slot)
+			v.resetOne(i)
+		}
+	}
+}
+
+// Close stops the worker goroutines. The Vector must not be stepped after.
+func (v *Vector) Close() {
+	if v.closed {
+		return
+	}
+	v.closed = true
+	for w := 1; w < len(v.start); w++ {
+		close(v.start[w])
+	}
+}
