@@ -38,10 +38,10 @@ var table = map[string]func() Hyper{
 	// stops at a perfect 500.
 	"CartPole-v1/dqn": func() Hyper {
 		return Hyper{DQN: &dqn.Config{
-			Steps: 50_000, Hidden: []int{64, 64}, Activation: "relu", LR: 2.3e-3, Gamma: 0.99,
+			Steps: 100_000, Hidden: []int{64, 64}, Activation: "relu", LR: 2.3e-3, Gamma: 0.99,
 			BufferSize: 100_000, LearningStarts: 1000, BatchSize: 64, TrainFreq: 256, GradientSteps: 128,
 			TargetUpdate: 10, Tau: 1, Exploration: deep.Schedule{Initial: 1, Final: 0.04, Fraction: 0.16},
-			Loss: "huber", MaxGradNorm: 10, EvalEvery: 2000, EvalEpisodes: 10, StopAt: 500,
+			Double: true, Loss: "huber", MaxGradNorm: 10, EvalEvery: 2000, EvalEpisodes: 20, StopAt: 500,
 		}}
 	},
 	// rl-zoo's MountainCar-v0 entry: 120k steps, [256, 256], lr 4e-3,
