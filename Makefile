@@ -45,8 +45,13 @@ fmt: venv
 test-go: build venv
 	go test -race ./...
 
-test-py: build venv
+test-py: build venv libqvalue
 	$(PY) -m pytest -q tests
+
+## libqvalue: the Q-update kernel as a C shared library, for pyworker.native (ctypes)
+libqvalue: libqvalue.so
+libqvalue.so: $(GO_SRC)
+	go build -buildmode=c-shared -o $@ ./cmd/libqvalue
 
 ## test-slow: the learning checks (several seeds each)
 test-slow: build venv
@@ -54,4 +59,4 @@ test-slow: build venv
 	$(PY) -m pytest -q -m slow tests
 
 clean:
-	rm -rf bin build runs $(VENV)
+	rm -rf bin build runs $(VENV) libqvalue.so libqvalue.h

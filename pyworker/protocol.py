@@ -17,6 +17,7 @@ The decoder returns a read-only ``numpy.frombuffer`` view of the payload: no cop
 
 from __future__ import annotations
 
+import os
 import struct
 from typing import Any
 
@@ -48,15 +49,25 @@ class ProtocolError(Exception):
     """Bytes or messages that do not follow the protocol."""
 
 
-def encode_array(arr: np.ndarray) -> msgpack.ExtType:
+def _wire_form(arr: np.ndarray) -> tuple[bytes, np.ndarray]:
+    """The ext header and the C-ordered little-endian data of ``arr``."""
     dt = arr.dtype.newbyteorder("<") if arr.dtype.byteorder == ">" else arr.dtype
     code = CODES.get(np.dtype(dt))
     if code is None:
         supported = ", ".join(str(d) for d in DTYPES.values())
         raise TypeError(f"arrays of dtype {arr.dtype} cannot travel; supported: {supported}")
-    data = np.ascontiguousarray(arr, dtype=dt)
     header = struct.pack(f"<BB{arr.ndim}Q", code, arr.ndim, *arr.shape)
+    return header, np.ascontiguousarray(arr, dtype=dt)
+
+
+def encode_array(arr: np.ndarray) -> msgpack.ExtType:
+    header, data = _wire_form(arr)
     return msgpack.ExtType(ARRAY_EXT, header + data.tobytes())
+
+
+# Arrays at least this large are not copied into the packed message: pack_chunks
+# leaves a placeholder and the data is written straight from the array's memory.
+SCATTER_BYTES = 256 << 10
 
 
 def decode_array(payload: bytes) -> np.ndarray:
@@ -96,6 +107,54 @@ def _default(obj: Any) -> Any:
     if isinstance(obj, (tuple, set, frozenset)):
         return list(obj)
     raise TypeError(f"cannot send a value of type {type(obj).__name__} to the host")
+
+
+class ChunkPacker:
+    """Packs messages into a list of chunks, leaving large arrays' data uncopied.
+
+    A large array is first packed as a placeholder ext holding its header and a
+    random token; the token is then found in the packed bytes and the
+    placeholder replaced by an ext32 header whose length covers the data, which
+    becomes a chunk of its own (a memoryview of the array). Not thread-safe.
+    """
+
+    def __init__(self) -> None:
+        self._big: list[np.ndarray] = []
+        self._token = os.urandom(16)
+        self._packer = msgpack.Packer(default=self._default, use_bin_type=True, datetime=False)
+
+    def _default(self, obj: Any) -> Any:
+        if isinstance(obj, np.ndarray) and obj.nbytes >= SCATTER_BYTES:
+            header, data = _wire_form(obj)
+            index = len(self._big)
+            self._big.append(data)
+            return msgpack.ExtType(ARRAY_EXT, header + self._token + struct.pack("<I", index))
+        return _default(obj)
+
+    def pack_chunks(self, obj: Any) -> list[bytes | memoryview]:
+        self._big.clear()
+        packed = self._packer.pack(obj)
+        if not self._big:
+            return [packed]
+        chunks: list[bytes | memoryview] = []
+        start = 0
+        while (at := packed.find(self._token, start)) >= 0:
+            index = struct.unpack_from("<I", packed, at + 16)[0]
+            data = self._big[index]
+            ndim = data.ndim
+            header_start = at - (2 + 8 * ndim)
+            # Placeholder ext: c7 len type | c8 len16 type | c9 len32 type, then the header.
+            fmt = packed[header_start - 3]
+            ext_start = header_start - (3 if fmt == 0xC7 else 4 if fmt == 0xC8 else 6)
+            header = packed[header_start:at]
+            length = len(header) + data.nbytes
+            chunks.append(packed[start:ext_start])
+            chunks.append(struct.pack(">BIb", 0xC9, length, ARRAY_EXT) + header)
+            chunks.append(memoryview(data).cast("B"))
+            start = at + 20
+        chunks.append(packed[start:])
+        self._big.clear()
+        return chunks
 
 
 def packer() -> msgpack.Packer:

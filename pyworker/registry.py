@@ -43,6 +43,12 @@ class Method:
     func: Callable[..., Any]
     inline: bool
     signature: inspect.Signature
+    names: frozenset[str]
+    required: frozenset[str]
+
+    def accepts(self, params: dict[str, Any]) -> bool:
+        """A fast check that ``params`` binds to the signature (the slow path explains why not)."""
+        return self.required <= params.keys() and params.keys() <= self.names
 
 
 METHODS: dict[str, Method] = {}
@@ -58,7 +64,13 @@ def method(
             raise ValueError(f"RPC method {name!r} is registered twice")
         sig = inspect.signature(func)
         params = list(sig.parameters.values())[1:]  # drop ctx
-        METHODS[name] = Method(name, func, inline, sig.replace(parameters=params))
+        if any(p.kind is not inspect.Parameter.KEYWORD_ONLY for p in params):
+            raise TypeError(
+                f"handler of {name!r}: arguments after ctx must be keyword-only (*, ...)"
+            )
+        names = frozenset(p.name for p in params)
+        required = frozenset(p.name for p in params if p.default is inspect.Parameter.empty)
+        METHODS[name] = Method(name, func, inline, sig.replace(parameters=params), names, required)
         return func
 
     return register

@@ -57,6 +57,7 @@ class Server:
         self._in_fd = in_fd
         self._out_fd = out_fd
         self._write_lock = threading.Lock()
+        self._packer = protocol.ChunkPacker()  # guarded by _write_lock
         self._jobs: queue.Queue[tuple[Method, CallContext, dict[str, Any]] | None] = queue.Queue()
         self._contexts: dict[int, CallContext] = {}
         self._contexts_lock = threading.Lock()
@@ -76,12 +77,12 @@ class Server:
     # --- writing -----------------------------------------------------------
 
     def send(self, message: list[Any]) -> None:
-        data = protocol.pack(message)
         with self._write_lock:
-            view = memoryview(data)
-            while view:
-                n = os.write(self._out_fd, view)
-                view = view[n:]
+            for chunk in self._packer.pack_chunks(message):
+                view = memoryview(chunk)
+                while view:
+                    n = os.write(self._out_fd, view)
+                    view = view[n:]
 
     def notify(self, method: str, params: dict[str, Any]) -> None:
         self.send([protocol.NOTIFICATION, method, params])
@@ -189,6 +190,8 @@ class Server:
                 raise ArgumentError(f"{name}: pass params as one map of keyword arguments")
         if not isinstance(params, dict):
             raise ArgumentError(f"{name}: params must be a map, got {type(params).__name__}")
+        if method.accepts(params):
+            return method, params
         try:
             method.signature.bind(**params)
         except TypeError as exc:

@@ -2,14 +2,11 @@ package main
 
 import "github.com/spf13/cobra"
 
-// newBenchCmd groups the benchmarks. (Minimal version from feat/env; the
-// lead's cmd_bench.go replaces it and keeps the AddCommand line.)
 func newBenchCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "bench",
-		Short: "Measure throughput (environments, ...)",
-		Args:  cobra.NoArgs,
+		Short: "Measure xlrl's speed beside its peers (results: docs/benchmarks.md)",
 	}
-	cmd.AddCommand(newBenchEnvCmd())
+	cmd.AddCommand(newBenchRPCCmd(), newBenchEnvCmd())
 	return cmd
 }

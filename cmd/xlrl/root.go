@@ -37,9 +37,13 @@ object on the last line of stdout.`,
 
 	root.AddCommand(
 		newVersionCmd(),
+		newTrainCmd(),
+		newSolveCmd(),
 		newEnvsCmd(),
 		newRolloutCmd(),
+		newDoctorCmd(),
 		newBenchCmd(),
+		newWorkerCmd(),
 	)
 	return root
 }

@@ -178,36 +178,31 @@ func (a Array) EncodeMsgpack(enc *msgpack.Encoder) error {
 	return err
 }
 
-// decodeArrayExt reads the payload of an array ext whose header was read.
+// decodeArrayExt reads the payload of an array ext whose header was read. It
+// always consumes exactly extLen bytes, so a bad payload fails the value and
+// leaves the stream in step.
 func decodeArrayExt(d *msgpack.Decoder, a *Array, extLen int) error {
+	payload := make([]byte, extLen)
+	if err := d.ReadFull(payload); err != nil {
+		return err
+	}
 	if extLen < 2 {
 		return fmt.Errorf("array ext of %d bytes has no header", extLen)
 	}
-	var head [2]byte
-	if err := d.ReadFull(head[:]); err != nil {
-		return err
-	}
-	ndim := int(head[1])
-	if extLen < 2+8*ndim {
+	ndim := int(payload[1])
+	offset := 2 + 8*ndim
+	if extLen < offset {
 		return fmt.Errorf("array ext header says ndim=%d but the ext has %d bytes", ndim, extLen)
-	}
-	dims := make([]byte, 8*ndim)
-	if err := d.ReadFull(dims); err != nil {
-		return err
 	}
 	shape := make([]int, ndim)
 	for i := range shape {
-		v := binary.LittleEndian.Uint64(dims[8*i:])
-		if v > math.MaxInt32*1024 {
+		v := binary.LittleEndian.Uint64(payload[2+8*i:])
+		if v > math.MaxInt32 {
 			return fmt.Errorf("array ext has an implausible dimension %d", v)
 		}
 		shape[i] = int(v)
 	}
-	data := make([]byte, extLen-2-8*ndim)
-	if err := d.ReadFull(data); err != nil {
-		return err
-	}
-	*a = Array{DType: DType(head[0]), Shape: shape, Data: data}
+	*a = Array{DType: DType(payload[0]), Shape: shape, Data: payload[offset:]}
 	return a.Validate()
 }
 

@@ -2,7 +2,6 @@ package worker
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -18,6 +17,7 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 	"github.com/vmihailenco/msgpack/v5/msgpcode"
 	"github.com/xlrl/xlrl/internal/buildinfo"
+	"golang.org/x/sys/unix"
 )
 
 // msgpack-RPC message kinds.
@@ -63,7 +63,7 @@ type Client struct {
 
 	wmu   sync.Mutex // serializes writes to stdin
 	stdin *os.File
-	wbuf  bytes.Buffer
+	wbuf  chunkWriter
 	enc   *msgpack.Encoder
 
 	mu      sync.Mutex
@@ -159,6 +159,11 @@ func (c *Client) spawn() error {
 	errR, errW, err := os.Pipe()
 	if err != nil {
 		return err
+	}
+	// Linux pipes hold 64 KiB by default; 1 MiB ones move large arrays with
+	// far fewer context switches. Best effort: the limit may be lower.
+	for _, f := range []*os.File{inW, outR} {
+		_, _ = unix.FcntlInt(f.Fd(), unix.F_SETPIPE_SZ, 1<<20)
 	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = inR, outW, errW
 	// Pdeathsig fires when the thread that forked the child exits; keep this
@@ -274,7 +279,7 @@ func (c *Client) CallWithProgress(ctx context.Context, method string, params, re
 func (c *Client) send(kind int, id uint32, method string, params any) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	c.wbuf.Reset()
+	c.wbuf.reset()
 	var err error
 	if kind == msgRequest {
 		err = errors.Join(c.enc.EncodeArrayLen(4), c.enc.EncodeInt(msgRequest), c.enc.EncodeUint32(id),
@@ -291,11 +296,7 @@ func (c *Client) send(kind int, id uint32, method string, params any) error {
 	if err != nil {
 		return fmt.Errorf("encoding the params: %w", err)
 	}
-	_, err = c.stdin.Write(c.wbuf.Bytes())
-	if c.wbuf.Cap() > 16<<20 { // do not keep a large array's buffer for good
-		c.wbuf = bytes.Buffer{}
-	}
-	return err
+	return c.wbuf.writeTo(c.stdin)
 }
 
 func (c *Client) readLoop(r *os.File) {
@@ -377,6 +378,21 @@ func (c *Client) readResponse(dec *msgpack.Decoder) error {
 			}
 		}
 		return nil
+	}
+	if arr, ok := cl.result.(*Array); ok {
+		// Large arrays come this way: decoded in place, with one copy.
+		// decodeArrayExt consumes the whole ext even when it fails.
+		if code, err = dec.PeekCode(); err != nil {
+			return err
+		}
+		if msgpcode.IsExt(code) {
+			if err := dec.Decode(arr); err != nil {
+				cl.done <- fmt.Errorf("worker call %s: decoding its result: %w", cl.method, err)
+			} else {
+				cl.done <- nil
+			}
+			return nil
+		}
 	}
 	// Decode from the raw bytes: a result that does not fit the caller's type
 	// fails the call, not the stream.
