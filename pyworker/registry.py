@@ -20,17 +20,27 @@ from __future__ import annotations
 import inspect
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
-@dataclass
 class CallContext:
     """What a handler knows about the call it serves."""
 
-    msgid: int
-    notify: Callable[[str, dict[str, Any]], None]
-    cancelled: threading.Event = field(default_factory=threading.Event)
+    __slots__ = ("msgid", "notify", "_cancelled")
+
+    def __init__(self, msgid: int, notify: Callable[[str, dict[str, Any]], None]) -> None:
+        self.msgid = msgid
+        self.notify = notify
+        self._cancelled: threading.Event | None = None
+
+    @property
+    def cancelled(self) -> threading.Event:
+        """Set when the host cancels the call; long handlers check it between steps."""
+        # Created on first use: an Event costs more than the whole empty call.
+        if self._cancelled is None:
+            self._cancelled = threading.Event()
+        return self._cancelled
 
     def progress(self, **fields: Any) -> None:
         """Send a ``progress`` notification for this call to the host."""

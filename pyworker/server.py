@@ -42,7 +42,10 @@ EXIT_ORPHANED = 3
 
 def tensorflow_version() -> str | None:
     """TensorFlow's version without importing it (the import takes seconds)."""
-    if importlib.util.find_spec("tensorflow") is None:
+    try:
+        if importlib.util.find_spec("tensorflow") is None:
+            return None
+    except (ImportError, ValueError):
         return None
     for dist in ("tensorflow", "tensorflow-cpu", "tensorflow-intel", "tf-nightly"):
         try:
@@ -168,6 +171,7 @@ class Server:
         if method.inline:
             self._run(method, ctx, kwargs)
         else:
+            _ = ctx.cancelled  # create its Event here, before two threads can race to
             with self._contexts_lock:
                 self._contexts[msgid] = ctx
             self._jobs.put((method, ctx, kwargs))

@@ -21,6 +21,9 @@ func main() {
 			os.Exit(exit.code)
 		}
 		fmt.Fprintln(os.Stderr, "xlrl:", err)
+		if ctx.Err() != nil {
+			os.Exit(130) // interrupted, as shells report SIGINT
+		}
 		os.Exit(1)
 	}
 }

@@ -71,6 +71,7 @@ type Client struct {
 	pending map[uint32]*call
 	failed  error         // once set, the worker is unusable and every call returns it
 	dead    chan struct{} // closed when failed is set
+	closing bool          // Close has begun: the worker's exit is expected
 
 	helloCh   chan Handshake
 	exited    chan struct{} // closed when the process has been reaped
@@ -509,6 +510,9 @@ func (c *Client) fail(err error) {
 		c.mu.Unlock()
 		return
 	}
+	if c.closing {
+		err = ErrClosed
+	}
 	c.failed = err
 	close(c.dead)
 	pending := c.pending
@@ -541,6 +545,7 @@ func (c *Client) Close() error {
 		grace := c.opts.GracePeriod
 		c.mu.Lock()
 		alive := c.failed == nil
+		c.closing = true
 		c.mu.Unlock()
 		if alive {
 			ctx, cancel := context.WithTimeout(context.Background(), grace)
