@@ -211,21 +211,3 @@ func (e *Episodes) RecentMean() float64 {
 
 // Progress receives training metrics now and then (nil: none).
 type Progress func(step int, metrics map[string]float64)
-
-// Schedule is a linear schedule from Initial to Final over the first
-// Fraction of training, then constant (SB3's exploration schedule).
-type Schedule struct {
-	Initial, Final, Fraction float64
-}
-
-// At is the value after step of total steps.
-func (s Schedule) At(step, total int) float64 {
-	if s.Fraction <= 0 {
-		return s.Final
-	}
-	p := float64(step) / (s.Fraction * float64(total))
-	if p >= 1 {
-		return s.Final
-	}
-	return s.Initial + p*(s.Final-s.Initial)
-}

@@ -20,27 +20,32 @@ import (
 	"github.com/xlrl/xlrl/internal/backend"
 	"github.com/xlrl/xlrl/internal/env"
 	"github.com/xlrl/xlrl/internal/nn"
+	"github.com/xlrl/xlrl/internal/policy"
 	"github.com/xlrl/xlrl/internal/replay"
 )
 
 // Config is DQN's hyperparameters; the field names follow SB3's.
 type Config struct {
-	Steps          int           `yaml:"steps" json:"steps"`
-	Hidden         []int         `yaml:"hidden" json:"hidden"`
-	Activation     string        `yaml:"activation" json:"activation"`
-	LR             float64       `yaml:"learning_rate" json:"learning_rate"`
-	Gamma          float64       `yaml:"gamma" json:"gamma"`
-	BufferSize     int           `yaml:"buffer_size" json:"buffer_size"`
-	LearningStarts int           `yaml:"learning_starts" json:"learning_starts"`
-	BatchSize      int           `yaml:"batch_size" json:"batch_size"`
-	TrainFreq      int           `yaml:"train_freq" json:"train_freq"`         // env steps between training calls
-	GradientSteps  int           `yaml:"gradient_steps" json:"gradient_steps"` // gradient steps per training call
-	TargetUpdate   int           `yaml:"target_update_interval" json:"target_update_interval"`
-	Tau            float64       `yaml:"tau" json:"tau"` // 1: hard copy every TargetUpdate steps
-	Exploration    deep.Schedule `yaml:"exploration" json:"exploration"`
-	Double         bool          `yaml:"double" json:"double"`
-	Loss           string        `yaml:"loss" json:"loss"` // "huber" or "mse"
-	MaxGradNorm    float64       `yaml:"max_grad_norm" json:"max_grad_norm"`
+	Steps          int     `yaml:"steps" json:"steps"`
+	Hidden         []int   `yaml:"hidden" json:"hidden"`
+	Activation     string  `yaml:"activation" json:"activation"`
+	LR             float64 `yaml:"learning_rate" json:"learning_rate"`
+	Gamma          float64 `yaml:"gamma" json:"gamma"`
+	BufferSize     int     `yaml:"buffer_size" json:"buffer_size"`
+	LearningStarts int     `yaml:"learning_starts" json:"learning_starts"`
+	BatchSize      int     `yaml:"batch_size" json:"batch_size"`
+	TrainFreq      int     `yaml:"train_freq" json:"train_freq"`         // env steps between training calls
+	GradientSteps  int     `yaml:"gradient_steps" json:"gradient_steps"` // gradient steps per training call
+	TargetUpdate   int     `yaml:"target_update_interval" json:"target_update_interval"`
+	Tau            float64 `yaml:"tau" json:"tau"` // 1: hard copy every TargetUpdate steps
+	// Epsilon falls linearly from ExplorationInitial to ExplorationFinal over
+	// the first ExplorationFraction of Steps (SB3's schedule).
+	ExplorationFraction float64 `yaml:"exploration_fraction" json:"exploration_fraction"`
+	ExplorationInitial  float64 `yaml:"exploration_initial_eps" json:"exploration_initial_eps"`
+	ExplorationFinal    float64 `yaml:"exploration_final_eps" json:"exploration_final_eps"`
+	Double              bool    `yaml:"double" json:"double"`
+	Loss                string  `yaml:"loss" json:"loss"` // "huber" or "mse"
+	MaxGradNorm         float64 `yaml:"max_grad_norm" json:"max_grad_norm"`
 	// EvalEvery > 0 evaluates the greedy policy on EvalEpisodes episodes
 	// every EvalEvery steps and keeps the best weights; StopAt > 0 ends
 	// training once such an evaluation reaches it.
@@ -60,6 +65,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("dqn: gamma %v is outside [0, 1]", c.Gamma)
 	case c.Tau <= 0 || c.Tau > 1:
 		return fmt.Errorf("dqn: tau %v is outside (0, 1]", c.Tau)
+	case c.ExplorationInitial < 0 || c.ExplorationInitial > 1 || c.ExplorationFinal < 0 || c.ExplorationFinal > 1:
+		return fmt.Errorf("dqn: exploration epsilons must lie in [0, 1], got %v and %v", c.ExplorationInitial, c.ExplorationFinal)
 	case c.LR <= 0:
 		return fmt.Errorf("dqn: learning rate must be positive, got %v", c.LR)
 	}
@@ -136,6 +143,8 @@ func Train(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Backe
 	t := &trainer{cfg: cfg, rng: rng, q: q, target: target, net: net, buf: buf, nA: nA,
 		mb: replay.NewBatch(cfg.BatchSize, obsDim), bs: backend.NewBatches(cfg.GradientSteps, cfg.BatchSize, obsDim),
 		wsT: target.NewWorkspace(cfg.BatchSize), wsQ: q.NewWorkspace(cfg.BatchSize)}
+	epsilon := policy.Linear{Start: cfg.ExplorationInitial, End: cfg.ExplorationFinal,
+		Steps: max(1, int64(cfg.ExplorationFraction*float64(cfg.Steps)))}
 	greedy := deep.NewGreedy(q)
 	clock := deep.NewClock()
 	best := deep.NewBest()
@@ -165,7 +174,7 @@ func Train(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Backe
 			}
 		}
 		var a int
-		if rng.Float64() < cfg.Exploration.At(step-1, cfg.Steps) {
+		if rng.Float64() < epsilon.Value(int64(step-1)) {
 			a = rng.IntN(nA)
 		} else {
 			t0 := time.Now()
@@ -207,7 +216,7 @@ func Train(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Backe
 			lastEval = step
 			if progress != nil {
 				progress(step, map[string]float64{"eval_mean": score, "train_mean": eps.RecentMean(),
-					"epsilon": cfg.Exploration.At(step, cfg.Steps), "loss": res.FinalLoss})
+					"epsilon": epsilon.Value(int64(step)), "loss": res.FinalLoss})
 			}
 			if cfg.StopAt > 0 && score >= cfg.StopAt {
 				res.StoppedAt = step

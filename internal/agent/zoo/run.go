@@ -34,6 +34,7 @@ type Options struct {
 	Hidden       []int  // overrides the table's hidden layers
 	Arch         string // a named architecture; exclusive with Hidden
 	LR           float64
+	Gamma        float64
 	EvalEpisodes int  // final evaluation episodes (default 100)
 	NoEarlyStop  bool // train for the whole budget even if evaluation is perfect
 	Progress     deep.Progress
@@ -149,6 +150,9 @@ func applyDQN(c *dqn.Config, o Options) error {
 	if o.LR > 0 {
 		c.LR = o.LR
 	}
+	if o.Gamma > 0 {
+		c.Gamma = o.Gamma
+	}
 	if o.NoEarlyStop {
 		c.StopAt = 0
 	}
@@ -171,6 +175,9 @@ func applyPG(c *pg.Config, o Options) error {
 	}
 	if o.LR > 0 {
 		c.LR = o.LR
+	}
+	if o.Gamma > 0 {
+		c.Gamma = o.Gamma
 	}
 	if o.NoEarlyStop {
 		c.StopAt = 0

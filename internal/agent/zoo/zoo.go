@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/xlrl/xlrl/internal/agent/deep"
 	"github.com/xlrl/xlrl/internal/agent/dqn"
 	"github.com/xlrl/xlrl/internal/agent/pg"
 )
@@ -40,7 +39,7 @@ var table = map[string]func() Hyper{
 		return Hyper{DQN: &dqn.Config{
 			Steps: 100_000, Hidden: []int{64, 64}, Activation: "relu", LR: 2.3e-3, Gamma: 0.99,
 			BufferSize: 100_000, LearningStarts: 1000, BatchSize: 64, TrainFreq: 256, GradientSteps: 128,
-			TargetUpdate: 10, Tau: 1, Exploration: deep.Schedule{Initial: 1, Final: 0.04, Fraction: 0.16},
+			TargetUpdate: 10, Tau: 1, ExplorationInitial: 1, ExplorationFinal: 0.04, ExplorationFraction: 0.16,
 			Double: true, Loss: "huber", MaxGradNorm: 10, EvalEvery: 2000, EvalEpisodes: 20, StopAt: 500,
 		}}
 	},
@@ -50,7 +49,7 @@ var table = map[string]func() Hyper{
 		return Hyper{DQN: &dqn.Config{
 			Steps: 120_000, Hidden: []int{256, 256}, Activation: "relu", LR: 4e-3, Gamma: 0.98,
 			BufferSize: 10_000, LearningStarts: 1000, BatchSize: 128, TrainFreq: 16, GradientSteps: 8,
-			TargetUpdate: 600, Tau: 1, Exploration: deep.Schedule{Initial: 1, Final: 0.07, Fraction: 0.2},
+			TargetUpdate: 600, Tau: 1, ExplorationInitial: 1, ExplorationFinal: 0.07, ExplorationFraction: 0.2,
 			Loss: "huber", MaxGradNorm: 10, EvalEvery: 5000, EvalEpisodes: 10,
 		}}
 	},
@@ -61,7 +60,7 @@ var table = map[string]func() Hyper{
 		return Hyper{DQN: &dqn.Config{
 			Steps: 100_000, Hidden: []int{256, 256}, Activation: "relu", LR: 6.3e-4, Gamma: 0.99,
 			BufferSize: 50_000, LearningStarts: 0, BatchSize: 128, TrainFreq: 4, GradientSteps: 4,
-			TargetUpdate: 250, Tau: 1, Exploration: deep.Schedule{Initial: 1, Final: 0.1, Fraction: 0.12},
+			TargetUpdate: 250, Tau: 1, ExplorationInitial: 1, ExplorationFinal: 0.1, ExplorationFraction: 0.12,
 			Loss: "huber", MaxGradNorm: 10, EvalEvery: 5000, EvalEpisodes: 10,
 		}}
 	},
@@ -69,7 +68,7 @@ var table = map[string]func() Hyper{
 		return Hyper{DQN: &dqn.Config{
 			Steps: 100_000, Hidden: []int{64, 64}, Activation: "relu", LR: 1e-3, Gamma: 0.99,
 			BufferSize: 100_000, LearningStarts: 1000, BatchSize: 64, TrainFreq: 4, GradientSteps: 1,
-			TargetUpdate: 1000, Tau: 1, Exploration: deep.Schedule{Initial: 1, Final: 0.05, Fraction: 0.1},
+			TargetUpdate: 1000, Tau: 1, ExplorationInitial: 1, ExplorationFinal: 0.05, ExplorationFraction: 0.1,
 			Loss: "huber", MaxGradNorm: 10, EvalEvery: 5000, EvalEpisodes: 10,
 		}}
 	},
