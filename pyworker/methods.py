@@ -9,4 +9,5 @@ HANDLER_MODULES: list[str] = [
     "pyworker.core",
     "pyworker.plots",
     "pyworker.tblog",
+    "pyworker.rl",
 ]

@@ -72,7 +72,12 @@ def episode(
     for a in actions:
         o, r, term, trunc, _ = env.step(_to_action(env, a))
         steps.append(
-            {"obs": _obs(o), "reward": _pyfloat(r), "terminated": bool(term), "truncated": bool(trunc)}
+            {
+                "obs": _obs(o),
+                "reward": _pyfloat(r),
+                "terminated": bool(term),
+                "truncated": bool(trunc),
+            }
         )
         if trunc:
             break
@@ -94,12 +99,21 @@ def model(env_id: str, kwargs: dict | None = None) -> dict:
     u = env.unwrapped
     n_s, n_a = u.observation_space.n, u.action_space.n
     p = [
-        [[[float(pr), int(nx), float(rw), bool(dn)] for pr, nx, rw, dn in u.P[s][a]] for a in range(n_a)]
+        [
+            [[float(pr), int(nx), float(rw), bool(dn)] for pr, nx, rw, dn in u.P[s][a]]
+            for a in range(n_a)
+        ]
         for s in range(n_s)
     ]
     init = [float(x) for x in u.initial_state_distrib]
     env.close()
-    return {"kwargs": kwargs or {}, "n_states": int(n_s), "n_actions": int(n_a), "P": p, "initial": init}
+    return {
+        "kwargs": kwargs or {},
+        "n_states": int(n_s),
+        "n_actions": int(n_a),
+        "P": p,
+        "initial": init,
+    }
 
 
 def first_end(env_id: str, actions: list[Any], state: list[float], **kw: Any) -> int:
@@ -144,7 +158,9 @@ def cartpole() -> dict:
     state = [0.0, 0.0, 0.05, 0.0]
     acts = [0] * 60
     k = first_end("CartPole-v1", acts, state)
-    eps.append(episode("CartPole-v1", acts, state, max_episode_steps=k, note="terminated and truncated"))
+    eps.append(
+        episode("CartPole-v1", acts, state, max_episode_steps=k, note="terminated and truncated")
+    )
     eps.append(episode("CartPole-v1", [0, 1] * 10, [2.3, 0.5, 0.0, 0.0], note="x edge"))
     return {"id": "CartPole-v1", "episodes": eps}
 
@@ -169,7 +185,9 @@ def mountaincar() -> dict:
             break
     eps.append(episode("MountainCar-v0", acts, state, note="pumping to the goal"))
     k = len(acts)
-    eps.append(episode("MountainCar-v0", acts, state, max_episode_steps=k, note="terminated and truncated"))
+    eps.append(
+        episode("MountainCar-v0", acts, state, max_episode_steps=k, note="terminated and truncated")
+    )
     return {"id": "MountainCar-v0", "episodes": eps}
 
 
@@ -178,7 +196,9 @@ def acrobot() -> dict:
     for seed in range(3):
         rng = np.random.default_rng(200 + seed)
         state = [float(v) for v in rng.uniform(-0.1, 0.1, size=4)]
-        eps.append(episode("Acrobot-v1", rng_actions(10 + seed, 150, 3), state, note="random actions"))
+        eps.append(
+            episode("Acrobot-v1", rng_actions(10 + seed, 150, 3), state, note="random actions")
+        )
     eps.append(episode("Acrobot-v1", [2] * 30, [3.0, -3.0, 12.0, 28.0], note="wrap and bound"))
     # Swing up by pumping with the sign of the first joint's velocity, until termination.
     state = [0.05, -0.03, 0.0, 0.0]
@@ -203,7 +223,9 @@ def pendulum() -> dict:
         rng = np.random.default_rng(300 + seed)
         state = [float(rng.uniform(-math.pi, math.pi)), float(rng.uniform(-1, 1))]
         acts = [[float(a)] for a in rng.uniform(-3, 3, size=200).astype(np.float32)]
-        eps.append(episode("Pendulum-v1", acts, state, note="random torques (some clipped) to the limit"))
+        eps.append(
+            episode("Pendulum-v1", acts, state, note="random torques (some clipped) to the limit")
+        )
     eps.append(episode("Pendulum-v1", [[2.0]] * 40, [7.5, 7.9], note="speed clip, angle beyond pi"))
     return {"id": "Pendulum-v1", "episodes": eps}
 
@@ -222,20 +244,31 @@ def frozenlake() -> list[dict]:
         eps = [
             episode(env_id, [2, 2, 1, 1, 1, 2], [0], dry, note="a path"),
             episode(env_id, [0] * 250, [0], dry, note="bumping the wall to the limit"),
-            episode(env_id, rng_actions(5, 50, 4), [1], dry, note="random until a hole or the goal"),
+            episode(
+                env_id, rng_actions(5, 50, 4), [1], dry, note="random until a hole or the goal"
+            ),
         ]
         out.append(
-            {"id": env_id, "name": name, "go_map": ",".join(custom) if "desc" in kwargs else None,
-             "episodes": eps, "model": model(env_id, kwargs)}
+            {
+                "id": env_id,
+                "name": name,
+                "go_map": ",".join(custom) if "desc" in kwargs else None,
+                "episodes": eps,
+                "model": model(env_id, kwargs),
+            }
         )
     return out
 
 
 def taxi() -> dict:
     eps = [
-        # Taxi at R (0,0) with the passenger, destination G: pick up, a wall, south, east, north, drop.
-        episode("Taxi-v4", [4, 2, 2, 0, 0, 2, 2, 2, 1, 1, 5], [0 * 100 + 0 * 20 + 0 * 4 + 1],
-                note="wall, pick-up and delivery"),
+        # Taxi at R with the passenger, destination G: pick up, wall, south, east, north, drop.
+        episode(
+            "Taxi-v4",
+            [4, 2, 2, 0, 0, 2, 2, 2, 1, 1, 5],
+            [0 * 100 + 0 * 20 + 0 * 4 + 1],
+            note="wall, pick-up and delivery",
+        ),
         episode("Taxi-v4", [5, 4, 3, 3], [2 * 100 + 2 * 20 + 4 * 4 + 0], note="illegal actions"),
         episode("Taxi-v4", [1] * 250, [123], note="bumping to the limit"),
         episode("Taxi-v4", rng_actions(7, 120, 6), [321], note="random actions"),
@@ -246,23 +279,38 @@ def taxi() -> dict:
 def cliffwalking() -> list[dict]:
     eps = [
         episode("CliffWalking-v1", [0] + [1] * 11 + [2], [36], note="the safe path"),
-        episode("CliffWalking-v1", [1, 1, 0, 3, 2, 2], [36], note="into the cliff and back to start"),
+        episode(
+            "CliffWalking-v1", [1, 1, 0, 3, 2, 2], [36], note="into the cliff and back to start"
+        ),
         episode("CliffWalking-v1", rng_actions(9, 300, 4), [13], note="random, no time limit"),
     ]
     return [
-        {"id": "CliffWalking-v1", "name": "CliffWalking-v1", "episodes": eps, "model": model("CliffWalking-v1")},
-        {"id": "CliffWalking-v1", "name": "CliffWalking-v1_slippery", "episodes": [],
-         "model": model("CliffWalking-v1", {"is_slippery": True})},
+        {
+            "id": "CliffWalking-v1",
+            "name": "CliffWalking-v1",
+            "episodes": eps,
+            "model": model("CliffWalking-v1"),
+        },
+        {
+            "id": "CliffWalking-v1",
+            "name": "CliffWalking-v1_slippery",
+            "episodes": [],
+            "model": model("CliffWalking-v1", {"is_slippery": True}),
+        },
     ]
 
 
 def trig_table(path: Path) -> None:
     """(x, sin x, cos x) from NumPy (glibc) for the Go sin/cos accuracy test."""
     rng = np.random.default_rng(0)
-    x = np.concatenate([
-        rng.uniform(-0.3, 0.3, 20000), rng.uniform(-4, 4, 20000), rng.uniform(-40, 40, 20000),
-        [0.0, -0.0, 1e-300, np.pi, np.pi / 2, np.pi / 4, 3 * np.pi / 4],
-    ])
+    x = np.concatenate(
+        [
+            rng.uniform(-0.3, 0.3, 20000),
+            rng.uniform(-4, 4, 20000),
+            rng.uniform(-40, 40, 20000),
+            [0.0, -0.0, 1e-300, np.pi, np.pi / 2, np.pi / 4, 3 * np.pi / 4],
+        ]
+    )
     np.stack([x, np.sin(x), np.cos(x)], axis=1).astype("<f8").tofile(path)
 
 
@@ -272,14 +320,24 @@ def main() -> None:
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     trig_table(args.out.parent / "trig.bin")
-    fixtures = [cartpole(), mountaincar(), acrobot(), pendulum(), taxi(), *frozenlake(), *cliffwalking()]
+    fixtures = [
+        cartpole(),
+        mountaincar(),
+        acrobot(),
+        pendulum(),
+        taxi(),
+        *frozenlake(),
+        *cliffwalking(),
+    ]
     for fx in fixtures:
         fx["gymnasium"] = gym.__version__
         name = fx.get("name", fx["id"])
         path = args.out / f"{name}.json"
         path.write_text(json.dumps(fx, separators=(",", ":")) + "\n")
         n = sum(len(e["steps"]) for e in fx["episodes"])
-        print(f"{path}: {len(fx['episodes'])} episodes, {n} steps{', model' if 'model' in fx else ''}")
+        print(
+            f"{path}: {len(fx['episodes'])} episodes, {n} steps{', model' if 'model' in fx else ''}"
+        )
 
 
 if __name__ == "__main__":

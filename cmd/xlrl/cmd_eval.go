@@ -13,9 +13,10 @@ import (
 )
 
 // evaluator restores a trained agent from a run's checkpoint and fills res
-// with the greedy evaluation over episodes episodes seeded by seed. o holds
-// the run's configuration, read from its config.yaml.
-type evaluator func(ctx context.Context, o *trainOptions, ckpt *run.Checkpoint, episodes int, seed uint64, res *trainResult) error
+// with the greedy evaluation over episodes episodes (0: the run's own
+// number) seeded by seed (nil: the episodes xlrl train evaluated on at the
+// end of the run). o holds the run's configuration, from its config.yaml.
+type evaluator func(ctx context.Context, o *trainOptions, ckpt *run.Checkpoint, episodes int, seed *uint64, res *trainResult) error
 
 // evaluators maps algorithm names to their family's evaluator, as trainers
 // does for training.
@@ -32,7 +33,10 @@ func registerEvaluator(fn evaluator, algos ...string) {
 
 func init() { registerEvaluator(evalTabular, tabular.Algorithms...) }
 
-func evalTabular(ctx context.Context, o *trainOptions, ckpt *run.Checkpoint, episodes int, seed uint64, res *trainResult) error {
+func evalTabular(ctx context.Context, o *trainOptions, ckpt *run.Checkpoint, episodes int, seed *uint64, res *trainResult) error {
+	if ckpt.Kind != tabular.CheckpointKind {
+		return fmt.Errorf("%w: a %s run's checkpoint holds a %q, want %q", run.ErrBadCheckpoint, o.algo, ckpt.Kind, tabular.CheckpointKind)
+	}
 	_, agent, h, err := buildTabular(o)
 	if err != nil {
 		return err
@@ -43,7 +47,11 @@ func evalTabular(ctx context.Context, o *trainOptions, ckpt *run.Checkpoint, epi
 	if episodes == 0 {
 		episodes = h.EvalEpisodes
 	}
-	return evaluateTabular(ctx, o, agent, episodes, seed, res)
+	s := evalSeed(o.seed)
+	if seed != nil {
+		s = *seed
+	}
+	return evaluateTabular(ctx, o, agent, episodes, s, res)
 }
 
 func newEvalCmd() *cobra.Command {
@@ -92,12 +100,13 @@ of the run, so the figures match its report; --seed draws other episodes.`,
 			if err := ckpt.GetJSON("run", &counters); err != nil {
 				return err
 			}
-			if !cmd.Flags().Changed("seed") {
-				seed = evalSeed(o.seed)
+			var seedp *uint64
+			if cmd.Flags().Changed("seed") {
+				seedp = &seed
 			}
 			res := &trainResult{Env: o.envID, Algo: o.algo, Seed: o.seed,
 				TrainEpisodes: counters.Episodes, TrainSteps: counters.Steps, RunDir: dir.Path}
-			if err := ev(cmd.Context(), o, ckpt, episodes, seed, res); err != nil {
+			if err := ev(cmd.Context(), o, ckpt, episodes, seedp, res); err != nil {
 				return fmt.Errorf("evaluating %s: %w", dir.Path, err)
 			}
 			out := cmd.OutOrStdout()

@@ -33,6 +33,7 @@ type trainOptions struct {
 	gamma        float64
 	explore      policy.Config
 	asJSON       bool
+	deep         deepFlags // dqn, reinforce, a2c (train_deep.go)
 
 	changed func(flag string) bool
 
@@ -60,6 +61,8 @@ type trainResult struct {
 	WallSeconds   float64  `json:"wall_seconds"`
 	// Hyper records the hyperparameters actually used, defaults included.
 	Hyper map[string]any `json:"hyperparameters,omitempty"`
+	// Deep is what the deep RL agents add: backend, time breakdown, ...
+	Deep *deepResult `json:"deep,omitempty"`
 	// RunDir is the run directory; Plot its training plot (when drawn).
 	RunDir string `json:"run_dir,omitempty"`
 	Plot   string `json:"plot,omitempty"`
@@ -186,6 +189,7 @@ exponential schedule for epsilon or the temperature.`,
 	f.Float64Var(&o.explore.Decay, "decay", 0, "exponential schedule: factor per position, in (0, 1)")
 	f.Float64Var(&o.explore.C, "ucb-c", 0, "UCB exploration weight")
 	f.BoolVar(&o.asJSON, "json", false, "print the result as one JSON object on the last line")
+	o.deep.register(f)
 	addRunFlags(f, &o.runFlags)
 	return cmd, o
 }
@@ -398,5 +402,8 @@ func printTrainResult(w io.Writer, r *trainResult) {
 			line += fmt.Sprintf(": %.1f%% of optimal", *r.OptimumPercent)
 		}
 		fmt.Fprintln(w, line)
+	}
+	if r.Deep != nil {
+		printDeepResult(w, r.Deep)
 	}
 }

@@ -127,6 +127,10 @@ func startTrainRun(cmd *cobra.Command, rf *runFlags, seed uint64) (*trainRun, er
 		if r.resumed, err = run.ReadCheckpoint(r.dir.Checkpoint(), ""); err != nil {
 			return nil, err
 		}
+		if r.resumed.Kind == policyKind {
+			return nil, fmt.Errorf("cannot resume %s: its algorithm does not checkpoint its optimizer and replay "+
+				"buffer yet (the checkpoint holds the final policy, for xlrl eval); start a new run instead", r.dir.Path)
+		}
 		if err := r.resumed.GetJSON("run", &r.counters); err != nil {
 			return nil, err
 		}
@@ -229,6 +233,12 @@ func (r *trainRun) finish(ctx context.Context, res *trainResult, trainErr error)
 	if errors.Is(trainErr, errInterrupted) {
 		fmt.Fprintf(r.out, "interrupted: checkpoint saved in %s\ncontinue with: xlrl train --resume %s\n",
 			r.dir.Path, r.dir.Path)
+		return &exitError{code: 130}
+	}
+	if trainErr != nil && ctx.Err() != nil {
+		// A trainer without checkpoints stopped by Ctrl-C: what it logged stays.
+		fmt.Fprintf(r.out, "interrupted: the metrics so far are in %s; this algorithm does not write "+
+			"resumable checkpoints yet\n", r.dir.Path)
 		return &exitError{code: 130}
 	}
 	if trainErr != nil {

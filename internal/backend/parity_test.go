@@ -1,0 +1,148 @@
+package backend
+
+import (
+	"context"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/xlrl/xlrl/internal/nn"
+	"github.com/xlrl/xlrl/internal/worker"
+)
+
+// startWorker starts the real Python worker. This test must not pass without
+// it: a missing worker fails the test with the fix (make venv / XLRL_PYTHON).
+func startWorker(t *testing.T) *worker.Client {
+	t.Helper()
+	python := os.Getenv("XLRL_PYTHON")
+	if python == "" {
+		dir, _ := os.Getwd()
+		for ; dir != filepath.Dir(dir); dir = filepath.Dir(dir) {
+			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+				python = filepath.Join(dir, ".venv", "bin", "python")
+				break
+			}
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	c, err := worker.Start(ctx, worker.Options{Python: python})
+	if err != nil {
+		t.Fatalf("the tf backend needs the Python worker (run `make venv`, or set XLRL_PYTHON): %v", err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func near(a, b, tol float64) bool { return math.Abs(a-b) <= tol*(1+math.Abs(b)) }
+
+// TestGoAndTFBackendsAgree: the same weights and minibatch give the same
+// forward pass, loss and gradient in Go and in TensorFlow, and the same
+// weights after a few Adam steps, for every loss.
+func TestGoAndTFBackendsAgree(t *testing.T) {
+	ctx := context.Background()
+	tf := NewTF(startWorker(t))
+	for i, loss := range []nn.Loss{nn.MSE, nn.Huber, nn.Policy} {
+		t.Run(loss.String(), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(11, uint64(i)))
+			init, err := nn.New(nn.Spec{In: 4, Hidden: []int{16, 8}, Act: nn.Tanh, Out: 3}, rng)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg := NetConfig{Loss: loss, LR: 0.01, EntCoef: 0.05, MaxGradNorm: 0.5}
+			remote, err := tf.NewNet(ctx, cfg, init)
+			if err != nil {
+				t.Fatal(err)
+			}
+			local := nn.NewTrainer(init.Clone(), loss, cfg.LR, 32)
+			local.EntCoef, local.MaxGradNorm = cfg.EntCoef, cfg.MaxGradNorm
+
+			bs := NewBatches(3, 32, 4)
+			for j := range bs.X {
+				bs.X[j] = float32(rng.NormFloat64())
+			}
+			for j := range bs.A {
+				bs.A[j] = int32(rng.IntN(3))
+				bs.Y[j] = float32(2 * rng.NormFloat64())
+			}
+			x, a, y := bs.Row(0)
+
+			out, err := remote.(*TFNet).Forward(ctx, x, 32, 4)
+			if err != nil {
+				t.Fatal(err)
+			}
+			goOut := local.Net.Forward(local.WS, x, 32)
+			for j := range goOut {
+				if !near(float64(goOut[j]), float64(out[j]), 1e-5) {
+					t.Fatalf("forward output %d: go %v, tf %v", j, goOut[j], out[j])
+				}
+			}
+
+			tfLoss, tfGrad, err := remote.(*TFNet).Gradient(ctx, x, a, y, 32, 4)
+			if err != nil {
+				t.Fatal(err)
+			}
+			goLoss := local.Gradient(x, a, y, 32)
+			if !near(goLoss, tfLoss, 1e-5) {
+				t.Fatalf("loss: go %v, tf %v", goLoss, tfLoss)
+			}
+			if len(tfGrad) != len(local.WS.Grad) {
+				t.Fatalf("gradient length: go %d, tf %d", len(local.WS.Grad), len(tfGrad))
+			}
+			var gnorm float64
+			for j, g := range local.WS.Grad {
+				gnorm = max(gnorm, math.Abs(float64(g)))
+				if math.Abs(float64(g-tfGrad[j])) > 1e-5+1e-4*math.Abs(float64(g)) {
+					t.Fatalf("gradient %d: go %v, tf %v", j, g, tfGrad[j])
+				}
+			}
+			if gnorm == 0 {
+				t.Fatal("the gradient is zero: the check would prove nothing")
+			}
+
+			goNet := local.Net
+			for k := 0; k < bs.K; k++ {
+				xk, ak, yk := bs.Row(k)
+				local.Step(xk, ak, yk, 32)
+			}
+			synced := init.Clone()
+			if _, err := remote.Fit(ctx, bs, synced); err != nil {
+				t.Fatal(err)
+			}
+			for j := range goNet.Params {
+				if math.Abs(float64(goNet.Params[j]-synced.Params[j])) > 2e-5 {
+					t.Fatalf("after %d Adam steps, parameter %d: go %v, tf %v", bs.K, j, goNet.Params[j], synced.Params[j])
+				}
+			}
+		})
+	}
+}
+
+// TestTFBackendReportsWorkerDeath: a worker that dies mid-training fails
+// the next Fit with an error naming the worker's exit.
+func TestTFBackendReportsWorkerDeath(t *testing.T) {
+	ctx := context.Background()
+	c := startWorker(t)
+	tf := NewTF(c)
+	init, _ := nn.New(nn.Spec{In: 2, Hidden: []int{4}, Act: nn.ReLU, Out: 2}, rand.New(rand.NewPCG(1, 1)))
+	net, err := tf.NewNet(ctx, NetConfig{Loss: nn.MSE, LR: 1e-3}, init)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proc, _ := os.FindProcess(c.PID())
+	if err := proc.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_, err = net.Fit(ctx, NewBatches(1, 4, 2), init)
+	var exit *worker.ExitError
+	if !errors.As(err, &exit) {
+		t.Fatalf("Fit after the worker died: %v, want a *worker.ExitError", err)
+	}
+	if exit.Status == "" {
+		t.Fatalf("the exit error does not say how the worker ended: %v", err)
+	}
+}
