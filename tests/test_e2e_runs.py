@@ -167,3 +167,20 @@ def test_plot_several_seeds(xlrl_binary, tmp_path):
     assert len(res["groups"]) == 1 and len(res["groups"][0]["runs"]) == 2
     gray = image.imread(tmp_path / "cmp.png")[..., :3].mean(axis=2)
     assert gray.std() > 0.05
+
+
+def test_dqn_run_has_the_seed_panels(xlrl_binary, tmp_path):
+    """A DQN run (go backend) logs updates, so its plot has the Q-values and loss panels."""
+    res = last_json(xlrl(xlrl_binary, tmp_path, "train", "--env", "CartPole-v1", "--algo", "dqn",
+                         "--backend", "go", "--steps", "3000", "--eval-episodes", "5",
+                         "--name", "dqn", "--json"))
+    run = tmp_path / "runs" / "dqn"
+    m = read_metrics(run)
+    updates = [r for r in m.records if r["kind"] == "update"]
+    assert updates and all({"loss", "epsilon", "mean_q", "max_q"} <= r.keys() for r in updates)
+    assert len([r for r in m.records if r["kind"] == "episode"]) == res["train_episodes"]
+    assert res["plot"] == "runs/dqn/plots/training.png"
+    plotted = last_json(xlrl(xlrl_binary, tmp_path, "plot", "runs/dqn", "--json"))
+    assert plotted["panels"] == ["Episode return", "Q-values progression", "Loss trajectory"]
+    ev = last_json(xlrl(xlrl_binary, tmp_path, "eval", "runs/dqn", "--json"))
+    assert ev["mean_return"] == res["mean_return"]

@@ -111,3 +111,51 @@ func TestTrainRunRefusals(t *testing.T) {
 		}
 	}
 }
+
+func TestTrainRunDeepRecordsAndEvaluates(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "dqn")
+	out, err := runCmd(t, "train", "--env", "CartPole-v1", "--algo", "dqn", "--backend", "go",
+		"--steps", "1600", "--layers", "8", "--eval-episodes", "3", "--out", dir, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res trainResult
+	lastJSON(t, out, &res)
+	recs, err := run.ReadMetrics(filepath.Join(dir, run.MetricsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	var lastStep int64
+	for _, r := range recs {
+		kinds[r.Kind]++
+		if r.Kind == run.KindUpdate {
+			for _, k := range []string{run.KeyLoss, run.KeyEpsilon, run.KeyMeanQ, run.KeyMaxQ} {
+				if _, ok := r.Values[k]; !ok {
+					t.Fatalf("update record without %s: %+v", k, r)
+				}
+			}
+			if r.Values[run.KeyMaxQ] < r.Values[run.KeyMeanQ] {
+				t.Fatalf("max_q below mean_q: %+v", r)
+			}
+		}
+		if r.Kind == run.KindEpisode {
+			lastStep = r.Step
+		}
+	}
+	if int64(kinds[run.KindEpisode]) != res.TrainEpisodes || kinds[run.KindUpdate] == 0 || lastStep > res.TrainSteps {
+		t.Fatalf("records %v, result %d episodes %d steps", kinds, res.TrainEpisodes, res.TrainSteps)
+	}
+	out, err = runCmd(t, "eval", dir, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev trainResult
+	lastJSON(t, out, &ev)
+	if ev.MeanReturn != res.MeanReturn || ev.EvalEpisodes != res.EvalEpisodes {
+		t.Fatalf("eval %v over %d, train reported %v over %d", ev.MeanReturn, ev.EvalEpisodes, res.MeanReturn, res.EvalEpisodes)
+	}
+	if _, err := runCmd(t, "train", "--resume", dir); err == nil || !strings.Contains(err.Error(), "final policy") {
+		t.Fatalf("resuming a dqn run: err = %v", err)
+	}
+}
