@@ -53,7 +53,13 @@ type Bar struct {
 	nReturns int
 	extra    map[string]float64
 	done     bool
+	// The rate is measured over the last rateWindow to rateWindow*2, so a slow
+	// start (loading TensorFlow) does not skew the ETA for the whole run.
+	winT, prevT time.Time
+	winS, prevS int64
 }
+
+const rateWindow = 10 * time.Second
 
 // New starts a bar writing to w.
 func New(w io.Writer, o Options) *Bar {
@@ -77,7 +83,9 @@ func New(w io.Writer, o Options) *Bar {
 	if o.Width <= 0 {
 		o.Width = 100
 	}
-	return &Bar{w: w, o: o, started: o.Now(), step: o.Start, extra: map[string]float64{}}
+	now := o.Now()
+	return &Bar{w: w, o: o, started: now, step: o.Start, extra: map[string]float64{},
+		winT: now, winS: o.Start, prevT: now, prevS: o.Start}
 }
 
 // Update records the step count reached and renders if it is time.
@@ -245,9 +253,13 @@ func (b *Bar) line(bar bool) string {
 	for _, k := range keys {
 		parts = append(parts, fmt.Sprintf("%s %.4g", k, b.extra[k]))
 	}
-	elapsed := b.o.Now().Sub(b.started)
-	if done := b.step - b.o.Start; elapsed > 0 && done > 0 {
-		rate := float64(done) / elapsed.Seconds()
+	now := b.o.Now()
+	elapsed := now.Sub(b.started)
+	if now.Sub(b.winT) >= rateWindow {
+		b.prevT, b.prevS, b.winT, b.winS = b.winT, b.winS, now, b.step
+	}
+	if done, span := b.step-b.prevS, now.Sub(b.prevT); span > 0 && done > 0 {
+		rate := float64(done) / span.Seconds()
 		parts = append(parts, fmt.Sprintf("%.0f %s/s", rate, b.o.Unit))
 		if b.o.Total > b.step {
 			parts = append(parts, "ETA "+formatDuration(time.Duration(float64(b.o.Total-b.step)/rate*float64(time.Second))))

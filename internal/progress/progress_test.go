@@ -148,3 +148,19 @@ func TestIsTerminalFalseForBuffer(t *testing.T) {
 		t.Fatal("a buffer is not a terminal")
 	}
 }
+
+func TestRateForgetsASlowStart(t *testing.T) {
+	var out bytes.Buffer
+	c := newClock()
+	b := New(&out, Options{Total: 100_000, Interval: time.Second, Now: c.now})
+	c.advance(60 * time.Second) // start-up: nothing done
+	b.Update(10)
+	for i := int64(1); i <= 30; i++ { // then 1000 steps/s
+		c.advance(time.Second)
+		b.Update(10 + 1000*i)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if last := lines[len(lines)-1]; !strings.Contains(last, "1000 steps/s") {
+		t.Fatalf("rate after a slow start: %q, want 1000 steps/s", last)
+	}
+}
