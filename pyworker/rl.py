@@ -180,12 +180,18 @@ def create(
         hidden, activation, loss, lr = a["hidden"], a["activation"], a["loss"], a["lr"]
     hidden = list(hidden or [])
     if n_in <= 0 or n_out <= 0 or any(int(h) <= 0 for h in hidden):
-        raise ArgumentError(f"layer sizes must be positive: n_in {n_in}, hidden {hidden}, n_out {n_out}")
+        raise ArgumentError(
+            f"layer sizes must be positive: n_in {n_in}, hidden {hidden}, n_out {n_out}"
+        )
     if loss not in LOSSES:
         raise ArgumentError(f"unknown loss {loss!r}: want one of {', '.join(LOSSES)}")
     if activation not in ACTIVATIONS:
-        raise ArgumentError(f"unknown activation {activation!r}: want one of {', '.join(ACTIVATIONS)}")
-    net = _make(n_in, hidden, activation, n_out, loss, float(lr), float(ent_coef), float(max_grad_norm))
+        raise ArgumentError(
+            f"unknown activation {activation!r}: want one of {', '.join(ACTIVATIONS)}"
+        )
+    net = _make(
+        n_in, hidden, activation, n_out, loss, float(lr), float(ent_coef), float(max_grad_norm)
+    )
     if weights is not None:
         _set_flat(net, weights)
     net_id = next(_ids)
@@ -235,9 +241,10 @@ def fit(
 def gradient(ctx: CallContext, *, net: int, x: np.ndarray, a: np.ndarray, y: np.ndarray) -> dict:
     """The loss and flat gradient for one minibatch x (N, n_in), without a step."""
     n = _get(net)
-    x, a, y = _batches(n, x[None] if isinstance(x, np.ndarray) else x,
-                       a[None] if isinstance(a, np.ndarray) else a,
-                       y[None] if isinstance(y, np.ndarray) else y)
+    x = check_array("x", x, dtype="float32", ndim=2)
+    x, a, y = _batches(
+        n, x[None], check_array("a", a, ndim=1)[None], check_array("y", y, ndim=1)[None]
+    )
     value, grad = n.grad_fn(x, a, y)
     return {"loss": float(value), "grad": grad.numpy().astype(np.float32)}
 
