@@ -34,7 +34,7 @@ def test_dqn_on_the_tf_backend_reports_where_time_goes(xlrl_binary: Path) -> Non
     # learning starts at 1000 and trains every 256 steps, 128 gradient steps each
     assert deep["gradient_steps"] == (3000 // 256 - 1000 // 256 + 0) * 128
     t = deep["time"]
-    assert t["train_s"] > 0 and t["link_s"] > 0 and t["env_s"] > 0 and t["forward_s"] > 0
+    assert t["train_s"] > 0 and t["link_s"] > 0 and t["env_s"] > 0 and t["tf_forward_s"] > 0
     assert t["total_s"] >= t["train_s"] + t["link_s"]
     assert res["eval_episodes"] == 100 and res["train_steps"] == 3000
     assert "time (tf backend" in p.stdout
