@@ -180,12 +180,18 @@ def create(
         hidden, activation, loss, lr = a["hidden"], a["activation"], a["loss"], a["lr"]
     hidden = list(hidden or [])
     if n_in <= 0 or n_out <= 0 or any(int(h) <= 0 for h in hidden):
-        raise ArgumentError(f"layer sizes must be positive: n_in {n_in}, hidden {hidden}, n_out {n_out}")
+        raise ArgumentError(
+            f"layer sizes must be positive: n_in {n_in}, hidden {hidden}, n_out {n_out}"
+        )
     if loss not in LOSSES:
         raise ArgumentError(f"unknown loss {loss!r}: want one of {', '.join(LOSSES)}")
     if activation not in ACTIVATIONS:
-        raise ArgumentError(f"unknown activation {activation!r}: want one of {', '.join(ACTIVATIONS)}")
-    net = _make(n_in, hidden, activation, n_out, loss, float(lr), float(ent_coef), float(max_grad_norm))
+        raise ArgumentError(
+            f"unknown activation {activation!r}: want one of {', '.join(ACTIVATIONS)}"
+        )
+    net = _make(
+        n_in, hidden, activation, n_out, loss, float(lr), float(ent_coef), float(max_grad_norm)
+    )
     if weights is not None:
         _set_flat(net, weights)
     net_id = next(_ids)
@@ -235,9 +241,10 @@ def fit(
 def gradient(ctx: CallContext, *, net: int, x: np.ndarray, a: np.ndarray, y: np.ndarray) -> dict:
     """The loss and flat gradient for one minibatch x (N, n_in), without a step."""
     n = _get(net)
-    x, a, y = _batches(n, x[None] if isinstance(x, np.ndarray) else x,
-                       a[None] if isinstance(a, np.ndarray) else a,
-                       y[None] if isinstance(y, np.ndarray) else y)
+    x = check_array("x", x, dtype="float32", ndim=2)
+    x, a, y = _batches(
+        n, x[None], check_array("a", a, ndim=1)[None], check_array("y", y, ndim=1)[None]
+    )
     value, grad = n.grad_fn(x, a, y)
     return {"loss": float(value), "grad": grad.numpy().astype(np.float32)}
 
@@ -267,3 +274,62 @@ def free(ctx: CallContext, *, net: int) -> None:
     """Forget a network."""
     _get(net)
     del _nets[net]
+
+
+_predictors: dict[tuple, tuple[Any, Any]] = {}
+
+
+def _predictor(slot: int, spec: dict) -> tuple[Any, Any]:
+    """A model and its compiled forward pass for one architecture, built once."""
+    key = (
+        slot,
+        int(spec["n_in"]),
+        tuple(int(h) for h in spec.get("hidden") or []),
+        spec.get("activation", "relu"),
+        int(spec["n_out"]),
+    )
+    if key not in _predictors:
+        if key[3] not in ACTIVATIONS:
+            raise ArgumentError(
+                f"unknown activation {key[3]!r}: want one of {', '.join(ACTIVATIONS)}"
+            )
+        tf = _tf()
+        model = _build(key[1], list(key[2]), key[3], key[4])
+        fn = tf.function(
+            lambda x, m=model: m(x, training=False),
+            input_signature=[tf.TensorSpec([None, key[1]], tf.float32)],
+        )
+        _predictors[key] = (model, fn)
+    return _predictors[key]
+
+
+@method("rl.predict")
+def predict(
+    ctx: CallContext, *, specs: list[dict], weights: list[np.ndarray], x: np.ndarray
+) -> dict:
+    """Forward passes of networks whose weights the host sends, on the rows of x.
+
+    ``specs[i]`` is ``{n_in, hidden, activation, n_out}`` and ``weights[i]`` its
+    flat float32 weights in Keras order. The host computes DQN's targets from
+    the outputs: one round trip per training call instead of thousands of
+    Go matrix products.
+    """
+    if len(specs) != len(weights) or not specs:
+        raise ArgumentError(f"got {len(specs)} specs and {len(weights)} weight vectors")
+    start = time.perf_counter()
+    ys = []
+    for slot, (spec, w) in enumerate(zip(specs, weights, strict=True)):
+        model, fn = _predictor(slot, spec)
+        net = _Net(
+            model,
+            None,
+            None,
+            None,
+            int(spec["n_in"]),
+            int(spec["n_out"]),
+            int(sum(int(np.prod(v.shape)) for v in model.trainable_variables)),
+        )
+        _set_flat(net, w)
+        xs = check_array("x", x, dtype="float32", shape=(None, net.n_in), finite=True)
+        ys.append(np.asarray(fn(xs), dtype=np.float32))
+    return {"y": ys, "compute_s": time.perf_counter() - start}

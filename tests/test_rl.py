@@ -57,7 +57,11 @@ def test_loss_matches_definition(ctx, loss):
         want = np.mean(-y[0] * logp[np.arange(8), a[0]]) - 0.1 * ent.mean()
     else:
         e = out[np.arange(8), a[0]] - y[0]
-        want = np.mean(e**2) if loss == "mse" else np.mean(np.where(abs(e) <= 1, 0.5 * e**2, abs(e) - 0.5))
+        want = (
+            np.mean(e**2)
+            if loss == "mse"
+            else np.mean(np.where(abs(e) <= 1, 0.5 * e**2, abs(e) - 0.5))
+        )
     got = rl.gradient(ctx, net=r["net"], x=x[0], a=a[0], y=y[0])["loss"]
     assert got == pytest.approx(want, rel=1e-5)
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 	"github.com/xlrl/xlrl/internal/agent/deep"
@@ -21,6 +22,7 @@ type deepFlags struct {
 	layers      string
 	arch        string
 	noEarlyStop bool
+	hp          []string
 }
 
 func (d *deepFlags) register(f *pflag.FlagSet) {
@@ -28,6 +30,7 @@ func (d *deepFlags) register(f *pflag.FlagSet) {
 	f.StringVar(&d.layers, "layers", "", "deep RL: hidden layer sizes, e.g. 64,64 (default: tuned)")
 	f.StringVar(&d.arch, "arch", "", "deep RL: a named network instead of --layers: seed (Dense 32 relu, Adam 0.001, MSE)")
 	f.BoolVar(&d.noEarlyStop, "no-early-stop", false, "deep RL: use the whole step budget even after a perfect periodic evaluation")
+	f.StringArrayVar(&d.hp, "hp", nil, "deep RL: set a hyperparameter of the tuned table by name, e.g. --hp double=false --hp train_freq=4 (repeatable; see docs/deeprl.md)")
 }
 
 // deepResult is the deep RL part of the result.
@@ -40,6 +43,7 @@ type deepResult struct {
 	Solved        *bool          `json:"solved,omitempty"`
 	Time          deep.Breakdown `json:"time"`
 	Params        int            `json:"params"`
+	WorkerStartS  float64        `json:"worker_start_s"` // tf: starting the worker and importing TensorFlow
 }
 
 func init() { registerTrainer(trainDeep, zoo.Algos...) }
@@ -62,6 +66,16 @@ func trainDeep(ctx context.Context, w io.Writer, o *trainOptions) (*trainResult,
 		return nil, err
 	}
 	opts := zoo.Options{Env: o.envID, Algo: o.algo, Seed: o.seed, Arch: o.deep.arch, NoEarlyStop: o.deep.noEarlyStop}
+	for _, kv := range o.deep.hp {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, usageErrorf("--hp %q: want name=value, e.g. --hp double=false", kv)
+		}
+		if opts.Set == nil {
+			opts.Set = map[string]string{}
+		}
+		opts.Set[k] = v
+	}
 	if o.changed("steps") {
 		if o.steps <= 0 {
 			return nil, usageErrorf("--steps %d: want a positive number of environment steps", o.steps)
@@ -93,11 +107,14 @@ func trainDeep(ctx context.Context, w io.Writer, o *trainOptions) (*trainResult,
 	}
 
 	var be backend.Backend
+	var workerStart time.Duration
 	switch o.deep.backend {
 	case "go":
 		be = backend.NewGo()
 	case "tf":
+		t0 := time.Now()
 		c, err := startWorker(ctx, "")
+		workerStart = time.Since(t0)
 		if err != nil {
 			return nil, fmt.Errorf("the tf backend needs the Python worker (or use --backend go): %w", err)
 		}
@@ -133,7 +150,7 @@ func trainDeep(ctx context.Context, w io.Writer, o *trainOptions) (*trainResult,
 		EvalEpisodes: rep.Eval.Episodes, TrainEpisodes: int64(rep.Episodes), TrainSteps: int64(rep.Steps),
 		Deep: &deepResult{Backend: rep.Backend, Tuned: rep.Tuned, GradientSteps: rep.GradSteps,
 			BestPeriodic: rep.BestPeriodic, StoppedAt: rep.StoppedAt, Solved: rep.Solved, Time: rep.Breakdown,
-			Params: len(rep.Policy.Params)},
+			Params: len(rep.Policy.Params), WorkerStartS: workerStart.Seconds()},
 	}
 	if spec.RewardThreshold != nil {
 		n := 0
@@ -159,6 +176,10 @@ func printDeepResult(w io.Writer, d *deepResult) {
 		fmt.Fprintf(w, "%s (mean return against the environment's threshold)\n", verdict)
 	}
 	t := d.Time
-	fmt.Fprintf(w, "time (%s backend, %d gradient steps): env %.2fs, Go forward %.2fs, gradient steps %.2fs, link %.2fs, periodic eval %.2fs, other %.2fs, total %.2fs\n",
-		d.Backend, d.GradientSteps, t.Env, t.Forward, t.Train, t.Link, t.Eval, t.Other, t.Total)
+	fmt.Fprintf(w, "time (%s backend, %d gradient steps): env %.2fs, Go forward %.2fs, worker forward %.2fs, gradient steps %.2fs, link %.2fs, periodic eval %.2fs, other %.2fs; training %.2fs",
+		d.Backend, d.GradientSteps, t.Env, t.Forward, t.TFForward, t.Train, t.Link, t.Eval, t.Other, t.Total)
+	if d.WorkerStartS > 0 {
+		fmt.Fprintf(w, ", worker start %.2fs", d.WorkerStartS)
+	}
+	fmt.Fprintln(w)
 }

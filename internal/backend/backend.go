@@ -56,12 +56,26 @@ type Net interface {
 	Fit(ctx context.Context, b *Batches, sync *nn.MLP) (float64, error)
 }
 
+// Forwarder is implemented by backends that run large batched forward
+// passes faster than Go's scalar loops: DQN's target Q-values for
+// gradient_steps x batch_size next states per training call. The weights
+// come from Go (which owns the target network); Go then computes the
+// Bellman targets from the outputs. Acting (one state at a time) always
+// stays in Go.
+type Forwarder interface {
+	// ForwardBatch writes nets[i]'s outputs for the rows of x into outs[i].
+	ForwardBatch(ctx context.Context, nets []*nn.MLP, x []float32, rows int, outs [][]float32) error
+}
+
 // Timings is where a backend spent its time.
 type Timings struct {
 	Calls   int           // Fit calls
 	Steps   int           // gradient steps
 	Compute time.Duration // gradient steps themselves (Go, or TF inside the worker)
-	Link    time.Duration // tf only: round trips minus worker compute (encoding, pipe, decoding)
+	Forward time.Duration // Forwarder only: batched forward passes inside the worker
+	Link    time.Duration // tf only: Fit round trips minus worker compute (encoding, pipe, decoding)
+	// ForwardLink is the same for ForwardBatch round trips.
+	ForwardLink time.Duration
 }
 
 // Backend creates networks on one training engine.

@@ -146,3 +146,37 @@ func TestTFBackendReportsWorkerDeath(t *testing.T) {
 		t.Fatalf("the exit error does not say how the worker ended: %v", err)
 	}
 }
+
+// TestTFForwardBatchMatchesGo: the worker's batched forward passes (DQN's
+// targets on the tf backend) agree with Go's for several networks at once.
+func TestTFForwardBatchMatchesGo(t *testing.T) {
+	tf := NewTF(startWorker(t))
+	rng := rand.New(rand.NewPCG(5, 6))
+	a, _ := nn.New(nn.Spec{In: 3, Hidden: []int{16, 16}, Act: nn.ReLU, Out: 2}, rng)
+	b, _ := nn.New(nn.Spec{In: 3, Hidden: []int{8}, Act: nn.Tanh, Out: 4}, rng)
+	const rows = 300
+	x := make([]float32, rows*3)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64())
+	}
+	outs := [][]float32{make([]float32, rows*2), make([]float32, rows*4)}
+	for round := 0; round < 2; round++ { // the second round reuses the worker's models with new weights
+		if err := tf.ForwardBatch(context.Background(), []*nn.MLP{a, b}, x, rows, outs); err != nil {
+			t.Fatal(err)
+		}
+		for i, m := range []*nn.MLP{a, b} {
+			want := m.Forward(m.NewWorkspace(rows), x, rows)
+			for j := range want {
+				if !near(float64(outs[i][j]), float64(want[j]), 1e-5) {
+					t.Fatalf("round %d, net %d, output %d: tf %v, go %v", round, i, j, outs[i][j], want[j])
+				}
+			}
+		}
+		for i := range a.Params {
+			a.Params[i] *= -1.5
+		}
+	}
+	if tf.Timings().Forward <= 0 {
+		t.Error("the worker's forward time was not recorded")
+	}
+}

@@ -115,3 +115,48 @@ func (n *TFNet) Forward(ctx context.Context, x []float32, rows, in int) ([]float
 	}
 	return res.Y.Float32s()
 }
+
+// ForwardBatch runs the forward passes in the worker (rl.predict): one round
+// trip carrying the weights and the rows, TensorFlow's batched matrix
+// products instead of Go's scalar loops.
+func (b *TF) ForwardBatch(ctx context.Context, nets []*nn.MLP, x []float32, rows int, outs [][]float32) error {
+	specs := make([]map[string]any, len(nets))
+	weights := make([]worker.Array, len(nets))
+	for i, m := range nets {
+		sp := m.Spec()
+		hidden := sp.Hidden
+		if hidden == nil {
+			hidden = []int{}
+		}
+		specs[i] = map[string]any{"n_in": sp.In, "hidden": hidden, "activation": sp.Act.String(), "n_out": sp.Out}
+		weights[i] = worker.Float32Array(m.Params, len(m.Params))
+	}
+	var res struct {
+		Y        []worker.Array `msgpack:"y"`
+		ComputeS float64        `msgpack:"compute_s"`
+	}
+	start := time.Now()
+	err := b.c.Call(ctx, "rl.predict", map[string]any{
+		"specs": specs, "weights": weights, "x": worker.Float32Array(x[:rows*nets[0].In()], rows, nets[0].In()),
+	}, &res)
+	if err != nil {
+		return err
+	}
+	if len(res.Y) != len(nets) {
+		return fmt.Errorf("tf backend: rl.predict returned %d outputs for %d networks", len(res.Y), len(nets))
+	}
+	for i, y := range res.Y {
+		v, err := y.Float32s()
+		if err != nil {
+			return fmt.Errorf("tf backend: the outputs of rl.predict: %w", err)
+		}
+		if len(v) != rows*nets[i].Out() {
+			return fmt.Errorf("tf backend: rl.predict returned %d values, want %d", len(v), rows*nets[i].Out())
+		}
+		copy(outs[i], v)
+	}
+	compute := time.Duration(res.ComputeS * float64(time.Second))
+	b.t.Forward += compute
+	b.t.ForwardLink += max(0, time.Since(start)-compute)
+	return nil
+}

@@ -116,12 +116,15 @@ func Evaluate(ctx context.Context, e env.Env, episodes int, act func(obs []float
 // Breakdown is where the time of a training run went, in seconds.
 type Breakdown struct {
 	Env     float64 `json:"env_s"`     // environment steps and resets
-	Forward float64 `json:"forward_s"` // Go forward passes: acting and targets
+	Forward float64 `json:"forward_s"` // Go forward passes and target arithmetic
 	Train   float64 `json:"train_s"`   // gradient steps (Go, or TF inside the worker)
-	Link    float64 `json:"link_s"`    // tf backend: encoding, pipe and decoding
-	Eval    float64 `json:"eval_s"`    // periodic evaluation
-	Other   float64 `json:"other_s"`   // replay, bookkeeping
-	Total   float64 `json:"total_s"`
+	// TFForward is batched forward passes inside the worker (the tf
+	// backend's DQN targets); their Go side counts under Forward.
+	TFForward float64 `json:"tf_forward_s"`
+	Link      float64 `json:"link_s"`  // tf backend: encoding, pipe and decoding
+	Eval      float64 `json:"eval_s"`  // periodic evaluation
+	Other     float64 `json:"other_s"` // replay, bookkeeping
+	Total     float64 `json:"total_s"`
 }
 
 // Clock accumulates the time of a run's phases.
@@ -138,9 +141,13 @@ func (c *Clock) Breakdown(bt backend.Timings) Breakdown {
 	total := time.Since(c.start)
 	b := Breakdown{
 		Env: c.Env.Seconds(), Forward: c.Forward.Seconds(), Eval: c.Eval.Seconds(),
-		Train: bt.Compute.Seconds(), Link: bt.Link.Seconds(), Total: total.Seconds(),
+		Train: bt.Compute.Seconds(), TFForward: bt.Forward.Seconds(), Total: total.Seconds(),
+		Link: (bt.Link + bt.ForwardLink).Seconds(),
 	}
-	b.Other = math.Max(0, b.Total-b.Env-b.Forward-b.Eval-b.Train-b.Link)
+	// Worker-side forward passes and their round trips happen inside the
+	// agent's forward phase: report them apart from Go's own work.
+	b.Forward = math.Max(0, b.Forward-(bt.Forward+bt.ForwardLink).Seconds())
+	b.Other = math.Max(0, b.Total-b.Env-b.Forward-b.TFForward-b.Eval-b.Train-b.Link)
 	return b
 }
 

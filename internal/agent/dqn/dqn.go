@@ -145,6 +145,7 @@ func Train(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Backe
 	t := &trainer{cfg: cfg, rng: rng, q: q, target: target, net: net, buf: buf, nA: nA,
 		mb: replay.NewBatch(cfg.BatchSize, obsDim), bs: backend.NewBatches(cfg.GradientSteps, cfg.BatchSize, obsDim),
 		wsT: target.NewWorkspace(cfg.BatchSize), wsQ: q.NewWorkspace(cfg.BatchSize)}
+	t.fwd, _ = be.(backend.Forwarder)
 	epsilon := policy.Linear{Start: cfg.ExplorationInitial, End: cfg.ExplorationFinal,
 		Steps: max(1, int64(cfg.ExplorationFraction*float64(cfg.Steps)))}
 	greedy := deep.NewGreedy(q)
@@ -203,7 +204,9 @@ func Train(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Backe
 
 		if step >= cfg.LearningStarts && step%cfg.TrainFreq == 0 {
 			t0 := time.Now()
-			t.fillBatches()
+			if err := t.fillBatches(ctx); err != nil {
+				return nil, fmt.Errorf("dqn: computing targets at env step %d: %w", step, err)
+			}
 			clock.Forward += time.Since(t0)
 			loss, err := net.Fit(ctx, t.bs, q)
 			if err != nil {
@@ -257,6 +260,7 @@ type trainer struct {
 	rng       *rand.Rand
 	q, target *nn.MLP
 	net       backend.Net
+	fwd       backend.Forwarder // nil: target forward passes in Go
 	buf       *replay.Buffer
 	nA        int
 	mb        *replay.Batch
@@ -266,31 +270,62 @@ type trainer struct {
 	// the Q-values progression of the run's metrics.
 	qSum, qMax float64
 	qN         int
+	// K*N next states, rewards and terminal flags of the minibatches, and
+	// the target (and online, for Double DQN) Q-values of the next states.
+	next       []float32
+	rew        []float32
+	terminated []bool
+	qT, qO     []float32
 }
 
 // fillBatches samples GradientSteps minibatches and computes their targets.
 // All of them use the target and online weights as they are now: the
 // backend then takes the steps in one call.
-func (t *trainer) fillBatches() {
-	t.qSum, t.qMax, t.qN = 0, math.Inf(-1), 0
-	for k := 0; k < t.bs.K; k++ {
-		_ = t.buf.Sample(t.rng, t.mb) // the buffer is not empty: learning starts after a step
-		x, a, y := t.bs.Row(k)
-		copy(x, t.mb.Obs)
-		copy(a, t.mb.Act)
-		qt := t.target.Forward(t.wsT, t.mb.Next, t.mb.N)
-		var qo []float32
+func (t *trainer) fillBatches(ctx context.Context) error {
+	k, n, d := t.bs.K, t.bs.N, t.buf.Dim()
+	if t.next == nil {
+		t.next = make([]float32, k*n*d)
+		t.rew = make([]float32, k*n)
+		t.terminated = make([]bool, k*n)
+		t.qT = make([]float32, k*n*t.nA)
 		if t.cfg.Double {
-			qo = t.q.Forward(t.wsQ, t.mb.Next, t.mb.N)
-		}
-		Targets(y, t.mb.Rew, t.mb.Terminated, qt, qo, t.nA, float32(t.cfg.Gamma))
-		for i := 0; i < t.mb.N; i++ {
-			best := float64(slices.Max(qt[i*t.nA : (i+1)*t.nA]))
-			t.qSum += best
-			t.qMax = max(t.qMax, best)
-			t.qN++
+			t.qO = make([]float32, k*n*t.nA)
 		}
 	}
+	for i := 0; i < k; i++ {
+		_ = t.buf.Sample(t.rng, t.mb) // not empty: learning starts after a step
+		x, a, _ := t.bs.Row(i)
+		copy(x, t.mb.Obs)
+		copy(a, t.mb.Act)
+		copy(t.next[i*n*d:], t.mb.Next)
+		copy(t.rew[i*n:], t.mb.Rew)
+		copy(t.terminated[i*n:], t.mb.Terminated)
+	}
+	if t.fwd != nil {
+		nets, outs := []*nn.MLP{t.target}, [][]float32{t.qT}
+		if t.cfg.Double {
+			nets, outs = append(nets, t.q), append(outs, t.qO)
+		}
+		if err := t.fwd.ForwardBatch(ctx, nets, t.next, k*n, outs); err != nil {
+			return err
+		}
+	} else {
+		for i := 0; i < k; i++ {
+			rows := t.next[i*n*d : (i+1)*n*d]
+			copy(t.qT[i*n*t.nA:], t.target.Forward(t.wsT, rows, n))
+			if t.cfg.Double {
+				copy(t.qO[i*n*t.nA:], t.q.Forward(t.wsQ, rows, n))
+			}
+		}
+	}
+	Targets(t.bs.Y, t.rew, t.terminated, t.qT, t.qO, t.nA, float32(t.cfg.Gamma))
+	t.qSum, t.qMax, t.qN = 0, math.Inf(-1), k*n
+	for i := 0; i < k*n; i++ {
+		best := float64(slices.Max(t.qT[i*t.nA : (i+1)*t.nA]))
+		t.qSum += best
+		t.qMax = max(t.qMax, best)
+	}
+	return nil
 }
 
 // Targets writes the Bellman targets y = r + gamma * (1 - terminated) *

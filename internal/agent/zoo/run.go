@@ -1,8 +1,12 @@
 package zoo
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/xlrl/xlrl/internal/agent/deep"
@@ -37,7 +41,10 @@ type Options struct {
 	Gamma        float64
 	EvalEpisodes int  // final evaluation episodes (default 100)
 	NoEarlyStop  bool // train for the whole budget even if evaluation is perfect
-	Progress     deep.Progress
+	// Set overrides table entries by their JSON names (e.g. "double": "false",
+	// "train_freq": "4"), applied before the other options.
+	Set      map[string]string
+	Progress deep.Progress
 }
 
 // Report is the outcome of Run.
@@ -85,6 +92,9 @@ func Run(ctx context.Context, opts Options, be backend.Backend) (*Report, error)
 
 	if h.DQN != nil {
 		c := h.DQN
+		if err := setFields(c, opts.Set); err != nil {
+			return nil, err
+		}
 		if err := applyDQN(c, opts); err != nil {
 			return nil, err
 		}
@@ -97,6 +107,9 @@ func Run(ctx context.Context, opts Options, be backend.Backend) (*Report, error)
 		rep.TrainMean, rep.BestPeriodic, rep.StoppedAt, rep.Breakdown = res.TrainMean, res.Best, res.StoppedAt, res.Breakdown
 	} else {
 		c := h.PG
+		if err := setFields(c, opts.Set); err != nil {
+			return nil, err
+		}
 		if err := applyPG(c, opts); err != nil {
 			return nil, err
 		}
@@ -191,4 +204,42 @@ func archNames() []string {
 		names = append(names, n)
 	}
 	return names
+}
+
+// setFields overrides fields of the config c by their JSON names; values
+// are JSON (numbers, true/false, [64,64]) or bare strings.
+func setFields(c any, set map[string]string) error {
+	if len(set) == 0 {
+		return nil
+	}
+	b, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(b, &fields); err != nil {
+		return err
+	}
+	for k, v := range set {
+		if _, ok := fields[k]; !ok {
+			names := make([]string, 0, len(fields))
+			for n := range fields {
+				names = append(names, n)
+			}
+			slices.Sort(names)
+			return fmt.Errorf("unknown hyperparameter %q: this algorithm has %s", k, strings.Join(names, ", "))
+		}
+		raw := json.RawMessage(v)
+		if !json.Valid(raw) {
+			raw, _ = json.Marshal(v)
+		}
+		fields[k] = raw
+	}
+	b, _ = json.Marshal(fields)
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(c); err != nil {
+		return fmt.Errorf("hyperparameters %v: %w", set, err)
+	}
+	return nil
 }
