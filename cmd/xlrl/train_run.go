@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -242,6 +242,7 @@ func (r *trainRun) finish(ctx context.Context, res *trainResult, trainErr error)
 		return &exitError{code: 130}
 	}
 	if trainErr != nil {
+		r.discardIfEmpty()
 		return trainErr
 	}
 	res.RunDir = r.dir.Path
@@ -257,13 +258,31 @@ func (r *trainRun) finish(ctx context.Context, res *trainResult, trainErr error)
 		plot, err := plotRun(ctx, r.dir, res.Env, title)
 		if err != nil {
 			// The run itself is complete; a missing Python must not lose it.
-			slog.Warn("no plots for this run", "err", err)
 			fmt.Fprintf(r.out, "no plots (%v); draw them later with: xlrl plot %s\n", err, r.dir.Path)
 		} else {
 			res.Plot = plot
 		}
 	}
 	return nil
+}
+
+// discardIfEmpty removes a new run that failed before it logged anything
+// (a bad flag value the trainer found), so that the same command, fixed,
+// can use the same --name.
+func (r *trainRun) discardIfEmpty() {
+	if r.resumed != nil {
+		return
+	}
+	if st, err := os.Stat(r.dir.Metrics()); err != nil || st.Size() > 0 {
+		return
+	}
+	if _, err := os.Stat(r.dir.Checkpoint()); err == nil {
+		return
+	}
+	for _, f := range []string{r.dir.Config(), r.dir.Metrics(), r.dir.WorkerLog()} {
+		os.Remove(f)
+	}
+	os.Remove(r.dir.Path) // only if nothing else is in it
 }
 
 // printRunFiles says where the run's files are.

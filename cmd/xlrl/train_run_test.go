@@ -159,3 +159,15 @@ func TestTrainRunDeepRecordsAndEvaluates(t *testing.T) {
 		t.Fatalf("resuming a dqn run: err = %v", err)
 	}
 }
+
+func TestTrainRunFailureBeforeTrainingLeavesNoRun(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "bad")
+	// Tabular Q-learning cannot take CartPole's continuous observations.
+	_, err := runCmd(t, "train", "--env", "CartPole-v1", "--algo", "q-learning", "--out", dir)
+	if err == nil || !strings.Contains(err.Error(), "Discrete") {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("the failed run left %s behind (stat: %v)", dir, err)
+	}
+}
