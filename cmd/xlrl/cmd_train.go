@@ -118,7 +118,14 @@ docs/tabular.md); a flag overrides one value and keeps the rest.
 
 Algorithms: ` + strings.Join(algoNames(), ", ") + `.
 Exploration: ` + strings.Join(policy.Kinds, ", ") + `, with a constant, linear or
-exponential schedule for epsilon or the temperature.`,
+exponential schedule for epsilon or the temperature.
+
+Every run writes a run directory, runs/<name> (--name, --out; a timestamp by
+default): config.yaml (every flag below is a key; --config reads such a file
+back, flags given beside it win), metrics.jsonl (one record per episode and
+per update), checkpoint.ckpt, result.json, plots/training.png and TensorBoard
+files in tb/. Ctrl-C saves a checkpoint; --resume runs/<name> continues the
+run exactly (tabular agents). See docs/runs.md.`,
 		Example: `  xlrl train --env FrozenLake-v1 --algo q-learning --seed 1
   xlrl train --env CliffWalking-v0 --algo sarsa --explore epsilon-greedy --schedule constant --explore-start 0.1
   xlrl train --env Taxi-v3 --algo double-q-learning --episodes 20000 --json`,
