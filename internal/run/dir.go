@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -83,6 +84,9 @@ func (e *ExistsError) Error() string {
 // and is not empty. A timestamped default that is taken (two runs in one
 // second) gets a numeric suffix instead.
 func Create(l Location) (*Dir, error) {
+	if l.Out == "" && strings.ContainsAny(l.Name, `/\`) {
+		return nil, fmt.Errorf("--name %q: a name, not a path (use --out for a path)", l.Name)
+	}
 	path := l.Path()
 	if l.Out == "" && l.Name == "" {
 		for i := 2; !isEmptyOrMissing(path); i++ {

@@ -95,3 +95,10 @@ func TestOpenAndOpenForResume(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestCreateRefusesAPathAsName(t *testing.T) {
+	_, err := Create(Location{Root: t.TempDir(), Name: "a/b"})
+	if err == nil || !contains(err.Error(), "--out") {
+		t.Fatalf("err = %v, want one pointing to --out", err)
+	}
+}
