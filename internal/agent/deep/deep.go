@@ -81,20 +81,27 @@ type Evaluation struct {
 	Returns  []float64 `json:"-"`
 }
 
-// Evaluate runs episodes of e with act and returns their returns. e must
-// have a time limit or episodes that end.
+// evalStepLimit cuts evaluation episodes of environments without a time
+// limit, where a poor greedy policy could go on forever.
+const evalStepLimit = 100_000
+
+// Evaluate runs episodes of e with act and returns their returns.
 func Evaluate(ctx context.Context, e env.Env, episodes int, act func(obs []float64) int) (Evaluation, error) {
 	ev := Evaluation{Episodes: episodes}
+	limit := evalStepLimit
+	if m := e.Spec().MaxEpisodeSteps; m > 0 {
+		limit = m
+	}
 	for ep := 0; ep < episodes; ep++ {
 		if err := ctx.Err(); err != nil {
 			return ev, err
 		}
 		obs := e.Reset()
 		var ret float64
-		for {
+		for t := 1; ; t++ {
 			o, r, term, trunc := e.Step(env.DiscreteAction(act(obs)))
 			ret += r
-			if term || trunc {
+			if term || trunc || t >= limit {
 				break
 			}
 			obs = o
