@@ -130,31 +130,35 @@ type Breakdown struct {
 	TFForward float64 `json:"tf_forward_s"`
 	Link      float64 `json:"link_s"`  // tf backend: encoding, pipe and decoding
 	Eval      float64 `json:"eval_s"`  // periodic evaluation
+	Setup     float64 `json:"setup_s"` // creating the networks (tf: TensorFlow's import, model build)
 	Other     float64 `json:"other_s"` // replay, bookkeeping
 	Total     float64 `json:"total_s"`
 }
 
 // Clock accumulates the time of a run's phases.
 type Clock struct {
-	start              time.Time
-	Env, Forward, Eval time.Duration
+	start                     time.Time
+	Env, Forward, Eval, Setup time.Duration
 }
 
 // NewClock starts the run's clock.
 func NewClock() *Clock { return &Clock{start: time.Now()} }
 
+// Start is when the clock started.
+func (c *Clock) Start() time.Time { return c.start }
+
 // Breakdown closes the accounts with the backend's timings.
 func (c *Clock) Breakdown(bt backend.Timings) Breakdown {
 	total := time.Since(c.start)
 	b := Breakdown{
-		Env: c.Env.Seconds(), Forward: c.Forward.Seconds(), Eval: c.Eval.Seconds(),
+		Env: c.Env.Seconds(), Forward: c.Forward.Seconds(), Eval: c.Eval.Seconds(), Setup: c.Setup.Seconds(),
 		Train: bt.Compute.Seconds(), TFForward: bt.Forward.Seconds(), Total: total.Seconds(),
 		Link: (bt.Link + bt.ForwardLink).Seconds(),
 	}
 	// Worker-side forward passes and their round trips happen inside the
 	// agent's forward phase: report them apart from Go's own work.
 	b.Forward = math.Max(0, b.Forward-(bt.Forward+bt.ForwardLink).Seconds())
-	b.Other = math.Max(0, b.Total-b.Env-b.Forward-b.TFForward-b.Eval-b.Train-b.Link)
+	b.Other = math.Max(0, b.Total-b.Env-b.Forward-b.TFForward-b.Eval-b.Setup-b.Train-b.Link)
 	return b
 }
 

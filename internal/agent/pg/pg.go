@@ -135,6 +135,7 @@ func newAgent(ctx context.Context, algo string, cfg Config, mk deep.EnvFactory, 
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: creating the value network on the %s backend: %w", algo, be.Name(), err)
 	}
+	a.clock.Setup = time.Since(a.clock.Start())
 	a.greedy = deep.NewGreedy(a.pi)
 	if cfg.EvalEvery > 0 {
 		if a.evalEnv, err = mk(); err != nil {
