@@ -138,18 +138,25 @@ type Breakdown struct {
 // Clock accumulates the time of a run's phases.
 type Clock struct {
 	start                     time.Time
+	bt0                       backend.Timings // the backend's timings at the start (it may serve several runs)
+	be                        backend.Backend
 	Env, Forward, Eval, Setup time.Duration
 }
 
-// NewClock starts the run's clock.
-func NewClock() *Clock { return &Clock{start: time.Now()} }
+// NewClock starts the run's clock for a run on be.
+func NewClock(be backend.Backend) *Clock { return &Clock{start: time.Now(), be: be, bt0: be.Timings()} }
 
 // Start is when the clock started.
 func (c *Clock) Start() time.Time { return c.start }
 
 // Breakdown closes the accounts with the backend's timings.
-func (c *Clock) Breakdown(bt backend.Timings) Breakdown {
+func (c *Clock) Breakdown() Breakdown {
 	total := time.Since(c.start)
+	bt := c.be.Timings()
+	bt.Compute -= c.bt0.Compute
+	bt.Forward -= c.bt0.Forward
+	bt.Link -= c.bt0.Link
+	bt.ForwardLink -= c.bt0.ForwardLink
 	b := Breakdown{
 		Env: c.Env.Seconds(), Forward: c.Forward.Seconds(), Eval: c.Eval.Seconds(), Setup: c.Setup.Seconds(),
 		Train: bt.Compute.Seconds(), TFForward: bt.Forward.Seconds(), Total: total.Seconds(),

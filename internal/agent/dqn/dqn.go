@@ -123,7 +123,7 @@ func Train(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Backe
 		return nil, err
 	}
 	target := q.Clone()
-	clock := deep.NewClock()
+	clock := deep.NewClock(be)
 	net, err := be.NewNet(ctx, backend.NetConfig{Loss: lossKind, LR: cfg.LR, MaxGradNorm: cfg.MaxGradNorm}, q)
 	if err != nil {
 		return nil, fmt.Errorf("dqn: creating the network on the %s backend: %w", be.Name(), err)
@@ -241,7 +241,7 @@ func Train(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Backe
 	res.Episodes = eps.Count
 	res.TrainMean = eps.RecentMean()
 	res.Best, res.BestStep = best.Score, best.Step
-	res.Breakdown = clock.Breakdown(be.Timings())
+	res.Breakdown = clock.Breakdown()
 	return res, nil
 }
 
