@@ -176,8 +176,8 @@ func printDeepResult(w io.Writer, d *deepResult) {
 		fmt.Fprintf(w, "%s (mean return against the environment's threshold)\n", verdict)
 	}
 	t := d.Time
-	fmt.Fprintf(w, "time (%s backend, %d gradient steps): env %.2fs, Go forward %.2fs, worker forward %.2fs, gradient steps %.2fs, link %.2fs, periodic eval %.2fs, other %.2fs; training %.2fs",
-		d.Backend, d.GradientSteps, t.Env, t.Forward, t.TFForward, t.Train, t.Link, t.Eval, t.Other, t.Total)
+	fmt.Fprintf(w, "time (%s backend, %d gradient steps): env %.2fs, Go forward %.2fs, worker forward %.2fs, gradient steps %.2fs, link %.2fs, periodic eval %.2fs, network setup %.2fs, other %.2fs; training %.2fs",
+		d.Backend, d.GradientSteps, t.Env, t.Forward, t.TFForward, t.Train, t.Link, t.Eval, t.Setup, t.Other, t.Total)
 	if d.WorkerStartS > 0 {
 		fmt.Fprintf(w, ", worker start %.2fs", d.WorkerStartS)
 	}

@@ -14,7 +14,6 @@ package backend
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/xlrl/xlrl/internal/nn"
@@ -90,6 +89,3 @@ type Backend interface {
 
 // Names lists the backends this build offers.
 func Names() []string { return []string{"go", "tf"} }
-
-// ErrUnknown is wrapped by Open for a backend name it does not know.
-var ErrUnknown = fmt.Errorf("unknown backend")

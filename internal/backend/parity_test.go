@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,10 +15,46 @@ import (
 	"github.com/xlrl/xlrl/internal/worker"
 )
 
-// startWorker starts the real Python worker. This test must not pass without
-// it: a missing worker fails the test with the fix (make venv / XLRL_PYTHON).
+var shared struct {
+	once sync.Once
+	c    *worker.Client
+	err  error
+}
+
+// TestMain stops the worker the tests share.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if shared.c != nil {
+		shared.c.Close()
+	}
+	os.Exit(code)
+}
+
+// sharedWorker is one worker for the tests that leave it alive (TensorFlow's
+// import is the slow part of starting one).
+func sharedWorker(t *testing.T) *worker.Client {
+	t.Helper()
+	shared.once.Do(func() { shared.c, shared.err = launch() })
+	if shared.err != nil {
+		t.Fatalf("the tf backend needs the Python worker (run `make venv`, or set XLRL_PYTHON): %v", shared.err)
+	}
+	return shared.c
+}
+
+// startWorker starts a worker of the test's own. These tests must not pass
+// without it: a missing worker fails them with the fix (make venv /
+// XLRL_PYTHON).
 func startWorker(t *testing.T) *worker.Client {
 	t.Helper()
+	c, err := launch()
+	if err != nil {
+		t.Fatalf("the tf backend needs the Python worker (run `make venv`, or set XLRL_PYTHON): %v", err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func launch() (*worker.Client, error) {
 	python := os.Getenv("XLRL_PYTHON")
 	if python == "" {
 		dir, _ := os.Getwd()
@@ -30,12 +67,7 @@ func startWorker(t *testing.T) *worker.Client {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	c, err := worker.Start(ctx, worker.Options{Python: python})
-	if err != nil {
-		t.Fatalf("the tf backend needs the Python worker (run `make venv`, or set XLRL_PYTHON): %v", err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
+	return worker.Start(ctx, worker.Options{Python: python})
 }
 
 func near(a, b, tol float64) bool { return math.Abs(a-b) <= tol*(1+math.Abs(b)) }
@@ -45,7 +77,7 @@ func near(a, b, tol float64) bool { return math.Abs(a-b) <= tol*(1+math.Abs(b)) 
 // weights after a few Adam steps, for every loss.
 func TestGoAndTFBackendsAgree(t *testing.T) {
 	ctx := context.Background()
-	tf := NewTF(startWorker(t))
+	tf := NewTF(sharedWorker(t))
 	for i, loss := range []nn.Loss{nn.MSE, nn.Huber, nn.Policy} {
 		t.Run(loss.String(), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(11, uint64(i)))
@@ -150,7 +182,7 @@ func TestTFBackendReportsWorkerDeath(t *testing.T) {
 // TestTFForwardBatchMatchesGo: the worker's batched forward passes (DQN's
 // targets on the tf backend) agree with Go's for several networks at once.
 func TestTFForwardBatchMatchesGo(t *testing.T) {
-	tf := NewTF(startWorker(t))
+	tf := NewTF(sharedWorker(t))
 	rng := rand.New(rand.NewPCG(5, 6))
 	a, _ := nn.New(nn.Spec{In: 3, Hidden: []int{16, 16}, Act: nn.ReLU, Out: 2}, rng)
 	b, _ := nn.New(nn.Spec{In: 3, Hidden: []int{8}, Act: nn.Tanh, Out: 4}, rng)

@@ -163,8 +163,14 @@ func (m *MLP) Out() int { return m.Layers[len(m.Layers)-1].Out }
 
 // Clone returns an independent copy of m.
 func (m *MLP) Clone() *MLP {
-	c, _ := New(m.Spec(), rand.New(rand.NewPCG(0, 0)))
-	copy(c.Params, m.Params)
+	c := &MLP{Params: append([]float32(nil), m.Params...)}
+	off := 0
+	for _, ly := range m.Layers {
+		w, b := ly.In*ly.Out, ly.Out
+		c.Layers = append(c.Layers, Layer{In: ly.In, Out: ly.Out, Act: ly.Act,
+			W: c.Params[off : off+w : off+w], B: c.Params[off+w : off+w+b : off+w+b]})
+		off += w + b
+	}
 	return c
 }
 

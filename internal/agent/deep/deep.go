@@ -81,20 +81,27 @@ type Evaluation struct {
 	Returns  []float64 `json:"-"`
 }
 
-// Evaluate runs episodes of e with act and returns their returns. e must
-// have a time limit or episodes that end.
+// evalStepLimit cuts evaluation episodes of environments without a time
+// limit, where a poor greedy policy could go on forever.
+const evalStepLimit = 100_000
+
+// Evaluate runs episodes of e with act and returns their returns.
 func Evaluate(ctx context.Context, e env.Env, episodes int, act func(obs []float64) int) (Evaluation, error) {
 	ev := Evaluation{Episodes: episodes}
+	limit := evalStepLimit
+	if m := e.Spec().MaxEpisodeSteps; m > 0 {
+		limit = m
+	}
 	for ep := 0; ep < episodes; ep++ {
 		if err := ctx.Err(); err != nil {
 			return ev, err
 		}
 		obs := e.Reset()
 		var ret float64
-		for {
+		for t := 1; ; t++ {
 			o, r, term, trunc := e.Step(env.DiscreteAction(act(obs)))
 			ret += r
-			if term || trunc {
+			if term || trunc || t >= limit {
 				break
 			}
 			obs = o
@@ -123,31 +130,42 @@ type Breakdown struct {
 	TFForward float64 `json:"tf_forward_s"`
 	Link      float64 `json:"link_s"`  // tf backend: encoding, pipe and decoding
 	Eval      float64 `json:"eval_s"`  // periodic evaluation
+	Setup     float64 `json:"setup_s"` // creating the networks (tf: TensorFlow's import, model build)
 	Other     float64 `json:"other_s"` // replay, bookkeeping
 	Total     float64 `json:"total_s"`
 }
 
 // Clock accumulates the time of a run's phases.
 type Clock struct {
-	start              time.Time
-	Env, Forward, Eval time.Duration
+	start                     time.Time
+	bt0                       backend.Timings // the backend's timings at the start (it may serve several runs)
+	be                        backend.Backend
+	Env, Forward, Eval, Setup time.Duration
 }
 
-// NewClock starts the run's clock.
-func NewClock() *Clock { return &Clock{start: time.Now()} }
+// NewClock starts the run's clock for a run on be.
+func NewClock(be backend.Backend) *Clock { return &Clock{start: time.Now(), be: be, bt0: be.Timings()} }
+
+// Start is when the clock started.
+func (c *Clock) Start() time.Time { return c.start }
 
 // Breakdown closes the accounts with the backend's timings.
-func (c *Clock) Breakdown(bt backend.Timings) Breakdown {
+func (c *Clock) Breakdown() Breakdown {
 	total := time.Since(c.start)
+	bt := c.be.Timings()
+	bt.Compute -= c.bt0.Compute
+	bt.Forward -= c.bt0.Forward
+	bt.Link -= c.bt0.Link
+	bt.ForwardLink -= c.bt0.ForwardLink
 	b := Breakdown{
-		Env: c.Env.Seconds(), Forward: c.Forward.Seconds(), Eval: c.Eval.Seconds(),
+		Env: c.Env.Seconds(), Forward: c.Forward.Seconds(), Eval: c.Eval.Seconds(), Setup: c.Setup.Seconds(),
 		Train: bt.Compute.Seconds(), TFForward: bt.Forward.Seconds(), Total: total.Seconds(),
 		Link: (bt.Link + bt.ForwardLink).Seconds(),
 	}
 	// Worker-side forward passes and their round trips happen inside the
 	// agent's forward phase: report them apart from Go's own work.
 	b.Forward = math.Max(0, b.Forward-(bt.Forward+bt.ForwardLink).Seconds())
-	b.Other = math.Max(0, b.Total-b.Env-b.Forward-b.TFForward-b.Eval-b.Train-b.Link)
+	b.Other = math.Max(0, b.Total-b.Env-b.Forward-b.TFForward-b.Eval-b.Setup-b.Train-b.Link)
 	return b
 }
 

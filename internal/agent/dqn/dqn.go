@@ -125,10 +125,12 @@ func Train(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Backe
 		return nil, err
 	}
 	target := q.Clone()
+	clock := deep.NewClock(be)
 	net, err := be.NewNet(ctx, backend.NetConfig{Loss: lossKind, LR: cfg.LR, MaxGradNorm: cfg.MaxGradNorm}, q)
 	if err != nil {
 		return nil, fmt.Errorf("dqn: creating the network on the %s backend: %w", be.Name(), err)
 	}
+	clock.Setup = time.Since(clock.Start())
 	buf, err := replay.New(min(cfg.BufferSize, cfg.Steps), obsDim)
 	if err != nil {
 		return nil, err
@@ -149,7 +151,6 @@ func Train(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Backe
 	epsilon := policy.Linear{Start: cfg.ExplorationInitial, End: cfg.ExplorationFinal,
 		Steps: max(1, int64(cfg.ExplorationFraction*float64(cfg.Steps)))}
 	greedy := deep.NewGreedy(q)
-	clock := deep.NewClock()
 	best := deep.NewBest()
 	res := &Result{Q: q}
 	var eps deep.Episodes
@@ -251,7 +252,7 @@ func Train(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Backe
 	res.Episodes = eps.Count
 	res.TrainMean = eps.RecentMean()
 	res.Best, res.BestStep = best.Score, best.Step
-	res.Breakdown = clock.Breakdown(be.Timings())
+	res.Breakdown = clock.Breakdown()
 	return res, nil
 }
 

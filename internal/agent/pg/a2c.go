@@ -123,5 +123,5 @@ func TrainA2C(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Ba
 			break
 		}
 	}
-	return a.finish(ctx, be)
+	return a.finish(ctx)
 }

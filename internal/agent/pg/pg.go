@@ -118,7 +118,7 @@ func newAgent(ctx context.Context, algo string, cfg Config, mk deep.EnvFactory, 
 	}
 	act, _ := nn.ParseActivation(cfg.Activation)
 	a := &agent{cfg: cfg, algo: algo, nA: spec.Action.N, obsDim: spec.Observation.Dim(),
-		rng: rand.New(rand.NewPCG(seed, deep.Mix(seed, deep.StreamAgent))), clock: deep.NewClock(),
+		rng: rand.New(rand.NewPCG(seed, deep.Mix(seed, deep.StreamAgent))), clock: deep.NewClock(be),
 		best: deep.NewBest(), progress: progress, lastEval: -1}
 	a.logp = make([]float64, a.nA)
 	if a.pi, err = nn.New(nn.Spec{In: a.obsDim, Hidden: cfg.Hidden, Act: act, Out: a.nA}, a.rng); err != nil {
@@ -135,6 +135,7 @@ func newAgent(ctx context.Context, algo string, cfg Config, mk deep.EnvFactory, 
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: creating the value network on the %s backend: %w", algo, be.Name(), err)
 	}
+	a.clock.Setup = time.Since(a.clock.Start())
 	a.greedy = deep.NewGreedy(a.pi)
 	if cfg.EvalEvery > 0 {
 		if a.evalEnv, err = mk(); err != nil {
@@ -226,7 +227,7 @@ func (a *agent) evaluate(ctx context.Context, step int) (float64, error) {
 	return ev.Mean, nil
 }
 
-func (a *agent) finish(ctx context.Context, be backend.Backend) (*Result, error) {
+func (a *agent) finish(ctx context.Context) (*Result, error) {
 	if a.cfg.EvalEvery > 0 {
 		if a.lastEval != a.res.Steps {
 			if _, err := a.evaluate(ctx, a.res.Steps); err != nil {
@@ -238,7 +239,7 @@ func (a *agent) finish(ctx context.Context, be backend.Backend) (*Result, error)
 	a.res.Episodes = a.eps.Count
 	a.res.TrainMean = a.eps.RecentMean()
 	a.res.Best, a.res.BestStep = a.best.Score, a.best.Step
-	a.res.Breakdown = a.clock.Breakdown(be.Timings())
+	a.res.Breakdown = a.clock.Breakdown()
 	return a.res, nil
 }
 

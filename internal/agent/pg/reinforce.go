@@ -109,5 +109,5 @@ func TrainREINFORCE(ctx context.Context, cfg Config, mk deep.EnvFactory, be back
 			break
 		}
 	}
-	return a.finish(ctx, be)
+	return a.finish(ctx)
 }

@@ -33,14 +33,14 @@ var table = map[string]func() Hyper{
 	// train_freq 256, gradient_steps 128, target update every 10 steps,
 	// exploration 0.16 -> 0.04) with a [64, 64] network instead of
 	// [256, 256]: the same learning on CartPole at a sixteenth of the
-	// gradient cost. Evaluation every 2,000 steps keeps the best weights and
-	// stops at a perfect 500.
+	// gradient cost. Double DQN. Evaluation every 4 training calls (1,024
+	// steps) on 20 episodes keeps the best weights and stops at a perfect 500.
 	"CartPole-v1/dqn": func() Hyper {
 		return Hyper{DQN: &dqn.Config{
 			Steps: 100_000, Hidden: []int{64, 64}, Activation: "relu", LR: 2.3e-3, Gamma: 0.99,
 			BufferSize: 100_000, LearningStarts: 1000, BatchSize: 64, TrainFreq: 256, GradientSteps: 128,
 			TargetUpdate: 10, Tau: 1, ExplorationInitial: 1, ExplorationFinal: 0.04, ExplorationFraction: 0.16,
-			Double: true, Loss: "huber", MaxGradNorm: 10, EvalEvery: 2000, EvalEpisodes: 20, StopAt: 500,
+			Double: true, Loss: "huber", MaxGradNorm: 10, EvalEvery: 1024, EvalEpisodes: 20, StopAt: 500,
 		}}
 	},
 	// rl-zoo's MountainCar-v0 entry: 120k steps, lr 4e-3, train_freq 16,
