@@ -61,14 +61,35 @@ func deepTotalSteps(opts zoo.Options) int64 {
 // deepRun connects a deep trainer to the run: the returned context carries
 // the recorder, and opts.Progress logs each periodic evaluation.
 func (r *trainRun) deepRun(ctx context.Context, opts *zoo.Options) (context.Context, *deepRecorder) {
-	r.startProgress(fmt.Sprintf("%s %s", opts.Algo, opts.Env), "steps", deepTotalSteps(*opts), 0)
-	rec := &deepRecorder{r: r}
+	r.startProgress(fmt.Sprintf("%s %s", opts.Algo, opts.Env), "steps", deepTotalSteps(*opts), r.counters.Steps)
+	rec := &deepRecorder{r: r, episodes: r.counters.Episodes}
 	opts.Progress = func(step int, m map[string]float64) {
 		r.bar.Set("eval", m["eval_mean"])
 		rec.keep(r.metrics.Write(run.Record{Kind: run.KindEval, Step: int64(step),
 			Values: map[string]float64{"eval_mean": m["eval_mean"]}}))
 	}
+	ctx = deep.WithCheckpointer(ctx, &deepCheckpointer{r: r, ctx: ctx})
 	return deep.WithRecorder(ctx, rec), rec
+}
+
+// deepCheckpointer is the run as a deep.Checkpointer: trainers that can save
+// their whole state (DQN on the go backend) checkpoint into the run.
+type deepCheckpointer struct {
+	r   *trainRun
+	ctx context.Context
+}
+
+func (d *deepCheckpointer) Resumed() *run.Checkpoint { return d.r.resumed }
+func (d *deepCheckpointer) Due() bool                { return d.r.checkpointDue() }
+
+func (d *deepCheckpointer) Save(c *run.Checkpoint, step, episodes int) error {
+	if err := d.r.saveCheckpoint(c, runCounters{Steps: int64(step), Episodes: int64(episodes)}); err != nil {
+		return err
+	}
+	if d.ctx.Err() != nil {
+		d.r.interruptSaved = true
+	}
+	return nil
 }
 
 // savePolicy writes the trained network as the run's checkpoint.

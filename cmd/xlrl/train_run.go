@@ -102,7 +102,9 @@ type trainRun struct {
 	counters runCounters     // as of the resumed checkpoint
 	lastCkpt time.Time
 	started  time.Time
-	now      func() time.Time
+	// interruptSaved: a checkpoint was written after Ctrl-C, so --resume works.
+	interruptSaved bool
+	now            func() time.Time
 }
 
 // runCounters are the "run" section of every checkpoint.
@@ -128,8 +130,8 @@ func startTrainRun(cmd *cobra.Command, rf *runFlags, seed uint64) (*trainRun, er
 			return nil, err
 		}
 		if r.resumed.Kind == policyKind {
-			return nil, fmt.Errorf("cannot resume %s: its algorithm does not checkpoint its optimizer and replay "+
-				"buffer yet (the checkpoint holds the final policy, for xlrl eval); start a new run instead", r.dir.Path)
+			return nil, fmt.Errorf("cannot resume %s: the run is complete (its checkpoint holds the final policy, "+
+				"for xlrl eval); start a new run instead", r.dir.Path)
 		}
 		if err := r.resumed.GetJSON("run", &r.counters); err != nil {
 			return nil, err
@@ -236,9 +238,14 @@ func (r *trainRun) finish(ctx context.Context, res *trainResult, trainErr error)
 		return &exitError{code: 130}
 	}
 	if trainErr != nil && ctx.Err() != nil {
-		// A trainer without checkpoints stopped by Ctrl-C: what it logged stays.
-		fmt.Fprintf(r.out, "interrupted: the metrics so far are in %s; this algorithm does not write "+
-			"resumable checkpoints yet\n", r.dir.Path)
+		if r.interruptSaved {
+			fmt.Fprintf(r.out, "interrupted: checkpoint saved in %s\ncontinue with: xlrl train --resume %s\n",
+				r.dir.Path, r.dir.Path)
+		} else {
+			// A trainer without checkpoints stopped by Ctrl-C: what it logged stays.
+			fmt.Fprintf(r.out, "interrupted: the metrics so far are in %s; this algorithm (or backend) does not "+
+				"write resumable checkpoints yet\n", r.dir.Path)
+		}
 		return &exitError{code: 130}
 	}
 	if trainErr != nil {

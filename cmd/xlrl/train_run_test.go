@@ -171,3 +171,62 @@ func TestTrainRunFailureBeforeTrainingLeavesNoRun(t *testing.T) {
 		t.Fatalf("the failed run left %s behind (stat: %v)", dir, err)
 	}
 }
+
+// TestTrainRunDQNResumeMatchesUninterrupted stops a go-backend DQN run with
+// "Ctrl-C" during episode 40, resumes it, and compares everything it logged
+// and its final evaluation with a run never stopped.
+func TestTrainRunDQNResumeMatchesUninterrupted(t *testing.T) {
+	root := t.TempDir()
+	full, part := filepath.Join(root, "full"), filepath.Join(root, "part")
+	args := []string{"train", "--env", "CartPole-v1", "--algo", "dqn", "--backend", "go", "--steps", "5000",
+		"--layers", "16", "--eval-episodes", "3", "--hp", "eval_every=1500", "--hp", "train_freq=64",
+		"--hp", "gradient_steps=8", "--json"}
+	out, err := runCmd(t, append(args, "--out", full)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want trainResult
+	lastJSON(t, out, &want)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	testAfterEpisode = func(ep int64) {
+		if ep == 40 {
+			cancel()
+		}
+	}
+	_, err = runCmdContext(ctx, t, append(args, "--out", part)...)
+	testAfterEpisode = nil
+	var exit *exitError
+	if !errors.As(err, &exit) || exit.code != 130 {
+		t.Fatalf("interrupted run: err = %v, want exit status 130", err)
+	}
+	ck, err := run.ReadCheckpoint(filepath.Join(part, run.CheckpointFile), "dqn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var at runCounters
+	ck.GetJSON("run", &at)
+	if at.Steps <= 0 || at.Steps >= 5000 {
+		t.Fatalf("checkpoint at step %d", at.Steps)
+	}
+
+	out, err = runCmd(t, "train", "--resume", part, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got trainResult
+	lastJSON(t, out, &got)
+	if got.MeanReturn != want.MeanReturn || got.TrainSteps != want.TrainSteps || got.TrainEpisodes != want.TrainEpisodes ||
+		got.Deep.GradientSteps != want.Deep.GradientSteps || got.Deep.BestPeriodic != want.Deep.BestPeriodic {
+		t.Fatalf("resumed: %+v %+v\nuninterrupted: %+v %+v", got, *got.Deep, want, *want.Deep)
+	}
+	a, b := comparableRecords(t, full), comparableRecords(t, part)
+	if strings.Join(a, "\n") != strings.Join(b, "\n") {
+		for i := range min(len(a), len(b)) {
+			if a[i] != b[i] {
+				t.Fatalf("metrics differ at record %d:\n%s\n%s", i, a[i], b[i])
+			}
+		}
+		t.Fatalf("metrics differ: %d and %d records", len(a), len(b))
+	}
+}

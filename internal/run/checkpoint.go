@@ -79,6 +79,33 @@ func (c *Checkpoint) PutFloat64s(name string, v []float64) {
 	c.Put(name, b)
 }
 
+// PutFloat32s stores a vector of float32 exactly (network weights).
+func (c *Checkpoint) PutFloat32s(name string, v []float32) {
+	b := make([]byte, 4*len(v))
+	for i, x := range v {
+		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(x))
+	}
+	c.Put(name, b)
+}
+
+// Float32s decodes a section stored with PutFloat32s; want is the expected
+// length (-1: any).
+func (c *Checkpoint) Float32s(name string, want int) ([]float32, error) {
+	b, err := c.Get(name)
+	if err != nil {
+		return nil, err
+	}
+	if len(b)%4 != 0 || (want >= 0 && len(b)/4 != want) {
+		return nil, fmt.Errorf("%w: section %q holds %d bytes, this configuration needs %d float32s "+
+			"(was the checkpoint written with another network or environment?)", ErrBadCheckpoint, name, len(b), want)
+	}
+	v := make([]float32, len(b)/4)
+	for i := range v {
+		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return v, nil
+}
+
 // Sections lists the section names in sorted order.
 func (c *Checkpoint) Sections() []string {
 	names := make([]string, 0, len(c.sections))

@@ -18,6 +18,7 @@ func sampleCheckpoint(t *testing.T) *Checkpoint {
 		t.Fatal(err)
 	}
 	c.Put("rng", []byte{1, 2, 3})
+	c.PutFloat32s("w32", []float32{1.5, -0.25, float32(math.Inf(-1))})
 	c.Put("empty", nil)
 	return c
 }
@@ -42,7 +43,13 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	if b, _ := c.Get("rng"); !bytes.Equal(b, []byte{1, 2, 3}) {
 		t.Fatalf("rng = %v", b)
 	}
-	if got := strings.Join(c.Sections(), ","); got != "empty,rng,schedule,weights" {
+	if w32, err := c.Float32s("w32", 3); err != nil || w32[0] != 1.5 || w32[1] != -0.25 || !math.IsInf(float64(w32[2]), -1) {
+		t.Fatalf("w32 = %v, %v", w32, err)
+	}
+	if _, err := c.Float32s("w32", 4); !errors.Is(err, ErrBadCheckpoint) {
+		t.Fatalf("w32 with a wrong length: %v", err)
+	}
+	if got := strings.Join(c.Sections(), ","); got != "empty,rng,schedule,w32,weights" {
 		t.Fatalf("sections = %s", got)
 	}
 }

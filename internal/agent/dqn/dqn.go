@@ -119,7 +119,8 @@ func Train(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Backe
 	lossKind, _ := cfg.loss()
 	act, _ := nn.ParseActivation(cfg.Activation)
 	obsDim, nA := spec.Observation.Dim(), spec.Action.N
-	rng := rand.New(rand.NewPCG(seed, deep.Mix(seed, deep.StreamAgent)))
+	src := rand.NewPCG(seed, deep.Mix(seed, deep.StreamAgent))
+	rng := rand.New(src)
 	q, err := nn.New(nn.Spec{In: obsDim, Hidden: cfg.Hidden, Act: act, Out: nA}, rng)
 	if err != nil {
 		return nil, err
@@ -167,15 +168,39 @@ func Train(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Backe
 	}
 
 	e.Seed(deep.Mix(seed, deep.StreamTrainEnv))
+	lastEval, start := -1, 1
+	rec := deep.RecorderFrom(ctx)
+	// Checkpoints need the whole training state: the go backend's nets have it.
+	ck := deep.CheckpointerFrom(ctx)
+	snap, canSnap := net.(backend.Snapshotter)
+	if _, envOK := env.RNGStateOf(e); !canSnap || !envOK {
+		ck = nil
+	}
+	var state *checkpoint
+	if ck != nil {
+		state = &checkpoint{src: src, q: q, target: target, net: snap, buf: &buf, best: best, eps: &eps,
+			e: e, evalEnv: evalEnv, res: res, next: &start, lastEvl: &lastEval}
+		if c := ck.Resumed(); c != nil {
+			if err := state.restore(c, cfg); err != nil {
+				return nil, err
+			}
+			t.buf = buf
+		}
+	}
+	stopping := false // Ctrl-C seen: finish the episode, checkpoint, return
+	saveAt, saveRNG := 0, uint64(0)
+	cause := ctx
 	t0 := time.Now()
 	obs := append([]float64(nil), e.Reset()...)
 	clock.Env += time.Since(t0)
-	lastEval := -1
-	rec := deep.RecorderFrom(ctx)
-	for step := 1; step <= cfg.Steps; step++ {
-		if step%1024 == 0 {
+	for step := start; step <= cfg.Steps; step++ {
+		if step%1024 == 0 && !stopping {
 			if err := ctx.Err(); err != nil {
-				return nil, err
+				if ck == nil {
+					return nil, err
+				}
+				stopping = true
+				ctx = context.WithoutCancel(ctx)
 			}
 		}
 		var a int
@@ -196,6 +221,12 @@ func Train(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Backe
 			if rec != nil {
 				ret, n := eps.Last()
 				rec.Episode(step, ret, n)
+			}
+			if ck != nil && (stopping || ck.Due()) {
+				// Checkpoint at the end of this step, with the environment's
+				// random state from before its reset: resuming resets again.
+				saveAt = step
+				saveRNG, _ = env.RNGStateOf(e)
 			}
 			t0 := time.Now()
 			next = e.Reset()
@@ -240,6 +271,19 @@ func Train(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Backe
 			}
 		}
 		res.Steps = step
+		if saveAt == step {
+			start = step + 1
+			c, err := state.save(cfg, saveRNG)
+			if err == nil {
+				err = ck.Save(c, step, eps.Count)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("dqn: checkpoint at step %d: %w", step, err)
+			}
+			if stopping {
+				return nil, fmt.Errorf("dqn: stopped after step %d: %w", step, context.Cause(cause))
+			}
+		}
 	}
 	if cfg.EvalEvery > 0 {
 		if lastEval != res.Steps {
