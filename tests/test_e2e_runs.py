@@ -184,3 +184,26 @@ def test_dqn_run_has_the_seed_panels(xlrl_binary, tmp_path):
     assert plotted["panels"] == ["Episode return", "Q-values progression", "Loss trajectory"]
     ev = last_json(xlrl(xlrl_binary, tmp_path, "eval", "runs/dqn", "--json"))
     assert ev["mean_return"] == res["mean_return"]
+
+
+def test_dqn_ctrl_c_and_resume_match_an_uninterrupted_run(xlrl_binary, tmp_path):
+    args = ["train", "--env", "CartPole-v1", "--algo", "dqn", "--backend", "go", "--steps", "8000",
+            "--layers", "16", "--eval-episodes", "5", "--plot=false"]
+    env = dict(os.environ, XLRL_PYTHON=sys.executable)
+    proc = subprocess.Popen([str(xlrl_binary), *args, "--name", "sig"], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    while "steps (" not in proc.stderr.readline():  # the first progress line
+        assert proc.poll() is None, "xlrl train ended before it could be interrupted"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "continue with: xlrl train --resume runs/sig" in err
+
+    resumed = last_json(xlrl(xlrl_binary, tmp_path, "train", "--resume", "runs/sig", "--json"))
+    full = last_json(xlrl(xlrl_binary, tmp_path, *args, "--name", "full", "--json"))
+    for key in ("mean_return", "train_steps", "train_episodes"):
+        assert resumed[key] == full[key], key
+    assert comparable(read_metrics(tmp_path / "runs" / "sig").records) == comparable(
+        read_metrics(tmp_path / "runs" / "full").records
+    )
