@@ -35,7 +35,16 @@ CASES = [
 ]
 
 
+def _registered(gym_id: str) -> str:
+    """Gymnasium 1.4 knows Taxi-v4 and CliffWalking-v1; earlier 1.x releases the older ids."""
+    if gym_id in gym.registry:
+        return gym_id
+    older = {"Taxi-v4": "Taxi-v3", "CliffWalking-v1": "CliffWalking-v0"}
+    return older.get(gym_id, gym_id)
+
+
 def _gym_rollout(gym_id: str, state: list[float], actions: list, kwargs: dict) -> list[dict]:
+    gym_id = _registered(gym_id)
     env = gym.make(gym_id, **kwargs)
     env.reset(seed=0)
     u = env.unwrapped

@@ -17,7 +17,6 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 	"github.com/vmihailenco/msgpack/v5/msgpcode"
 	"github.com/xlrl/xlrl/internal/buildinfo"
-	"golang.org/x/sys/unix"
 )
 
 // msgpack-RPC message kinds.
@@ -143,11 +142,7 @@ func (c *Client) spawn() error {
 		cmd.Env = append(cmd.Env, "TF_CPP_MIN_LOG_LEVEL=2")
 	}
 	cmd.Env = append(cmd.Env, c.opts.Env...)
-	// Its own process group keeps a terminal's Ctrl-C away from the worker
-	// (the host decides how to stop it) and lets Close signal its children
-	// too; the parent-death signal ends it if the host dies without closing
-	// its stdin.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
+	cmd.SysProcAttr = procAttr()
 
 	inR, inW, err := os.Pipe()
 	if err != nil {
@@ -161,11 +156,8 @@ func (c *Client) spawn() error {
 	if err != nil {
 		return err
 	}
-	// Linux pipes hold 64 KiB by default; 1 MiB ones move large arrays with
-	// far fewer context switches. Best effort: the limit may be lower.
-	for _, f := range []*os.File{inW, outR} {
-		_, _ = unix.FcntlInt(f.Fd(), unix.F_SETPIPE_SZ, 1<<20)
-	}
+	growPipe(inW)
+	growPipe(outR)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = inR, outW, errW
 	// Pdeathsig fires when the thread that forked the child exits; keep this
 	// goroutine on one thread while forking so that it is not a thread the
