@@ -49,11 +49,11 @@ type Config struct {
 	Loss                string  `yaml:"loss" json:"loss"` // "huber" or "mse"
 	MaxGradNorm         float64 `yaml:"max_grad_norm" json:"max_grad_norm"`
 	// EvalEvery > 0 evaluates the greedy policy on EvalEpisodes episodes
-	// every EvalEvery steps and keeps the best weights; StopAt > 0 ends
-	// training once such an evaluation reaches it.
-	EvalEvery    int     `yaml:"eval_every" json:"eval_every"`
-	EvalEpisodes int     `yaml:"eval_episodes" json:"eval_episodes"`
-	StopAt       float64 `yaml:"stop_at" json:"stop_at"`
+	// every EvalEvery steps and keeps the best weights; a StopAt ends
+	// training once such an evaluation reaches it (nil: never).
+	EvalEvery    int      `yaml:"eval_every" json:"eval_every"`
+	EvalEpisodes int      `yaml:"eval_episodes" json:"eval_episodes"`
+	StopAt       *float64 `yaml:"stop_at" json:"stop_at"`
 }
 
 // Validate reports the first unusable setting.
@@ -264,7 +264,7 @@ func Train(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Backe
 				progress(step, map[string]float64{"eval_mean": score, "train_mean": eps.RecentMean(),
 					"epsilon": epsilon.Value(int64(step)), "loss": res.FinalLoss})
 			}
-			if cfg.StopAt > 0 && score >= cfg.StopAt {
+			if cfg.StopAt != nil && score >= *cfg.StopAt {
 				res.StoppedAt = step
 				res.Steps = step
 				break

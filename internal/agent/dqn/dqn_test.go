@@ -111,3 +111,18 @@ func TestTrainIsDeterministicPerSeed(t *testing.T) {
 		t.Error("seeds 3 and 4 gave the same weights")
 	}
 }
+
+// A stop_at below zero (MountainCar, Acrobot) ends training too.
+func TestTrainStopsAtANegativeThreshold(t *testing.T) {
+	cfg := smallConfig()
+	stop := -1000.0
+	cfg.EvalEvery, cfg.EvalEpisodes, cfg.StopAt = 500, 1, &stop
+	mk := func() (env.Env, error) { return env.Make("MountainCar-v0") }
+	res, err := Train(context.Background(), cfg, mk, backend.NewGo(), 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StoppedAt != 500 || res.Steps != 500 || res.Best < -200 {
+		t.Fatalf("stopped at %d after %d steps, best %v; want a stop at the first evaluation", res.StoppedAt, res.Steps, res.Best)
+	}
+}

@@ -48,9 +48,9 @@ type Config struct {
 	NEnvs  int `yaml:"n_envs" json:"n_envs"`
 	NSteps int `yaml:"n_steps" json:"n_steps"`
 
-	EvalEvery    int     `yaml:"eval_every" json:"eval_every"`
-	EvalEpisodes int     `yaml:"eval_episodes" json:"eval_episodes"`
-	StopAt       float64 `yaml:"stop_at" json:"stop_at"`
+	EvalEvery    int      `yaml:"eval_every" json:"eval_every"`
+	EvalEpisodes int      `yaml:"eval_episodes" json:"eval_episodes"`
+	StopAt       *float64 `yaml:"stop_at" json:"stop_at"` // nil: never stop early
 }
 
 func (c *Config) validate(algo string) error {
@@ -208,7 +208,7 @@ func (a *agent) maybeEvaluate(ctx context.Context, step, prevStep int) (bool, er
 	if a.progress != nil {
 		a.progress(step, map[string]float64{"eval_mean": score, "train_mean": a.eps.RecentMean()})
 	}
-	if a.cfg.StopAt > 0 && score >= a.cfg.StopAt {
+	if a.cfg.StopAt != nil && score >= *a.cfg.StopAt {
 		a.res.StoppedAt = step
 		return true, nil
 	}

@@ -167,7 +167,7 @@ func applyDQN(c *dqn.Config, o Options) error {
 		c.Gamma = o.Gamma
 	}
 	if o.NoEarlyStop {
-		c.StopAt = 0
+		c.StopAt = nil
 	}
 	return c.Validate()
 }
@@ -193,7 +193,7 @@ func applyPG(c *pg.Config, o Options) error {
 		c.Gamma = o.Gamma
 	}
 	if o.NoEarlyStop {
-		c.StopAt = 0
+		c.StopAt = nil
 	}
 	return nil
 }

@@ -40,7 +40,7 @@ var table = map[string]func() Hyper{
 			Steps: 100_000, Hidden: []int{64, 64}, Activation: "relu", LR: 2.3e-3, Gamma: 0.99,
 			BufferSize: 100_000, LearningStarts: 1000, BatchSize: 64, TrainFreq: 256, GradientSteps: 128,
 			TargetUpdate: 10, Tau: 1, ExplorationInitial: 1, ExplorationFinal: 0.04, ExplorationFraction: 0.16,
-			Double: true, Loss: "huber", MaxGradNorm: 10, EvalEvery: 1024, EvalEpisodes: 20, StopAt: 500,
+			Double: true, Loss: "huber", MaxGradNorm: 10, EvalEvery: 1024, EvalEpisodes: 20, StopAt: at(500),
 		}}
 	},
 	// rl-zoo's MountainCar-v0 entry: 120k steps, lr 4e-3, train_freq 16,
@@ -51,7 +51,7 @@ var table = map[string]func() Hyper{
 			Steps: 120_000, Hidden: []int{64, 64}, Activation: "relu", LR: 4e-3, Gamma: 0.98,
 			BufferSize: 10_000, LearningStarts: 1000, BatchSize: 128, TrainFreq: 16, GradientSteps: 8,
 			TargetUpdate: 600, Tau: 1, ExplorationInitial: 1, ExplorationFinal: 0.07, ExplorationFraction: 0.2,
-			Loss: "huber", MaxGradNorm: 10, EvalEvery: 5000, EvalEpisodes: 20, StopAt: -100,
+			Loss: "huber", MaxGradNorm: 10, EvalEvery: 5000, EvalEpisodes: 20, StopAt: at(-100),
 		}}
 	},
 	// rl-zoo's Acrobot-v1 entry: 100k steps, lr 6.3e-4, train_freq 4,
@@ -62,7 +62,7 @@ var table = map[string]func() Hyper{
 			Steps: 100_000, Hidden: []int{64, 64}, Activation: "relu", LR: 6.3e-4, Gamma: 0.99,
 			BufferSize: 50_000, LearningStarts: 0, BatchSize: 128, TrainFreq: 4, GradientSteps: 4,
 			TargetUpdate: 250, Tau: 1, ExplorationInitial: 1, ExplorationFinal: 0.1, ExplorationFraction: 0.12,
-			Loss: "huber", MaxGradNorm: 10, EvalEvery: 5000, EvalEpisodes: 20, StopAt: -80,
+			Loss: "huber", MaxGradNorm: 10, EvalEvery: 5000, EvalEpisodes: 20, StopAt: at(-80),
 		}}
 	},
 	"*/dqn": func() Hyper {
@@ -77,7 +77,7 @@ var table = map[string]func() Hyper{
 		return Hyper{PG: &pg.Config{
 			Steps: 300_000, Hidden: []int{64, 64}, Activation: "tanh", LR: 1e-3, VFLR: 1e-3, Gamma: 0.99,
 			Episodes: 4, VFSteps: 4, NormalizeAdvantage: true, MaxGradNorm: 0.5,
-			EvalEvery: 5000, EvalEpisodes: 10, StopAt: 500,
+			EvalEvery: 5000, EvalEpisodes: 10, StopAt: at(500),
 		}}
 	},
 	"*/reinforce": func() Hyper {
@@ -93,7 +93,7 @@ var table = map[string]func() Hyper{
 	"CartPole-v1/a2c": func() Hyper {
 		return Hyper{PG: &pg.Config{
 			Steps: 500_000, Hidden: []int{64, 64}, Activation: "tanh", LR: 7e-4, VFLR: 7e-4, Gamma: 0.99,
-			NEnvs: 8, NSteps: 5, MaxGradNorm: 0.5, EvalEvery: 5000, EvalEpisodes: 10, StopAt: 500,
+			NEnvs: 8, NSteps: 5, MaxGradNorm: 0.5, EvalEvery: 5000, EvalEpisodes: 10, StopAt: at(500),
 		}}
 	},
 	"*/a2c": func() Hyper {
@@ -127,3 +127,5 @@ func Tuned() []string {
 	slices.Sort(keys)
 	return keys
 }
+
+func at(v float64) *float64 { return &v }
