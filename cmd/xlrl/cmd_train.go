@@ -384,10 +384,11 @@ func evaluateTabular(ctx context.Context, o *trainOptions, agent *tabular.Agent,
 
 // percentOfOptimum compares a mean return with the optimum: mean/optimum for
 // positive optima (success probabilities, Taxi), optimum/mean for negative
-// ones (costs: -13 against -15 is 86.7%).
+// ones (costs: -13 against -15 is 86.7%). A return of the other sign than the
+// optimum has no meaningful ratio (Taxi's -200 against 7.93), so none is given.
 func percentOfOptimum(mean, opt float64) (float64, bool) {
 	switch {
-	case opt > 0:
+	case opt > 0 && mean >= 0:
 		return 100 * mean / opt, true
 	case opt < 0 && mean < 0:
 		return 100 * opt / mean, true
