@@ -73,8 +73,10 @@ func TestPercentOfOptimum(t *testing.T) {
 			t.Errorf("percentOfOptimum(%v, %v) = %v, %v; want %v", tt.mean, tt.opt, got, ok, tt.want)
 		}
 	}
-	if _, ok := percentOfOptimum(5, -13); ok {
-		t.Error("a positive mean against a negative optimum has no meaningful percentage")
+	for _, c := range [][2]float64{{5, -13}, {-124.6, 7.93}} {
+		if _, ok := percentOfOptimum(c[0], c[1]); ok {
+			t.Errorf("percentOfOptimum(%v, %v): a mean of the other sign than the optimum has no meaningful percentage", c[0], c[1])
+		}
 	}
 }
 

@@ -74,6 +74,7 @@ type Client struct {
 
 	helloCh   chan Handshake
 	exited    chan struct{} // closed when the process has been reaped
+	finished  chan struct{} // closed when its stderr is drained and its log closed
 	status    string        // exit status, valid after exited is closed
 	stderr    *stderrLog
 	logFile   *os.File
@@ -104,12 +105,13 @@ func Start(ctx context.Context, opts Options) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{
-		opts:    opts,
-		interp:  interp,
-		pending: make(map[uint32]*call),
-		helloCh: make(chan Handshake, 1),
-		dead:    make(chan struct{}),
-		exited:  make(chan struct{}),
+		opts:     opts,
+		interp:   interp,
+		pending:  make(map[uint32]*call),
+		helloCh:  make(chan Handshake, 1),
+		dead:     make(chan struct{}),
+		exited:   make(chan struct{}),
+		finished: make(chan struct{}),
 	}
 	if opts.LogFile != "" {
 		c.logFile, err = os.OpenFile(opts.LogFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
@@ -466,6 +468,7 @@ func (c *Client) wait() {
 	}
 	c.fail(c.exitError(""))
 	c.closeLog()
+	close(c.finished)
 }
 
 func (c *Client) closeLog() {
@@ -531,7 +534,8 @@ func during(err error, what string) error {
 
 // Close shuts the worker down: a shutdown request, then closing its stdin,
 // then SIGTERM, then SIGKILL to its process group, each after the grace
-// period. It returns once the worker has been reaped.
+// period. It returns once the worker has been reaped and its last lines of
+// stderr are logged.
 func (c *Client) Close() error {
 	c.closeOnce.Do(func() {
 		grace := c.opts.GracePeriod
@@ -558,8 +562,8 @@ func (c *Client) Close() error {
 		}
 		c.opts.Logger.Warn("the worker ignored SIGTERM; sending SIGKILL", "pid", c.PID())
 		c.killGroup(syscall.SIGKILL)
-		<-c.exited
 	})
+	<-c.finished
 	return nil
 }
 

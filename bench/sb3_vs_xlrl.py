@@ -1,0 +1,205 @@
+"""DQN on CartPole-v1: Stable-Baselines3 with rl-baselines3-zoo's settings beside `xlrl train`.
+
+Both train for the same budget (50,000 steps) with the same network ([256, 256]) and the
+rl-zoo hyperparameters (lr 2.3e-3, batch 64, buffer 100k, learning_starts 1000, gamma 0.99,
+target_update_interval 10, train_freq 256, gradient_steps 128, exploration 0.16 -> 0.04),
+several seeds each, on the same machine in one run. Each trained policy is evaluated
+greedily on 100 fresh episodes (seeds apart from training). Printed per run: wall time from
+start to finish (xlrl: the whole process, worker start-up and TensorFlow import included),
+evaluation mean and std, and for xlrl where its time went.
+
+SB3 needs PyTorch; install both into a separate virtual environment (large: PyPI's torch
+wheel pulls the CUDA libraries even on a CPU machine) and run this script with it:
+
+    python3 -m venv /work/benchvenv && /work/benchvenv/bin/pip install stable-baselines3 gymnasium
+    make build venv
+    /work/benchvenv/bin/python bench/sb3_vs_xlrl.py --seeds 3 [--json]
+
+xlrl runs as `bin/xlrl train --env CartPole-v1 --algo dqn --layers 256,256 --steps 50000
+--hp double=false` (vanilla DQN like SB3's), once with its defaults (periodic evaluation keeps
+the best weights and stops at a perfect score, like rl-zoo's EvalCallback keeping best_model)
+and once with --no-early-stop (the whole budget). --skip-sb3 runs only xlrl.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+ZOO = dict(
+    learning_rate=2.3e-3,
+    batch_size=64,
+    buffer_size=100_000,
+    learning_starts=1000,
+    gamma=0.99,
+    target_update_interval=10,
+    train_freq=256,
+    gradient_steps=128,
+    exploration_fraction=0.16,
+    exploration_final_eps=0.04,
+)
+
+
+def run_sb3(seed: int, steps: int, episodes: int) -> dict:
+    import gymnasium as gym
+    import numpy as np
+    import torch
+    from stable_baselines3 import DQN
+
+    torch.set_num_threads(os.cpu_count() or 1)
+    start = time.perf_counter()
+    env = gym.make("CartPole-v1")
+    model = DQN(
+        "MlpPolicy", env, policy_kwargs=dict(net_arch=[256, 256]), seed=seed, verbose=0, **ZOO
+    )
+    model.learn(total_timesteps=steps)
+    wall = time.perf_counter() - start
+    eval_env = gym.make("CartPole-v1")
+    returns = []
+    for ep in range(episodes):
+        obs, _ = eval_env.reset(seed=1_000_000 + 1000 * seed + ep)
+        done, total = False, 0.0
+        while not done:
+            action, _ = model.predict(obs, deterministic=True)
+            obs, r, term, trunc, _ = eval_env.step(int(action))
+            total += float(r)
+            done = term or trunc
+        returns.append(total)
+    return {
+        "wall_s": wall,
+        "mean": float(np.mean(returns)),
+        "std": float(np.std(returns)),
+        "steps": steps,
+    }
+
+
+def run_xlrl(xlrl: str, python: str, seed: int, steps: int, backend: str, early_stop: bool) -> dict:
+    cmd = [
+        xlrl,
+        "train",
+        "--env",
+        "CartPole-v1",
+        "--algo",
+        "dqn",
+        "--backend",
+        backend,
+        "--layers",
+        "256,256",
+        "--steps",
+        str(steps),
+        "--hp",
+        "double=false",
+        "--seed",
+        str(seed),
+        "--json",
+    ]
+    if not early_stop:
+        cmd.append("--no-early-stop")
+    start = time.perf_counter()
+    p = subprocess.run(
+        cmd, capture_output=True, text=True, cwd=ROOT, env=dict(os.environ, XLRL_PYTHON=python)
+    )
+    wall = time.perf_counter() - start
+    if p.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{p.stderr}")
+    res = json.loads(p.stdout.strip().splitlines()[-1])
+    return {
+        "wall_s": wall,
+        "mean": res["mean_return"],
+        "std": res["std_return"],
+        "steps": res["train_steps"],
+        "time": res["deep"]["time"],
+        "worker_start_s": res["deep"]["worker_start_s"],
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--steps", type=int, default=50_000)
+    ap.add_argument("--episodes", type=int, default=100)
+    ap.add_argument("--xlrl", default=str(ROOT / "bin" / "xlrl"))
+    ap.add_argument(
+        "--xlrl-python",
+        default=str(ROOT / ".venv" / "bin" / "python"),
+        help="the interpreter with pyworker and TensorFlow, for the tf backend",
+    )
+    ap.add_argument("--backends", default="tf", help="xlrl backends, comma-separated (tf, go)")
+    ap.add_argument("--skip-sb3", action="store_true")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+
+    runs: dict[str, list[dict]] = {}
+    configs = [] if args.skip_sb3 else [("sb3", None)]
+    for b in args.backends.split(","):
+        configs += [(f"xlrl-{b}", (b, True)), (f"xlrl-{b}-full-budget", (b, False))]
+    for seed in range(1, args.seeds + 1):
+        for name, conf in configs:
+            if conf is None:
+                r = run_sb3(seed, args.steps, args.episodes)
+            else:
+                r = run_xlrl(args.xlrl, args.xlrl_python, seed, args.steps, *conf)
+            runs.setdefault(name, []).append(r)
+            extra = ""
+            if "time" in r:
+                t = r["time"]
+                extra = (
+                    f"  [worker start {r['worker_start_s']:.1f}s, env {t['env_s']:.1f}s, "
+                    f"Go forward {t['forward_s']:.1f}s, worker forward {t['tf_forward_s']:.1f}s, "
+                    f"gradient steps {t['train_s']:.1f}s, link {t['link_s']:.1f}s]"
+                )
+            print(
+                f"{name:24s} seed {seed}: {r['wall_s']:7.1f} s, {r['steps']:6d} steps, "
+                f"eval {r['mean']:6.1f} ± {r['std']:5.1f}{extra}",
+                flush=True,
+            )
+
+    summary = {}
+    for name, rs in runs.items():
+        summary[name] = {
+            "median_wall_s": statistics.median(r["wall_s"] for r in rs),
+            "solved": sum(r["mean"] >= 475 for r in rs),
+            "seeds": len(rs),
+            "eval_means": [r["mean"] for r in rs],
+        }
+    print()
+    for name, s in summary.items():
+        print(
+            f"{name:24s} median wall {s['median_wall_s']:7.1f} s, solved {s['solved']} of "
+            f"{s['seeds']} seeds (eval means {', '.join(f'{m:.1f}' for m in s['eval_means'])})"
+        )
+    if "sb3" in summary:
+        for name, s in summary.items():
+            if name != "sb3":
+                print(
+                    f"{name}: {summary['sb3']['median_wall_s'] / s['median_wall_s']:.1f}x "
+                    "faster than SB3 in median wall time"
+                )
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "machine": {
+                        "cpus": os.cpu_count(),
+                        "platform": platform.platform(),
+                        "python": sys.version.split()[0],
+                    },
+                    "steps": args.steps,
+                    "runs": runs,
+                    "summary": summary,
+                }
+            )
+        )
+
+
+if __name__ == "__main__":
+    main()

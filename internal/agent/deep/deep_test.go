@@ -1,0 +1,83 @@
+package deep
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/xlrl/xlrl/internal/env"
+	"github.com/xlrl/xlrl/internal/nn"
+)
+
+func TestEvaluateCountsEpisodeReturns(t *testing.T) {
+	e, err := env.Make("CartPole-v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Seed(1)
+	ev, err := Evaluate(context.Background(), e, 20, func([]float64) int { return 0 })
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Always pushing left ends CartPole within a few dozen steps.
+	if ev.Episodes != 20 || len(ev.Returns) != 20 || ev.Mean < 5 || ev.Mean > 30 || ev.Std < 0 {
+		t.Fatalf("evaluation %+v", ev)
+	}
+	var s float64
+	for _, r := range ev.Returns {
+		s += r
+	}
+	if math.Abs(s/20-ev.Mean) > 1e-9 {
+		t.Fatalf("mean %v, returns %v", ev.Mean, ev.Returns)
+	}
+}
+
+func TestBestKeepsAndRestoresTheBestWeights(t *testing.T) {
+	net, _ := nn.New(nn.Spec{In: 2, Out: 1}, rand.New(rand.NewPCG(1, 1)))
+	b := NewBest()
+	if b.Restore(net) {
+		t.Fatal("restored with nothing recorded")
+	}
+	net.Params[0] = 1
+	b.Offer(10, 100, net)
+	net.Params[0] = 2
+	if b.Offer(5, 200, net) {
+		t.Fatal("a worse score replaced the best")
+	}
+	net.Params[0] = 3
+	if !b.Restore(net) || net.Params[0] != 1 || b.Score != 10 || b.Step != 100 {
+		t.Fatalf("restored %v, best %v at %d", net.Params[0], b.Score, b.Step)
+	}
+}
+
+func TestMixSeparatesStreams(t *testing.T) {
+	seen := map[uint64]bool{}
+	for seed := uint64(0); seed < 50; seed++ {
+		for s := StreamTrainEnv; s <= StreamFinalEval; s++ {
+			v := Mix(seed, s)
+			if seen[v] {
+				t.Fatalf("Mix(%d, %d) repeats a value", seed, s)
+			}
+			seen[v] = true
+		}
+	}
+}
+
+func TestCheckSpaces(t *testing.T) {
+	for id, want := range map[string]string{
+		"Pendulum-v1":   "needs a discrete action space, but Pendulum-v1 has Box(1) actions",
+		"FrozenLake-v1": "use a tabular agent",
+		"CartPole-v1":   "",
+	} {
+		spec, err := env.Lookup(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = CheckSpaces("dqn", spec)
+		if (want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), want)) {
+			t.Errorf("%s: %v, want %q", id, err, want)
+		}
+	}
+}

@@ -1,0 +1,84 @@
+package pg
+
+import (
+	"context"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/xlrl/xlrl/internal/agent/deep"
+	"github.com/xlrl/xlrl/internal/agent/deep/deeptest"
+	"github.com/xlrl/xlrl/internal/backend"
+	"github.com/xlrl/xlrl/internal/env"
+)
+
+func smallConfig() Config {
+	return Config{Steps: 6000, Hidden: []int{8}, Activation: "tanh", LR: 1e-3, VFLR: 0.02, Gamma: 0.9,
+		Episodes: 8, VFSteps: 2, NEnvs: 4, NSteps: 5}
+}
+
+// On a one-state task paying 1 per step, the value function learns
+// 1/(1-gamma) = 10 when episodes end by truncation and 1 when they
+// terminate: returns bootstrap through time limits only.
+func TestValueBootstrapsThroughTruncationOnly(t *testing.T) {
+	for _, algo := range []string{"reinforce", "a2c"} {
+		for _, tc := range []struct {
+			terminates bool
+			want       float64
+		}{{false, 10}, {true, 1}} {
+			mk := func() (env.Env, error) { return deeptest.NewOneState(tc.terminates, 2), nil }
+			train := TrainA2C
+			if algo == "reinforce" {
+				train = TrainREINFORCE
+			}
+			res, err := train(context.Background(), smallConfig(), mk, backend.NewGo(), 1, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v := deep.NewGreedy(res.Value).Outputs([]float64{1, -1})[0]
+			if math.Abs(float64(v)-tc.want) > 0.15*tc.want {
+				t.Errorf("%s, terminates=%v: V(s) = %.3f, want about %v", algo, tc.terminates, v, tc.want)
+			}
+			if res.Steps < 6000 || res.Updates == 0 {
+				t.Errorf("%s: %d steps, %d updates", algo, res.Steps, res.Updates)
+			}
+		}
+	}
+}
+
+// A two-armed bandit where action 1 pays 1 and action 0 pays 0: the policy
+// gradient must come to prefer action 1.
+type bandit struct{ deeptest.OneState }
+
+func (b *bandit) Step(a env.Action) ([]float64, float64, bool, bool) {
+	return []float64{1, -1}, float64(a.Discrete), true, false
+}
+
+func TestPolicyLearnsTheBetterArm(t *testing.T) {
+	for _, algo := range []string{"reinforce", "a2c"} {
+		mk := func() (env.Env, error) { return &bandit{*deeptest.NewOneState(true, 2)}, nil }
+		cfg := smallConfig()
+		cfg.LR = 0.01
+		train := TrainA2C
+		if algo == "reinforce" {
+			train = TrainREINFORCE
+		}
+		res, err := train(context.Background(), cfg, mk, backend.NewGo(), 2, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		logits := deep.NewGreedy(res.Policy).Outputs([]float64{1, -1})
+		p1 := 1 / (1 + math.Exp(float64(logits[0]-logits[1])))
+		if p1 < 0.9 {
+			t.Errorf("%s: P(better arm) = %.3f, want > 0.9", algo, p1)
+		}
+	}
+}
+
+func TestRejectsContinuousActions(t *testing.T) {
+	mk := func() (env.Env, error) { return env.Make("Pendulum-v1") }
+	if _, err := TrainA2C(context.Background(), smallConfig(), mk, backend.NewGo(), 1, nil); err == nil ||
+		!strings.Contains(err.Error(), "a2c needs a discrete action space") {
+		t.Errorf("got %v", err)
+	}
+}

@@ -1,0 +1,89 @@
+//go:build slow
+
+package zoo
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/xlrl/xlrl/internal/backend"
+	"github.com/xlrl/xlrl/internal/worker"
+)
+
+// The learning checks of issue 5: each trains with the tuned defaults (no
+// tuning flags) on several seeds and evaluates the greedy policy on 100
+// fresh episodes. Run with `make test-slow`.
+
+func TestLearningCartPoleDQNGoBackend(t *testing.T) {
+	learn(t, "CartPole-v1", "dqn", "go", 5, 4, 475)
+}
+
+func TestLearningCartPoleDQNTFBackend(t *testing.T) {
+	learn(t, "CartPole-v1", "dqn", "tf", 5, 4, 475)
+}
+
+func TestLearningCartPoleA2C(t *testing.T) {
+	learn(t, "CartPole-v1", "a2c", "go", 5, 3, 475)
+}
+
+func TestLearningCartPoleREINFORCE(t *testing.T) {
+	learn(t, "CartPole-v1", "reinforce", "go", 5, 3, 475)
+}
+
+func TestLearningMountainCarDQN(t *testing.T) {
+	learn(t, "MountainCar-v0", "dqn", "go", 3, 2, -110+1e-9)
+}
+
+func TestLearningAcrobotDQN(t *testing.T) {
+	learn(t, "Acrobot-v1", "dqn", "go", 3, 2, -100+1e-9)
+}
+
+// learn requires at least need of seeds runs to reach a mean evaluation
+// return of at least threshold.
+func learn(t *testing.T, envID, algo, backendName string, seeds, need int, threshold float64) {
+	ctx := context.Background()
+	var be backend.Backend = backend.NewGo()
+	if backendName == "tf" {
+		be = backend.NewTF(startWorker(t))
+	}
+	ok := 0
+	for seed := 1; seed <= seeds; seed++ {
+		rep, err := Run(ctx, Options{Env: envID, Algo: algo, Seed: uint64(seed)}, be)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Eval.Mean >= threshold {
+			ok++
+		}
+		t.Logf("%s %s %s seed %d: eval %.1f ± %.1f over %d episodes, %d steps (stopped at %d), wall %.1fs, time %+v",
+			envID, algo, backendName, seed, rep.Eval.Mean, rep.Eval.Std, rep.Eval.Episodes, rep.Steps, rep.StoppedAt, rep.WallS, rep.Breakdown)
+	}
+	if ok < need {
+		t.Errorf("%s %s (%s backend): %d of %d seeds reached %v, want at least %d", envID, algo, backendName, ok, seeds, threshold, need)
+	}
+}
+
+func startWorker(t *testing.T) *worker.Client {
+	t.Helper()
+	python := os.Getenv("XLRL_PYTHON")
+	if python == "" {
+		dir, _ := os.Getwd()
+		for ; dir != filepath.Dir(dir); dir = filepath.Dir(dir) {
+			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+				python = filepath.Join(dir, ".venv", "bin", "python")
+				break
+			}
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	c, err := worker.Start(ctx, worker.Options{Python: python})
+	if err != nil {
+		t.Fatalf("the tf backend needs the Python worker (run `make venv`, or set XLRL_PYTHON): %v", err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}

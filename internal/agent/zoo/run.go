@@ -1,0 +1,245 @@
+package zoo
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/xlrl/xlrl/internal/agent/deep"
+	"github.com/xlrl/xlrl/internal/agent/dqn"
+	"github.com/xlrl/xlrl/internal/agent/pg"
+	"github.com/xlrl/xlrl/internal/backend"
+	"github.com/xlrl/xlrl/internal/env"
+	"github.com/xlrl/xlrl/internal/nn"
+)
+
+// Architectures are named networks for --arch. "seed" is the seed project's
+// _create_neural_network: Dense 32 relu then a linear output, Adam at
+// 0.001, MSE.
+var Architectures = map[string]struct {
+	Hidden     []int
+	Activation string
+	Loss       string // DQN only
+	LR         float64
+}{
+	"seed": {Hidden: []int{32}, Activation: "relu", Loss: "mse", LR: 0.001},
+}
+
+// Options choose what Run trains. Zero values keep the table's defaults.
+type Options struct {
+	Env          string
+	Algo         string
+	Seed         uint64
+	Steps        int
+	Hidden       []int  // overrides the table's hidden layers
+	Arch         string // a named architecture; exclusive with Hidden
+	LR           float64
+	Gamma        float64
+	EvalEpisodes int  // final evaluation episodes (default 100)
+	NoEarlyStop  bool // train for the whole budget even if evaluation is perfect
+	// Set overrides table entries by their JSON names (e.g. "double": "false",
+	// "train_freq": "4"), applied before the other options.
+	Set      map[string]string
+	Progress deep.Progress
+}
+
+// Report is the outcome of Run.
+type Report struct {
+	Env          string          `json:"env"`
+	Algo         string          `json:"algo"`
+	Backend      string          `json:"backend"`
+	Seed         uint64          `json:"seed"`
+	Tuned        bool            `json:"tuned"` // the table has an entry for this env and algo
+	Steps        int             `json:"steps"`
+	Episodes     int             `json:"episodes"`
+	GradSteps    int             `json:"gradient_steps"`
+	TrainMean    float64         `json:"train_mean_return"`
+	BestPeriodic float64         `json:"best_periodic_eval"`
+	StoppedAt    int             `json:"stopped_at_step"`
+	Eval         deep.Evaluation `json:"eval"`
+	Solved       *bool           `json:"solved,omitempty"` // eval mean >= the env's reward threshold
+	Breakdown    deep.Breakdown  `json:"time"`
+	WallS        float64         `json:"wall_s"`
+	Hyper        any             `json:"hyperparameters"`
+	Policy       *nn.MLP         `json:"-"`
+}
+
+// Run trains opts.Algo on opts.Env with the table's hyperparameters (and the
+// overrides in opts) on be, then evaluates the greedy policy on fresh
+// episodes (seeded apart from training and periodic evaluation).
+func Run(ctx context.Context, opts Options, be backend.Backend) (*Report, error) {
+	start := time.Now()
+	spec, err := env.Lookup(opts.Env)
+	if err != nil {
+		return nil, err
+	}
+	if err := deep.CheckSpaces(opts.Algo, spec); err != nil {
+		return nil, err
+	}
+	h, tuned, err := Defaults(opts.Env, opts.Algo)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Arch != "" && opts.Hidden != nil {
+		return nil, fmt.Errorf("choose either a named architecture (--arch %s) or a layer list (--layers), not both", opts.Arch)
+	}
+	mk := func() (env.Env, error) { return env.Make(opts.Env) }
+	rep := &Report{Env: opts.Env, Algo: opts.Algo, Backend: be.Name(), Seed: opts.Seed, Tuned: tuned}
+
+	if h.DQN != nil {
+		c := h.DQN
+		if err := setFields(c, opts.Set); err != nil {
+			return nil, err
+		}
+		if err := applyDQN(c, opts); err != nil {
+			return nil, err
+		}
+		rep.Hyper = c
+		res, err := dqn.Train(ctx, *c, mk, be, opts.Seed, opts.Progress)
+		if err != nil {
+			return nil, err
+		}
+		rep.Policy, rep.Steps, rep.Episodes, rep.GradSteps = res.Q, res.Steps, res.Episodes, res.GradSteps
+		rep.TrainMean, rep.BestPeriodic, rep.StoppedAt, rep.Breakdown = res.TrainMean, res.Best, res.StoppedAt, res.Breakdown
+	} else {
+		c := h.PG
+		if err := setFields(c, opts.Set); err != nil {
+			return nil, err
+		}
+		if err := applyPG(c, opts); err != nil {
+			return nil, err
+		}
+		rep.Hyper = c
+		train := pg.TrainA2C
+		if opts.Algo == "reinforce" {
+			train = pg.TrainREINFORCE
+		}
+		res, err := train(ctx, *c, mk, be, opts.Seed, opts.Progress)
+		if err != nil {
+			return nil, err
+		}
+		rep.Policy, rep.Steps, rep.Episodes, rep.GradSteps = res.Policy, res.Steps, res.Episodes, res.Updates
+		rep.TrainMean, rep.BestPeriodic, rep.StoppedAt, rep.Breakdown = res.TrainMean, res.Best, res.StoppedAt, res.Breakdown
+	}
+
+	episodes := opts.EvalEpisodes
+	if episodes <= 0 {
+		episodes = 100
+	}
+	evalEnv, err := mk()
+	if err != nil {
+		return nil, err
+	}
+	evalEnv.Seed(deep.Mix(opts.Seed, deep.StreamFinalEval))
+	if rep.Eval, err = deep.Evaluate(ctx, evalEnv, episodes, deep.NewGreedy(rep.Policy).Act); err != nil {
+		return nil, err
+	}
+	if spec.RewardThreshold != nil {
+		solved := rep.Eval.Mean >= *spec.RewardThreshold
+		rep.Solved = &solved
+	}
+	rep.WallS = time.Since(start).Seconds()
+	return rep, nil
+}
+
+func applyDQN(c *dqn.Config, o Options) error {
+	if o.Steps > 0 {
+		c.Steps = o.Steps
+	}
+	if o.Arch != "" {
+		a, ok := Architectures[o.Arch]
+		if !ok {
+			return fmt.Errorf("unknown architecture %q: known are %v; or give a layer list such as --layers 64,64", o.Arch, archNames())
+		}
+		c.Hidden, c.Activation, c.Loss, c.LR = a.Hidden, a.Activation, a.Loss, a.LR
+	}
+	if o.Hidden != nil {
+		c.Hidden = o.Hidden
+	}
+	if o.LR > 0 {
+		c.LR = o.LR
+	}
+	if o.Gamma > 0 {
+		c.Gamma = o.Gamma
+	}
+	if o.NoEarlyStop {
+		c.StopAt = nil
+	}
+	return c.Validate()
+}
+
+func applyPG(c *pg.Config, o Options) error {
+	if o.Steps > 0 {
+		c.Steps = o.Steps
+	}
+	if o.Arch != "" {
+		a, ok := Architectures[o.Arch]
+		if !ok {
+			return fmt.Errorf("unknown architecture %q: known are %v; or give a layer list such as --layers 64,64", o.Arch, archNames())
+		}
+		c.Hidden, c.Activation = a.Hidden, a.Activation
+	}
+	if o.Hidden != nil {
+		c.Hidden = o.Hidden
+	}
+	if o.LR > 0 {
+		c.LR = o.LR
+	}
+	if o.Gamma > 0 {
+		c.Gamma = o.Gamma
+	}
+	if o.NoEarlyStop {
+		c.StopAt = nil
+	}
+	return nil
+}
+
+func archNames() []string {
+	var names []string
+	for n := range Architectures {
+		names = append(names, n)
+	}
+	return names
+}
+
+// setFields overrides fields of the config c by their JSON names; values
+// are JSON (numbers, true/false, [64,64]) or bare strings.
+func setFields(c any, set map[string]string) error {
+	if len(set) == 0 {
+		return nil
+	}
+	b, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(b, &fields); err != nil {
+		return err
+	}
+	for k, v := range set {
+		if _, ok := fields[k]; !ok {
+			names := make([]string, 0, len(fields))
+			for n := range fields {
+				names = append(names, n)
+			}
+			slices.Sort(names)
+			return fmt.Errorf("unknown hyperparameter %q: this algorithm has %s", k, strings.Join(names, ", "))
+		}
+		raw := json.RawMessage(v)
+		if !json.Valid(raw) {
+			raw, _ = json.Marshal(v)
+		}
+		fields[k] = raw
+	}
+	b, _ = json.Marshal(fields)
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(c); err != nil {
+		return fmt.Errorf("hyperparameters %v: %w", set, err)
+	}
+	return nil
+}

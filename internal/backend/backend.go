@@ -1,0 +1,91 @@
+// Package backend trains the deep RL agents' networks. The agents act and
+// compute their targets in Go with internal/nn on a copy of the weights; a
+// Backend only takes gradient steps and hands the new weights back.
+//
+//   - go: internal/nn's Trainer in process; no Python at all.
+//   - tf: the Python worker (pyworker/rl.py) with Keras and a tf.function
+//     training step; several gradient steps per call so that the link is not
+//     the bottleneck.
+//
+// Both implement the same losses (nn.Loss) and Keras's Adam, start from the
+// same Go-initialised weights, and are tested to compute the same forward
+// pass and gradient.
+package backend
+
+import (
+	"context"
+	"time"
+
+	"github.com/xlrl/xlrl/internal/nn"
+)
+
+// NetConfig describes one trained network.
+type NetConfig struct {
+	Loss        nn.Loss
+	LR          float64
+	EntCoef     float64 // nn.Policy only
+	MaxGradNorm float64 // global-norm clipping; <= 0: none
+}
+
+// Batches is K minibatches of N rows each, stored contiguously so that the
+// tf backend sends them as three arrays: X (K, N, In), A (K, N), Y (K, N).
+// Y holds the regression target or, for nn.Policy, the advantage.
+type Batches struct {
+	K, N, In int
+	X        []float32
+	A        []int32
+	Y        []float32
+}
+
+// NewBatches allocates K minibatches of N rows of in inputs.
+func NewBatches(k, n, in int) *Batches {
+	return &Batches{K: k, N: n, In: in, X: make([]float32, k*n*in), A: make([]int32, k*n), Y: make([]float32, k*n)}
+}
+
+// Row views minibatch k: its inputs, actions and targets.
+func (b *Batches) Row(k int) (x []float32, a []int32, y []float32) {
+	return b.X[k*b.N*b.In : (k+1)*b.N*b.In], b.A[k*b.N : (k+1)*b.N], b.Y[k*b.N : (k+1)*b.N]
+}
+
+// Net is one network being trained.
+type Net interface {
+	// Fit takes one gradient step per minibatch, in order, and returns the
+	// mean loss. When sync is non-nil the trained weights are copied into it
+	// (the agent's acting copy).
+	Fit(ctx context.Context, b *Batches, sync *nn.MLP) (float64, error)
+}
+
+// Forwarder is implemented by backends that run large batched forward
+// passes faster than Go's scalar loops: DQN's target Q-values for
+// gradient_steps x batch_size next states per training call. The weights
+// come from Go (which owns the target network); Go then computes the
+// Bellman targets from the outputs. Acting (one state at a time) always
+// stays in Go.
+type Forwarder interface {
+	// ForwardBatch writes nets[i]'s outputs for the rows of x into outs[i].
+	ForwardBatch(ctx context.Context, nets []*nn.MLP, x []float32, rows int, outs [][]float32) error
+}
+
+// Timings is where a backend spent its time.
+type Timings struct {
+	Calls   int           // Fit calls
+	Steps   int           // gradient steps
+	Compute time.Duration // gradient steps themselves (Go, or TF inside the worker)
+	Forward time.Duration // Forwarder only: batched forward passes inside the worker
+	Link    time.Duration // tf only: Fit round trips minus worker compute (encoding, pipe, decoding)
+	// ForwardLink is the same for ForwardBatch round trips.
+	ForwardLink time.Duration
+}
+
+// Backend creates networks on one training engine.
+type Backend interface {
+	Name() string
+	// NewNet creates a trained network initialised with init's weights
+	// (init is not modified or retained).
+	NewNet(ctx context.Context, cfg NetConfig, init *nn.MLP) (Net, error)
+	Timings() Timings
+	Close() error
+}
+
+// Names lists the backends this build offers.
+func Names() []string { return []string{"go", "tf"} }

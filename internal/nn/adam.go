@@ -1,0 +1,37 @@
+package nn
+
+import "math"
+
+// Adam is the Adam optimizer exactly as Keras 3 implements it (defaults
+// beta1 0.9, beta2 0.999, epsilon 1e-7), so the go and tf backends take the
+// same steps from the same gradients.
+type Adam struct {
+	LR, Beta1, Beta2, Eps float64
+	m, v                  []float32
+	t                     int
+}
+
+// NewAdam returns Adam with Keras's defaults for n parameters.
+func NewAdam(lr float64, n int) *Adam {
+	return &Adam{LR: lr, Beta1: 0.9, Beta2: 0.999, Eps: 1e-7, m: make([]float32, n), v: make([]float32, n)}
+}
+
+// Step applies one update of params with gradient g.
+func (o *Adam) Step(params, g []float32) {
+	o.t++
+	b1p := math.Pow(o.Beta1, float64(o.t))
+	b2p := math.Pow(o.Beta2, float64(o.t))
+	alpha := float32(o.LR * math.Sqrt(1-b2p) / (1 - b1p))
+	b1, b2, eps := float32(o.Beta1), float32(o.Beta2), float32(o.Eps)
+	m, v := o.m[:len(params)], o.v[:len(params)]
+	g = g[:len(params)]
+	for i := range params {
+		gi := g[i]
+		m[i] += (gi - m[i]) * (1 - b1)
+		v[i] += (gi*gi - v[i]) * (1 - b2)
+		params[i] -= alpha * m[i] / (float32(math.Sqrt(float64(v[i]))) + eps)
+	}
+}
+
+// Steps is the number of updates taken so far.
+func (o *Adam) Steps() int { return o.t }

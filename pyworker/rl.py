@@ -1,0 +1,335 @@
+"""Deep RL gradient steps for the Go host (the ``tf`` backend of ``xlrl train``).
+
+The host acts, stores transitions and computes targets in Go; it sends
+minibatches here and gets back the loss and, when it asks, the new weights.
+One ``rl.fit`` call takes K gradient steps (one per minibatch) inside a single
+``tf.function``, so the link costs one round trip per K steps.
+
+Weights travel as one flat float32 vector in Keras order (each Dense layer's
+kernel, shape (in, out), then its bias), which is exactly the layout of the
+Go network (internal/nn). The losses match internal/nn.LossGrad:
+
+- ``mse`` / ``huber``: mean over rows of L(out[a] - y) (DQN's Q regression;
+  with one output and a = 0 the value-function regression);
+- ``policy``: mean over rows of -y * log softmax(out)[a] - ent_coef * entropy,
+  y carrying the advantage.
+
+The optimizer is Keras's Adam; ``max_grad_norm`` > 0 clips by global norm.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from pyworker.errors import ArgumentError, check_array
+from pyworker.registry import CallContext, method
+
+#: Named architectures. ``seed`` is the seed project's ``_create_neural_network``:
+#: 4 inputs -> Dense 32 relu -> 2 linear, Adam (learning rate 0.001), MSE.
+ARCHITECTURES: dict[str, dict[str, Any]] = {
+    "seed": {"hidden": [32], "activation": "relu", "loss": "mse", "lr": 0.001},
+}
+
+LOSSES = ("mse", "huber", "policy")
+ACTIVATIONS = ("relu", "tanh", "linear")
+
+
+@dataclass
+class _Net:
+    model: Any
+    optimizer: Any
+    fit_fn: Any
+    grad_fn: Any
+    n_in: int
+    n_out: int
+    n_params: int
+
+
+_nets: dict[int, _Net] = {}
+_ids = itertools.count(1)
+
+
+def _tf():
+    import tensorflow as tf  # imported on first use: the handshake stays fast
+
+    return tf
+
+
+def _build(n_in: int, hidden: list[int], activation: str, n_out: int):
+    import keras
+
+    layers = [keras.Input(shape=(n_in,))]
+    layers += [keras.layers.Dense(h, activation=activation) for h in hidden]
+    layers.append(keras.layers.Dense(n_out, activation="linear"))
+    return keras.Sequential(layers)
+
+
+def _loss_fn(loss: str, ent_coef: float):
+    tf = _tf()
+
+    def compute(out, a, y):
+        if loss == "policy":
+            logp = tf.nn.log_softmax(out)
+            logp_a = tf.gather(logp, a, batch_dims=1)
+            entropy = -tf.reduce_sum(tf.exp(logp) * logp, axis=1)
+            return tf.reduce_mean(-y * logp_a) - ent_coef * tf.reduce_mean(entropy)
+        e = tf.gather(out, a, batch_dims=1) - y
+        if loss == "mse":
+            return tf.reduce_mean(tf.square(e))
+        ae = tf.abs(e)
+        return tf.reduce_mean(tf.where(ae <= 1.0, 0.5 * tf.square(e), ae - 0.5))
+
+    return compute
+
+
+def _make(n_in, hidden, activation, n_out, loss, lr, ent_coef, max_grad_norm) -> _Net:
+    tf = _tf()
+    import keras
+
+    model = _build(n_in, hidden, activation, n_out)
+    optimizer = keras.optimizers.Adam(learning_rate=lr, beta_1=0.9, beta_2=0.999, epsilon=1e-7)
+    optimizer.build(model.trainable_variables)
+    compute = _loss_fn(loss, ent_coef)
+    variables = model.trainable_variables
+
+    def gradient(x, a, y):
+        with tf.GradientTape() as tape:
+            value = compute(model(x, training=True), a, y)
+        return value, tape.gradient(value, variables)
+
+    spec = [
+        tf.TensorSpec([None, None, n_in], tf.float32),
+        tf.TensorSpec([None, None], tf.int32),
+        tf.TensorSpec([None, None], tf.float32),
+    ]
+
+    @tf.function(input_signature=spec)
+    def fit_fn(x, a, y):
+        total = tf.constant(0.0)
+        for k in tf.range(tf.shape(x)[0]):
+            value, grads = gradient(x[k], a[k], y[k])
+            if max_grad_norm > 0:
+                grads, _ = tf.clip_by_global_norm(grads, max_grad_norm)
+            optimizer.apply_gradients(zip(grads, variables, strict=True))
+            total += value
+        return total / tf.cast(tf.shape(x)[0], tf.float32)
+
+    @tf.function(input_signature=[s for s in spec])
+    def grad_fn(x, a, y):
+        value, grads = gradient(x[0], a[0], y[0])
+        return value, tf.concat([tf.reshape(g, [-1]) for g in grads], axis=0)
+
+    n_params = int(sum(int(np.prod(v.shape)) for v in variables))
+    return _Net(model, optimizer, fit_fn, grad_fn, n_in, n_out, n_params)
+
+
+def _flat(net: _Net) -> np.ndarray:
+    return np.concatenate([np.ravel(w) for w in net.model.get_weights()]).astype(np.float32)
+
+
+def _set_flat(net: _Net, w: np.ndarray) -> None:
+    w = check_array("weights", w, dtype="float32", ndim=1, finite=True)
+    if w.size != net.n_params:
+        raise ArgumentError(
+            f"argument 'weights' has {w.size} values; this network has {net.n_params} parameters"
+        )
+    out, off = [], 0
+    for v in net.model.get_weights():
+        out.append(w[off : off + v.size].reshape(v.shape))
+        off += v.size
+    net.model.set_weights(out)
+
+
+def _get(net: int) -> _Net:
+    try:
+        return _nets[net]
+    except KeyError:
+        raise ArgumentError(f"no network {net}: create one with rl.create first") from None
+
+
+@method("rl.create")
+def create(
+    ctx: CallContext,
+    *,
+    n_in: int,
+    n_out: int,
+    hidden: list[int] | None = None,
+    activation: str = "relu",
+    loss: str = "huber",
+    lr: float = 1e-3,
+    ent_coef: float = 0.0,
+    max_grad_norm: float = 0.0,
+    arch: str = "",
+    weights: np.ndarray | None = None,
+) -> dict:
+    """Create a network: Dense layers of sizes ``hidden`` then a linear output.
+
+    ``arch`` names an architecture from :data:`ARCHITECTURES` instead (its
+    layers, activation, loss and learning rate). ``weights``, a flat float32
+    vector in Keras order, replaces Keras's initial weights.
+    """
+    if arch:
+        if arch not in ARCHITECTURES:
+            raise ArgumentError(f"unknown architecture {arch!r}: known are {sorted(ARCHITECTURES)}")
+        a = ARCHITECTURES[arch]
+        hidden, activation, loss, lr = a["hidden"], a["activation"], a["loss"], a["lr"]
+    hidden = list(hidden or [])
+    if n_in <= 0 or n_out <= 0 or any(int(h) <= 0 for h in hidden):
+        raise ArgumentError(
+            f"layer sizes must be positive: n_in {n_in}, hidden {hidden}, n_out {n_out}"
+        )
+    if loss not in LOSSES:
+        raise ArgumentError(f"unknown loss {loss!r}: want one of {', '.join(LOSSES)}")
+    if activation not in ACTIVATIONS:
+        raise ArgumentError(
+            f"unknown activation {activation!r}: want one of {', '.join(ACTIVATIONS)}"
+        )
+    net = _make(
+        n_in, hidden, activation, n_out, loss, float(lr), float(ent_coef), float(max_grad_norm)
+    )
+    if weights is not None:
+        _set_flat(net, weights)
+    net_id = next(_ids)
+    _nets[net_id] = net
+    return {"net": net_id, "params": net.n_params}
+
+
+def _batches(net: _Net, x, a, y):
+    x = check_array("x", x, dtype="float32", ndim=3, finite=True)
+    k, n = x.shape[0], x.shape[1]
+    if x.shape[2] != net.n_in:
+        raise ArgumentError(f"argument 'x' has {x.shape[2]} features; the network takes {net.n_in}")
+    a = check_array("a", a, dtype="int32", shape=(k, n))
+    y = check_array("y", y, dtype="float32", shape=(k, n), finite=True)
+    if a.size and (a.min() < 0 or a.max() >= net.n_out):
+        raise ArgumentError(f"argument 'a' has actions outside 0..{net.n_out - 1}")
+    return x, a, y
+
+
+@method("rl.fit")
+def fit(
+    ctx: CallContext,
+    *,
+    net: int,
+    x: np.ndarray,
+    a: np.ndarray,
+    y: np.ndarray,
+    return_weights: bool = False,
+) -> dict:
+    """Take one gradient step per minibatch: x (K, N, n_in), a (K, N) int32, y (K, N).
+
+    Returns the mean loss, the seconds spent computing and, when
+    ``return_weights``, the new flat weights.
+    """
+    n = _get(net)
+    x, a, y = _batches(n, x, a, y)
+    start = time.perf_counter()
+    loss = float(n.fit_fn(x, a, y))
+    out: dict[str, Any] = {"loss": loss}
+    if return_weights:
+        out["weights"] = _flat(n)
+    out["compute_s"] = time.perf_counter() - start
+    return out
+
+
+@method("rl.gradient")
+def gradient(ctx: CallContext, *, net: int, x: np.ndarray, a: np.ndarray, y: np.ndarray) -> dict:
+    """The loss and flat gradient for one minibatch x (N, n_in), without a step."""
+    n = _get(net)
+    x = check_array("x", x, dtype="float32", ndim=2)
+    x, a, y = _batches(
+        n, x[None], check_array("a", a, ndim=1)[None], check_array("y", y, ndim=1)[None]
+    )
+    value, grad = n.grad_fn(x, a, y)
+    return {"loss": float(value), "grad": grad.numpy().astype(np.float32)}
+
+
+@method("rl.forward")
+def forward(ctx: CallContext, *, net: int, x: np.ndarray) -> dict:
+    """The network's outputs for x (N, n_in)."""
+    n = _get(net)
+    x = check_array("x", x, dtype="float32", shape=(None, n.n_in), finite=True)
+    return {"y": np.asarray(n.model(x, training=False), dtype=np.float32)}
+
+
+@method("rl.get_weights")
+def get_weights(ctx: CallContext, *, net: int) -> dict:
+    """The flat weights in Keras order."""
+    return {"weights": _flat(_get(net))}
+
+
+@method("rl.set_weights")
+def set_weights(ctx: CallContext, *, net: int, weights: np.ndarray) -> None:
+    """Replace the weights with a flat vector in Keras order."""
+    _set_flat(_get(net), weights)
+
+
+@method("rl.free")
+def free(ctx: CallContext, *, net: int) -> None:
+    """Forget a network."""
+    _get(net)
+    del _nets[net]
+
+
+_predictors: dict[tuple, tuple[Any, Any]] = {}
+
+
+def _predictor(slot: int, spec: dict) -> tuple[Any, Any]:
+    """A model and its compiled forward pass for one architecture, built once."""
+    key = (
+        slot,
+        int(spec["n_in"]),
+        tuple(int(h) for h in spec.get("hidden") or []),
+        spec.get("activation", "relu"),
+        int(spec["n_out"]),
+    )
+    if key not in _predictors:
+        if key[3] not in ACTIVATIONS:
+            raise ArgumentError(
+                f"unknown activation {key[3]!r}: want one of {', '.join(ACTIVATIONS)}"
+            )
+        tf = _tf()
+        model = _build(key[1], list(key[2]), key[3], key[4])
+        fn = tf.function(
+            lambda x, m=model: m(x, training=False),
+            input_signature=[tf.TensorSpec([None, key[1]], tf.float32)],
+        )
+        _predictors[key] = (model, fn)
+    return _predictors[key]
+
+
+@method("rl.predict")
+def predict(
+    ctx: CallContext, *, specs: list[dict], weights: list[np.ndarray], x: np.ndarray
+) -> dict:
+    """Forward passes of networks whose weights the host sends, on the rows of x.
+
+    ``specs[i]`` is ``{n_in, hidden, activation, n_out}`` and ``weights[i]`` its
+    flat float32 weights in Keras order. The host computes DQN's targets from
+    the outputs: one round trip per training call instead of thousands of
+    Go matrix products.
+    """
+    if len(specs) != len(weights) or not specs:
+        raise ArgumentError(f"got {len(specs)} specs and {len(weights)} weight vectors")
+    start = time.perf_counter()
+    ys = []
+    for slot, (spec, w) in enumerate(zip(specs, weights, strict=True)):
+        model, fn = _predictor(slot, spec)
+        net = _Net(
+            model,
+            None,
+            None,
+            None,
+            int(spec["n_in"]),
+            int(spec["n_out"]),
+            int(sum(int(np.prod(v.shape)) for v in model.trainable_variables)),
+        )
+        _set_flat(net, w)
+        xs = check_array("x", x, dtype="float32", shape=(None, net.n_in), finite=True)
+        ys.append(np.asarray(fn(xs), dtype=np.float32))
+    return {"y": ys, "compute_s": time.perf_counter() - start}

@@ -1,0 +1,130 @@
+"""The deep RL handlers (pyworker/rl.py), called directly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pyworker import rl
+from pyworker.errors import ArgumentError
+from pyworker.registry import CallContext
+
+
+@pytest.fixture
+def ctx() -> CallContext:
+    return CallContext(msgid=1, notify=lambda method, params: None)
+
+
+def _batch(rng, k, n, n_in, n_out):
+    x = rng.normal(size=(k, n, n_in)).astype(np.float32)
+    a = rng.integers(0, n_out, size=(k, n)).astype(np.int32)
+    y = rng.normal(size=(k, n)).astype(np.float32)
+    return x, a, y
+
+
+def _numpy_forward(w, sizes, x):
+    off, h = 0, x
+    for i in range(len(sizes) - 1):
+        kern = w[off : off + sizes[i] * sizes[i + 1]].reshape(sizes[i], sizes[i + 1])
+        off += kern.size
+        b = w[off : off + sizes[i + 1]]
+        off += b.size
+        h = h @ kern + b
+        if i < len(sizes) - 2:
+            h = np.maximum(h, 0)
+    return h
+
+
+def test_flat_weights_are_keras_order(ctx):
+    r = rl.create(ctx, n_in=3, n_out=2, hidden=[5], activation="relu")
+    w = np.random.default_rng(0).normal(size=r["params"]).astype(np.float32)
+    rl.set_weights(ctx, net=r["net"], weights=w)
+    np.testing.assert_array_equal(rl.get_weights(ctx, net=r["net"])["weights"], w)
+    x = np.random.default_rng(1).normal(size=(4, 3)).astype(np.float32)
+    got = rl.forward(ctx, net=r["net"], x=x)["y"]
+    np.testing.assert_allclose(got, _numpy_forward(w, [3, 5, 2], x), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("loss", ["mse", "huber", "policy"])
+def test_loss_matches_definition(ctx, loss):
+    r = rl.create(ctx, n_in=3, n_out=2, hidden=[4], loss=loss, ent_coef=0.1)
+    x, a, y = _batch(np.random.default_rng(2), 1, 8, 3, 2)
+    y *= 3  # some errors beyond Huber's delta
+    out = rl.forward(ctx, net=r["net"], x=x[0])["y"].astype(np.float64)
+    if loss == "policy":
+        logp = out - np.log(np.exp(out).sum(axis=1, keepdims=True))
+        ent = -(np.exp(logp) * logp).sum(axis=1)
+        want = np.mean(-y[0] * logp[np.arange(8), a[0]]) - 0.1 * ent.mean()
+    else:
+        e = out[np.arange(8), a[0]] - y[0]
+        want = (
+            np.mean(e**2)
+            if loss == "mse"
+            else np.mean(np.where(abs(e) <= 1, 0.5 * e**2, abs(e) - 0.5))
+        )
+    got = rl.gradient(ctx, net=r["net"], x=x[0], a=a[0], y=y[0])["loss"]
+    assert got == pytest.approx(want, rel=1e-5)
+
+
+def test_fit_takes_k_steps_in_one_call(ctx):
+    rng = np.random.default_rng(3)
+    x, a, y = _batch(rng, 5, 16, 4, 2)
+    one = rl.create(ctx, n_in=4, n_out=2, hidden=[8], lr=0.01)
+    w0 = rl.get_weights(ctx, net=one["net"])["weights"]
+    many = rl.create(ctx, n_in=4, n_out=2, hidden=[8], lr=0.01, weights=w0)
+    res = rl.fit(ctx, net=one["net"], x=x, a=a, y=y, return_weights=True)
+    for k in range(5):
+        rl.fit(ctx, net=many["net"], x=x[k : k + 1], a=a[k : k + 1], y=y[k : k + 1])
+    np.testing.assert_allclose(
+        res["weights"], rl.get_weights(ctx, net=many["net"])["weights"], rtol=1e-5, atol=1e-6
+    )
+    assert res["compute_s"] > 0
+    assert not np.allclose(res["weights"], w0)
+
+
+def test_fit_learns_a_regression(ctx):
+    rng = np.random.default_rng(4)
+    r = rl.create(ctx, n_in=2, n_out=1, hidden=[32], activation="tanh", loss="mse", lr=0.01)
+    x = rng.uniform(-1, 1, size=(200, 64, 2)).astype(np.float32)
+    y = (np.sin(3 * x[..., 0]) * x[..., 1]).astype(np.float32)
+    a = np.zeros((200, 64), np.int32)
+    first = rl.fit(ctx, net=r["net"], x=x[:1], a=a[:1], y=y[:1])["loss"]
+    rl.fit(ctx, net=r["net"], x=x, a=a, y=y)
+    last = rl.fit(ctx, net=r["net"], x=x[-1:], a=a[-1:], y=y[-1:])["loss"]
+    assert last < first / 5
+
+
+def test_seed_architecture(ctx):
+    r = rl.create(ctx, n_in=4, n_out=2, arch="seed")
+    assert r["params"] == 4 * 32 + 32 + 32 * 2 + 2
+    net = rl._nets[r["net"]]
+    assert [layer.units for layer in net.model.layers] == [32, 2]
+    assert net.model.layers[0].activation.__name__ == "relu"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"arch": "nope"}, "unknown architecture"),
+        ({"loss": "l1"}, "unknown loss"),
+        ({"activation": "gelu"}, "unknown activation"),
+        ({"hidden": [0]}, "must be positive"),
+        ({"weights": np.zeros(3, np.float32)}, "has 3 values"),
+    ],
+)
+def test_create_rejects_bad_input(ctx, kwargs, match):
+    with pytest.raises(ArgumentError, match=match):
+        rl.create(ctx, n_in=4, n_out=2, **kwargs)
+
+
+def test_fit_rejects_bad_batches(ctx):
+    r = rl.create(ctx, n_in=4, n_out=2, hidden=[4])
+    x, a, y = _batch(np.random.default_rng(5), 2, 3, 4, 2)
+    with pytest.raises(ArgumentError, match="features"):
+        rl.fit(ctx, net=r["net"], x=x[..., :3].copy(), a=a, y=y)
+    with pytest.raises(ArgumentError, match="outside 0..1"):
+        rl.fit(ctx, net=r["net"], x=x, a=a + 5, y=y)
+    with pytest.raises(ArgumentError, match="dtype int32"):
+        rl.fit(ctx, net=r["net"], x=x, a=a.astype(np.int64), y=y)
+    with pytest.raises(ArgumentError, match="no network"):
+        rl.fit(ctx, net=999, x=x, a=a, y=y)
