@@ -54,10 +54,11 @@ func newGenTrainCmd() *cobra.Command {
 			params["run_dir"] = runDir
 			fmt.Fprintf(cmd.ErrOrStderr(), "training %s on %s into %s\n", f.model, f.data, runDir)
 			var res map[string]any
-			pr := newEpochPrinter(cmd.ErrOrStderr())
+			bar := epochBar(cmd.ErrOrStderr(), fmt.Sprintf("gen train %s %s", f.model, f.data))
 			err = genWithWorker(cmd.Context(), runDir, func(c *worker.Client) error {
-				return c.CallWithProgress(cmd.Context(), "gen.train", params, &res, pr.notify)
+				return c.CallWithProgress(cmd.Context(), "gen.train", params, &res, bar.Notify)
 			})
+			bar.Finish()
 			if err != nil {
 				return err
 			}

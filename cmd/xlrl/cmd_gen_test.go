@@ -125,28 +125,6 @@ func TestParseOptions(t *testing.T) {
 	}
 }
 
-func TestFormatEpoch(t *testing.T) {
-	got := formatEpoch(map[string]any{"step": int8(3), "total": uint16(150), "msgid": 7,
-		"loss": 1.23456, "examples_per_s": 12345.6, "g_loss": float32(-0.5)})
-	want := "epoch 3/150  g_loss -0.5  loss 1.235  12346 ex/s"
-	if got != want {
-		t.Errorf("formatEpoch = %q, want %q", got, want)
-	}
-}
-
-func TestEpochPrinterThrottles(t *testing.T) {
-	var b bytes.Buffer
-	p := newEpochPrinter(&b)
-	p.every = time.Hour
-	for i := 1; i <= 50; i++ {
-		p.notify(map[string]any{"step": i, "total": 50, "loss": 1.0})
-	}
-	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
-	if len(lines) != 2 || !strings.HasPrefix(lines[0], "epoch 1/50") || !strings.HasPrefix(lines[1], "epoch 50/50") {
-		t.Errorf("want the first and the last epoch only, got %q", lines)
-	}
-}
-
 // The whole path: Go flags -> worker -> Keras -> run directory -> JSON, with
 // tiny budgets. gen train --json must end with gen eval's object.
 func TestGenEndToEnd(t *testing.T) {
@@ -157,7 +135,7 @@ func TestGenEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatalf("gen train: %v\n%s", err, errOut)
 	}
-	if !strings.Contains(errOut, "epoch 3/3") {
+	if !strings.Contains(errOut, "3/3 epochs (100%)") || !strings.Contains(errOut, "loss ") {
 		t.Errorf("no progress line for the last epoch in stderr:\n%s", errOut)
 	}
 	train := genLastJSON(t, out)

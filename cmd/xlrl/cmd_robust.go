@@ -67,10 +67,11 @@ func newRobustTrainCmd() *cobra.Command {
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "training a classifier on %s (attack %s, eps %g) into %s\n", data, attack, eps, runDir)
 			var res map[string]any
-			pr := newEpochPrinter(cmd.ErrOrStderr())
+			bar := epochBar(cmd.ErrOrStderr(), fmt.Sprintf("robust train %s eps %g", attack, eps))
 			err = genWithWorker(cmd.Context(), runDir, func(c *worker.Client) error {
-				return c.CallWithProgress(cmd.Context(), "robust.train", p, &res, pr.notify)
+				return c.CallWithProgress(cmd.Context(), "robust.train", p, &res, bar.Notify)
 			})
+			bar.Finish()
 			if err != nil {
 				return err
 			}

@@ -8,11 +8,10 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/xlrl/xlrl/internal/progress"
 	"github.com/xlrl/xlrl/internal/worker"
 )
 
@@ -98,55 +97,11 @@ func genWithWorker(ctx context.Context, runDir string, fn func(*worker.Client) e
 	return fn(c)
 }
 
-// epochPrinter renders progress notifications ({step, total, loss, ...}) as
-// plain lines, at most one a second plus the last one, so that a 300-epoch run
-// does not flood the terminal.
-type epochPrinter struct {
-	w     io.Writer
-	mu    sync.Mutex
-	last  time.Time
-	every time.Duration
-}
-
-func newEpochPrinter(w io.Writer) *epochPrinter { return &epochPrinter{w: w, every: time.Second} }
-
-func (p *epochPrinter) notify(m map[string]any) {
-	step, _ := toFloat(m["step"])
-	total, _ := toFloat(m["total"])
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	now := time.Now()
-	if step != total && now.Sub(p.last) < p.every {
-		return
-	}
-	p.last = now
-	fmt.Fprintln(p.w, formatEpoch(m))
-}
-
-// formatEpoch is one progress line: "epoch 3/150  loss 1.2345  12345 ex/s".
-func formatEpoch(m map[string]any) string {
-	step, _ := toFloat(m["step"])
-	total, _ := toFloat(m["total"])
-	var b strings.Builder
-	fmt.Fprintf(&b, "epoch %d/%d", int(step), int(total))
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		switch k {
-		case "step", "total", "msgid", "examples_per_s":
-		default:
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if v, ok := toFloat(m[k]); ok {
-			fmt.Fprintf(&b, "  %s %.4g", k, v)
-		}
-	}
-	if v, ok := toFloat(m["examples_per_s"]); ok {
-		fmt.Fprintf(&b, "  %.0f ex/s", v)
-	}
-	return b.String()
+// epochBar shows a training job's per-epoch progress notifications (step,
+// total, losses, examples_per_s) with the shared progress display: a redrawn
+// bar on a terminal, plain lines otherwise.
+func epochBar(w io.Writer, label string) *progress.Bar {
+	return progress.New(w, progress.Options{Label: label, Unit: "epochs", Terminal: progress.IsTerminal(w)})
 }
 
 // toFloat reads a msgpack number, whatever integer or float type it decoded to.
