@@ -105,7 +105,7 @@ func TestGenRunDir(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(d, "meta.json"), []byte("{}"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := genRunDir("", "mine", now); err == nil || !strings.Contains(err.Error(), "already holds a run") {
+	if _, err := genRunDir("", "mine", now); err == nil || !strings.Contains(err.Error(), "already exists and is not empty") {
 		t.Fatalf("reusing a run directory: %v", err)
 	}
 	d, err = genRunDir("elsewhere/x", "ignored", now)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/xlrl/xlrl/internal/progress"
+	"github.com/xlrl/xlrl/internal/run"
 	"github.com/xlrl/xlrl/internal/worker"
 )
 
@@ -22,31 +23,24 @@ import (
 // genBuiltinData are the data sets the worker knows by name.
 var genBuiltinData = []string{"digits", "mnist5k", "moons", "circles", "8gaussians"}
 
-// genRunDir resolves where a new run goes: --out, else runs/<--name>, else
-// runs/<UTC timestamp>. It refuses a directory that already holds a run, so a
-// typo in --name never overwrites earlier results.
+// genRunDir creates the run directory (internal/run's layout: --out, else
+// runs/<--name>, else runs/<UTC timestamp>) and returns its absolute path. It
+// refuses a directory that is not empty, so a typo in --name never
+// overwrites earlier results.
 func genRunDir(out, name string, now time.Time) (string, error) {
-	dir := out
-	if dir == "" {
-		if name == "" {
-			name = now.UTC().Format("20060102-150405")
-		}
-		if strings.ContainsRune(name, filepath.Separator) {
-			return "", usageErrorf("--name %q: a name, not a path (use --out for a path)", name)
-		}
-		dir = filepath.Join("runs", name)
+	if out == "" && strings.ContainsAny(name, `/\`) {
+		return "", usageErrorf("--name %q: a name, not a path (use --out for a path)", name)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "meta.json")); err == nil {
-		return "", usageErrorf("run directory %s already holds a run: choose another --name or --out", dir)
+	d, err := run.Create(run.Location{Out: out, Name: name, Now: func() time.Time { return now }})
+	var exists *run.ExistsError
+	if errors.As(err, &exists) { // its advice (--resume) is for RL runs; gen runs start afresh
+		return "", usageErrorf("run directory %s already exists and is not empty: choose another --name or --out",
+			exists.Path)
 	}
-	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return "", fmt.Errorf("run directory %s: %w", dir, err)
+		return "", err
 	}
-	if err := os.MkdirAll(abs, 0o755); err != nil {
-		return "", fmt.Errorf("creating the run directory: %w", err)
-	}
-	return abs, nil
+	return filepath.Abs(d.Path)
 }
 
 // genExistingRun checks that dir is a finished run (it has meta.json) and
@@ -87,7 +81,7 @@ func genData(data string) (string, error) {
 func genWithWorker(ctx context.Context, runDir string, fn func(*worker.Client) error) error {
 	c, err := worker.Start(ctx, worker.Options{
 		Python:  global.python,
-		LogFile: filepath.Join(runDir, "worker.log"),
+		LogFile: filepath.Join(runDir, run.WorkerLogFile),
 		Logger:  slog.Default(),
 	})
 	if err != nil {
