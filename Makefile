@@ -51,7 +51,7 @@ test-go: build venv
 	# Parity with Gymnasium must not depend on the compiler fusing multiply-adds.
 	GOAMD64=v3 go test ./internal/env
 	# The optional Gorgonia backend (go build -tags gorgonia) against the Go MLP.
-	go test -tags gorgonia ./internal/backend
+	go test -tags gorgonia -run Gorgonia ./internal/backend
 
 test-py: build venv libqvalue
 	$(PY) -m pytest -q tests
