@@ -118,14 +118,16 @@ class Server:
         self.notify("hello", self.hello())
         unpacker = protocol.unpacker()
         seen = bytearray()  # the first bytes read, for the report on malformed input
+        # readinto a buffer kept across reads: os.read(fd, 1 MiB) allocates a
+        # 1 MiB object per read, which costs more than the rest of an empty call.
+        stream = open(self._in_fd, "rb", buffering=0, closefd=False)  # noqa: SIM115
+        buffer = memoryview(bytearray(1 << 20))
         while True:
-            try:
-                chunk = os.read(self._in_fd, 1 << 20)
-            except InterruptedError:
-                continue
-            if not chunk:
+            n = stream.readinto(buffer)
+            if not n:
                 log.debug("stdin closed: exiting")
                 return 0
+            chunk = buffer[:n]
             if len(seen) < 64:
                 seen += chunk[: 64 - len(seen)]
             unpacker.feed(chunk)

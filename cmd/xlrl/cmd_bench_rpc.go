@@ -142,7 +142,7 @@ func benchRPC(ctx context.Context, calls int, names []string, sizes []int) (*rpc
 // benchArrays times n-byte float32 arrays each way: the median of several
 // repetitions, as GB/s (1e9 bytes per second).
 func benchArrays(ctx context.Context, c *worker.Client, n int) (rpcThroughput, error) {
-	reps := max(3, min(50, (256<<20)/n))
+	reps := max(5, min(50, (256<<20)/n))
 	data := worker.Float32Array(make([]float32, n/4))
 	var send, recv, echo []time.Duration
 	for range reps {
