@@ -44,6 +44,8 @@ fmt: venv
 
 test-go: build venv
 	go test -race ./...
+	# Parity with Gymnasium must not depend on the compiler fusing multiply-adds.
+	GOAMD64=v3 go test ./internal/env
 
 test-py: build venv libqvalue
 	$(PY) -m pytest -q tests

@@ -41,21 +41,24 @@ def bench_xlrl(xlrl: str, env_id: str, envs: int, min_seconds: float) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
-def bench_gymnasium(env_id: str, seconds: float) -> float:
-    """One environment stepped from Python, as a Gymnasium user would."""
+def bench_gymnasium(env_id: str, seconds: float) -> tuple[float, float]:
+    """One environment stepped from Python, as a Gymnasium user would.
+
+    Returns steps per second of wall time and per second of this process's CPU time.
+    """
     env = gym.make(env_id)
     env.reset(seed=0)
-    actions = np.random.default_rng(0).integers(0, env.action_space.n, size=1 << 16).tolist()
-    n, start = 0, time.perf_counter()
+    actions = np.random.default_rng(0).integers(0, env.action_space.n, size=4096).tolist()
+    n, start, cpu0 = 0, time.perf_counter(), time.process_time()
     while True:
-        for a in actions[:4096]:
+        for a in actions:
             _, _, term, trunc, _ = env.step(a)
             if term or trunc:
                 env.reset()
-        n += 4096
+        n += len(actions)
         elapsed = time.perf_counter() - start
         if elapsed >= seconds:
-            return n / elapsed
+            return n / elapsed, n / (time.process_time() - cpu0)
 
 
 def bench_envpool(env_id: str, num_envs: int, threads: int, seconds: float) -> float:
@@ -105,7 +108,10 @@ def main() -> None:
     res["steps_per_sec"] = go["steps_per_sec"]
     res["vectorized_steps_per_sec"] = go["vectorized_steps_per_sec"]
     res["go"] = go["go"]
-    res["gymnasium_steps_per_sec"] = bench_gymnasium(args.env, args.seconds)
+    res["steps_per_cpu_sec"] = go.get("steps_per_cpu_sec")
+    gym_wall, gym_cpu = bench_gymnasium(args.env, args.seconds)
+    res["gymnasium_steps_per_sec"] = gym_wall
+    res["gymnasium_steps_per_cpu_sec"] = gym_cpu
     try:
         import envpool
 
@@ -119,11 +125,13 @@ def main() -> None:
 
     rows = [
         ("xlrl, one env, one core", res["steps_per_sec"]),
+        ("xlrl, one env, per CPU-second", res["steps_per_cpu_sec"] or float("nan")),
         (
             f"xlrl, vectorized, {args.envs} envs, {go['workers']} workers",
             res["vectorized_steps_per_sec"],
         ),
         ("Gymnasium, one env (Python loop)", res["gymnasium_steps_per_sec"]),
+        ("Gymnasium, one env, per CPU-second", res["gymnasium_steps_per_cpu_sec"]),
     ]
     if "envpool_error" in res:
         rows.append((f"EnvPool: unavailable ({res['envpool_error']})", float("nan")))
@@ -132,7 +140,8 @@ def main() -> None:
         rows.append(
             (f"EnvPool, {args.envs} envs, {args.threads} threads", res["envpool_steps_per_sec"])
         )
-    print(f"{args.env}, random actions, {res['cpus']} CPUs")
+    print(f"{args.env}, random actions, {res['cpus']} CPUs, load average {os.getloadavg()[0]:.1f}")
+    res["load_average"] = os.getloadavg()[0]
     for name, v in rows:
         print(f"  {name:<45} {v:>14,.0f} steps/s")
     if args.json:

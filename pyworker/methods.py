@@ -7,5 +7,7 @@ imported lazily, so the handshake stays fast.
 
 HANDLER_MODULES: list[str] = [
     "pyworker.core",
+    "pyworker.plots",
+    "pyworker.tblog",
     "pyworker.rl",
 ]

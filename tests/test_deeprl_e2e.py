@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,14 +16,17 @@ pytestmark = pytest.mark.e2e
 
 
 def train(binary: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(binary), "train", "--env", "CartPole-v1", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=dict(os.environ, XLRL_PYTHON=sys.executable, **env),
-        cwd=ROOT,
-    )
+    # Each run writes its run directory (runs/<time>) under a temporary cwd,
+    # without the end-of-run plots, which tests/test_e2e_runs.py covers.
+    with tempfile.TemporaryDirectory() as cwd:
+        return subprocess.run(
+            [str(binary), "train", "--env", "CartPole-v1", "--plot=false", *args],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=dict(os.environ, XLRL_PYTHON=sys.executable, **env),
+            cwd=cwd,
+        )
 
 
 def test_dqn_on_the_tf_backend_reports_where_time_goes(xlrl_binary: Path) -> None:

@@ -7,6 +7,7 @@ func newBenchCmd() *cobra.Command {
 		Use:   "bench",
 		Short: "Measure xlrl's speed beside its peers (results: docs/benchmarks.md)",
 	}
-	cmd.AddCommand(newBenchRPCCmd(), newBenchEnvCmd())
+	cmd.AddCommand(newBenchRPCCmd())
+	cmd.AddCommand(newBenchEnvCmd())
 	return cmd
 }

@@ -23,7 +23,9 @@ func newBenchEnvCmd() *cobra.Command {
 		Long: `bench env takes uniformly random actions, resetting at every episode end and
 at the time limit, and reports:
 
-  steps_per_sec             one environment on one goroutine
+  steps_per_sec             one environment on one goroutine (wall time)
+  steps_per_cpu_sec         the same run per second of CPU time actually used,
+                            which stays meaningful on a shared machine
   vectorized_steps_per_sec  --envs copies in a vectorized runner sharded across
                             --workers goroutines (default: one per CPU)
 
@@ -39,14 +41,14 @@ bench/env_peers.py runs this next to Gymnasium and EnvPool on the same machine.`
 			if workers <= 0 {
 				workers = runtime.GOMAXPROCS(0)
 			}
-			single, singleSteps, err := measure(seconds, steps, func(n int) (int, time.Duration, error) {
+			single, singleCPU, singleSteps, err := measure(seconds, steps, func(n int) (int, time.Duration, error) {
 				d, err := env.RandomSteps(id, n, 1)
 				return n, d, err
 			})
 			if err != nil {
 				return err
 			}
-			vec, vecSteps, err := measure(seconds, steps, func(n int) (int, time.Duration, error) {
+			vec, _, vecSteps, err := measure(seconds, steps, func(n int) (int, time.Duration, error) {
 				return env.VectorRandomSteps(id, nEnvs, workers, n, 1)
 			})
 			if err != nil {
@@ -55,6 +57,7 @@ bench/env_peers.py runs this next to Gymnasium and EnvPool on the same machine.`
 			res := map[string]any{
 				"env":                      id,
 				"steps_per_sec":            single,
+				"steps_per_cpu_sec":        singleCPU,
 				"vectorized_steps_per_sec": vec,
 				"steps":                    singleSteps,
 				"vectorized_steps":         vecSteps,
@@ -66,7 +69,7 @@ bench/env_peers.py runs this next to Gymnasium and EnvPool on the same machine.`
 			out := cmd.OutOrStdout()
 			if !asJSON {
 				fmt.Fprintf(out, "%s random actions, %s\n", id, runtime.Version())
-				fmt.Fprintf(out, "  one core:              %12.0f steps/s\n", single)
+				fmt.Fprintf(out, "  one core:              %12.0f steps/s (%.0f per CPU-second)\n", single, singleCPU)
 				fmt.Fprintf(out, "  vectorized (%d envs, %d workers): %12.0f steps/s\n", nEnvs, workers, vec)
 				return nil
 			}
@@ -84,18 +87,25 @@ bench/env_peers.py runs this next to Gymnasium and EnvPool on the same machine.`
 }
 
 // measure runs f with n steps, doubling n until one run lasts minSeconds,
-// after one untimed warm-up run, and returns steps per second of that run.
-func measure(minSeconds float64, n int, f func(n int) (int, time.Duration, error)) (float64, int, error) {
+// after one untimed warm-up run, and returns that run's steps per second of
+// wall time and per second of this process's CPU time (0 where unmeasured).
+func measure(minSeconds float64, n int, f func(n int) (int, time.Duration, error)) (float64, float64, int, error) {
 	if _, _, err := f(min(n, 100_000)); err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	for {
+		cpu0 := processCPUTime()
 		done, d, err := f(n)
+		cpu := processCPUTime() - cpu0
 		if err != nil {
-			return 0, 0, err
+			return 0, 0, 0, err
 		}
 		if d.Seconds() >= minSeconds || n >= 1<<36 {
-			return float64(done) / d.Seconds(), done, nil
+			perCPU := 0.0
+			if cpu > 0 {
+				perCPU = float64(done) / cpu.Seconds()
+			}
+			return float64(done) / d.Seconds(), perCPU, done, nil
 		}
 		n *= 2
 	}

@@ -36,6 +36,9 @@ type trainOptions struct {
 	deep         deepFlags // dqn, reinforce, a2c (train_deep.go)
 
 	changed func(flag string) bool
+
+	runFlags runFlags
+	run      *trainRun // where the trainer writes metrics and checkpoints; nil: nowhere
 }
 
 // trainResult is what every family reports; the JSON form is the last line
@@ -60,6 +63,9 @@ type trainResult struct {
 	Hyper map[string]any `json:"hyperparameters,omitempty"`
 	// Deep is what the deep RL agents add: backend, time breakdown, ...
 	Deep *deepResult `json:"deep,omitempty"`
+	// RunDir is the run directory; Plot its training plot (when drawn).
+	RunDir string `json:"run_dir,omitempty"`
+	Plot   string `json:"plot,omitempty"`
 }
 
 // trainer trains one algorithm family on o and evaluates the result; it may
@@ -92,6 +98,13 @@ func algoNames() []string {
 }
 
 func newTrainCmd() *cobra.Command {
+	cmd, _ := newTrainCommand()
+	return cmd
+}
+
+// newTrainCommand also returns the options its flags fill, for commands
+// (eval) that read a run's config.yaml through the same flags.
+func newTrainCommand() (*cobra.Command, *trainOptions) {
 	o := &trainOptions{}
 	cmd := &cobra.Command{
 		Use:   "train --env ID --algo NAME",
@@ -105,13 +118,23 @@ docs/tabular.md); a flag overrides one value and keeps the rest.
 
 Algorithms: ` + strings.Join(algoNames(), ", ") + `.
 Exploration: ` + strings.Join(policy.Kinds, ", ") + `, with a constant, linear or
-exponential schedule for epsilon or the temperature.`,
+exponential schedule for epsilon or the temperature.
+
+Every run writes a run directory, runs/<name> (--name, --out; a timestamp by
+default): config.yaml (every flag below is a key; --config reads such a file
+back, flags given beside it win), metrics.jsonl (one record per episode and
+per update), checkpoint.ckpt, result.json, plots/training.png and TensorBoard
+files in tb/. Ctrl-C saves a checkpoint; --resume runs/<name> continues the
+run exactly (tabular agents, DQN on the go backend). See docs/runs.md.`,
 		Example: `  xlrl train --env FrozenLake-v1 --algo q-learning --seed 1
   xlrl train --env CliffWalking-v0 --algo sarsa --explore epsilon-greedy --schedule constant --explore-start 0.1
   xlrl train --env Taxi-v3 --algo double-q-learning --episodes 20000 --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.changed = func(name string) bool { return cmd.Flags().Changed(name) }
+			if err := loadTrainConfig(cmd, &o.runFlags); err != nil {
+				return err
+			}
 			fn, ok := trainers[o.algo]
 			if !ok {
 				return usageErrorf("--algo %q: unknown algorithm; want one of %s", o.algo, strings.Join(algoNames(), ", "))
@@ -131,14 +154,22 @@ exponential schedule for epsilon or the temperature.`,
 			if o.changed("eval-episodes") && o.evalEpisodes <= 0 {
 				return usageErrorf("--eval-episodes %d: want a positive number", o.evalEpisodes)
 			}
-			start := time.Now()
-			res, err := fn(cmd.Context(), cmd.ErrOrStderr(), o)
+			r, err := startTrainRun(cmd, &o.runFlags, o.seed)
 			if err != nil {
 				return err
 			}
-			res.WallSeconds = time.Since(start).Seconds()
+			o.run = r
+			start := time.Now()
+			res, err := fn(cmd.Context(), cmd.ErrOrStderr(), o)
+			if res != nil {
+				res.WallSeconds = time.Since(start).Seconds()
+			}
+			if err := r.finish(cmd.Context(), res, err); err != nil {
+				return err
+			}
 			out := cmd.OutOrStdout()
 			printTrainResult(out, res)
+			printRunFiles(out, res)
 			if o.asJSON {
 				return printJSON(out, res)
 			}
@@ -166,7 +197,8 @@ exponential schedule for epsilon or the temperature.`,
 	f.Float64Var(&o.explore.C, "ucb-c", 0, "UCB exploration weight")
 	f.BoolVar(&o.asJSON, "json", false, "print the result as one JSON object on the last line")
 	o.deep.register(f)
-	return cmd
+	addRunFlags(f, &o.runFlags)
+	return cmd, o
 }
 
 // envOptions turns --map and --slippery into env options, only when given,
@@ -192,11 +224,18 @@ const noLimitEvalSteps = 1000
 // tabularHyper merges the tuned defaults with the flags the user gave.
 func (o *trainOptions) tabularHyper() tabular.Hyper {
 	h, _ := tabular.Defaults(o.envID, o.algo)
+	// A new episode count stretches the tuned decays with it, so that
+	// epsilon and the learning rate end where they were tuned to end.
+	scale := func(n int64) int64 { return n }
 	if o.changed("episodes") {
+		tunedEpisodes := h.Episodes
 		h.Episodes = o.episodes
+		scale = func(n int64) int64 { return max(n*o.episodes/tunedEpisodes, 1) }
 	} else if o.changed("steps") {
 		h.Episodes = 0 // a step budget alone replaces the tuned episode count
 	}
+	h.LRDecayEpisodes = scale(h.LRDecayEpisodes)
+	h.Explore.DecaySteps = scale(h.Explore.DecaySteps)
 	if o.changed("lr") {
 		h.LR = o.lr
 		if !o.changed("lr-end") {
@@ -205,9 +244,9 @@ func (o *trainOptions) tabularHyper() tabular.Hyper {
 	}
 	if o.changed("lr-end") {
 		h.LREnd = o.lrEnd
-	}
-	if h.LREnd > 0 && (o.changed("episodes") || o.changed("lr") || o.changed("lr-end") || h.LRDecayEpisodes == 0) {
-		h.LRDecayEpisodes = max(h.Episodes, 1)
+		if h.LRDecayEpisodes == 0 {
+			h.LRDecayEpisodes = max(h.Episodes, 1)
+		}
 	}
 	if o.changed("gamma") {
 		h.Gamma = o.gamma
@@ -248,23 +287,11 @@ func (o *trainOptions) tabularHyper() tabular.Hyper {
 }
 
 func trainTabular(ctx context.Context, w io.Writer, o *trainOptions) (*trainResult, error) {
-	trainEnv, err := env.Make(o.envID, o.envOptions()...)
-	if err != nil {
-		return nil, err
-	}
-	evalEnv, err := env.Make(o.envID, o.envOptions()...)
+	trainEnv, agent, h, err := buildTabular(o)
 	if err != nil {
 		return nil, err
 	}
 	spec := trainEnv.Spec()
-	h := o.tabularHyper()
-	agent, err := tabular.New(tabular.Config{
-		Algorithm: o.algo, LR: h.LR, LREnd: h.LREnd, LRDecayEpisodes: h.LRDecayEpisodes,
-		Gamma: h.Gamma, Explore: h.Explore, Seed: o.seed,
-	}, spec.Observation, spec.Action)
-	if err != nil {
-		return nil, fmt.Errorf("%s on %s: %w", o.algo, o.envID, err)
-	}
 	steps := int64(0)
 	if o.changed("steps") {
 		steps = o.steps
@@ -272,39 +299,78 @@ func trainTabular(ctx context.Context, w io.Writer, o *trainOptions) (*trainResu
 	fmt.Fprintf(w, "training %s on %s: %d episodes, lr %g, gamma %g, %s\n",
 		o.algo, spec.ID, h.Episodes, h.LR, h.Gamma, agent.Explorer())
 	trainEnv.Seed(o.seed)
-	st, err := agent.Train(ctx, trainEnv, tabular.Budget{Episodes: h.Episodes, Steps: steps}, nil)
-	if err != nil {
-		return nil, err
+	budget := tabular.Budget{Episodes: h.Episodes, Steps: steps}
+	var st tabular.TrainStats
+	if o.run != nil {
+		st, err = trainTabularInRun(ctx, o.run, agent, trainEnv, budget, o.algo+" "+spec.ID)
+	} else {
+		st, err = agent.Train(ctx, trainEnv, budget, nil)
 	}
-	evalEnv.Seed(evalSeed(o.seed))
-	maxSteps := 0
-	if spec.MaxEpisodeSteps == 0 {
-		maxSteps = noLimitEvalSteps
-	}
-	ev, err := tabular.Evaluate(ctx, evalEnv, agent.Greedy, h.EvalEpisodes, maxSteps, tabular.Success(spec.ID))
 	if err != nil {
 		return nil, err
 	}
 	res := &trainResult{
-		Env: spec.ID, Algo: o.algo, Seed: o.seed,
-		MeanReturn: ev.MeanReturn, StdReturn: ev.StdReturn, SuccessRate: ev.SuccessRate,
-		EvalEpisodes: ev.Episodes, TrainEpisodes: st.Episodes, TrainSteps: st.Steps,
+		Env: spec.ID, Algo: o.algo, Seed: o.seed, TrainEpisodes: st.Episodes, TrainSteps: st.Steps,
 		Hyper: map[string]any{
 			"episodes": h.Episodes, "lr": h.LR, "lr_end": h.LREnd, "gamma": h.Gamma,
 			"exploration": agent.Explorer().String(),
 		},
 	}
-	if m, ok := env.ModelOf(trainEnv); ok {
+	if err := evaluateTabular(ctx, o, agent, h.EvalEpisodes, evalSeed(o.seed), res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// buildTabular makes the environment and the agent that o describes, with
+// the tuned defaults merged in.
+func buildTabular(o *trainOptions) (env.Env, *tabular.Agent, tabular.Hyper, error) {
+	h := o.tabularHyper()
+	e, err := env.Make(o.envID, o.envOptions()...)
+	if err != nil {
+		return nil, nil, h, err
+	}
+	spec := e.Spec()
+	agent, err := tabular.New(tabular.Config{
+		Algorithm: o.algo, LR: h.LR, LREnd: h.LREnd, LRDecayEpisodes: h.LRDecayEpisodes,
+		Gamma: h.Gamma, Explore: h.Explore, Seed: o.seed,
+	}, spec.Observation, spec.Action)
+	if err != nil {
+		return nil, nil, h, fmt.Errorf("%s on %s: %w", o.algo, o.envID, err)
+	}
+	return e, agent, h, nil
+}
+
+// evaluateTabular runs the agent's greedy policy for n episodes of a fresh
+// environment seeded with seed, and fills res's evaluation figures and, for
+// environments with a model, the exact optimum.
+func evaluateTabular(ctx context.Context, o *trainOptions, agent *tabular.Agent, n int, seed uint64, res *trainResult) error {
+	evalEnv, err := env.Make(o.envID, o.envOptions()...)
+	if err != nil {
+		return err
+	}
+	spec := evalEnv.Spec()
+	evalEnv.Seed(seed)
+	maxSteps := 0
+	if spec.MaxEpisodeSteps == 0 {
+		maxSteps = noLimitEvalSteps
+	}
+	ev, err := tabular.Evaluate(ctx, evalEnv, agent.Greedy, n, maxSteps, tabular.Success(spec.ID))
+	if err != nil {
+		return err
+	}
+	res.MeanReturn, res.StdReturn, res.SuccessRate, res.EvalEpisodes = ev.MeanReturn, ev.StdReturn, ev.SuccessRate, ev.Episodes
+	if m, ok := env.ModelOf(evalEnv); ok {
 		sol, err := mdp.Solve(m, spec.MaxEpisodeSteps, 1)
 		if err != nil {
-			return nil, fmt.Errorf("computing the exact optimum of %s: %w", spec.ID, err)
+			return fmt.Errorf("computing the exact optimum of %s: %w", spec.ID, err)
 		}
 		opt := mdp.StartValue(m, sol.V)
 		res.Optimum = &opt
 		if spec.MaxEpisodeSteps > 0 {
 			v, err := mdp.EvaluatePolicy(m, agent.Policy(), spec.MaxEpisodeSteps, 1)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			pv := mdp.StartValue(m, v)
 			res.PolicyValue = &pv
@@ -313,15 +379,16 @@ func trainTabular(ctx context.Context, w io.Writer, o *trainOptions) (*trainResu
 			res.OptimumPercent = &p
 		}
 	}
-	return res, nil
+	return nil
 }
 
 // percentOfOptimum compares a mean return with the optimum: mean/optimum for
 // positive optima (success probabilities, Taxi), optimum/mean for negative
-// ones (costs: -13 against -15 is 86.7%).
+// ones (costs: -13 against -15 is 86.7%). A return of the other sign than the
+// optimum has no meaningful ratio (Taxi's -200 against 7.93), so none is given.
 func percentOfOptimum(mean, opt float64) (float64, bool) {
 	switch {
-	case opt > 0:
+	case opt > 0 && mean >= 0:
 		return 100 * mean / opt, true
 	case opt < 0 && mean < 0:
 		return 100 * opt / mean, true

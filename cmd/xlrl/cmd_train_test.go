@@ -73,7 +73,26 @@ func TestPercentOfOptimum(t *testing.T) {
 			t.Errorf("percentOfOptimum(%v, %v) = %v, %v; want %v", tt.mean, tt.opt, got, ok, tt.want)
 		}
 	}
-	if _, ok := percentOfOptimum(5, -13); ok {
-		t.Error("a positive mean against a negative optimum has no meaningful percentage")
+	for _, c := range [][2]float64{{5, -13}, {-124.6, 7.93}} {
+		if _, ok := percentOfOptimum(c[0], c[1]); ok {
+			t.Errorf("percentOfOptimum(%v, %v): a mean of the other sign than the optimum has no meaningful percentage", c[0], c[1])
+		}
+	}
+}
+
+func TestTrainEpisodesStretchTheTunedSchedules(t *testing.T) {
+	o := &trainOptions{envID: "FrozenLake-v1", algo: "q-learning", episodes: 2000,
+		changed: func(name string) bool { return name == "episodes" }}
+	h := o.tabularHyper()
+	// Tuned: 20,000 episodes, lr decay over 20,000, epsilon decay over 10,000.
+	if h.Episodes != 2000 || h.LRDecayEpisodes != 2000 || h.Explore.DecaySteps != 1000 {
+		t.Errorf("episodes %d, lr decay %d, epsilon decay %d; want 2000, 2000, 1000",
+			h.Episodes, h.LRDecayEpisodes, h.Explore.DecaySteps)
+	}
+	o = &trainOptions{envID: "Taxi-v3", algo: "q-learning", lrEnd: 0.05,
+		changed: func(name string) bool { return name == "lr-end" }}
+	if h := o.tabularHyper(); h.LREnd != 0.05 || h.LRDecayEpisodes != h.Episodes {
+		t.Errorf("--lr-end on a constant tuned rate: end %g over %d episodes, want 0.05 over %d",
+			h.LREnd, h.LRDecayEpisodes, h.Episodes)
 	}
 }

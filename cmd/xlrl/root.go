@@ -37,6 +37,9 @@ object on the last line of stdout.`,
 
 	root.AddCommand(
 		newVersionCmd(),
+		newPlotCmd(),
+		newEvalCmd(),
+		newDemoCmd(),
 		newTrainCmd(),
 		newSolveCmd(),
 		newEnvsCmd(),

@@ -129,9 +129,21 @@ func trainDeep(ctx context.Context, w io.Writer, o *trainOptions) (*trainResult,
 	opts.Progress = func(step int, m map[string]float64) {
 		fmt.Fprintf(w, "step %7d: periodic eval %.1f, mean training return (last 100) %.1f\n", step, m["eval_mean"], m["train_mean"])
 	}
+	var rec *deepRecorder
+	if o.run != nil {
+		ctx, rec = o.run.deepRun(ctx, &opts)
+	}
 	rep, err := zoo.Run(ctx, opts, be)
 	if err != nil {
 		return nil, fmt.Errorf("%s on %s (%s backend): %w", o.algo, o.envID, be.Name(), err)
+	}
+	if rec != nil {
+		if rec.err != nil {
+			return nil, rec.err
+		}
+		if err := o.run.savePolicy(rep.Policy, int64(rep.Steps), int64(rep.Episodes)); err != nil {
+			return nil, err
+		}
 	}
 	res := &trainResult{
 		Env: rep.Env, Algo: rep.Algo, Seed: rep.Seed, MeanReturn: rep.Eval.Mean, StdReturn: rep.Eval.Std,

@@ -48,18 +48,22 @@ func (e *acrobot) Reset() []float64 {
 	return e.observe()
 }
 
-// dsdt is AcrobotEnv._dsdt with book dynamics, term by term in Python's order.
+// acrobotDsdt is AcrobotEnv._dsdt with book dynamics, term by term in
+// Python's order. Every product that is then added sits in float64(...): the
+// conversion keeps it rounded on its own where the compiler could otherwise
+// fuse a multiply-add (NumPy never does).
 func acrobotDsdt(s [4]float64, a float64) [4]float64 {
 	th1, th2, dth1, dth2 := s[0], s[1], s[2], s[3]
 	m1, m2, l1, lc1, lc2, i1, i2, g := abM1, abM2, abL1, abLC1, abLC2, abMOI, abMOI, abG
 	cos2, sin2 := cosAccurate(th2), sinAccurate(th2)
-	d1 := float64(m1*(lc1*lc1)) + float64(m2*(float64(l1*l1)+float64(lc2*lc2)+float64(float64(2*l1)*lc2)*cos2)) + i1 + i2
+	d1 := float64(m1*(lc1*lc1)) +
+		float64(m2*(float64(l1*l1)+float64(lc2*lc2)+float64(float64(float64(2*l1)*lc2)*cos2))) + i1 + i2
 	d2 := float64(m2*(float64(lc2*lc2)+float64(float64(l1*lc2)*cos2))) + i2
-	phi2 := float64(float64(m2*lc2)*g) * cosAccurate(th1+th2-math.Pi/2.0)
+	phi2 := float64(float64(float64(m2*lc2)*g) * cosAccurate(th1+th2-math.Pi/2.0))
 	phi1 := float64(float64(float64(float64(-m2*l1)*lc2)*(dth2*dth2))*sin2) -
 		float64(float64(float64(float64(float64(float64(2*m2)*l1)*lc2)*dth2)*dth1)*sin2) +
-		float64(float64(float64(m1*lc1)+float64(m2*l1))*g)*cosAccurate(th1-math.Pi/2) + phi2
-	ddth2 := (a + float64(d2/d1*phi1) - float64(float64(float64(m2*l1)*lc2)*(dth1*dth1))*sin2 - phi2) /
+		float64(float64(float64(float64(m1*lc1)+float64(m2*l1))*g)*cosAccurate(th1-math.Pi/2)) + phi2
+	ddth2 := (a + float64(d2/d1*phi1) - float64(float64(float64(float64(m2*l1)*lc2)*(dth1*dth1))*sin2) - phi2) /
 		(float64(m2*(lc2*lc2)) + i2 - (d2*d2)/d1)
 	ddth1 := -(float64(d2*ddth2) + phi1) / d1
 	return [4]float64{dth1, dth2, ddth1, ddth2}

@@ -20,7 +20,7 @@ var (
 	cpFourThirds    = 4.0 / 3.0
 	cpThetaLimit    = 12 * 2 * math.Pi / 360
 	cpXLimit        = 2.4
-	cpObsHighs      = []float64{2 * cpXLimit, math.Inf(1), 2 * cpThetaLimit, math.Inf(1)}
+	cpObsHighs      = []float64{float32Round(2 * cpXLimit), math.Inf(1), float32Round(2 * cpThetaLimit), math.Inf(1)}
 	cartPoleRegSpec = Spec{
 		ID:              "CartPole-v1",
 		Observation:     Space{Kind: Box, Low: neg(cpObsHighs), High: cpObsHighs},

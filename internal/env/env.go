@@ -103,9 +103,11 @@ type Outcome struct {
 type Model interface {
 	NumStates() int
 	NumActions() int
-	// Transitions lists the outcomes of action a in state s, in Gymnasium's order.
+	// Transitions lists the outcomes of action a in state s, in Gymnasium's
+	// order. The slice is shared by every instance: do not modify it.
 	Transitions(s, a int) []Outcome
-	// InitialDistribution is the probability of each state at reset.
+	// InitialDistribution is the probability of each state at reset (shared:
+	// do not modify).
 	InitialDistribution() []float64
 }
 

@@ -75,8 +75,14 @@ func newFrozenLake(spec *Spec, c *config) (Env, error) {
 		slippery = *c.slippery
 	}
 	nrow, ncol := len(desc), len(desc[0])
+	spec.Observation = Space{Kind: Discrete, N: nrow * ncol}
+	key := fmt.Sprintf("FrozenLake %s slippery=%v", strings.Join(desc, ","), slippery)
+	return sharedTabular(key, spec, func() *tabular { return buildFrozenLake(spec, desc, slippery) }), nil
+}
+
+func buildFrozenLake(spec *Spec, desc []string, slippery bool) *tabular {
+	nrow, ncol := len(desc), len(desc[0])
 	nS, nA := nrow*ncol, 4
-	spec.Observation = Space{Kind: Discrete, N: nS}
 	t := newTabular(spec, nS, nA)
 
 	starts := 0
@@ -141,7 +147,7 @@ func newFrozenLake(spec *Spec, c *config) (Env, error) {
 			}
 		}
 	}
-	return t, nil
+	return t
 }
 
 // newCliffWalking builds CliffWalkingEnv's P: a 4x12 grid, actions up, right,
@@ -150,11 +156,16 @@ func newFrozenLake(spec *Spec, c *config) (Env, error) {
 // the goal (row 3, column 11) terminates. Slippery: the intended move and
 // both perpendicular ones, 1/3 each.
 func newCliffWalking(spec *Spec, c *config) (Env, error) {
-	const nrow, ncol = 4, 12
 	slippery := false
 	if c.slippery != nil {
 		slippery = *c.slippery
 	}
+	key := fmt.Sprintf("CliffWalking slippery=%v", slippery)
+	return sharedTabular(key, spec, func() *tabular { return buildCliffWalking(spec, slippery) }), nil
+}
+
+func buildCliffWalking(spec *Spec, slippery bool) *tabular {
+	const nrow, ncol = 4, 12
 	t := newTabular(spec, nrow*ncol, 4)
 	start := 3 * ncol
 	t.init[start] = 1
@@ -178,7 +189,7 @@ func newCliffWalking(spec *Spec, c *config) (Env, error) {
 			}
 		}
 	}
-	return t, nil
+	return t
 }
 
 var taxiMap = [7]string{
@@ -216,6 +227,10 @@ func taxiLocIndex(row, col int) int {
 // at another pick-up point leaves them there for -1. The start is uniform over
 // the 300 states with the passenger waiting away from the destination.
 func newTaxi(spec *Spec, _ *config) (Env, error) {
+	return sharedTabular("Taxi", spec, func() *tabular { return buildTaxi(spec) }), nil
+}
+
+func buildTaxi(spec *Spec) *tabular {
 	t := newTabular(spec, 500, 6)
 	for row := 0; row < 5; row++ {
 		for col := 0; col < 5; col++ {
@@ -264,7 +279,7 @@ func newTaxi(spec *Spec, _ *config) (Env, error) {
 			}
 		}
 	}
-	return t, nil
+	return t
 }
 
 func init() {

@@ -57,7 +57,9 @@ func (p *pendulum) Step(a Action) ([]float64, float64, bool, bool) {
 	uCost := float32(0.001) * (u * u)
 	costs := float64(an*an) + float64(0.1*float64(p.thDot*p.thDot)) + float64(uCost)
 	uAcc := float32(3.0/(pdM*pdL*pdL)) * u
-	newThDot := p.thDot + (float64(3*pdG/(2*pdL)*sinAccurate(p.th))+float64(uAcc))*pdDt
+	// float64(...) keeps each product rounded on its own, as NumPy does, where
+	// the compiler could fuse a multiply-add.
+	newThDot := p.thDot + float64((float64(3*pdG/(2*pdL)*sinAccurate(p.th))+float64(uAcc))*pdDt)
 	newThDot = math.Min(math.Max(newThDot, -pdMaxSpeed), pdMaxSpeed)
 	p.th += float64(newThDot * pdDt)
 	p.thDot = newThDot

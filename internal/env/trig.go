@@ -27,7 +27,10 @@ func fastTwoSum(a, b float64) dd {
 }
 
 func twoProd(a, b float64) dd {
-	p := a * b
+	// The conversion pins p to the rounded product: where the compiler fuses
+	// multiply-adds (arm64, GOAMD64=v3), a later p + c could otherwise use
+	// the exact product, and the error term would be counted twice.
+	p := float64(a * b)
 	return dd{p, math.FMA(a, b, -p)}
 }
 
@@ -86,8 +89,9 @@ func reduce(x float64) (dd, int) {
 	return r, int(int64(k) & 3)
 }
 
-// sinCosReduced evaluates sin(r) and cos(r) for |r| <= ~pi/4.
-func sinCosReduced(r dd) (sin, cos float64) {
+// sinCosReduced evaluates sin(r) and cos(r) for |r| <= ~pi/4 in
+// double-double (about 70 correct bits: the float64 tail limits it).
+func sinCosReduced(r dd) (sin, cos dd) {
 	z := ddMul(r, r)
 	zh := z.hi
 	hs := sinTail[7]
@@ -106,17 +110,79 @@ func sinCosReduced(r dd) (sin, cos float64) {
 	c = ddAdd(cosC4, ddMul(z, c))
 	c = ddAdd(cosC2, ddMul(z, c))
 	c = ddAdd(dd{1, 0}, ddMul(z, c))
-	return s.hi, c.hi
+	return s, c
 }
 
 // sinCos returns sin(x) and cos(x) correctly rounded.
 func sinCos(x float64) (sin, cos float64) {
-	if x != 0 && math.Abs(x) < 0.3 {
+	ax := math.Abs(x)
+	if x != 0 && ax < 0.3 {
 		if s, c, ok := sinCosSmall(x); ok {
+			return s, c
+		}
+	} else if ax >= 0.3 && ax <= 1e5 {
+		if s, c, ok := sinCosTable(x); ok {
 			return s, c
 		}
 	}
 	return sinCosDD(x)
+}
+
+// trigTable holds sin(j/128) and cos(j/128) in double-double for
+// j = 0..103, enough for reduced arguments up to pi/4 and a little beyond.
+var trigTable = func() (t [104][2]dd) {
+	for j := range t {
+		t[j][0], t[j][1] = sinCosReduced(dd{float64(j) / 128, 0})
+	}
+	return t
+}()
+
+// sinCosTable is the fast path for 0.3 <= |x| <= 1e5: reduce to
+// r = x - k*pi/2, split |r| = a + b with a = j/128 from the table and
+// |b| <= 1/256, and add sin(a)cos(b) + cos(a)sin(b) (and the cosine alike)
+// with the leading product exact; Ziv's test decides whether the result is
+// certainly rounded right, else the caller takes the double-double path.
+func sinCosTable(x float64) (sin, cos float64, ok bool) {
+	r, q := reduce(x)
+	neg := r.hi < 0
+	if neg {
+		r = dd{-r.hi, -r.lo}
+	}
+	j := int(r.hi*128 + 0.5)
+	b := r.hi - float64(j)/128 // exact: r.hi and j/128 are within a factor of 2
+	sa, ca := trigTable[j][0], trigTable[j][1]
+	z := b * b
+	// cos(b+lo) - 1 and sin(b+lo) - b, where lo = r.lo is below an ulp of r.
+	cb1 := z*(-0.5+z*(1.0/24-z*(1.0/720))) - b*r.lo
+	sbt := b*z*(-1.0/6+z*(1.0/120-z*(1.0/5040))) + r.lo
+
+	p := twoProd(ca.hi, b)
+	sh := twoSum(sa.hi, p.hi)
+	st := sh.lo + p.lo + sa.lo + sa.hi*cb1 + ca.hi*sbt + ca.lo*b
+	m := twoProd(-sa.hi, b)
+	ch := twoSum(ca.hi, m.hi)
+	ct := ch.lo + m.lo + ca.lo + ca.hi*cb1 - sa.hi*sbt - sa.lo*b
+
+	tail := math.Abs(cb1) + math.Abs(sbt)
+	sErr := 0x1p-50*(math.Abs(sh.lo)+math.Abs(p.lo)+math.Abs(sa.lo)+tail) + 0x1p-68*sa.hi
+	cErr := 0x1p-50*(math.Abs(ch.lo)+math.Abs(m.lo)+math.Abs(ca.lo)+tail) + 0x1p-68*ca.hi
+	s, okS := roundedSum(sh.hi, st, sErr)
+	c, okC := roundedSum(ch.hi, ct, cErr)
+	if !okS || !okC {
+		return 0, 0, false
+	}
+	if neg {
+		s = -s
+	}
+	switch q {
+	case 1:
+		return c, -s, true
+	case 2:
+		return -s, -c, true
+	case 3:
+		return -c, s, true
+	}
+	return s, c, true
 }
 
 // sinCosSmall is the fast path for |x| < 0.3 (a running CartPole's angle):
@@ -154,7 +220,8 @@ func sinCosDD(x float64) (sin, cos float64) {
 		return x, 1 // keeps the sign of zero
 	}
 	r, q := reduce(x)
-	s, c := sinCosReduced(r)
+	sd, cd := sinCosReduced(r)
+	s, c := sd.hi, cd.hi
 	switch q {
 	case 1:
 		return c, -s

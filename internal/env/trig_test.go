@@ -41,34 +41,51 @@ func TestSinCosAgainstGlibc(t *testing.T) {
 	}
 }
 
-// bigSin is sin(x) from its Taylor series in 300-bit arithmetic (|x| < 5).
-func bigSin(x float64) float64 {
-	const prec = 300
+// bigSinCos is sin(x) and cos(x) from their Taylor series in 400-bit
+// arithmetic (|x| <= 40: the largest term, about 40^40/40!, loses 60 bits).
+func bigSinCos(x float64) (float64, float64) {
+	const prec = 400
 	bx := new(big.Float).SetPrec(prec).SetFloat64(x)
-	sum := new(big.Float).SetPrec(prec).Set(bx)
-	term := new(big.Float).SetPrec(prec).Set(bx)
 	x2 := new(big.Float).SetPrec(prec).Mul(bx, bx)
-	for n := int64(1); n < 80; n++ {
-		term.Mul(term, x2)
-		term.Quo(term, new(big.Float).SetPrec(prec).SetInt64(-(2*n)*(2*n+1)))
-		sum.Add(sum, term)
+	sum := func(first *big.Float, k int64) float64 {
+		s := new(big.Float).SetPrec(prec).Set(first)
+		term := new(big.Float).SetPrec(prec).Set(first)
+		for n := int64(1); n < 200; n++ {
+			term.Mul(term, x2)
+			term.Quo(term, new(big.Float).SetPrec(prec).SetInt64(-(2*n+k-1)*(2*n+k)))
+			s.Add(s, term)
+		}
+		v, _ := s.Float64()
+		return v
 	}
-	v, _ := sum.Float64()
-	return v
+	return sum(bx, 1), sum(new(big.Float).SetPrec(prec).SetInt64(1), 0)
 }
 
-// TestSinCosCorrectlyRounded checks sin against 300-bit arithmetic over all
-// four quadrants (cos comes from the same reduced evaluation).
+// TestSinCosCorrectlyRounded checks sinCos against 400-bit arithmetic, and
+// shows that plain float64 (math.Sincos) is not enough.
 func TestSinCosCorrectlyRounded(t *testing.T) {
 	rng := NewRNG(3)
-	for i := 0; i < 4000; i++ {
-		x := rng.Uniform(-4.5, 4.5)
-		if i%2 == 0 {
+	mathWrong := 0
+	for i := 0; i < 1500; i++ {
+		var x float64
+		switch i % 3 {
+		case 0:
 			x = rng.Uniform(-0.3, 0.3)
+		case 1:
+			x = rng.Uniform(-4.5, 4.5)
+		default:
+			x = rng.Uniform(-40, 40)
 		}
-		if s, _ := sinCos(x); s != bigSin(x) {
-			t.Fatalf("sinCos(%v) sin = %v, correctly rounded %v", x, s, bigSin(x))
+		ws, wc := bigSinCos(x)
+		if s, c := sinCos(x); s != ws || c != wc {
+			t.Fatalf("sinCos(%v) = %v, %v; correctly rounded %v, %v", x, s, c, ws, wc)
 		}
+		if s, c := math.Sincos(x); s != ws || c != wc {
+			mathWrong++
+		}
+	}
+	if mathWrong == 0 {
+		t.Error("math.Sincos was always right: the test arguments are too easy")
 	}
 }
 
@@ -94,4 +111,59 @@ func TestSinCosFastPath(t *testing.T) {
 		t.Errorf("fast path gave up on %d of %d arguments", fallbacks, n)
 	}
 	t.Logf("fast path gave up on %d of %d arguments", fallbacks, n)
+}
+
+// TestSinCosTablePath checks the table path against the double-double path
+// wherever it claims certainty, over the arguments the environments see.
+func TestSinCosTablePath(t *testing.T) {
+	rng := NewRNG(5)
+	fallbacks := 0
+	const n = 200000
+	for i := 0; i < n; i++ {
+		x := rng.Uniform(-40, 40)
+		if i%2 == 0 {
+			x = rng.Uniform(-4, 4)
+		}
+		if math.Abs(x) < 0.3 {
+			continue
+		}
+		s, c, ok := sinCosTable(x)
+		if !ok {
+			fallbacks++
+			continue
+		}
+		if ws, wc := sinCosDD(x); s != ws || c != wc {
+			t.Fatalf("sinCosTable(%v) = %v, %v; double-double %v, %v", x, s, c, ws, wc)
+		}
+	}
+	if fallbacks > n/50 {
+		t.Errorf("table path gave up on %d of %d arguments", fallbacks, n)
+	}
+	t.Logf("table path gave up on %d of %d arguments", fallbacks, n)
+}
+
+var trigSink float64
+
+// BenchmarkSinCos compares the correctly rounded sinCos with math.Sincos on
+// CartPole-sized angles (the fast path) and on larger ones (the table path).
+func BenchmarkSinCos(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		x0   float64
+		f    func(float64) (float64, float64)
+	}{
+		{"small/sinCos", 0.05, sinCos},
+		{"small/math.Sincos", 0.05, math.Sincos},
+		{"large/sinCos", 2.5, sinCos},
+		{"large/math.Sincos", 2.5, math.Sincos},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			x := bc.x0
+			for i := 0; i < b.N; i++ {
+				s, c := bc.f(x)
+				trigSink += s + c
+				x += 1e-9
+			}
+		})
+	}
 }

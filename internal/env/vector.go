@@ -4,7 +4,13 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
+
+// vectorChunk is how many envs a worker claims at a time: small enough that a
+// worker the OS descheduled leaves little behind for the others to wait on,
+// large enough that claiming (one atomic add) costs nothing.
+const vectorChunk = 16
 
 // fastStepper is the allocation-free, per-env fast path of a discrete-action
 // environment: it writes observations straight into the caller's buffer.
@@ -13,8 +19,8 @@ type fastStepper interface {
 	ResetInto(obs []float64)
 }
 
-// Vector steps N copies of one environment, sharded across worker
-// goroutines, with automatic reset. All observations live in one contiguous
+// Vector steps N copies of one environment on several goroutines (the
+// caller's and workers-1 more, claiming chunks of envs), with automatic reset. All observations live in one contiguous
 // buffer (env i's at Obs()[i*dim:(i+1)*dim]); a step allocates nothing.
 //
 // Reset happens in the same step as the episode's end (Gymnasium's
@@ -41,11 +47,12 @@ type Vector struct {
 	workers int
 	start   []chan struct{}
 	wg      sync.WaitGroup
+	next    atomic.Int64 // next chunk to claim in the current step
 	closed  bool
 }
 
-// NewVector makes n copies of id, seeds copy i with seed+i, and shards them
-// across workers goroutines (0: one per CPU). Options apply to every copy.
+// NewVector makes n copies of id, seeds copy i with seed+i, and steps them
+// on workers goroutines (0: one per CPU). Options apply to every copy.
 // Call Close when done to stop the workers.
 func NewVector(id string, n, workers int, seed uint64, opts ...Option) (*Vector, error) {
 	if n <= 0 {
@@ -79,7 +86,7 @@ func NewVector(id string, n, workers int, seed uint64, opts ...Option) (*Vector,
 	v.terminated = make([]bool, n)
 	v.truncated = make([]bool, n)
 	v.elapsed = make([]int, n)
-	// The calling goroutine steps shard 0 itself; shards 1.. have goroutines.
+	// The calling goroutine steps chunks too; workers-1 goroutines join it.
 	if workers > 1 {
 		v.start = make([]chan struct{}, workers)
 		for w := 1; w < workers; w++ {
@@ -161,19 +168,30 @@ func (v *Vector) run() {
 		v.stepRange(0, v.n)
 		return
 	}
+	v.next.Store(0)
 	v.wg.Add(v.workers - 1)
 	for _, c := range v.start[1:] {
 		c <- struct{}{}
 	}
-	v.stepRange(0, v.n/v.workers)
+	v.stepChunks()
 	v.wg.Wait()
 }
 
 func (v *Vector) worker(w int) {
-	lo, hi := w*v.n/v.workers, (w+1)*v.n/v.workers
 	for range v.start[w] {
-		v.stepRange(lo, hi)
+		v.stepChunks()
 		v.wg.Done()
+	}
+}
+
+// stepChunks claims chunks of envs until none are left.
+func (v *Vector) stepChunks() {
+	for {
+		lo := int(v.next.Add(1)-1) * vectorChunk
+		if lo >= v.n {
+			return
+		}
+		v.stepRange(lo, min(lo+vectorChunk, v.n))
 	}
 }
 

@@ -17,7 +17,6 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 	"github.com/vmihailenco/msgpack/v5/msgpcode"
 	"github.com/xlrl/xlrl/internal/buildinfo"
-	"golang.org/x/sys/unix"
 )
 
 // msgpack-RPC message kinds.
@@ -75,6 +74,7 @@ type Client struct {
 
 	helloCh   chan Handshake
 	exited    chan struct{} // closed when the process has been reaped
+	finished  chan struct{} // closed when its stderr is drained and its log closed
 	status    string        // exit status, valid after exited is closed
 	stderr    *stderrLog
 	logFile   *os.File
@@ -105,12 +105,13 @@ func Start(ctx context.Context, opts Options) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{
-		opts:    opts,
-		interp:  interp,
-		pending: make(map[uint32]*call),
-		helloCh: make(chan Handshake, 1),
-		dead:    make(chan struct{}),
-		exited:  make(chan struct{}),
+		opts:     opts,
+		interp:   interp,
+		pending:  make(map[uint32]*call),
+		helloCh:  make(chan Handshake, 1),
+		dead:     make(chan struct{}),
+		exited:   make(chan struct{}),
+		finished: make(chan struct{}),
 	}
 	if opts.LogFile != "" {
 		c.logFile, err = os.OpenFile(opts.LogFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
@@ -143,11 +144,7 @@ func (c *Client) spawn() error {
 		cmd.Env = append(cmd.Env, "TF_CPP_MIN_LOG_LEVEL=2")
 	}
 	cmd.Env = append(cmd.Env, c.opts.Env...)
-	// Its own process group keeps a terminal's Ctrl-C away from the worker
-	// (the host decides how to stop it) and lets Close signal its children
-	// too; the parent-death signal ends it if the host dies without closing
-	// its stdin.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
+	cmd.SysProcAttr = procAttr()
 
 	inR, inW, err := os.Pipe()
 	if err != nil {
@@ -161,11 +158,8 @@ func (c *Client) spawn() error {
 	if err != nil {
 		return err
 	}
-	// Linux pipes hold 64 KiB by default; 1 MiB ones move large arrays with
-	// far fewer context switches. Best effort: the limit may be lower.
-	for _, f := range []*os.File{inW, outR} {
-		_, _ = unix.FcntlInt(f.Fd(), unix.F_SETPIPE_SZ, 1<<20)
-	}
+	growPipe(inW)
+	growPipe(outR)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = inR, outW, errW
 	// Pdeathsig fires when the thread that forked the child exits; keep this
 	// goroutine on one thread while forking so that it is not a thread the
@@ -474,6 +468,7 @@ func (c *Client) wait() {
 	}
 	c.fail(c.exitError(""))
 	c.closeLog()
+	close(c.finished)
 }
 
 func (c *Client) closeLog() {
@@ -539,7 +534,8 @@ func during(err error, what string) error {
 
 // Close shuts the worker down: a shutdown request, then closing its stdin,
 // then SIGTERM, then SIGKILL to its process group, each after the grace
-// period. It returns once the worker has been reaped.
+// period. It returns once the worker has been reaped and its last lines of
+// stderr are logged.
 func (c *Client) Close() error {
 	c.closeOnce.Do(func() {
 		grace := c.opts.GracePeriod
@@ -566,8 +562,8 @@ func (c *Client) Close() error {
 		}
 		c.opts.Logger.Warn("the worker ignored SIGTERM; sending SIGKILL", "pid", c.PID())
 		c.killGroup(syscall.SIGKILL)
-		<-c.exited
 	})
+	<-c.finished
 	return nil
 }
 

@@ -206,13 +206,20 @@ type Episodes struct {
 	Count   int
 	recent  []float64 // ring of the last 100
 	current float64
+	length  int
+	lastRet float64
+	lastLen int
 }
 
 // Add accumulates a reward; Done ends the episode.
-func (e *Episodes) Add(r float64) { e.current += r }
+func (e *Episodes) Add(r float64) { e.current += r; e.length++ }
+
+// Last is the return and length of the episode Done ended last.
+func (e *Episodes) Last() (ret float64, length int) { return e.lastRet, e.lastLen }
 
 // Done ends the current episode.
 func (e *Episodes) Done() {
+	e.lastRet, e.lastLen, e.length = e.current, e.length, 0
 	if len(e.recent) < 100 {
 		e.recent = append(e.recent, e.current)
 	} else {

@@ -13,7 +13,9 @@ package dqn
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/xlrl/xlrl/internal/agent/deep"
@@ -117,7 +119,8 @@ func Train(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Backe
 	lossKind, _ := cfg.loss()
 	act, _ := nn.ParseActivation(cfg.Activation)
 	obsDim, nA := spec.Observation.Dim(), spec.Action.N
-	rng := rand.New(rand.NewPCG(seed, deep.Mix(seed, deep.StreamAgent)))
+	src := rand.NewPCG(seed, deep.Mix(seed, deep.StreamAgent))
+	rng := rand.New(src)
 	q, err := nn.New(nn.Spec{In: obsDim, Hidden: cfg.Hidden, Act: act, Out: nA}, rng)
 	if err != nil {
 		return nil, err
@@ -165,14 +168,39 @@ func Train(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Backe
 	}
 
 	e.Seed(deep.Mix(seed, deep.StreamTrainEnv))
+	lastEval, start := -1, 1
+	rec := deep.RecorderFrom(ctx)
+	// Checkpoints need the whole training state: the go backend's nets have it.
+	ck := deep.CheckpointerFrom(ctx)
+	snap, canSnap := net.(backend.Snapshotter)
+	if _, envOK := env.RNGStateOf(e); !canSnap || !envOK {
+		ck = nil
+	}
+	var state *checkpoint
+	if ck != nil {
+		state = &checkpoint{src: src, q: q, target: target, net: snap, buf: &buf, best: best, eps: &eps,
+			e: e, evalEnv: evalEnv, res: res, next: &start, lastEvl: &lastEval}
+		if c := ck.Resumed(); c != nil {
+			if err := state.restore(c, cfg); err != nil {
+				return nil, err
+			}
+			t.buf = buf
+		}
+	}
+	stopping := false // Ctrl-C seen: finish the episode, checkpoint, return
+	saveAt, saveRNG := 0, uint64(0)
+	cause := ctx
 	t0 := time.Now()
 	obs := append([]float64(nil), e.Reset()...)
 	clock.Env += time.Since(t0)
-	lastEval := -1
-	for step := 1; step <= cfg.Steps; step++ {
-		if step%1024 == 0 {
+	for step := start; step <= cfg.Steps; step++ {
+		if step%1024 == 0 && !stopping {
 			if err := ctx.Err(); err != nil {
-				return nil, err
+				if ck == nil {
+					return nil, err
+				}
+				stopping = true
+				ctx = context.WithoutCancel(ctx)
 			}
 		}
 		var a int
@@ -190,6 +218,16 @@ func Train(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Backe
 		eps.Add(r)
 		if term || trunc {
 			eps.Done()
+			if rec != nil {
+				ret, n := eps.Last()
+				rec.Episode(step, ret, n)
+			}
+			if ck != nil && (stopping || ck.Due()) {
+				// Checkpoint at the end of this step, with the environment's
+				// random state from before its reset: resuming resets again.
+				saveAt = step
+				saveRNG, _ = env.RNGStateOf(e)
+			}
 			t0 := time.Now()
 			next = e.Reset()
 			clock.Env += time.Since(t0)
@@ -208,6 +246,10 @@ func Train(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Backe
 			}
 			res.FinalLoss = loss
 			res.GradSteps += cfg.GradientSteps
+			if rec != nil {
+				rec.Update(step, map[string]float64{"loss": loss, "epsilon": epsilon.Value(int64(step)),
+					"mean_q": t.qSum / float64(t.qN), "max_q": t.qMax})
+			}
 		}
 		if step%cfg.TargetUpdate == 0 {
 			target.SoftUpdate(q, float32(cfg.Tau))
@@ -229,6 +271,19 @@ func Train(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Backe
 			}
 		}
 		res.Steps = step
+		if saveAt == step {
+			start = step + 1
+			c, err := state.save(cfg, saveRNG)
+			if err == nil {
+				err = ck.Save(c, step, eps.Count)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("dqn: checkpoint at step %d: %w", step, err)
+			}
+			if stopping {
+				return nil, fmt.Errorf("dqn: stopped after step %d: %w", step, context.Cause(cause))
+			}
+		}
 	}
 	if cfg.EvalEvery > 0 {
 		if lastEval != res.Steps {
@@ -256,6 +311,10 @@ type trainer struct {
 	mb        *replay.Batch
 	bs        *backend.Batches
 	wsT, wsQ  *nn.Workspace
+	// Statistics of max_a Q_target(s', a) over the last fillBatches, for
+	// the Q-values progression of the run's metrics.
+	qSum, qMax float64
+	qN         int
 	// K*N next states, rewards and terminal flags of the minibatches, and
 	// the target (and online, for Double DQN) Q-values of the next states.
 	next       []float32
@@ -305,6 +364,12 @@ func (t *trainer) fillBatches(ctx context.Context) error {
 		}
 	}
 	Targets(t.bs.Y, t.rew, t.terminated, t.qT, t.qO, t.nA, float32(t.cfg.Gamma))
+	t.qSum, t.qMax, t.qN = 0, math.Inf(-1), k*n
+	for i := 0; i < k*n; i++ {
+		best := float64(slices.Max(t.qT[i*t.nA : (i+1)*t.nA]))
+		t.qSum += best
+		t.qMax = max(t.qMax, best)
+	}
 	return nil
 }
 

@@ -31,6 +31,7 @@ func TrainREINFORCE(ctx context.Context, cfg Config, mk deep.EnvFactory, be back
 		v1       = make([]float32, 1)
 	)
 	step := 0
+	rec := deep.RecorderFrom(ctx)
 	for step < cfg.Steps {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -77,6 +78,10 @@ func TrainREINFORCE(ctx context.Context, cfg Config, mk deep.EnvFactory, be back
 					}
 					if term || trunc {
 						a.eps.Done()
+						if rec != nil {
+							r, n := a.eps.Last()
+							rec.Episode(step, r, n)
+						}
 					}
 					break
 				}

@@ -54,6 +54,7 @@ type Agent struct {
 	explorer policy.Explorer
 	lr       policy.Schedule
 	rng      *rand.Rand
+	src      *rand.PCG // rng's source, kept for checkpoints
 }
 
 // New checks cfg against the spaces and builds the agent.
@@ -94,8 +95,9 @@ func New(cfg Config, obs, act env.Space) (*Agent, error) {
 		probs:    make([]float64, act.N),
 		explorer: ex,
 		lr:       lr,
-		rng:      rand.New(rand.NewPCG(cfg.Seed, 0x7461627561)),
+		src:      rand.NewPCG(cfg.Seed, 0x7461627561),
 	}
+	a.rng = rand.New(a.src)
 	if cfg.Algorithm == DoubleQ {
 		a.q2 = make([]float64, len(a.q))
 		a.sum = make([]float64, act.N)
@@ -158,8 +160,10 @@ type TrainStats struct {
 
 // Train learns from episodes of e until the budget is spent. The
 // environment must already be seeded. progress, if not nil, is called after
-// each episode with its index and return.
-func (a *Agent) Train(ctx context.Context, e env.Env, b Budget, progress func(episode int64, ret float64)) (TrainStats, error) {
+// each episode with the counts so far and the episode's return and length.
+// Training stops between episodes (on cancellation too), so the agent is
+// always at an episode boundary when Train returns.
+func (a *Agent) Train(ctx context.Context, e env.Env, b Budget, progress func(st TrainStats, ret float64, length int64)) (TrainStats, error) {
 	var st TrainStats
 	if b.Episodes <= 0 && b.Steps <= 0 {
 		return st, errors.New("training budget is empty: give a number of episodes or steps")
@@ -180,7 +184,7 @@ func (a *Agent) Train(ctx context.Context, e env.Env, b Budget, progress func(ep
 		st.Steps += n
 		a.explorer.Advance()
 		if progress != nil {
-			progress(st.Episodes, ret)
+			progress(st, ret, n)
 		}
 	}
 	return st, nil

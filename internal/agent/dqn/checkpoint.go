@@ -1,0 +1,161 @@
+package dqn
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/xlrl/xlrl/internal/agent/deep"
+	"github.com/xlrl/xlrl/internal/backend"
+	"github.com/xlrl/xlrl/internal/env"
+	"github.com/xlrl/xlrl/internal/nn"
+	"github.com/xlrl/xlrl/internal/replay"
+	"github.com/xlrl/xlrl/internal/run"
+)
+
+// CheckpointKind names the checkpoints DQN writes during training.
+const CheckpointKind = "dqn"
+
+// loopState is everything Train's loop carries from one episode to the
+// next besides the networks, the optimizer and the replay buffer.
+type loopState struct {
+	Config    Config             `json:"config"` // must match: another configuration is another run
+	Next      int                `json:"next_step"`
+	LastEval  int                `json:"last_eval"`
+	GradSteps int                `json:"gradient_steps"`
+	FinalLoss float64            `json:"final_loss"`
+	Episodes  deep.EpisodesState `json:"episodes"`
+	BestScore *float64           `json:"best_score,omitempty"` // nil: no evaluation yet
+	BestStep  int                `json:"best_step"`
+	EnvRNG    uint64             `json:"env_rng"`  // before the next episode's reset
+	EvalRNG   *uint64            `json:"eval_rng"` // nil: no periodic evaluation
+}
+
+// checkpoint is what Train hands to save and restore.
+type checkpoint struct {
+	src           *rand.PCG
+	q, target     *nn.MLP
+	net           backend.Snapshotter
+	buf           **replay.Buffer
+	best          *deep.Best
+	eps           *deep.Episodes
+	e, evalEnv    env.Env
+	res           *Result
+	next, lastEvl *int
+}
+
+// save captures the state after the step *k.next-1; envRNG is the training
+// environment's random state before the reset that began the next episode.
+func (k *checkpoint) save(cfg Config, envRNG uint64) (*run.Checkpoint, error) {
+	st := loopState{Config: cfg, Next: *k.next, LastEval: *k.lastEvl, GradSteps: k.res.GradSteps,
+		FinalLoss: k.res.FinalLoss, Episodes: k.eps.State(), BestStep: k.best.Step, EnvRNG: envRNG}
+	if k.best.Params() != nil {
+		st.BestScore = &k.best.Score
+	}
+	if k.evalEnv != nil {
+		s, _ := env.RNGStateOf(k.evalEnv)
+		st.EvalRNG = &s
+	}
+	c := run.NewCheckpoint(CheckpointKind)
+	if err := c.PutJSON("dqn", st); err != nil {
+		return nil, err
+	}
+	rng, err := k.src.MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
+	c.Put("agent_rng", rng)
+	c.PutFloat32s("q", k.q.Params)
+	c.PutFloat32s("target", k.target.Params)
+	if p := k.best.Params(); p != nil {
+		c.PutFloat32s("best", p)
+	}
+	ns := k.net.Snapshot()
+	c.PutFloat32s("net", ns.Params)
+	c.PutFloat32s("adam_m", ns.Adam.M)
+	c.PutFloat32s("adam_v", ns.Adam.V)
+	if err := c.PutJSON("adam_t", ns.Adam.T); err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := (*k.buf).Save(&buf); err != nil {
+		return nil, err
+	}
+	c.Put("replay", buf.Bytes())
+	return c, nil
+}
+
+func (k *checkpoint) restore(c *run.Checkpoint, cfg Config) error {
+	if c.Kind != CheckpointKind {
+		return fmt.Errorf("%w: a %q checkpoint, DQN needs %q", run.ErrBadCheckpoint, c.Kind, CheckpointKind)
+	}
+	var st loopState
+	if err := c.GetJSON("dqn", &st); err != nil {
+		return err
+	}
+	a, _ := json.Marshal(st.Config)
+	b, _ := json.Marshal(cfg)
+	if !bytes.Equal(a, b) {
+		return fmt.Errorf("%w: the checkpoint was trained with %s, this run has %s", run.ErrBadCheckpoint, a, b)
+	}
+	rng, err := c.Get("agent_rng")
+	if err != nil {
+		return err
+	}
+	if err := k.src.UnmarshalBinary(rng); err != nil {
+		return fmt.Errorf("%w: agent_rng: %v", run.ErrBadCheckpoint, err)
+	}
+	n := len(k.q.Params)
+	for name, dst := range map[string][]float32{"q": k.q.Params, "target": k.target.Params} {
+		v, err := c.Float32s(name, n)
+		if err != nil {
+			return err
+		}
+		copy(dst, v)
+	}
+	var ns backend.NetState
+	if ns.Params, err = c.Float32s("net", n); err != nil {
+		return err
+	}
+	if ns.Adam.M, err = c.Float32s("adam_m", n); err != nil {
+		return err
+	}
+	if ns.Adam.V, err = c.Float32s("adam_v", n); err != nil {
+		return err
+	}
+	if err := c.GetJSON("adam_t", &ns.Adam.T); err != nil {
+		return err
+	}
+	if err := k.net.Restore(ns); err != nil {
+		return fmt.Errorf("%w: %v", run.ErrBadCheckpoint, err)
+	}
+	if st.BestScore != nil {
+		p, err := c.Float32s("best", n)
+		if err != nil {
+			return err
+		}
+		k.best.SetBest(*st.BestScore, st.BestStep, p)
+	}
+	raw, err := c.Get("replay")
+	if err != nil {
+		return err
+	}
+	buf, err := replay.Load(bytes.NewReader(raw))
+	if err != nil {
+		return fmt.Errorf("%w: %v", run.ErrBadCheckpoint, err)
+	}
+	if buf.Cap() != (*k.buf).Cap() || buf.Dim() != (*k.buf).Dim() {
+		return fmt.Errorf("%w: replay buffer of %d x %d, this run has %d x %d", run.ErrBadCheckpoint,
+			buf.Cap(), buf.Dim(), (*k.buf).Cap(), (*k.buf).Dim())
+	}
+	*k.buf = buf
+	k.eps.SetState(st.Episodes)
+	k.e.Seed(st.EnvRNG)
+	if k.evalEnv != nil && st.EvalRNG != nil {
+		k.evalEnv.Seed(*st.EvalRNG)
+	}
+	*k.next, *k.lastEvl = st.Next, st.LastEval
+	k.res.GradSteps, k.res.FinalLoss = st.GradSteps, st.FinalLoss
+	return nil
+}

@@ -1,0 +1,112 @@
+package tabular
+
+import (
+	"fmt"
+
+	"github.com/xlrl/xlrl/internal/policy"
+	"github.com/xlrl/xlrl/internal/run"
+)
+
+// CheckpointKind names tabular checkpoints; the algorithm is stored inside.
+const CheckpointKind = "tabular"
+
+type savedState struct {
+	Algorithm string        `json:"algorithm"`
+	States    int           `json:"states"`
+	Actions   int           `json:"actions"`
+	Position  int64         `json:"explorer_position"` // also the learning-rate schedule's
+	UCBCounts [][]float64   `json:"ucb_counts,omitempty"`
+	Explorer  string        `json:"explorer"`
+	Config    checkedConfig `json:"config"`
+}
+
+// checkedConfig is the part of Config a resumed agent must share with the
+// saved one for the continuation to be the same run.
+type checkedConfig struct {
+	LR, LREnd       float64
+	LRDecayEpisodes int64
+	Gamma           float64
+	Seed            uint64
+}
+
+func (a *Agent) checked() checkedConfig {
+	c := checkedConfig{a.cfg.LR, a.cfg.LREnd, a.cfg.LRDecayEpisodes, a.cfg.Gamma, a.cfg.Seed}
+	if c.LREnd == 0 {
+		c.LRDecayEpisodes = 0 // a constant rate has no decay to match
+	}
+	return c
+}
+
+// Save writes the agent's full state into c: the tables, the random
+// source, the exploration state and the schedule position. Restored by Load
+// into an agent built with the same Config, training continues exactly.
+func (a *Agent) Save(c *run.Checkpoint) error {
+	st := savedState{Algorithm: a.cfg.Algorithm, States: a.nS, Actions: a.nA,
+		Position: a.explorer.Position(), Explorer: a.explorer.String(),
+		Config: a.checked()}
+	if u, ok := a.explorer.(*policy.UCB); ok {
+		st.UCBCounts = u.Counts
+	}
+	if err := c.PutJSON("agent", st); err != nil {
+		return err
+	}
+	c.PutFloat64s("q", a.q)
+	if a.q2 != nil {
+		c.PutFloat64s("q2", a.q2)
+	}
+	rng, err := a.src.MarshalBinary()
+	if err != nil {
+		return fmt.Errorf("saving the agent's random source: %w", err)
+	}
+	c.Put("agent_rng", rng)
+	return nil
+}
+
+// Load restores a state written by Save. The agent must have been built
+// with the same algorithm, spaces and hyperparameters; anything else is
+// refused with the difference named.
+func (a *Agent) Load(c *run.Checkpoint) error {
+	var st savedState
+	if err := c.GetJSON("agent", &st); err != nil {
+		return err
+	}
+	want := a.checked()
+	switch {
+	case st.Algorithm != a.cfg.Algorithm:
+		return fmt.Errorf("%w: the checkpoint is of %s, this agent is %s", run.ErrBadCheckpoint, st.Algorithm, a.cfg.Algorithm)
+	case st.States != a.nS || st.Actions != a.nA:
+		return fmt.Errorf("%w: the checkpoint's table is %d states x %d actions, this environment has %d x %d",
+			run.ErrBadCheckpoint, st.States, st.Actions, a.nS, a.nA)
+	case st.Config != want:
+		return fmt.Errorf("%w: the checkpoint was trained with %+v, this agent has %+v "+
+			"(tuned schedules stretch with the episode budget: resume with the run's own --episodes)",
+			run.ErrBadCheckpoint, st.Config, want)
+	case st.Explorer != a.explorer.String():
+		return fmt.Errorf("%w: the checkpoint explored with %q, this agent with %q",
+			run.ErrBadCheckpoint, st.Explorer, a.explorer.String())
+	}
+	q, err := c.Float64s("q", len(a.q))
+	if err != nil {
+		return err
+	}
+	copy(a.q, q)
+	if a.q2 != nil {
+		q2, err := c.Float64s("q2", len(a.q2))
+		if err != nil {
+			return err
+		}
+		copy(a.q2, q2)
+	}
+	rng, err := c.Get("agent_rng")
+	if err != nil {
+		return err
+	}
+	if err := a.src.UnmarshalBinary(rng); err != nil {
+		return fmt.Errorf("%w: the agent's random source: %v", run.ErrBadCheckpoint, err)
+	}
+	a.explorer.SetPosition(st.Position)
+	if u, ok := a.explorer.(*policy.UCB); ok {
+		u.Counts = st.UCBCounts
+	}
+	return nil
+}

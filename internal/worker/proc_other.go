@@ -1,0 +1,16 @@
+//go:build !linux
+
+package worker
+
+import (
+	"os"
+	"syscall"
+)
+
+// procAttr starts the worker in its own process group. Without Linux's
+// parent-death signal, the worker's own watchdog (it exits when its parent
+// changes) and stdin EOF end it when the host dies.
+func procAttr() *syscall.SysProcAttr { return &syscall.SysProcAttr{Setpgid: true} }
+
+// growPipe is a no-op: only Linux can resize pipes.
+func growPipe(*os.File) {}
