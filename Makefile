@@ -12,7 +12,7 @@ PY_SRC   := $(shell find pyworker -name '*.py' 2>/dev/null)
 
 export XLRL_PYTHON ?= $(abspath $(PY))
 
-.PHONY: all demo test test-go test-py test-e2e test-slow lint fmt venv build libqvalue bench clean
+.PHONY: build-gorgonia all demo test test-go test-py test-e2e test-slow lint fmt venv build libqvalue bench clean
 
 all: build venv
 
@@ -33,6 +33,10 @@ build: $(BIN)
 $(BIN): $(GO_SRC)
 	go build -o $@ ./cmd/xlrl
 
+## build-gorgonia: bin/xlrl with the optional Gorgonia backend (--backend gorgonia)
+build-gorgonia:
+	go build -tags gorgonia -o $(BIN) ./cmd/xlrl
+
 lint: venv
 	@test -z "$$(gofmt -l cmd internal)" || { gofmt -l cmd internal; echo "gofmt: run 'make fmt'"; exit 1; }
 	go vet ./...
@@ -46,6 +50,8 @@ test-go: build venv
 	go test -race ./...
 	# Parity with Gymnasium must not depend on the compiler fusing multiply-adds.
 	GOAMD64=v3 go test ./internal/env
+	# The optional Gorgonia backend (go build -tags gorgonia) against the Go MLP.
+	go test -tags gorgonia -run Gorgonia ./internal/backend
 
 test-py: build venv libqvalue
 	$(PY) -m pytest -q tests

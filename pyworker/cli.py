@@ -28,6 +28,16 @@ def serve(imports: tuple[str, ...]) -> None:
     server.main(list(imports))
 
 
+def _mount_generative_groups() -> None:
+    from pyworker.gen.cli import gen, robust
+
+    main.add_command(gen)
+    main.add_command(robust)
+
+
+_mount_generative_groups()
+
+
 @main.command()
 def version() -> None:
     """Print the package and protocol versions."""

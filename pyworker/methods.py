@@ -10,4 +10,5 @@ HANDLER_MODULES: list[str] = [
     "pyworker.plots",
     "pyworker.tblog",
     "pyworker.rl",
+    "pyworker.gen.handlers",
 ]

@@ -47,6 +47,8 @@ object on the last line of stdout.`,
 		newDoctorCmd(),
 		newBenchCmd(),
 		newWorkerCmd(),
+		newGenCmd(),
+		newRobustCmd(),
 	)
 	return root
 }

@@ -121,7 +121,18 @@ func trainDeep(ctx context.Context, w io.Writer, o *trainOptions) (*trainResult,
 		defer c.Close()
 		be = backend.NewTF(c)
 	default:
-		return nil, usageErrorf("--backend %q: want one of %s", o.deep.backend, strings.Join(backend.Names(), ", "))
+		b, ok, err := backend.OpenOptional(ctx, o.deep.backend)
+		if !ok {
+			hint := ""
+			if o.deep.backend == "gorgonia" {
+				hint = " (the gorgonia backend is built only with `go build -tags gorgonia`, e.g. `make build-gorgonia`)"
+			}
+			return nil, usageErrorf("--backend %q: want one of %s%s", o.deep.backend, strings.Join(backend.Names(), ", "), hint)
+		}
+		if err != nil {
+			return nil, err
+		}
+		be = b
 	}
 	defer be.Close()
 

@@ -14,6 +14,7 @@ package backend
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/xlrl/xlrl/internal/nn"
@@ -87,5 +88,29 @@ type Backend interface {
 	Close() error
 }
 
-// Names lists the backends this build offers.
-func Names() []string { return []string{"go", "tf"} }
+// Names lists the backends this build offers: go and tf always, and those
+// that build tags add (gorgonia).
+func Names() []string {
+	names := []string{"go", "tf"}
+	for name := range optional {
+		names = append(names, name)
+	}
+	slices.Sort(names[2:])
+	return names
+}
+
+// optional holds the backends compiled in by build tags, by name.
+var optional = map[string]func(context.Context) (Backend, error){}
+
+func register(name string, open func(context.Context) (Backend, error)) { optional[name] = open }
+
+// OpenOptional opens a backend that a build tag compiled in; ok is false when
+// this build has none of that name.
+func OpenOptional(ctx context.Context, name string) (b Backend, ok bool, err error) {
+	open, ok := optional[name]
+	if !ok {
+		return nil, false, nil
+	}
+	b, err = open(ctx)
+	return b, true, err
+}

@@ -1,0 +1,288 @@
+"""The jobs behind the RPC methods and the CLI: train, sample, evaluate.
+
+Each job works on a run directory (the host chooses it) and returns a plain
+dict of JSON-able figures. ``gen_train`` ends with exactly the object that
+``gen_eval`` returns for the same directory; ``robust_train`` ends with the
+object of ``robust_eval`` at the training attack (plus the standard model's
+figures when it trains one for comparison).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+import numpy as np
+
+from pyworker.gen import data as gdata
+from pyworker.gen import train as gt
+from pyworker.gen.robust_checks import ATTACKS, check_eps
+from pyworker.gen.train import Progress
+
+SAMPLES_PNG = "samples.png"
+SAMPLES_NPY = "samples.npy"
+RESULT_JSON = "result.json"
+
+
+def gen_train(
+    *,
+    run_dir: str,
+    model: str,
+    data: str,
+    epochs: int | None = None,
+    seed: int = 0,
+    batch_size: int | None = None,
+    learning_rate: float | None = None,
+    options: dict[str, Any] | None = None,
+    n_samples: int | None = None,
+    progress: Progress,
+) -> dict[str, Any]:
+    """Train ``model`` on ``data`` into ``run_dir``; return the evaluation object."""
+    if model not in gt.MODEL_KINDS:
+        raise ValueError(f"unknown model {model!r}: want one of {', '.join(gt.MODEL_KINDS)}")
+    d = gt.DEFAULTS[model]
+    epochs = d["epochs"] if epochs is None else int(epochs)
+    batch_size = d["batch_size"] if batch_size is None else int(batch_size)
+    learning_rate = d["learning_rate"] if learning_rate is None else float(learning_rate)
+    if epochs < 1 or batch_size < 1 or not learning_rate > 0:
+        raise ValueError(
+            f"epochs={epochs}, batch_size={batch_size}, learning_rate={learning_rate:g}: "
+            "each must be positive"
+        )
+    ds, opts = gt.prepare(model, gdata.load(data), options or {})
+    import keras  # after the data checks: a bad file is reported without loading TensorFlow
+
+    keras.utils.set_random_seed(seed)
+    net = gt.build(model, {"dim": ds.dim, "seed": seed, **opts})
+    meta = {
+        "kind": "gen",
+        "model": model,
+        "config": net.config(),
+        "data": data,
+        "binarized": ds.binarized,
+        "image_shape": ds.image_shape,
+        "seed": seed,
+        "epochs": epochs,
+        "batch_size": batch_size,
+        "learning_rate": learning_rate,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    stats = gt.fit(
+        net, ds, run_dir=run_dir, meta=meta, epochs=epochs, batch_size=batch_size,
+        learning_rate=learning_rate, seed=seed, progress=progress,
+    )
+    meta = {**gt.load_meta(run_dir), "training": stats}
+    gt.write_json(os.path.join(run_dir, gt.META), meta)
+    if n_samples is None:  # a grid of images, or a cloud as dense as the test data
+        n_samples = 64 if ds.image_shape else len(ds.x_test)
+    _write_samples(net, ds, run_dir, n_samples, seed)
+    return _evaluate(net, ds, meta, run_dir)
+
+
+def gen_sample(*, run_dir: str, n: int = 64, seed: int = 0) -> dict[str, Any]:
+    """Draw ``n`` samples; write them as ``samples.npy`` and a picture ``samples.png``."""
+    if n < 1:
+        raise ValueError(f"n={n}: want at least one sample")
+    net, meta = gt.load_model(run_dir)
+    ds = gt.dataset_for(meta)
+    samples = _write_samples(net, ds, run_dir, n, seed)
+    return {
+        "samples": samples,
+        "png": os.path.join(run_dir, SAMPLES_PNG),
+        "npy": os.path.join(run_dir, SAMPLES_NPY),
+        "model": meta["model"],
+        "epoch": meta["epoch"],
+    }
+
+
+def gen_eval(*, run_dir: str) -> dict[str, Any]:
+    """Test NLL beside the baseline (likelihood models) or the sample metrics (GAN)."""
+    net, meta = gt.load_model(run_dir)
+    return _evaluate(net, gt.dataset_for(meta), meta, run_dir)
+
+
+def _write_samples(net: Any, ds: gdata.Dataset, run_dir: str, n: int, seed: int) -> np.ndarray:
+    from pyworker.gen.plots import save_samples_png
+
+    samples = net.sample(n, seed).astype(np.float32)
+    tmp = os.path.join(run_dir, ".samples.tmp.npy")
+    np.save(tmp, samples)
+    os.replace(tmp, os.path.join(run_dir, SAMPLES_NPY))
+    title = f"{net.kind} on {ds.name}: {n} samples (seed {seed})"
+    picture = samples
+    if net.kind == "vae" and net.decoder_kind == "bernoulli":
+        # binary draws are speckled; the pixel probabilities they were drawn
+        # from (same latent draws) show what the model learned
+        picture = net.mean_images(n, seed)
+        title = f"vae on {ds.name}: pixel probabilities of the {n} samples (seed {seed})"
+    save_samples_png(os.path.join(run_dir, SAMPLES_PNG), picture, ds, title)
+    return samples
+
+
+def _evaluate(net: Any, ds: gdata.Dataset, meta: dict[str, Any], run_dir: str) -> dict[str, Any]:
+    res: dict[str, Any] = {
+        "model": meta["model"],
+        "data": meta["data"],
+        "run_dir": run_dir,
+        "epoch": meta["epoch"],
+        "n_train": len(ds.x_train),
+        "n_test": len(ds.x_test),
+        "dim": ds.dim,
+        "binarized": ds.binarized,
+    }
+    if net.has_likelihood:
+        t0 = time.perf_counter()
+        nll = net.nll(ds.x_test)
+        base, base_name = gt.baseline_nll(ds)
+        res.update(
+            test_nll=float(nll.mean()),
+            test_nll_stderr=float(nll.std(ddof=1) / np.sqrt(len(nll))),
+            baseline_nll=base,
+            baseline=base_name,
+            nll_unit="nats per example",
+            nll_method=(
+                f"importance-weighted estimate, {net.iw_samples} samples"
+                if meta["model"] == "vae" else "exact"
+            ),
+            eval_seconds=round(time.perf_counter() - t0, 3),
+        )
+    else:
+        from pyworker.gen.metrics import sample_metrics
+
+        res.update(sample_metrics(ds, net.sample(len(ds.x_test), meta["seed"] + 1), meta["seed"]))
+    if "training" in meta:
+        res["train_seconds"] = meta["training"]["train_seconds"]
+        res["examples_per_s"] = meta["training"]["examples_per_s"]
+    gt.write_json(os.path.join(run_dir, RESULT_JSON), res)
+    return res
+
+
+# ---------------------------------------------------------------- robustness
+
+ROBUST_DEFAULTS = {"epochs": 60, "batch_size": 64, "learning_rate": 1e-3, "train_steps": 10}
+
+
+def robust_train(
+    *,
+    run_dir: str,
+    data: str = "digits",
+    attack: str = "pgd",
+    eps: float = 0.1,
+    steps: int | None = None,
+    eval_steps: int = 20,
+    epochs: int | None = None,
+    seed: int = 0,
+    learning_rate: float | None = None,
+    compare_standard: bool = True,
+    progress: Progress,
+) -> dict[str, Any]:
+    """Train the MLP classifier (adversarially unless ``attack="none"``) and evaluate it.
+
+    Robust accuracy is always measured with PGD-``eval_steps`` with random
+    start at ``eps``, whatever the training attack. With ``compare_standard``
+    a standard model is also trained in the same run, for reference.
+    """
+    if attack not in ATTACKS:
+        raise ValueError(f"attack {attack!r}: want one of {', '.join(ATTACKS)}")
+    ds = _labelled(data)
+    check_eps(eps, ds.low, ds.high)
+    import keras  # after the argument checks, which need no TensorFlow
+
+    from pyworker.gen import robust as R
+
+    epochs = ROBUST_DEFAULTS["epochs"] if epochs is None else int(epochs)
+    steps = ROBUST_DEFAULTS["train_steps"] if steps is None else int(steps)
+    lr = ROBUST_DEFAULTS["learning_rate"] if learning_rate is None else float(learning_rate)
+    if epochs < 1:
+        raise ValueError(f"epochs={epochs}: want at least 1")
+    meta = {
+        "kind": "robust",
+        "model": "classifier",
+        "config": {"dim": ds.dim, "classes": ds.num_classes},
+        "data": data,
+        "attack": attack,
+        "eps": eps,
+        "steps": steps,
+        "eval_steps": eval_steps,
+        "seed": seed,
+        "epochs": epochs,
+        "learning_rate": lr,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    out: dict[str, Any] = {}
+    if compare_standard and attack != "none":
+        keras.utils.set_random_seed(seed)
+        std = R.classifier(ds.dim, ds.num_classes)
+        R.train(std, ds.x_train, ds.y_train, attack=None, epochs=epochs,
+                learning_rate=lr, seed=seed)
+        ev = _robust_figures(std, ds, "pgd", eps, eval_steps, seed)
+        out = {"standard_clean_accuracy": ev["clean_accuracy"],
+               "standard_robust_accuracy": ev["robust_accuracy"]}
+    keras.utils.set_random_seed(seed)
+    clf = R.classifier(ds.dim, ds.num_classes)
+    train_attack = None if attack == "none" else R.Attack(
+        clf, attack, eps, steps=steps, low=ds.low, high=ds.high, seed=seed)
+    os.makedirs(run_dir, exist_ok=True)
+    gt.save(clf, run_dir, {**meta, "epoch": 0})
+    stats = R.train(clf, ds.x_train, ds.y_train, attack=train_attack, epochs=epochs,
+                    learning_rate=lr, seed=seed, report=progress.report,
+                    cancelled=progress.cancelled)
+    gt.save(clf, run_dir, {**meta, "epoch": stats["epochs_done"], "training": stats})
+    res = robust_eval(run_dir=run_dir, attack="pgd", eps=eps, steps=eval_steps, seed=seed)
+    res.update(out, train_seconds=stats["train_seconds"], examples_per_s=stats["examples_per_s"])
+    gt.write_json(os.path.join(run_dir, RESULT_JSON), res)
+    return res
+
+
+def robust_eval(
+    *,
+    run_dir: str,
+    attack: str = "pgd",
+    eps: float | None = None,
+    steps: int = 20,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Clean accuracy and accuracy under ``attack`` at ``eps`` (default: the training eps)."""
+    meta = gt.load_meta(run_dir)
+    if meta.get("kind") != "robust":
+        raise gt.RunError(f"{run_dir!r} is not a run of 'robust train' (it holds {meta.get('model')!r})")
+    ds = _labelled(meta["data"])
+    eps = float(meta["eps"] if eps is None else eps)
+    check_eps(eps, ds.low, ds.high)
+    if attack not in ("fgsm", "pgd"):
+        raise ValueError(f"attack {attack!r}: want fgsm or pgd")
+    from pyworker.gen import robust as R
+
+    clf = R.classifier(meta["config"]["dim"], meta["config"]["classes"])
+    clf.load_weights(os.path.join(run_dir, meta["weights"]))
+    res = {"data": meta["data"], "run_dir": run_dir, "trained_with": meta["attack"],
+           "train_eps": meta["eps"], "epoch": meta["epoch"]}
+    res.update(_robust_figures(clf, ds, attack, eps, steps, seed))
+    return res
+
+
+def _robust_figures(clf: Any, ds: gdata.Dataset, attack: str, eps: float, steps: int,
+                    seed: int) -> dict[str, Any]:
+    from pyworker.gen import robust as R
+
+    att = R.Attack(clf, attack, eps, steps=steps, low=ds.low, high=ds.high, seed=seed + 1)
+    return {
+        "clean_accuracy": R.accuracy(clf, ds.x_test, ds.y_test),
+        "robust_accuracy": R.accuracy(clf, ds.x_test, ds.y_test, att),
+        "attack": attack,
+        "eps": eps,
+        "steps": att.steps,
+        "random_start": attack == "pgd",
+        "n_test": len(ds.x_test),
+    }
+
+
+def _labelled(data: str) -> gdata.Dataset:
+    ds = gdata.load(data)
+    if ds.y_train is None:
+        raise gdata.DataError(
+            f"data {data!r} has no class labels; robust training needs a labelled set "
+            "(digits, mnist5k, or an .npz with arrays x and y)"
+        )
+    return ds
