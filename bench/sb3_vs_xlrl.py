@@ -15,8 +15,8 @@ wheel pulls the CUDA libraries even on a CPU machine) and run this script with i
     make build venv
     /work/benchvenv/bin/python bench/sb3_vs_xlrl.py --seeds 3 [--json]
 
-xlrl runs as `bin/xlrl train --env CartPole-v1 --algo dqn --layers 256,256 --steps 50000
---hp double=false` (vanilla DQN like SB3's), once with its defaults (periodic evaluation keeps
+xlrl runs as `bin/xlrl train --env CartPole-v1 --algo dqn --layers 256,256 --lr 0.0023
+--steps 50000 --hp double=false` (rl-zoo's learning rate, vanilla DQN like SB3's), once with its defaults (periodic evaluation keeps
 the best weights and stops at a perfect score, like rl-zoo's EvalCallback keeping best_model)
 and once with --no-early-stop (the whole budget). --skip-sb3 runs only xlrl.
 """
@@ -94,6 +94,8 @@ def run_xlrl(xlrl: str, python: str, seed: int, steps: int, backend: str, early_
         backend,
         "--layers",
         "256,256",
+        "--lr",
+        "0.0023",
         "--steps",
         str(steps),
         "--hp",

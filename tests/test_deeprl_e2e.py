@@ -82,3 +82,23 @@ def test_a_worker_dying_mid_training_is_a_clear_error(xlrl_binary: Path) -> None
     assert "the Python worker died (exit status 3) during rl.fit" in p.stderr
     assert "dqn on CartPole-v1 (tf backend)" in p.stderr
     assert p.stdout.strip() == "" or "mean return" not in p.stdout  # no result was printed
+
+
+@pytest.mark.parametrize("algo", ["a2c", "reinforce"])
+def test_policy_gradient_on_the_tf_backend(xlrl_binary: Path, algo: str) -> None:
+    p = train(
+        xlrl_binary,
+        "--algo",
+        algo,
+        "--backend",
+        "tf",
+        "--steps",
+        "1000",
+        "--eval-episodes",
+        "3",
+        "--json",
+    )
+    assert p.returncode == 0, p.stderr
+    res = json.loads(p.stdout.strip().splitlines()[-1])
+    assert res["deep"]["backend"] == "tf" and res["deep"]["gradient_steps"] > 0
+    assert res["deep"]["time"]["train_s"] > 0 and res["eval_episodes"] == 3

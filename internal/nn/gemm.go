@@ -2,8 +2,10 @@ package nn
 
 // The three matrix products of a dense layer, blocked so that each loaded
 // value feeds several multiply-adds held in registers (Go does not
-// vectorise; blocking is what makes the scalar loops fast). All matrices are
-// row-major.
+// vectorise). On the shared 2-core development machine the blocking showed
+// no gain over the plain axpy loop beyond noise (BenchmarkMulAdd64x64x64
+// against BenchmarkNaiveMulAdd64x64x64); measure on a quiet machine before
+// building on it. All matrices are row-major.
 
 // mulAdd computes y (n×m) += x (n×k) · w (k×m).
 func mulAdd(x []float32, n, k int, w []float32, m int, y []float32) {

@@ -29,26 +29,27 @@ type Hyper struct {
 // key is "env/algo"; "*/algo" is the fallback for other discrete-action
 // environments (CartPole-like settings; tune them for your task).
 var table = map[string]func() Hyper{
-	// rl-baselines3-zoo's dqn.yml CartPole-v1 entry (lr 2.3e-3, batch 64,
-	// train_freq 256, gradient_steps 128, target update every 10 steps,
-	// exploration 0.16 -> 0.04) with a [64, 64] network instead of
-	// [256, 256]: the same learning on CartPole at a sixteenth of the
-	// gradient cost. Double DQN. Evaluation every 4 training calls (1,024
-	// steps) on 20 episodes keeps the best weights and stops at a perfect 500.
+	// rl-baselines3-zoo's dqn.yml CartPole-v1 entry (batch 64, train_freq
+	// 256, gradient_steps 128, target update every 10 steps, exploration
+	// 0.16 -> 0.04) with a [64, 64] network instead of [256, 256] (a
+	// sixteenth of the gradient cost), lr 1e-3 instead of 2.3e-3 (at 2.3e-3
+	// 3 of 5 seeds solved on the tf backend, at 1e-3 5 of 5), Double DQN,
+	// twice the budget. Evaluation every 4 training calls (1,024 steps) on
+	// 20 episodes keeps the best weights and stops at a perfect 500.
 	"CartPole-v1/dqn": func() Hyper {
 		return Hyper{DQN: &dqn.Config{
-			Steps: 100_000, Hidden: []int{64, 64}, Activation: "relu", LR: 2.3e-3, Gamma: 0.99,
+			Steps: 100_000, Hidden: []int{64, 64}, Activation: "relu", LR: 1e-3, Gamma: 0.99,
 			BufferSize: 100_000, LearningStarts: 1000, BatchSize: 64, TrainFreq: 256, GradientSteps: 128,
 			TargetUpdate: 10, Tau: 1, ExplorationInitial: 1, ExplorationFinal: 0.04, ExplorationFraction: 0.16,
 			Double: true, Loss: "huber", MaxGradNorm: 10, EvalEvery: 1024, EvalEpisodes: 20, StopAt: at(500),
 		}}
 	},
-	// rl-zoo's MountainCar-v0 entry: 120k steps, lr 4e-3, train_freq 16,
-	// gradient_steps 8, target update 600, exploration 0.2 -> 0.07, with a
-	// [64, 64] network in place of [256, 256].
+	// rl-zoo's MountainCar-v0 entry: 120k steps, [256, 256], lr 4e-3,
+	// train_freq 16, gradient_steps 8, target update 600, exploration 0.2 ->
+	// 0.07. ([64, 64] reached only -130.)
 	"MountainCar-v0/dqn": func() Hyper {
 		return Hyper{DQN: &dqn.Config{
-			Steps: 120_000, Hidden: []int{64, 64}, Activation: "relu", LR: 4e-3, Gamma: 0.98,
+			Steps: 120_000, Hidden: []int{256, 256}, Activation: "relu", LR: 4e-3, Gamma: 0.98,
 			BufferSize: 10_000, LearningStarts: 1000, BatchSize: 128, TrainFreq: 16, GradientSteps: 8,
 			TargetUpdate: 600, Tau: 1, ExplorationInitial: 1, ExplorationFinal: 0.07, ExplorationFraction: 0.2,
 			Loss: "huber", MaxGradNorm: 10, EvalEvery: 5000, EvalEpisodes: 20, StopAt: at(-100),
@@ -77,7 +78,7 @@ var table = map[string]func() Hyper{
 		return Hyper{PG: &pg.Config{
 			Steps: 300_000, Hidden: []int{64, 64}, Activation: "tanh", LR: 1e-3, VFLR: 1e-3, Gamma: 0.99,
 			Episodes: 4, VFSteps: 4, NormalizeAdvantage: true, MaxGradNorm: 0.5,
-			EvalEvery: 5000, EvalEpisodes: 10, StopAt: at(500),
+			EvalEvery: 5000, EvalEpisodes: 20, StopAt: at(500),
 		}}
 	},
 	"*/reinforce": func() Hyper {
@@ -93,7 +94,7 @@ var table = map[string]func() Hyper{
 	"CartPole-v1/a2c": func() Hyper {
 		return Hyper{PG: &pg.Config{
 			Steps: 500_000, Hidden: []int{64, 64}, Activation: "tanh", LR: 7e-4, VFLR: 7e-4, Gamma: 0.99,
-			NEnvs: 8, NSteps: 5, MaxGradNorm: 0.5, EvalEvery: 5000, EvalEpisodes: 10, StopAt: at(500),
+			NEnvs: 8, NSteps: 5, MaxGradNorm: 0.5, EvalEvery: 5000, EvalEpisodes: 20, StopAt: at(500),
 		}}
 	},
 	"*/a2c": func() Hyper {
