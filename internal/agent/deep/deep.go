@@ -219,14 +219,21 @@ func (e *Episodes) Last() (ret float64, length int) { return e.lastRet, e.lastLe
 
 // Done ends the current episode.
 func (e *Episodes) Done() {
-	e.lastRet, e.lastLen, e.length = e.current, e.length, 0
+	e.Record(e.current, e.length)
+	e.current, e.length = 0, 0
+}
+
+// Record counts a finished episode of return ret and the given length. A
+// trainer that steps several environments at once keeps each one's running
+// return itself and records each episode as it ends.
+func (e *Episodes) Record(ret float64, length int) {
+	e.lastRet, e.lastLen = ret, length
 	if len(e.recent) < 100 {
-		e.recent = append(e.recent, e.current)
+		e.recent = append(e.recent, ret)
 	} else {
-		e.recent[e.Count%100] = e.current
+		e.recent[e.Count%100] = ret
 	}
 	e.Count++
-	e.current = 0
 }
 
 // RecentMean is the mean return of the last 100 episodes (NaN if none).

@@ -18,6 +18,7 @@ func TrainA2C(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Ba
 		return nil, err
 	}
 	ne, ns, d := cfg.NEnvs, cfg.NSteps, a.obsDim
+	rec := deep.RecorderFrom(ctx)
 	envs := []env.Env{first}
 	for i := 1; i < ne; i++ {
 		e, err := mk()
@@ -39,6 +40,8 @@ func TrainA2C(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Ba
 		ret    = make([]float32, n)
 		adv    = make([]float32, n)
 		stepA  = make([]int32, ne)
+		epRet  = make([]float64, ne) // each env's running episode return and length
+		epLen  = make([]int, ne)
 		lastV  = make([]float32, ne)
 		one    = make([]float32, d)
 		v1     = make([]float32, 1)
@@ -68,9 +71,14 @@ func TrainA2C(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Ba
 				next, r, te, tr := e.Step(env.DiscreteAction(int(stepA[i])))
 				a.clock.Env += time.Since(t0)
 				acts[row], rews[row], term[row], cut[row] = stepA[i], float32(r), te, tr && !te
-				a.eps.Add(r)
+				epRet[i] += r
+				epLen[i]++
 				if te || tr {
-					a.eps.Done()
+					a.eps.Record(epRet[i], epLen[i])
+					if rec != nil {
+						rec.Episode(step+i+1, epRet[i], epLen[i])
+					}
+					epRet[i], epLen[i] = 0, 0
 					if cut[row] {
 						for j, v := range next {
 							one[j] = float32(v)

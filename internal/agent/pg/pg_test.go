@@ -82,3 +82,33 @@ func TestRejectsContinuousActions(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+type episodeLog struct{ rets, lens []float64 }
+
+func (l *episodeLog) Episode(_ int, ret float64, length int) {
+	l.rets = append(l.rets, ret)
+	l.lens = append(l.lens, float64(length))
+}
+func (l *episodeLog) Update(int, map[string]float64) {}
+
+// A2C steps several environments at once; each episode's return must be that
+// environment's own. CartPole pays 1 per step, so a return equals its length.
+func TestA2CRecordsEachEnvironmentsEpisodes(t *testing.T) {
+	log := &episodeLog{}
+	ctx := deep.WithRecorder(context.Background(), log)
+	mk := func() (env.Env, error) { return env.Make("CartPole-v1") }
+	cfg := smallConfig()
+	cfg.Steps = 4000
+	res, err := TrainA2C(ctx, cfg, mk, backend.NewGo(), 3, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(log.rets) < 20 || len(log.rets) != res.Episodes {
+		t.Fatalf("recorded %d episodes, the trainer counted %d", len(log.rets), res.Episodes)
+	}
+	for i := range log.rets {
+		if log.rets[i] != log.lens[i] || log.lens[i] > 500 {
+			t.Fatalf("episode %d: return %v over %v steps; CartPole pays 1 per step", i, log.rets[i], log.lens[i])
+		}
+	}
+}
