@@ -3,7 +3,6 @@ package env
 import (
 	"fmt"
 	"runtime"
-	"sync"
 	"sync/atomic"
 )
 
@@ -44,12 +43,22 @@ type Vector struct {
 	continuous []float64
 	actDim     int
 
+	// A step is shorter than waking a parked goroutine (256 CartPoles take
+	// about 11 us; a wake-up takes several), so workers spin on gen for a
+	// while before they park, and the caller spins on pending. See awaitStep.
 	workers int
-	start   []chan struct{}
-	wg      sync.WaitGroup
+	gen     atomic.Uint64 // bumped to start a step (and by Close)
+	pending atomic.Int64  // workers still stepping the current step
+	parked  []atomic.Bool // worker w sleeps on wake[w]
+	wake    []chan struct{}
 	next    atomic.Int64 // next chunk to claim in the current step
-	closed  bool
+	closed  atomic.Bool
 }
+
+// spinsBeforePark is how many times an idle worker yields before it sleeps:
+// a few tens of microseconds, enough to span the gap between steps of a
+// training loop, short enough not to hold a core when stepping stops.
+const spinsBeforePark = 200
 
 // NewVector makes n copies of id, seeds copy i with seed+i, and steps them
 // on workers goroutines (0: one per CPU). Options apply to every copy.
@@ -87,12 +96,11 @@ func NewVector(id string, n, workers int, seed uint64, opts ...Option) (*Vector,
 	v.truncated = make([]bool, n)
 	v.elapsed = make([]int, n)
 	// The calling goroutine steps chunks too; workers-1 goroutines join it.
-	if workers > 1 {
-		v.start = make([]chan struct{}, workers)
-		for w := 1; w < workers; w++ {
-			v.start[w] = make(chan struct{})
-			go v.worker(w)
-		}
+	v.parked = make([]atomic.Bool, workers)
+	v.wake = make([]chan struct{}, workers)
+	for w := 1; w < workers; w++ {
+		v.wake[w] = make(chan struct{}, 1)
+		go v.worker(w)
 	}
 	return v, nil
 }
@@ -169,18 +177,58 @@ func (v *Vector) run() {
 		return
 	}
 	v.next.Store(0)
-	v.wg.Add(v.workers - 1)
-	for _, c := range v.start[1:] {
-		c <- struct{}{}
-	}
+	v.pending.Store(int64(v.workers - 1))
+	v.startStep()
 	v.stepChunks()
-	v.wg.Wait()
+	for v.pending.Load() != 0 {
+		runtime.Gosched()
+	}
+}
+
+// startStep publishes a new step to the workers and wakes those asleep.
+func (v *Vector) startStep() {
+	v.gen.Add(1)
+	for w := 1; w < v.workers; w++ {
+		if v.parked[w].CompareAndSwap(true, false) {
+			v.wake[w] <- struct{}{}
+		}
+	}
 }
 
 func (v *Vector) worker(w int) {
-	for range v.start[w] {
+	var seen uint64
+	for {
+		seen = v.awaitStep(w, seen)
+		if v.closed.Load() {
+			return
+		}
 		v.stepChunks()
-		v.wg.Done()
+		v.pending.Add(-1)
+	}
+}
+
+// awaitStep returns the generation of the next step once it has started:
+// it yields spinsBeforePark times, then sleeps until startStep wakes it.
+// Whoever of the worker and startStep clears parked first owns the wake-up:
+// if startStep does, it sends on wake[w] (buffered) and the worker takes it.
+func (v *Vector) awaitStep(w int, seen uint64) uint64 {
+	for spin := 0; ; spin++ {
+		if g := v.gen.Load(); g != seen {
+			return g
+		}
+		if spin < spinsBeforePark {
+			runtime.Gosched()
+			continue
+		}
+		v.parked[w].Store(true)
+		if g := v.gen.Load(); g != seen {
+			if !v.parked[w].CompareAndSwap(true, false) {
+				<-v.wake[w] // startStep cleared it and is sending
+			}
+			return g
+		}
+		<-v.wake[w]
+		spin = 0
 	}
 }
 
@@ -226,11 +274,8 @@ func (v *Vector) stepRange(lo, hi int) {
 
 // Close stops the worker goroutines. The Vector must not be stepped after.
 func (v *Vector) Close() {
-	if v.closed {
+	if v.closed.Swap(true) {
 		return
 	}
-	v.closed = true
-	for w := 1; w < len(v.start); w++ {
-		close(v.start[w])
-	}
+	v.startStep()
 }
