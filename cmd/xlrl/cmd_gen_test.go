@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xlrl/xlrl/internal/worker/workertest"
+
 	"github.com/xlrl/xlrl/internal/worker"
 )
 
@@ -34,27 +36,6 @@ func genLastJSON(t *testing.T, out string) map[string]any {
 		t.Fatalf("last line is not JSON: %v\n%s", err, out)
 	}
 	return v
-}
-
-// genPython is the project's interpreter with pyworker installed; the
-// end-to-end tests fail, not skip, without it.
-func genPython(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("XLRL_PYTHON"); p != "" {
-		return p
-	}
-	dir, _ := os.Getwd()
-	for {
-		p := filepath.Join(dir, ".venv", "bin", "python")
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no .venv with pyworker found: run `make venv` (or set XLRL_PYTHON)")
-		}
-		dir = parent
-	}
 }
 
 func TestGenUsageErrors(t *testing.T) {
@@ -128,7 +109,7 @@ func TestParseOptions(t *testing.T) {
 // The whole path: Go flags -> worker -> Keras -> run directory -> JSON, with
 // tiny budgets. gen train --json must end with gen eval's object.
 func TestGenEndToEnd(t *testing.T) {
-	py := genPython(t)
+	py := workertest.Python(t)
 	run := filepath.Join(t.TempDir(), "run")
 	out, errOut, err := genExec(t, "--python", py, "gen", "train", "--model", "made", "--data", "digits",
 		"--epochs", "3", "--seed", "1", "--out", run, "--json")
@@ -169,7 +150,7 @@ func TestGenEndToEnd(t *testing.T) {
 }
 
 func TestRobustEndToEnd(t *testing.T) {
-	py := genPython(t)
+	py := workertest.Python(t)
 	run := filepath.Join(t.TempDir(), "rob")
 	out, errOut, err := genExec(t, "--python", py, "robust", "train", "--attack", "fgsm", "--epochs", "2",
 		"--eval-steps", "5", "--out", run, "--json")
@@ -193,7 +174,7 @@ func TestRobustEndToEnd(t *testing.T) {
 }
 
 func TestGenBadUserData(t *testing.T) {
-	py := genPython(t)
+	py := workertest.Python(t)
 	dir := t.TempDir()
 	csv := filepath.Join(dir, "nan.csv")
 	var b strings.Builder

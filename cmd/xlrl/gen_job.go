@@ -98,37 +98,8 @@ func epochBar(w io.Writer, label string) *progress.Bar {
 	return progress.New(w, progress.Options{Label: label, Unit: "epochs", Terminal: progress.IsTerminal(w)})
 }
 
-// toFloat reads a msgpack number, whatever integer or float type it decoded to.
-func toFloat(v any) (float64, bool) {
-	switch x := v.(type) {
-	case float64:
-		return x, true
-	case float32:
-		return float64(x), true
-	case int:
-		return float64(x), true
-	case int8:
-		return float64(x), true
-	case int16:
-		return float64(x), true
-	case int32:
-		return float64(x), true
-	case int64:
-		return float64(x), true
-	case uint8:
-		return float64(x), true
-	case uint16:
-		return float64(x), true
-	case uint32:
-		return float64(x), true
-	case uint64:
-		return float64(x), true
-	}
-	return 0, false
-}
-
 // num reads a number from a result map (0 when absent).
 func num(m map[string]any, k string) float64 {
-	v, _ := toFloat(m[k])
+	v, _ := progress.Number(m[k])
 	return v
 }

@@ -6,13 +6,13 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/xlrl/xlrl/internal/nn"
 	"github.com/xlrl/xlrl/internal/worker"
+	"github.com/xlrl/xlrl/internal/worker/workertest"
 )
 
 var shared struct {
@@ -34,7 +34,7 @@ func TestMain(m *testing.M) {
 // import is the slow part of starting one).
 func sharedWorker(t *testing.T) *worker.Client {
 	t.Helper()
-	shared.once.Do(func() { shared.c, shared.err = launch() })
+	shared.once.Do(func() { shared.c, shared.err = launch(t) })
 	if shared.err != nil {
 		t.Fatalf("the tf backend needs the Python worker (run `make venv`, or set XLRL_PYTHON): %v", shared.err)
 	}
@@ -46,7 +46,7 @@ func sharedWorker(t *testing.T) *worker.Client {
 // XLRL_PYTHON).
 func startWorker(t *testing.T) *worker.Client {
 	t.Helper()
-	c, err := launch()
+	c, err := launch(t)
 	if err != nil {
 		t.Fatalf("the tf backend needs the Python worker (run `make venv`, or set XLRL_PYTHON): %v", err)
 	}
@@ -54,20 +54,10 @@ func startWorker(t *testing.T) *worker.Client {
 	return c
 }
 
-func launch() (*worker.Client, error) {
-	python := os.Getenv("XLRL_PYTHON")
-	if python == "" {
-		dir, _ := os.Getwd()
-		for ; dir != filepath.Dir(dir); dir = filepath.Dir(dir) {
-			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-				python = filepath.Join(dir, ".venv", "bin", "python")
-				break
-			}
-		}
-	}
+func launch(t *testing.T) (*worker.Client, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	return worker.Start(ctx, worker.Options{Python: python})
+	return worker.Start(ctx, worker.Options{Python: workertest.Python(t)})
 }
 
 func near(a, b, tol float64) bool { return math.Abs(a-b) <= tol*(1+math.Abs(b)) }

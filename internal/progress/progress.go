@@ -127,7 +127,7 @@ func (b *Bar) Notify(p map[string]any) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for k, v := range p {
-		x, ok := number(v)
+		x, ok := Number(v)
 		if !ok {
 			continue
 		}
@@ -148,7 +148,9 @@ func (b *Bar) Notify(p map[string]any) {
 	b.maybeRender()
 }
 
-func number(v any) (float64, bool) {
+// Number reads a number that msgpack decoded, whatever integer or float type
+// it decoded to.
+func Number(v any) (float64, bool) {
 	switch x := v.(type) {
 	case float64:
 		return x, true

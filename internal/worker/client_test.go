@@ -13,28 +13,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
-)
 
-// venvPython is the project's interpreter with pyworker installed. These tests
-// need it: they fail, not skip, when it is missing.
-func venvPython(t testing.TB) string {
-	t.Helper()
-	if p := os.Getenv("XLRL_PYTHON"); p != "" {
-		return p
-	}
-	dir, _ := os.Getwd()
-	for {
-		p := filepath.Join(dir, ".venv", "bin", "python")
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no .venv with pyworker found above the test's directory: run `make venv` (or set XLRL_PYTHON)")
-		}
-		dir = parent
-	}
-}
+	"github.com/xlrl/xlrl/internal/worker/workertest"
+)
 
 func testdataDir(t testing.TB) string {
 	t.Helper()
@@ -48,7 +29,7 @@ func testdataDir(t testing.TB) string {
 func startWorker(t testing.TB, opts Options) *Client {
 	t.Helper()
 	if opts.Python == "" {
-		opts.Python = venvPython(t)
+		opts.Python = workertest.Python(t)
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(testWriter{t}, nil))
@@ -360,8 +341,8 @@ func TestBrokenWorkers(t *testing.T) {
 		t.Run(tt.mode, func(t *testing.T) {
 			t.Parallel()
 			opts := Options{
-				Python:       venvPython(t),
-				Command:      []string{venvPython(t), script},
+				Python:       workertest.Python(t),
+				Command:      []string{workertest.Python(t), script},
 				Env:          []string{"BROKEN_MODE=" + tt.mode},
 				StartTimeout: time.Second,
 				GracePeriod:  300 * time.Millisecond,
@@ -398,7 +379,7 @@ func TestBrokenWorkers(t *testing.T) {
 }
 
 func TestCloseEscalatesToSIGKILL(t *testing.T) {
-	py := venvPython(t)
+	py := workertest.Python(t)
 	c, err := Start(context.Background(), Options{
 		Python:      py,
 		Command:     []string{py, filepath.Join(testdataDir(t), "broken_worker.py")},

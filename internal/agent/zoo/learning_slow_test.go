@@ -4,13 +4,12 @@ package zoo
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/xlrl/xlrl/internal/backend"
 	"github.com/xlrl/xlrl/internal/worker"
+	"github.com/xlrl/xlrl/internal/worker/workertest"
 )
 
 // The learning checks of issue 5: each trains with the tuned defaults (no
@@ -70,19 +69,9 @@ func learn(t *testing.T, envID, algo, backendName string, seeds, need int, thres
 
 func startWorker(t *testing.T) *worker.Client {
 	t.Helper()
-	python := os.Getenv("XLRL_PYTHON")
-	if python == "" {
-		dir, _ := os.Getwd()
-		for ; dir != filepath.Dir(dir); dir = filepath.Dir(dir) {
-			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-				python = filepath.Join(dir, ".venv", "bin", "python")
-				break
-			}
-		}
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	c, err := worker.Start(ctx, worker.Options{Python: python})
+	c, err := worker.Start(ctx, worker.Options{Python: workertest.Python(t)})
 	if err != nil {
 		t.Fatalf("the tf backend needs the Python worker (run `make venv`, or set XLRL_PYTHON): %v", err)
 	}
