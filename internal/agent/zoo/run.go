@@ -17,15 +17,18 @@ import (
 	"github.com/xlrl/xlrl/internal/nn"
 )
 
-// Architectures are named networks for --arch. "seed" is the seed project's
-// _create_neural_network: Dense 32 relu then a linear output, Adam at
-// 0.001, MSE.
-var Architectures = map[string]struct {
+// Architecture is a named network for --arch.
+type Architecture struct {
 	Hidden     []int
 	Activation string
 	Loss       string // DQN only
 	LR         float64
-}{
+}
+
+// Architectures are the named networks. "seed" is the seed project's
+// _create_neural_network: Dense 32 relu then a linear output, Adam at
+// 0.001, MSE.
+var Architectures = map[string]Architecture{
 	"seed": {Hidden: []int{32}, Activation: "relu", Loss: "mse", LR: 0.001},
 }
 
@@ -151,9 +154,9 @@ func applyDQN(c *dqn.Config, o Options) error {
 		c.Steps = o.Steps
 	}
 	if o.Arch != "" {
-		a, ok := Architectures[o.Arch]
-		if !ok {
-			return fmt.Errorf("unknown architecture %q: known are %v; or give a layer list such as --layers 64,64", o.Arch, archNames())
+		a, err := architecture(o.Arch)
+		if err != nil {
+			return err
 		}
 		c.Hidden, c.Activation, c.Loss, c.LR = a.Hidden, a.Activation, a.Loss, a.LR
 	}
@@ -172,14 +175,23 @@ func applyDQN(c *dqn.Config, o Options) error {
 	return c.Validate()
 }
 
+// architecture looks up a named architecture (--arch).
+func architecture(name string) (Architecture, error) {
+	a, ok := Architectures[name]
+	if !ok {
+		return Architecture{}, fmt.Errorf("unknown architecture %q: known are %v; or give a layer list such as --layers 64,64", name, archNames())
+	}
+	return a, nil
+}
+
 func applyPG(c *pg.Config, o Options) error {
 	if o.Steps > 0 {
 		c.Steps = o.Steps
 	}
 	if o.Arch != "" {
-		a, ok := Architectures[o.Arch]
-		if !ok {
-			return fmt.Errorf("unknown architecture %q: known are %v; or give a layer list such as --layers 64,64", o.Arch, archNames())
+		a, err := architecture(o.Arch)
+		if err != nil {
+			return err
 		}
 		c.Hidden, c.Activation = a.Hidden, a.Activation
 	}
