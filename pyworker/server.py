@@ -115,7 +115,16 @@ class Server:
     def serve(self) -> int:
         """Serve until EOF or shutdown; return the exit status."""
         threading.Thread(target=self._compute_loop, name="compute", daemon=True).start()
-        self.notify("hello", self.hello())
+        hello = self.hello()
+        self.notify("hello", hello)
+        log.info(
+            "pyworker %s serving %d methods (pid %d, Python %s, TensorFlow %s)",
+            hello["version"],
+            len(hello["methods"]),
+            hello["pid"],
+            hello["python"],
+            hello["tensorflow"] or "not installed",
+        )
         unpacker = protocol.unpacker()
         seen = bytearray()  # the first bytes read, for the report on malformed input
         # readinto a buffer kept across reads: os.read(fd, 1 MiB) allocates a

@@ -44,6 +44,15 @@ def test_dqn_on_the_tf_backend_reports_where_time_goes(xlrl_binary: Path) -> Non
     assert "time (tf backend" in p.stdout
 
 
+def test_the_training_workers_log_goes_into_the_run_directory(
+    xlrl_binary: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "run"
+    p = train(xlrl_binary, "--algo", "dqn", "--backend", "tf", "--steps", "1200", "--out", str(out))
+    assert p.returncode == 0, p.stderr
+    assert "pyworker 0.1.0 serving" in (out / "worker.log").read_text()
+
+
 def test_seed_architecture_on_the_tf_backend(xlrl_binary: Path) -> None:
     p = train(
         xlrl_binary,

@@ -113,7 +113,11 @@ func trainDeep(ctx context.Context, w io.Writer, o *trainOptions) (*trainResult,
 		be = backend.NewGo()
 	case "tf":
 		t0 := time.Now()
-		c, err := startWorker(ctx, "")
+		logFile := "" // the worker's log goes into the run directory, when there is one
+		if o.run != nil {
+			logFile = o.run.dir.WorkerLog()
+		}
+		c, err := startWorker(ctx, logFile)
 		workerStart = time.Since(t0)
 		if err != nil {
 			return nil, fmt.Errorf("the tf backend needs the Python worker (or use --backend go): %w", err)
