@@ -40,11 +40,12 @@ build-gorgonia:
 lint: venv
 	@test -z "$$(gofmt -l cmd internal)" || { gofmt -l cmd internal; echo "gofmt: run 'make fmt'"; exit 1; }
 	go vet ./...
-	$(VENV)/bin/ruff check pyworker tests
+	$(VENV)/bin/ruff check pyworker tests bench scripts
+	$(VENV)/bin/ruff format --check pyworker tests bench scripts
 
 fmt: venv
 	gofmt -w cmd internal
-	$(VENV)/bin/ruff format pyworker tests
+	$(VENV)/bin/ruff format pyworker tests bench scripts
 
 test-go: build venv
 	go test -race ./...

@@ -22,26 +22,39 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from pyworker.gen import service  # noqa: E402
 from pyworker.gen.train import Progress  # noqa: E402
 
-RUNS = [("realnvp", "moons"), ("maf", "moons"), ("made", "digits"), ("vae", "digits"),
-        ("gan", "digits")]
+RUNS = [
+    ("realnvp", "moons"),
+    ("maf", "moons"),
+    ("made", "digits"),
+    ("vae", "digits"),
+    ("gan", "digits"),
+]
 
 
 def figure(res: dict) -> str:
     if "test_nll" in res:
-        return (f"test NLL {res['test_nll']:.3f} ± {res['test_nll_stderr']:.3f} "
-                f"(baseline {res['baseline_nll']:.3f})")
+        return (
+            f"test NLL {res['test_nll']:.3f} ± {res['test_nll_stderr']:.3f} "
+            f"(baseline {res['baseline_nll']:.3f})"
+        )
     if "frechet_distance" in res:
-        return (f"{res['classes_covered']}/10 classes, max {100 * res['max_class_fraction']:.1f}%, "
-                f"Frechet {res['frechet_distance']:.2f} (train vs test "
-                f"{res['frechet_train_vs_test']:.2f}), IS {res['inception_score']:.2f}")
-    return (f"clean {res['clean_accuracy']:.3f}, PGD-20 robust {res['robust_accuracy']:.3f}; "
-            f"standard: clean {res['standard_clean_accuracy']:.3f}, "
-            f"robust {res['standard_robust_accuracy']:.3f}")
+        return (
+            f"{res['classes_covered']}/10 classes, max {100 * res['max_class_fraction']:.1f}%, "
+            f"Frechet {res['frechet_distance']:.2f} (train vs test "
+            f"{res['frechet_train_vs_test']:.2f}), IS {res['inception_score']:.2f}"
+        )
+    return (
+        f"clean {res['clean_accuracy']:.3f}, PGD-20 robust {res['robust_accuracy']:.3f}; "
+        f"standard: clean {res['standard_clean_accuracy']:.3f}, "
+        f"robust {res['standard_robust_accuracy']:.3f}"
+    )
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default=None, help="parent of the run directories (default: a temp dir)")
+    ap.add_argument(
+        "--out", default=None, help="parent of the run directories (default: a temp dir)"
+    )
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     root = args.out or tempfile.mkdtemp(prefix="gen-defaults-")
@@ -49,15 +62,27 @@ def main() -> None:
     rows = []
     for model, data in RUNS:
         t0 = time.perf_counter()
-        res = service.gen_train(run_dir=os.path.join(root, model), model=model, data=data,
-                                progress=quiet)
-        rows.append({"run": f"gen train --model {model} --data {data}",
-                     "wall_s": round(time.perf_counter() - t0, 1), **res})
+        res = service.gen_train(
+            run_dir=os.path.join(root, model), model=model, data=data, progress=quiet
+        )
+        rows.append(
+            {
+                "run": f"gen train --model {model} --data {data}",
+                "wall_s": round(time.perf_counter() - t0, 1),
+                **res,
+            }
+        )
     t0 = time.perf_counter()
-    res = service.robust_train(run_dir=os.path.join(root, "robust"), data="digits", attack="pgd",
-                               eps=0.1, progress=quiet)
-    rows.append({"run": "robust train --attack pgd --eps 0.1 (+ standard model)",
-                 "wall_s": round(time.perf_counter() - t0, 1), **res})
+    res = service.robust_train(
+        run_dir=os.path.join(root, "robust"), data="digits", attack="pgd", eps=0.1, progress=quiet
+    )
+    rows.append(
+        {
+            "run": "robust train --attack pgd --eps 0.1 (+ standard model)",
+            "wall_s": round(time.perf_counter() - t0, 1),
+            **res,
+        }
+    )
     if args.json:
         print(json.dumps(rows))
         return
@@ -65,8 +90,10 @@ def main() -> None:
     print("| run | train s | ex/s | wall s (incl. eval) | result |")
     print("| --- | --- | --- | --- | --- |")
     for r in rows:
-        print(f"| `{r['run']}` | {r['train_seconds']:.1f} | {r['examples_per_s']:.0f} "
-              f"| {r['wall_s']:.1f} | {figure(r)} |")
+        print(
+            f"| `{r['run']}` | {r['train_seconds']:.1f} | {r['examples_per_s']:.0f} "
+            f"| {r['wall_s']:.1f} | {figure(r)} |"
+        )
 
 
 if __name__ == "__main__":

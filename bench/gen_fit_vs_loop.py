@@ -91,20 +91,30 @@ def main() -> None:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     rows = [bench(k, d, args.epochs) for k, d in CASES]
-    env = {"tensorflow": tf.__version__, "keras": keras.__version__,
-           "cpus": os.cpu_count(), "machine": platform.machine(),
-           "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    env = {
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "cpus": os.cpu_count(),
+        "machine": platform.machine(),
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
     if args.json:
         print(json.dumps({"env": env, "rows": rows}))
         return
-    print(f"TensorFlow {env['tensorflow']}, Keras {env['keras']}, {env['cpus']} CPUs, {env['date']}")
-    print("| model | data | batch | ours s/epoch | ours ex/s | model.fit s/epoch | fit ex/s "
-          "| fit XLA | test NLL after ours / fit |")
+    print(
+        f"TensorFlow {env['tensorflow']}, Keras {env['keras']}, {env['cpus']} CPUs, {env['date']}"
+    )
+    print(
+        "| model | data | batch | ours s/epoch | ours ex/s | model.fit s/epoch | fit ex/s "
+        "| fit XLA | test NLL after ours / fit |"
+    )
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
-        print(f"| {r['model']} | {r['data']} | {r['batch_size']} | {r['ours_epoch_s']:.3f} "
-              f"| {r['ours_examples_per_s']} | {r['fit_epoch_s']:.3f} | {r['fit_examples_per_s']} "
-              f"| {r['fit_jit_compile']} | {r['test_nll_ours']:.2f} / {r['test_nll_fit']:.2f} |")
+        print(
+            f"| {r['model']} | {r['data']} | {r['batch_size']} | {r['ours_epoch_s']:.3f} "
+            f"| {r['ours_examples_per_s']} | {r['fit_epoch_s']:.3f} | {r['fit_examples_per_s']} "
+            f"| {r['fit_jit_compile']} | {r['test_nll_ours']:.2f} / {r['test_nll_fit']:.2f} |"
+        )
 
 
 if __name__ == "__main__":

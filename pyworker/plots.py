@@ -88,8 +88,14 @@ def _draw_group(ax, series: list[Series], label: str, color, *, raw: Series | No
     if len(series) == 1:
         s = series[0]
         if raw is not None:
-            ax.plot(raw.steps, raw.values, color=color, alpha=0.3, linewidth=0.8,
-                    label="return of each episode")
+            ax.plot(
+                raw.steps,
+                raw.values,
+                color=color,
+                alpha=0.3,
+                linewidth=0.8,
+                label="return of each episode",
+            )
         ax.plot(s.steps, s.values, color=color, label=label, linewidth=1.6)
         return True
     lo = max(s.steps[0] for s in series)
@@ -139,8 +145,9 @@ def plot_runs(
         paths = ", ".join(str(m.path) for g in groups for m in g.runs)
         raise RunError(f"nothing to plot: no episode or update records in {paths}")
 
-    fig, axes = plt.subplots(len(panels), 1, figsize=(9, 3.2 * len(panels)), sharex=True,
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        len(panels), 1, figsize=(9, 3.2 * len(panels)), sharex=True, squeeze=False
+    )
     single = len(groups) == 1 and len(groups[0].runs) == 1
     for ax, (name, kind, keys) in zip(axes[:, 0], panels, strict=True):
         for gi, g in enumerate(groups):
@@ -149,8 +156,11 @@ def plot_runs(
                 raw = [m.series(kind, key) for m in g.runs]
                 if kind == "episode":
                     smooth = [_smooth(s, window) for s in raw]
-                    label = f"{g.label}: mean of last {window}" if len(groups) > 1 else \
-                        f"moving average ({window} episodes)"
+                    label = (
+                        f"{g.label}: mean of last {window}"
+                        if len(groups) > 1
+                        else f"moving average ({window} episodes)"
+                    )
                 else:
                     # Updates are many and noisy: smooth over ~1/100 of them.
                     smooth = [_smooth(s, max(1, len(s.steps) // 100)) for s in raw]
@@ -160,8 +170,13 @@ def plot_runs(
                 show_raw = kind == "episode" and single and len(raw[0].steps) <= _RAW_MAX
                 _draw_group(ax, smooth, label, line_color, raw=raw[0] if show_raw else None)
         if name == "Episode return" and threshold is not None and math.isfinite(threshold):
-            ax.axhline(threshold, color="black", linestyle="--", linewidth=1,
-                       label=f"solved ({threshold:g})")
+            ax.axhline(
+                threshold,
+                color="black",
+                linestyle="--",
+                linewidth=1,
+                label=f"solved ({threshold:g})",
+            )
         if name == "Loss trajectory" and _all_positive(groups, kind, keys):
             ax.set_yscale("log")
         ax.set_title(name)

@@ -122,8 +122,13 @@ class EventWriter:
         self._f.write(data + struct.pack("<I", _masked_crc(data)))
 
     def scalar(self, tag: str, step: int, value: float, wall_time: float | None = None) -> None:
-        self._write(_event(time.time() if wall_time is None else wall_time, int(step),
-                           scalars=[(tag, float(value))]))
+        self._write(
+            _event(
+                time.time() if wall_time is None else wall_time,
+                int(step),
+                scalars=[(tag, float(value))],
+            )
+        )
 
     def flush(self) -> None:
         self._f.flush()

@@ -34,10 +34,25 @@ def make_run(
             if updates:
                 loss = float(1.0 / (1 + step / 500) + rng.random() * 0.05)
                 q = float(step / 200 + rng.random())
-                lines.append({"kind": "update", "step": step, "loss": loss, "mean_q": q,
-                              "max_q": q + 1, "epsilon": max(0.05, 1 - step / 2000)})
-        lines.append({"kind": "episode", "step": step, "episode": ep, "return": float(length),
-                      "length": length})
+                lines.append(
+                    {
+                        "kind": "update",
+                        "step": step,
+                        "loss": loss,
+                        "mean_q": q,
+                        "max_q": q + 1,
+                        "epsilon": max(0.05, 1 - step / 2000),
+                    }
+                )
+        lines.append(
+            {
+                "kind": "episode",
+                "step": step,
+                "episode": ep,
+                "return": float(length),
+                "length": length,
+            }
+        )
     body = "".join(json.dumps(r) + "\n" for r in lines)
     if torn:
         body += '{"kind": "episode", "st'

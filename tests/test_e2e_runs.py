@@ -27,8 +27,9 @@ ENV = ["--env", "FrozenLake-v1", "--algo", "q-learning"]
 
 def xlrl(binary: Path, cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     env = dict(os.environ, XLRL_PYTHON=sys.executable)
-    p = subprocess.run([str(binary), *args], cwd=cwd, env=env, capture_output=True, text=True,
-                       timeout=300)
+    p = subprocess.run(
+        [str(binary), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
     if check and p.returncode != 0:
         raise AssertionError(f"xlrl {' '.join(args)} exited {p.returncode}:\n{p.stderr}")
     return p
@@ -48,8 +49,14 @@ def test_train_writes_a_run_directory(xlrl_binary, tmp_path):
     res = last_json(p)
     run = tmp_path / "runs" / "fl"
     assert res["run_dir"] == "runs/fl" and res["plot"] == "runs/fl/plots/training.png"
-    for name in ["config.yaml", "metrics.jsonl", "checkpoint.ckpt", "result.json", "worker.log",
-                 "plots/training.png"]:
+    for name in [
+        "config.yaml",
+        "metrics.jsonl",
+        "checkpoint.ckpt",
+        "result.json",
+        "worker.log",
+        "plots/training.png",
+    ]:
         assert (run / name).is_file(), name
     assert list((run / "tb").glob("events.out.tfevents.*"))
 
@@ -72,8 +79,19 @@ def test_train_writes_a_run_directory(xlrl_binary, tmp_path):
     # The checkpoint reproduces the final evaluation, and --config the run.
     ev = last_json(xlrl(xlrl_binary, tmp_path, "eval", "runs/fl", "--json"))
     assert ev["mean_return"] == res["mean_return"] and ev["eval_episodes"] == res["eval_episodes"]
-    again = last_json(xlrl(xlrl_binary, tmp_path, "train", "--config", "runs/fl/config.yaml",
-                           "--name", "again", "--plot=false", "--json"))
+    again = last_json(
+        xlrl(
+            xlrl_binary,
+            tmp_path,
+            "train",
+            "--config",
+            "runs/fl/config.yaml",
+            "--name",
+            "again",
+            "--plot=false",
+            "--json",
+        )
+    )
     assert again["mean_return"] == res["mean_return"]
     assert comparable(read_metrics(tmp_path / "runs" / "again").records) == comparable(rows)
 
@@ -81,13 +99,35 @@ def test_train_writes_a_run_directory(xlrl_binary, tmp_path):
 def test_resume_extends_a_run_exactly(xlrl_binary, tmp_path):
     """With schedules that do not depend on the budget, 1200 episodes resumed to
     3000 are the 3000-episode run."""
-    fixed = [*ENV, "--lr", "0.1", "--explore", "epsilon-greedy", "--schedule", "constant",
-             "--explore-start", "0.1", "--plot=false"]
-    full = last_json(xlrl(xlrl_binary, tmp_path, "train", *fixed, "--episodes", "3000",
-                          "--name", "full", "--json"))
+    fixed = [
+        *ENV,
+        "--lr",
+        "0.1",
+        "--explore",
+        "epsilon-greedy",
+        "--schedule",
+        "constant",
+        "--explore-start",
+        "0.1",
+        "--plot=false",
+    ]
+    full = last_json(
+        xlrl(
+            xlrl_binary, tmp_path, "train", *fixed, "--episodes", "3000", "--name", "full", "--json"
+        )
+    )
     xlrl(xlrl_binary, tmp_path, "train", *fixed, "--episodes", "1200", "--name", "part")
-    p = xlrl(xlrl_binary, tmp_path, "train", "--resume", "runs/part", "--episodes", "3000",
-             "--plot=false", "--json")
+    p = xlrl(
+        xlrl_binary,
+        tmp_path,
+        "train",
+        "--resume",
+        "runs/part",
+        "--episodes",
+        "3000",
+        "--plot=false",
+        "--json",
+    )
     assert "resuming runs/part at step" in p.stderr
     resumed = last_json(p)
     assert resumed["train_episodes"] == 3000 and resumed["train_steps"] == full["train_steps"]
@@ -102,7 +142,11 @@ def test_ctrl_c_checkpoints_and_resume_finishes(xlrl_binary, tmp_path):
     env = dict(os.environ, XLRL_PYTHON=sys.executable)
     proc = subprocess.Popen(
         [str(xlrl_binary), "train", *ENV, "--episodes", episodes, "--name", "sig", "--plot=false"],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     # The first progress line ("256/150000 episodes (0%) ...") follows the first episodes.
     assert proc.stderr is not None
@@ -116,13 +160,26 @@ def test_ctrl_c_checkpoints_and_resume_finishes(xlrl_binary, tmp_path):
     done = read_metrics(run).records
     assert 0 < len(done) < int(episodes)
 
-    resumed = last_json(xlrl(xlrl_binary, tmp_path, "train", "--resume", "runs/sig", "--json",
-                             "--plot=false"))
+    resumed = last_json(
+        xlrl(xlrl_binary, tmp_path, "train", "--resume", "runs/sig", "--json", "--plot=false")
+    )
     rows = read_metrics(run).records
     assert [r["episode"] for r in rows] == list(range(1, int(episodes) + 1))
     assert resumed["train_episodes"] == int(episodes)
-    full = last_json(xlrl(xlrl_binary, tmp_path, "train", *ENV, "--episodes", episodes,
-                          "--name", "full", "--plot=false", "--json"))
+    full = last_json(
+        xlrl(
+            xlrl_binary,
+            tmp_path,
+            "train",
+            *ENV,
+            "--episodes",
+            episodes,
+            "--name",
+            "full",
+            "--plot=false",
+            "--json",
+        )
+    )
     assert resumed["mean_return"] == full["mean_return"]
     assert resumed["train_steps"] == full["train_steps"]
 
@@ -157,11 +214,23 @@ def test_bad_input_fails_before_training(xlrl_binary, tmp_path):
 
 def test_plot_several_seeds(xlrl_binary, tmp_path):
     for seed in ("1", "2"):
-        xlrl(xlrl_binary, tmp_path, "train", *ENV, "--episodes", "1500", "--seed", seed,
-             "--name", f"s{seed}", "--plot=false")
+        xlrl(
+            xlrl_binary,
+            tmp_path,
+            "train",
+            *ENV,
+            "--episodes",
+            "1500",
+            "--seed",
+            seed,
+            "--name",
+            f"s{seed}",
+            "--plot=false",
+        )
     t0 = time.monotonic()
-    res = last_json(xlrl(xlrl_binary, tmp_path, "plot", "runs/s1", "runs/s2", "-o", "cmp.png",
-                         "--json"))
+    res = last_json(
+        xlrl(xlrl_binary, tmp_path, "plot", "runs/s1", "runs/s2", "-o", "cmp.png", "--json")
+    )
     assert time.monotonic() - t0 < 60
     assert res["path"] == "cmp.png" and res["panels"] == ["Episode return"]
     assert len(res["groups"]) == 1 and len(res["groups"][0]["runs"]) == 2
@@ -171,9 +240,26 @@ def test_plot_several_seeds(xlrl_binary, tmp_path):
 
 def test_dqn_run_has_the_seed_panels(xlrl_binary, tmp_path):
     """A DQN run (go backend) logs updates, so its plot has the Q-values and loss panels."""
-    res = last_json(xlrl(xlrl_binary, tmp_path, "train", "--env", "CartPole-v1", "--algo", "dqn",
-                         "--backend", "go", "--steps", "3000", "--eval-episodes", "5",
-                         "--name", "dqn", "--json"))
+    res = last_json(
+        xlrl(
+            xlrl_binary,
+            tmp_path,
+            "train",
+            "--env",
+            "CartPole-v1",
+            "--algo",
+            "dqn",
+            "--backend",
+            "go",
+            "--steps",
+            "3000",
+            "--eval-episodes",
+            "5",
+            "--name",
+            "dqn",
+            "--json",
+        )
+    )
     run = tmp_path / "runs" / "dqn"
     m = read_metrics(run)
     updates = [r for r in m.records if r["kind"] == "update"]
@@ -187,11 +273,31 @@ def test_dqn_run_has_the_seed_panels(xlrl_binary, tmp_path):
 
 
 def test_dqn_ctrl_c_and_resume_match_an_uninterrupted_run(xlrl_binary, tmp_path):
-    args = ["train", "--env", "CartPole-v1", "--algo", "dqn", "--backend", "go", "--steps", "8000",
-            "--layers", "16", "--eval-episodes", "5", "--plot=false"]
+    args = [
+        "train",
+        "--env",
+        "CartPole-v1",
+        "--algo",
+        "dqn",
+        "--backend",
+        "go",
+        "--steps",
+        "8000",
+        "--layers",
+        "16",
+        "--eval-episodes",
+        "5",
+        "--plot=false",
+    ]
     env = dict(os.environ, XLRL_PYTHON=sys.executable)
-    proc = subprocess.Popen([str(xlrl_binary), *args, "--name", "sig"], cwd=tmp_path, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [str(xlrl_binary), *args, "--name", "sig"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stderr is not None
     while "steps (" not in proc.stderr.readline():  # the first progress line
         assert proc.poll() is None, "xlrl train ended before it could be interrupted"

@@ -123,7 +123,9 @@ def test_handlers_import_without_tensorflow():
     import subprocess
     import sys
 
-    code = ("import sys, pyworker.gen.handlers; "
-            "print(sorted(m for m in ('tensorflow', 'keras', 'sklearn') if m in sys.modules))")
+    code = (
+        "import sys, pyworker.gen.handlers; "
+        "print(sorted(m for m in ('tensorflow', 'keras', 'sklearn') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

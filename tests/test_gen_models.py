@@ -82,8 +82,9 @@ def test_flow_sampling_inverts_the_density_map():
     _perturb_weights(m, 3, scale=0.2)
     x = m.sample(50, seed=5)
     z, _ = m.to_noise(tf.constant(x))
-    np.testing.assert_allclose(z.numpy(), tf.random.stateless_normal((50, 3), seed=[5, 0]),
-                               atol=1e-4)
+    np.testing.assert_allclose(
+        z.numpy(), tf.random.stateless_normal((50, 3), seed=[5, 0]), atol=1e-4
+    )
 
 
 def test_maf_logdet_matches_autodiff_jacobian():
@@ -108,15 +109,30 @@ def test_maf_logdet_matches_autodiff_jacobian():
     np.testing.assert_allclose(logdet, expect, atol=1e-4)
 
 
-def _fit(kind: str, ds: gdata.Dataset, run_dir: str, epochs: int, seed: int = 0,
-         batch_size: int | None = None, **opts):
+def _fit(
+    kind: str,
+    ds: gdata.Dataset,
+    run_dir: str,
+    epochs: int,
+    seed: int = 0,
+    batch_size: int | None = None,
+    **opts,
+):
     ds, opts = gt.prepare(kind, ds, opts)
     keras.utils.set_random_seed(seed)
     m = gt.build(kind, {"dim": ds.dim, "seed": seed, **opts})
     d = gt.DEFAULTS[kind]
-    stats = gt.fit(m, ds, run_dir=run_dir, meta={"model": kind, "config": m.config()},
-                   epochs=epochs, batch_size=batch_size or d["batch_size"],
-                   learning_rate=d["learning_rate"], seed=seed, progress=quiet())
+    stats = gt.fit(
+        m,
+        ds,
+        run_dir=run_dir,
+        meta={"model": kind, "config": m.config()},
+        epochs=epochs,
+        batch_size=batch_size or d["batch_size"],
+        learning_rate=d["learning_rate"],
+        seed=seed,
+        progress=quiet(),
+    )
     return m, ds, stats
 
 
@@ -137,16 +153,24 @@ def test_vae_beats_independent_pixels_on_digits(tmp_path):
 
 def test_realnvp_learns_moons_on_a_small_budget(tmp_path):
     # a smaller flow than the default (tracing 8 couplings alone takes seconds)
-    m, ds, stats = _fit("realnvp", gdata.load("moons"), str(tmp_path), epochs=30, batch_size=64,
-                        layers=4, hidden=[64, 64])
+    m, ds, stats = _fit(
+        "realnvp",
+        gdata.load("moons"),
+        str(tmp_path),
+        epochs=30,
+        batch_size=64,
+        layers=4,
+        hidden=[64, 64],
+    )
     base, _ = gt.baseline_nll(ds)  # the best single Gaussian: about 2.7
     assert m.nll(ds.x_test).mean() < base - 1.1  # reaches about 1.41
     assert stats["examples_per_s"] > 0
 
 
 def test_vae_gaussian_decoder_on_points(tmp_path):
-    m, ds, _ = _fit("vae", gdata.load("circles"), str(tmp_path), epochs=3, iw_samples=20,
-                    latent=2, hidden=[32])
+    m, ds, _ = _fit(
+        "vae", gdata.load("circles"), str(tmp_path), epochs=3, iw_samples=20, latent=2, hidden=[32]
+    )
     assert m.decoder_kind == "gaussian"
     assert np.isfinite(m.nll(ds.x_test)).all()
     assert m.sample(10, 0).shape == (10, 2)

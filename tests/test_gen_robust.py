@@ -57,8 +57,13 @@ def test_pgd_random_start_is_seeded(digits, trained):
 def test_adversarial_training_raises_robust_accuracy(digits, trained):
     keras.utils.set_random_seed(0)
     m = R.classifier(digits.dim, 10, hidden=[64])
-    R.train(m, digits.x_train, digits.y_train,
-            attack=R.Attack(m, "pgd", 0.1, steps=5, seed=0), epochs=20)
+    R.train(
+        m,
+        digits.x_train,
+        digits.y_train,
+        attack=R.Attack(m, "pgd", 0.1, steps=5, seed=0),
+        epochs=20,
+    )
     ev = R.Attack(m, "pgd", 0.1, steps=10, seed=1)
     ev_std = R.Attack(trained, "pgd", 0.1, steps=10, seed=1)
     robust = R.accuracy(m, digits.x_test, digits.y_test, ev)

@@ -41,8 +41,14 @@ def test_gen_train_eval_sample_through_the_handlers(tmp_path):
     rec = Recorder()
     run = str(tmp_path / "run")
     res = METHODS["gen.train"].func(
-        rec.ctx, run_dir=run, model="made", data="digits", epochs=3, seed=1,
-        options={"hidden": [32]}, n_samples=16,
+        rec.ctx,
+        run_dir=run,
+        model="made",
+        data="digits",
+        epochs=3,
+        seed=1,
+        options={"hidden": [32]},
+        n_samples=16,
     )
     assert [n["step"] for n in rec.notes] == [1, 2, 3]
     assert all(n["msgid"] == 1 and n["total"] == 3 and n["loss"] > 0 for n in rec.notes)
@@ -64,7 +70,11 @@ def test_gen_train_eval_sample_through_the_handlers(tmp_path):
 def test_cancel_stops_after_the_epoch_and_keeps_a_checkpoint(tmp_path):
     rec = Recorder(cancel_after=2)
     res = METHODS["gen.train"].func(
-        rec.ctx, run_dir=str(tmp_path), model="realnvp", data="moons", epochs=50,
+        rec.ctx,
+        run_dir=str(tmp_path),
+        model="realnvp",
+        data="moons",
+        epochs=50,
         options={"layers": 2, "hidden": [8]},
     )
     assert len(rec.notes) == 2 and res["epoch"] == 2
@@ -72,14 +82,21 @@ def test_cancel_stops_after_the_epoch_and_keeps_a_checkpoint(tmp_path):
 
 def test_cancel_stops_robust_training_too(tmp_path):
     rec = Recorder(cancel_after=1)
-    res = METHODS["robust.train"].func(rec.ctx, run_dir=str(tmp_path), attack="none", epochs=40,
-                                       eval_steps=2)
+    res = METHODS["robust.train"].func(
+        rec.ctx, run_dir=str(tmp_path), attack="none", epochs=40, eval_steps=2
+    )
     assert len(rec.notes) == 1 and res["epoch"] == 1
 
 
 def test_gan_trains_samples_in_range_and_reports_metrics(tmp_path):
-    res = service.gen_train(run_dir=str(tmp_path), model="gan", data="digits", epochs=2,
-                            options={"hidden": [32]}, progress=gt.Progress(lambda **_: None))
+    res = service.gen_train(
+        run_dir=str(tmp_path),
+        model="gan",
+        data="digits",
+        epochs=2,
+        options={"hidden": [32]},
+        progress=gt.Progress(lambda **_: None),
+    )
     assert "test_nll" not in res
     assert len(res["class_histogram"]) == 10
     assert sum(res["class_histogram"]) == pytest.approx(1.0)
@@ -88,13 +105,22 @@ def test_gan_trains_samples_in_range_and_reports_metrics(tmp_path):
     assert s.shape == (8, 64) and s.min() >= 0 and s.max() <= 1
 
 
-@pytest.mark.parametrize(("model", "data", "check"), [
-    ("made", "circles", lambda r: r["nll_method"] == "exact" and not r["binarized"]),
-    ("gan", "8gaussians", lambda r: r["features"] == "raw coordinates"),
-])
+@pytest.mark.parametrize(
+    ("model", "data", "check"),
+    [
+        ("made", "circles", lambda r: r["nll_method"] == "exact" and not r["binarized"]),
+        ("gan", "8gaussians", lambda r: r["features"] == "raw coordinates"),
+    ],
+)
 def test_models_on_2d_points(tmp_path, model, data, check):
-    res = service.gen_train(run_dir=str(tmp_path), model=model, data=data, epochs=1,
-                            options={"hidden": [16]}, progress=gt.Progress(lambda **_: None))
+    res = service.gen_train(
+        run_dir=str(tmp_path),
+        model=model,
+        data=data,
+        epochs=1,
+        options={"hidden": [16]},
+        progress=gt.Progress(lambda **_: None),
+    )
     assert check(res), res
     meta = gt.load_meta(str(tmp_path))
     assert meta["config"].get("likelihood", "gaussian_mixture") == "gaussian_mixture"
@@ -117,8 +143,12 @@ def test_robust_train_and_eval(tmp_path):
     run = str(tmp_path)
     res = METHODS["robust.train"].func(rec.ctx, run_dir=run, attack="fgsm", eps=0.1, epochs=3)
     assert len(rec.notes) == 3
-    for k in ("clean_accuracy", "robust_accuracy", "standard_clean_accuracy",
-              "standard_robust_accuracy"):
+    for k in (
+        "clean_accuracy",
+        "robust_accuracy",
+        "standard_clean_accuracy",
+        "standard_robust_accuracy",
+    ):
         assert 0.0 <= res[k] <= 1.0
     assert res["clean_accuracy"] > 0.8 and res["attack"] == "pgd" and res["steps"] == 20
     ev = METHODS["robust.eval"].func(rec.ctx, run_dir=run, attack="fgsm", eps=0.05)
@@ -133,10 +163,22 @@ def test_robust_train_and_eval(tmp_path):
         (lambda d: service.robust_train(run_dir=d, eps=2.0, progress=None), "outside the data"),
         (lambda d: service.robust_train(run_dir=d, attack="cw", progress=None), "attack 'cw'"),
         (lambda d: service.gen_eval(run_dir=d), "no meta.json"),
-        (lambda d: service.gen_train(run_dir=d, model="made", data="moons", epochs=0,
-                                     progress=None), "epochs=0"),
-        (lambda d: service.gen_train(run_dir=d, model="vae", data="moons", progress=None,
-                                     options={"decoder": "bernoulli"}), "cannot be binarized"),
+        (
+            lambda d: service.gen_train(
+                run_dir=d, model="made", data="moons", epochs=0, progress=None
+            ),
+            "epochs=0",
+        ),
+        (
+            lambda d: service.gen_train(
+                run_dir=d,
+                model="vae",
+                data="moons",
+                progress=None,
+                options={"decoder": "bernoulli"},
+            ),
+            "cannot be binarized",
+        ),
     ],
 )
 def test_bad_requests_get_clear_errors(tmp_path, call, match):
@@ -145,8 +187,9 @@ def test_bad_requests_get_clear_errors(tmp_path, call, match):
 
 
 def test_eval_refuses_the_wrong_kind_of_run(tmp_path):
-    service.robust_train(run_dir=str(tmp_path), attack="none", epochs=1,
-                         progress=gt.Progress(lambda **_: None))
+    service.robust_train(
+        run_dir=str(tmp_path), attack="none", epochs=1, progress=gt.Progress(lambda **_: None)
+    )
     with pytest.raises(gt.RunError, match="holds a 'classifier' model"):
         service.gen_eval(run_dir=str(tmp_path))
 
@@ -155,8 +198,14 @@ def test_user_file_through_train(tmp_path):
     rng = np.random.default_rng(0)
     p = tmp_path / "pts.npy"
     np.save(p, rng.normal(size=(300, 2)) @ np.array([[1.0, 0.5], [0.0, 0.3]]))
-    res = service.gen_train(run_dir=str(tmp_path / "r"), model="maf", data=str(p), epochs=2,
-                            options={"hidden": [16]}, progress=gt.Progress(lambda **_: None))
+    res = service.gen_train(
+        run_dir=str(tmp_path / "r"),
+        model="maf",
+        data=str(p),
+        epochs=2,
+        options={"hidden": [16]},
+        progress=gt.Progress(lambda **_: None),
+    )
     assert res["n_test"] == 60 and np.isfinite(res["test_nll"])
 
 
@@ -166,14 +215,32 @@ def test_click_cli_json(tmp_path):
     from pyworker.gen.cli import gen, robust
 
     out = str(tmp_path / "run")
-    r = CliRunner().invoke(gen, ["train", "--model", "made", "--data", "digits", "--epochs", "2",
-                                 "--out", out, "--json"])
+    r = CliRunner().invoke(
+        gen,
+        ["train", "--model", "made", "--data", "digits", "--epochs", "2", "--out", out, "--json"],
+    )
     assert r.exit_code == 0, r.output
     res = json.loads(r.stdout.strip().splitlines()[-1])
     assert res["test_nll"] < res["baseline_nll"] + 50
-    r = CliRunner().invoke(gen, ["train", "--model", "vae", "--data", "moons", "--epochs", "1",
-                                 "--option", "latent=2", "--option", "hidden=[8]",
-                                 "--out", str(tmp_path / "vae"), "--json"])
+    r = CliRunner().invoke(
+        gen,
+        [
+            "train",
+            "--model",
+            "vae",
+            "--data",
+            "moons",
+            "--epochs",
+            "1",
+            "--option",
+            "latent=2",
+            "--option",
+            "hidden=[8]",
+            "--out",
+            str(tmp_path / "vae"),
+            "--json",
+        ],
+    )
     assert r.exit_code == 0, r.output
     with open(tmp_path / "vae" / "meta.json") as f:
         assert json.load(f)["config"]["hidden"] == [8]
@@ -192,5 +259,6 @@ def test_baseline_of_binary_and_continuous_data():
     rng = np.random.default_rng(0)
     g = gdata.from_arrays("g", rng.normal(size=(20000, 2)))
     base, name = gt.baseline_nll(g)
-    assert name.startswith("full-covariance") and base == pytest.approx(np.log(2 * np.pi * np.e),
-                                                                        abs=0.05)
+    assert name.startswith("full-covariance") and base == pytest.approx(
+        np.log(2 * np.pi * np.e), abs=0.05
+    )

@@ -48,8 +48,9 @@ def test_gan_digits_covers_every_class(tmp_path):
 
 
 def test_pgd_training_on_digits(tmp_path):
-    res = service.robust_train(run_dir=str(tmp_path), data="digits", attack="pgd", eps=0.1,
-                               eval_steps=20, progress=QUIET)
+    res = service.robust_train(
+        run_dir=str(tmp_path), data="digits", attack="pgd", eps=0.1, eval_steps=20, progress=QUIET
+    )
     assert res["clean_accuracy"] >= 0.95 and res["robust_accuracy"] >= 0.85, res
     assert 0.25 <= res["standard_robust_accuracy"] <= 0.6, res
     assert res["train_seconds"] < TWO_MINUTES

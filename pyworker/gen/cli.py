@@ -57,7 +57,9 @@ def _parse_options(kvs: tuple[str, ...]) -> dict[str, Any]:
     for kv in kvs:
         key, sep, val = kv.partition("=")
         if not sep or not key:
-            raise click.BadParameter(f"{kv!r}: want KEY=VALUE, e.g. latent=8", param_hint="--option")
+            raise click.BadParameter(
+                f"{kv!r}: want KEY=VALUE, e.g. latent=8", param_hint="--option"
+            )
         try:
             opts[key] = json.loads(val)
         except json.JSONDecodeError:
@@ -77,21 +79,44 @@ def gen() -> None:
 @click.option("--seed", type=int, default=0)
 @click.option("--lr", "learning_rate", type=float, default=None)
 @click.option("--batch-size", type=int, default=None)
-@click.option("--option", "options", multiple=True, metavar="KEY=VALUE",
-              help="model setting, VALUE in JSON or a bare string (e.g. latent=8, hidden=[64,64])")
+@click.option(
+    "--option",
+    "options",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="model setting, VALUE in JSON or a bare string (e.g. latent=8, hidden=[64,64])",
+)
 @click.option("--name", default=None, help="run name under runs/ (default: a timestamp)")
 @click.option("--out", default=None, help="run directory (overrides --name)")
 @click.option("--json", "as_json", is_flag=True, help="print the result as one JSON object")
-def gen_train(model: str, data: str, epochs: int | None, seed: int, learning_rate: float | None,
-              batch_size: int | None, options: tuple[str, ...], name: str | None,
-              out: str | None, as_json: bool) -> None:
+def gen_train(
+    model: str,
+    data: str,
+    epochs: int | None,
+    seed: int,
+    learning_rate: float | None,
+    batch_size: int | None,
+    options: tuple[str, ...],
+    name: str | None,
+    out: str | None,
+    as_json: bool,
+) -> None:
     """Train a model; ends with the object of 'gen eval'."""
     from pyworker.gen import service
 
     run_dir = out or _default_run_dir(name)
-    res = _run(service.gen_train, run_dir=run_dir, model=model, data=data, epochs=epochs,
-               seed=seed, batch_size=batch_size, learning_rate=learning_rate,
-               options=_parse_options(options), progress=_progress())
+    res = _run(
+        service.gen_train,
+        run_dir=run_dir,
+        model=model,
+        data=data,
+        epochs=epochs,
+        seed=seed,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        options=_parse_options(options),
+        progress=_progress(),
+    )
     _emit(res, as_json)
 
 
@@ -132,14 +157,31 @@ def robust() -> None:
 @click.option("--name", default=None)
 @click.option("--out", default=None)
 @click.option("--json", "as_json", is_flag=True)
-def robust_train(data: str, attack: str, eps: float, steps: int | None, epochs: int | None,
-                 seed: int, name: str | None, out: str | None, as_json: bool) -> None:
+def robust_train(
+    data: str,
+    attack: str,
+    eps: float,
+    steps: int | None,
+    epochs: int | None,
+    seed: int,
+    name: str | None,
+    out: str | None,
+    as_json: bool,
+) -> None:
     """Train a classifier (adversarially unless --attack none); clean and robust accuracy."""
     from pyworker.gen import service
 
-    res = _run(service.robust_train, run_dir=out or _default_run_dir(name), data=data,
-               attack=attack, eps=eps, steps=steps, epochs=epochs, seed=seed,
-               progress=_progress())
+    res = _run(
+        service.robust_train,
+        run_dir=out or _default_run_dir(name),
+        data=data,
+        attack=attack,
+        eps=eps,
+        steps=steps,
+        epochs=epochs,
+        seed=seed,
+        progress=_progress(),
+    )
     _emit(res, as_json)
 
 
@@ -150,10 +192,13 @@ def robust_train(data: str, attack: str, eps: float, steps: int | None, epochs: 
 @click.option("--steps", type=int, default=20)
 @click.option("--seed", type=int, default=0)
 @click.option("--json", "as_json", is_flag=True)
-def robust_eval(run_dir: str, attack: str, eps: float | None, steps: int, seed: int,
-                as_json: bool) -> None:
+def robust_eval(
+    run_dir: str, attack: str, eps: float | None, steps: int, seed: int, as_json: bool
+) -> None:
     """Clean and robust accuracy of a trained classifier."""
     from pyworker.gen import service
 
-    _emit(_run(service.robust_eval, run_dir=run_dir, attack=attack, eps=eps, steps=steps,
-               seed=seed), as_json)
+    _emit(
+        _run(service.robust_eval, run_dir=run_dir, attack=attack, eps=eps, steps=steps, seed=seed),
+        as_json,
+    )

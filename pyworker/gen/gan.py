@@ -43,8 +43,13 @@ class GAN(GenerativeModel):
     ) -> None:
         hidden = list(hidden or [256, 256])
         super().__init__(
-            dim=dim, seed=seed, latent=latent, hidden=hidden, output=output,
-            n_critic=n_critic, gp_weight=gp_weight,
+            dim=dim,
+            seed=seed,
+            latent=latent,
+            hidden=hidden,
+            output=output,
+            n_critic=n_critic,
+            gp_weight=gp_weight,
         )
         if output not in ("sigmoid", "linear"):
             raise ValueError(f"GAN output {output!r}: want sigmoid or linear")

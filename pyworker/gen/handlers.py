@@ -38,9 +38,16 @@ def gen_train(
     from pyworker.gen import service
 
     return service.gen_train(
-        run_dir=run_dir, model=model, data=data, epochs=epochs, seed=seed,
-        batch_size=batch_size, learning_rate=learning_rate, options=options,
-        n_samples=n_samples, progress=_progress(ctx),
+        run_dir=run_dir,
+        model=model,
+        data=data,
+        epochs=epochs,
+        seed=seed,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        options=options,
+        n_samples=n_samples,
+        progress=_progress(ctx),
     )
 
 
@@ -79,9 +86,17 @@ def robust_train(
     from pyworker.gen import service
 
     return service.robust_train(
-        run_dir=run_dir, data=data, attack=attack, eps=eps, steps=steps,
-        eval_steps=eval_steps, epochs=epochs, seed=seed, learning_rate=learning_rate,
-        compare_standard=compare_standard, progress=_progress(ctx),
+        run_dir=run_dir,
+        data=data,
+        attack=attack,
+        eps=eps,
+        steps=steps,
+        eval_steps=eval_steps,
+        epochs=epochs,
+        seed=seed,
+        learning_rate=learning_rate,
+        compare_standard=compare_standard,
+        progress=_progress(ctx),
     )
 
 

@@ -42,7 +42,10 @@ def made_masks(
     for h in hidden:
         span = max(dim - 1, 1)
         degs.append(np.arange(h) % span + 1)
-    masks = [(d_out[None, :] >= d_in[:, None]).astype(np.float32) for d_in, d_out in zip(degs[:-1], degs[1:], strict=False)]
+    masks = [
+        (d_out[None, :] >= d_in[:, None]).astype(np.float32)
+        for d_in, d_out in zip(degs[:-1], degs[1:], strict=False)
+    ]
     deg_out = np.tile(deg_in, params_per_dim)
     masks.append((deg_out[None, :] > degs[-1][:, None]).astype(np.float32))
     return masks
@@ -56,7 +59,9 @@ class MaskedDense(keras.layers.Layer):
         self.masks = tf.constant(masks, tf.float32)  # (K, in, out): fixed, rebuilt from config
         self.activation = keras.activations.get(activation)
         n_in, n_out = masks.shape[1], masks.shape[2]
-        self.kernel = self.add_weight(shape=(n_in, n_out), initializer="glorot_uniform", name="kernel")
+        self.kernel = self.add_weight(
+            shape=(n_in, n_out), initializer="glorot_uniform", name="kernel"
+        )
         self.bias = self.add_weight(shape=(n_out,), initializer="zeros", name="bias")
 
     def call(self, x: tf.Tensor, k: tf.Tensor | int = 0) -> tf.Tensor:
@@ -182,4 +187,3 @@ class MADE(GenerativeModel):
                 rows = np.arange(n)
                 x[:, d] = mu[rows, c] + np.exp(log_s[rows, c]) * rng.standard_normal(n)
         return x
-

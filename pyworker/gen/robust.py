@@ -89,8 +89,13 @@ class Attack:
         return self._fn(tf.convert_to_tensor(x, tf.float32), tf.convert_to_tensor(y, tf.int64))
 
 
-def accuracy(model: keras.Model, x: np.ndarray, y: np.ndarray, attack: Attack | None = None,
-             batch_size: int = 512) -> float:
+def accuracy(
+    model: keras.Model,
+    x: np.ndarray,
+    y: np.ndarray,
+    attack: Attack | None = None,
+    batch_size: int = 512,
+) -> float:
     """Accuracy on ``x`` (clean) or on the attack's adversarial versions of ``x``."""
     correct = 0
     for i in range(0, len(x), batch_size):
@@ -121,8 +126,11 @@ def train(
     @tf.function(reduce_retracing=True)
     def step(xb: tf.Tensor, yb: tf.Tensor) -> tf.Tensor:
         with tf.GradientTape() as tape:
-            loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
-                labels=yb, logits=model(xb, training=True)))
+            loss = tf.reduce_mean(
+                tf.nn.sparse_softmax_cross_entropy_with_logits(
+                    labels=yb, logits=model(xb, training=True)
+                )
+            )
         grads = tape.gradient(loss, model.trainable_variables)
         opt.apply_gradients(zip(grads, model.trainable_variables, strict=False))
         return loss
@@ -149,9 +157,17 @@ def train(
                 f"the classifier's loss became {loss} at epoch {epoch}; retry with a smaller --lr"
             )
         if report is not None:
-            report(step=epoch, total=epochs, loss=round(loss, 5),
-                   examples_per_s=round(n_batches * batch_size / max(dt, 1e-9), 1))
+            report(
+                step=epoch,
+                total=epochs,
+                loss=round(loss, 5),
+                examples_per_s=round(n_batches * batch_size / max(dt, 1e-9), 1),
+            )
         if cancelled is not None and cancelled():
             break
-    return {"train_seconds": round(t_total, 3), "final_loss": loss, "epochs_done": epoch,
-            "examples_per_s": round(epoch * n_batches * batch_size / max(t_total, 1e-9), 1)}
+    return {
+        "train_seconds": round(t_total, 3),
+        "final_loss": loss,
+        "epochs_done": epoch,
+        "examples_per_s": round(epoch * n_batches * batch_size / max(t_total, 1e-9), 1),
+    }

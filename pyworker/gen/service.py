@@ -69,8 +69,15 @@ def gen_train(
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     stats = gt.fit(
-        net, ds, run_dir=run_dir, meta=meta, epochs=epochs, batch_size=batch_size,
-        learning_rate=learning_rate, seed=seed, progress=progress,
+        net,
+        ds,
+        run_dir=run_dir,
+        meta=meta,
+        epochs=epochs,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        seed=seed,
+        progress=progress,
     )
     meta = {**gt.load_meta(run_dir), "training": stats}
     gt.write_json(os.path.join(run_dir, gt.META), meta)
@@ -143,7 +150,8 @@ def _evaluate(net: Any, ds: gdata.Dataset, meta: dict[str, Any], run_dir: str) -
             nll_unit="nats per example",
             nll_method=(
                 f"importance-weighted estimate, {net.iw_samples} samples"
-                if meta["model"] == "vae" else "exact"
+                if meta["model"] == "vae"
+                else "exact"
             ),
             eval_seconds=round(time.perf_counter() - t0, 3),
         )
@@ -214,20 +222,34 @@ def robust_train(
     if compare_standard and attack != "none":
         keras.utils.set_random_seed(seed)
         std = R.classifier(ds.dim, ds.num_classes)
-        R.train(std, ds.x_train, ds.y_train, attack=None, epochs=epochs,
-                learning_rate=lr, seed=seed)
+        R.train(
+            std, ds.x_train, ds.y_train, attack=None, epochs=epochs, learning_rate=lr, seed=seed
+        )
         ev = _robust_figures(std, ds, "pgd", eps, eval_steps, seed)
-        out = {"standard_clean_accuracy": ev["clean_accuracy"],
-               "standard_robust_accuracy": ev["robust_accuracy"]}
+        out = {
+            "standard_clean_accuracy": ev["clean_accuracy"],
+            "standard_robust_accuracy": ev["robust_accuracy"],
+        }
     keras.utils.set_random_seed(seed)
     clf = R.classifier(ds.dim, ds.num_classes)
-    train_attack = None if attack == "none" else R.Attack(
-        clf, attack, eps, steps=steps, low=ds.low, high=ds.high, seed=seed)
+    train_attack = (
+        None
+        if attack == "none"
+        else R.Attack(clf, attack, eps, steps=steps, low=ds.low, high=ds.high, seed=seed)
+    )
     os.makedirs(run_dir, exist_ok=True)
     gt.save(clf, run_dir, {**meta, "epoch": 0})
-    stats = R.train(clf, ds.x_train, ds.y_train, attack=train_attack, epochs=epochs,
-                    learning_rate=lr, seed=seed, report=progress.report,
-                    cancelled=progress.cancelled)
+    stats = R.train(
+        clf,
+        ds.x_train,
+        ds.y_train,
+        attack=train_attack,
+        epochs=epochs,
+        learning_rate=lr,
+        seed=seed,
+        report=progress.report,
+        cancelled=progress.cancelled,
+    )
     gt.save(clf, run_dir, {**meta, "epoch": stats["epochs_done"], "training": stats})
     res = robust_eval(run_dir=run_dir, attack="pgd", eps=eps, steps=eval_steps, seed=seed)
     res.update(out, train_seconds=stats["train_seconds"], examples_per_s=stats["examples_per_s"])
@@ -246,7 +268,9 @@ def robust_eval(
     """Clean accuracy and accuracy under ``attack`` at ``eps`` (default: the training eps)."""
     meta = gt.load_meta(run_dir)
     if meta.get("kind") != "robust":
-        raise gt.RunError(f"{run_dir!r} is not a run of 'robust train' (it holds {meta.get('model')!r})")
+        raise gt.RunError(
+            f"{run_dir!r} is not a run of 'robust train' (it holds {meta.get('model')!r})"
+        )
     ds = _labelled(meta["data"])
     eps = float(meta["eps"] if eps is None else eps)
     check_eps(eps, ds.low, ds.high)
@@ -256,14 +280,20 @@ def robust_eval(
 
     clf = R.classifier(meta["config"]["dim"], meta["config"]["classes"])
     clf.load_weights(os.path.join(run_dir, meta["weights"]))
-    res = {"data": meta["data"], "run_dir": run_dir, "trained_with": meta["attack"],
-           "train_eps": meta["eps"], "epoch": meta["epoch"]}
+    res = {
+        "data": meta["data"],
+        "run_dir": run_dir,
+        "trained_with": meta["attack"],
+        "train_eps": meta["eps"],
+        "epoch": meta["epoch"],
+    }
     res.update(_robust_figures(clf, ds, attack, eps, steps, seed))
     return res
 
 
-def _robust_figures(clf: Any, ds: gdata.Dataset, attack: str, eps: float, steps: int,
-                    seed: int) -> dict[str, Any]:
+def _robust_figures(
+    clf: Any, ds: gdata.Dataset, attack: str, eps: float, steps: int, seed: int
+) -> dict[str, Any]:
     from pyworker.gen import robust as R
 
     att = R.Attack(clf, attack, eps, steps=steps, low=ds.low, high=ds.high, seed=seed + 1)

@@ -177,7 +177,9 @@ def fit(
             )
         history.append(metrics)
         progress.report(
-            step=epoch, total=epochs, examples_per_s=round(n_batches * bs / max(dt, 1e-9), 1),
+            step=epoch,
+            total=epochs,
+            examples_per_s=round(n_batches * bs / max(dt, 1e-9), 1),
             **{k: round(v, 5) for k, v in metrics.items()},
         )
         stop = progress.cancelled()
@@ -238,7 +240,9 @@ def load_meta(run_dir: str) -> dict[str, Any]:
 
 def build(kind: str, config: dict[str, Any]) -> Any:
     cls = model_class(kind)
-    allowed = [p for p in inspect.signature(cls.__init__).parameters if p not in ("self", "dim", "seed")]
+    allowed = [
+        p for p in inspect.signature(cls.__init__).parameters if p not in ("self", "dim", "seed")
+    ]
     unknown = sorted(set(config) - set(allowed) - {"dim", "seed"})
     if unknown:
         raise ValueError(

@@ -37,7 +37,11 @@ class VAE(GenerativeModel):
     ) -> None:
         hidden = list(hidden or [256, 256])
         super().__init__(
-            dim=dim, seed=seed, decoder=decoder, latent=latent, hidden=hidden,
+            dim=dim,
+            seed=seed,
+            decoder=decoder,
+            latent=latent,
+            hidden=hidden,
             iw_samples=iw_samples,
         )
         if decoder not in ("bernoulli", "gaussian"):
@@ -60,8 +64,12 @@ class VAE(GenerativeModel):
         out = self.decoder(tf.reshape(z, (-1, self.latent)))  # Sequential wants rank 2
         out = tf.reshape(out, tf.concat([lead, [self.dim]], 0))
         if self.decoder_kind == "bernoulli":
-            return -tf.reduce_sum(tf.nn.sigmoid_cross_entropy_with_logits(
-                labels=tf.broadcast_to(x, tf.shape(out)), logits=out), axis=-1)
+            return -tf.reduce_sum(
+                tf.nn.sigmoid_cross_entropy_with_logits(
+                    labels=tf.broadcast_to(x, tf.shape(out)), logits=out
+                ),
+                axis=-1,
+            )
         log_s = self._log_s()
         r = (x - out) * tf.exp(-log_s)
         return -0.5 * tf.reduce_sum(r * r + LOG_2PI + 2.0 * log_s, axis=-1)
@@ -97,9 +105,7 @@ class VAE(GenerativeModel):
         k = self.iw_samples
         mu, log_var = self.encode(x)
         sd = tf.exp(0.5 * log_var)
-        eps = tf.random.stateless_normal(
-            tf.concat([[k], tf.shape(mu)], 0), seed=[self.seed, 7]
-        )
+        eps = tf.random.stateless_normal(tf.concat([[k], tf.shape(mu)], 0), seed=[self.seed, 7])
         z = mu + sd * eps  # (k, batch, latent)
         log_q = std_normal_logpdf(eps) - tf.reduce_sum(tf.math.log(sd), axis=-1)
         log_w = self.log_px_given_z(x, z) + std_normal_logpdf(z) - log_q
