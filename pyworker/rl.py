@@ -269,6 +269,48 @@ def set_weights(ctx: CallContext, *, net: int, weights: np.ndarray) -> None:
     _set_flat(_get(net), weights)
 
 
+@method("rl.get_state")
+def get_state(ctx: CallContext, *, net: int) -> dict:
+    """Weights and Adam state, flat in Keras order, for checkpoints that resume a run.
+
+    ``t`` is the number of steps taken (Keras's ``iterations``), which is how
+    the Go optimizer counts them too.
+    """
+    n = _get(net)
+    opt = n.optimizer
+    return {
+        "params": _flat(n),
+        "m": _concat(opt._momentums),
+        "v": _concat(opt._velocities),
+        "t": int(opt.iterations.numpy()),
+    }
+
+
+@method("rl.set_state")
+def set_state(
+    ctx: CallContext, *, net: int, params: np.ndarray, m: np.ndarray, v: np.ndarray, t: int
+) -> None:
+    """Restore what ``rl.get_state`` returned."""
+    n = _get(net)
+    for name, arr in (("m", m), ("v", v)):
+        check_array(name, arr, dtype="float32", shape=(n.n_params,), finite=True)
+    if t < 0:
+        raise ArgumentError(f"argument 't' must be a step count, got {t}")
+    _set_flat(n, params)
+    opt = n.optimizer
+    for slots, flat in ((opt._momentums, m), (opt._velocities, v)):
+        off = 0
+        for var in slots:
+            size = int(np.prod(var.shape))
+            var.assign(flat[off : off + size].reshape(var.shape))
+            off += size
+    opt.iterations.assign(t)
+
+
+def _concat(variables: list) -> np.ndarray:
+    return np.concatenate([np.ravel(var.numpy()) for var in variables]).astype(np.float32)
+
+
 @method("rl.free")
 def free(ctx: CallContext, *, net: int) -> None:
     """Forget a network."""

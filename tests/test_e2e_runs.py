@@ -272,7 +272,8 @@ def test_dqn_run_has_the_seed_panels(xlrl_binary, tmp_path):
     assert ev["mean_return"] == res["mean_return"]
 
 
-def test_dqn_ctrl_c_and_resume_match_an_uninterrupted_run(xlrl_binary, tmp_path):
+@pytest.mark.parametrize("backend", ["go", "tf"])
+def test_dqn_ctrl_c_and_resume_match_an_uninterrupted_run(xlrl_binary, tmp_path, backend):
     args = [
         "train",
         "--env",
@@ -280,7 +281,7 @@ def test_dqn_ctrl_c_and_resume_match_an_uninterrupted_run(xlrl_binary, tmp_path)
         "--algo",
         "dqn",
         "--backend",
-        "go",
+        backend,
         "--steps",
         "8000",
         "--layers",

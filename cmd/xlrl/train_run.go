@@ -243,8 +243,8 @@ func (r *trainRun) finish(ctx context.Context, res *trainResult, trainErr error)
 				r.dir.Path, r.dir.Path)
 		} else {
 			// A trainer without checkpoints stopped by Ctrl-C: what it logged stays.
-			fmt.Fprintf(r.out, "interrupted: the metrics so far are in %s; this algorithm (or backend) does not "+
-				"write resumable checkpoints yet\n", r.dir.Path)
+			fmt.Fprintf(r.out, "interrupted (%v): the metrics so far are in %s; this algorithm (or backend) does not "+
+				"write resumable checkpoints yet\n", trainErr, r.dir.Path)
 		}
 		return &exitError{code: 130}
 	}

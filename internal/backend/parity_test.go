@@ -202,3 +202,79 @@ func TestTFForwardBatchMatchesGo(t *testing.T) {
 		t.Error("the worker's forward time was not recorded")
 	}
 }
+
+// TestTFNetStateMatchesGoAndRestores: after the same Adam steps the tf net's
+// training state (weights, both moments, step count) equals the go net's,
+// and a fresh tf net restored from the go net's state continues exactly as
+// the go net does: the state a checkpoint saves is the same on both.
+func TestTFNetStateMatchesGoAndRestores(t *testing.T) {
+	ctx := context.Background()
+	tf := NewTF(sharedWorker(t))
+	rng := rand.New(rand.NewPCG(3, 4))
+	init, err := nn.New(nn.Spec{In: 4, Hidden: []int{8}, Act: nn.ReLU, Out: 2}, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := NetConfig{Loss: nn.Huber, LR: 0.01}
+	batches := func() *Batches {
+		bs := NewBatches(3, 16, 4)
+		for j := range bs.X {
+			bs.X[j] = float32(rng.NormFloat64())
+		}
+		for j := range bs.A {
+			bs.A[j], bs.Y[j] = int32(rng.IntN(2)), float32(rng.NormFloat64())
+		}
+		return bs
+	}
+	newNet := func(b Backend) Snapshotter {
+		n, err := b.NewNet(ctx, cfg, init)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n.(Snapshotter)
+	}
+	fit := func(n Snapshotter, bs *Batches) NetState {
+		if _, err := n.(Net).Fit(ctx, bs, nil); err != nil {
+			t.Fatal(err)
+		}
+		s, err := n.Snapshot(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	same := func(what string, got, want NetState) {
+		t.Helper()
+		if got.Adam.T != want.Adam.T {
+			t.Errorf("%s: step count %d, want %d", what, got.Adam.T, want.Adam.T)
+		}
+		for _, v := range []struct {
+			name      string
+			got, want []float32
+		}{{"params", got.Params, want.Params}, {"m", got.Adam.M, want.Adam.M}, {"v", got.Adam.V, want.Adam.V}} {
+			if len(v.got) != len(v.want) {
+				t.Fatalf("%s: %s has %d values, want %d", what, v.name, len(v.got), len(v.want))
+			}
+			for i := range v.got {
+				if !near(float64(v.got[i]), float64(v.want[i]), 1e-5) {
+					t.Fatalf("%s: %s[%d] = %g, want %g", what, v.name, i, v.got[i], v.want[i])
+				}
+			}
+		}
+	}
+
+	tnet, gnet := newNet(tf), newNet(NewGo())
+	first := batches()
+	same("after 3 steps", fit(tnet, first), fit(gnet, first))
+
+	goState, err := gnet.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	restored := newNet(tf)
+	if err := restored.Restore(ctx, goState); err != nil {
+		t.Fatal(err)
+	}
+	second := batches()
+	same("restored, then 3 more steps", fit(restored, second), fit(gnet, second))
+}

@@ -160,3 +160,41 @@ func (b *TF) ForwardBatch(ctx context.Context, nets []*nn.MLP, x []float32, rows
 	b.t.ForwardLink += max(0, time.Since(start)-compute)
 	return nil
 }
+
+// Snapshot fetches the network's weights and Keras's Adam state (moments and
+// step count, in the Go layout) from the worker.
+func (n *TFNet) Snapshot(ctx context.Context) (NetState, error) {
+	var res struct {
+		Params worker.Array `msgpack:"params"`
+		M      worker.Array `msgpack:"m"`
+		V      worker.Array `msgpack:"v"`
+		T      int          `msgpack:"t"`
+	}
+	if err := n.b.c.Call(ctx, "rl.get_state", map[string]any{"net": n.id}, &res); err != nil {
+		return NetState{}, err
+	}
+	var s NetState
+	var err error
+	if s.Params, err = res.Params.Float32s(); err != nil {
+		return NetState{}, fmt.Errorf("tf backend: state params: %w", err)
+	}
+	if s.Adam.M, err = res.M.Float32s(); err != nil {
+		return NetState{}, fmt.Errorf("tf backend: state m: %w", err)
+	}
+	if s.Adam.V, err = res.V.Float32s(); err != nil {
+		return NetState{}, fmt.Errorf("tf backend: state v: %w", err)
+	}
+	s.Adam.T = res.T
+	return s, nil
+}
+
+// Restore sets the network's weights and Keras's Adam state in the worker.
+func (n *TFNet) Restore(ctx context.Context, s NetState) error {
+	return n.b.c.Call(ctx, "rl.set_state", map[string]any{
+		"net":    n.id,
+		"params": worker.Float32Array(s.Params),
+		"m":      worker.Float32Array(s.Adam.M),
+		"v":      worker.Float32Array(s.Adam.V),
+		"t":      s.Adam.T,
+	}, nil)
+}

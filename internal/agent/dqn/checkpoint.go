@@ -2,6 +2,7 @@ package dqn
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -47,7 +48,7 @@ type checkpoint struct {
 
 // save captures the state after the step *k.next-1; envRNG is the training
 // environment's random state before the reset that began the next episode.
-func (k *checkpoint) save(cfg Config, envRNG uint64) (*run.Checkpoint, error) {
+func (k *checkpoint) save(ctx context.Context, cfg Config, envRNG uint64) (*run.Checkpoint, error) {
 	st := loopState{Config: cfg, Next: *k.next, LastEval: *k.lastEvl, GradSteps: k.res.GradSteps,
 		FinalLoss: k.res.FinalLoss, Episodes: k.eps.State(), BestStep: k.best.Step, EnvRNG: envRNG}
 	if k.best.Params() != nil {
@@ -71,7 +72,10 @@ func (k *checkpoint) save(cfg Config, envRNG uint64) (*run.Checkpoint, error) {
 	if p := k.best.Params(); p != nil {
 		c.PutFloat32s("best", p)
 	}
-	ns := k.net.Snapshot()
+	ns, err := k.net.Snapshot(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("saving the network's training state: %w", err)
+	}
 	c.PutFloat32s("net", ns.Params)
 	c.PutFloat32s("adam_m", ns.Adam.M)
 	c.PutFloat32s("adam_v", ns.Adam.V)
@@ -86,7 +90,7 @@ func (k *checkpoint) save(cfg Config, envRNG uint64) (*run.Checkpoint, error) {
 	return c, nil
 }
 
-func (k *checkpoint) restore(c *run.Checkpoint, cfg Config) error {
+func (k *checkpoint) restore(ctx context.Context, c *run.Checkpoint, cfg Config) error {
 	if c.Kind != CheckpointKind {
 		return fmt.Errorf("%w: a %q checkpoint, DQN needs %q", run.ErrBadCheckpoint, c.Kind, CheckpointKind)
 	}
@@ -127,7 +131,7 @@ func (k *checkpoint) restore(c *run.Checkpoint, cfg Config) error {
 	if err := c.GetJSON("adam_t", &ns.Adam.T); err != nil {
 		return err
 	}
-	if err := k.net.Restore(ns); err != nil {
+	if err := k.net.Restore(ctx, ns); err != nil {
 		return fmt.Errorf("%w: %v", run.ErrBadCheckpoint, err)
 	}
 	if st.BestScore != nil {

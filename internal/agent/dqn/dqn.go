@@ -181,7 +181,7 @@ func Train(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Backe
 		state = &checkpoint{src: src, q: q, target: target, net: snap, buf: &buf, best: best, eps: &eps,
 			e: e, evalEnv: evalEnv, res: res, next: &start, lastEvl: &lastEval}
 		if c := ck.Resumed(); c != nil {
-			if err := state.restore(c, cfg); err != nil {
+			if err := state.restore(ctx, c, cfg); err != nil {
 				return nil, err
 			}
 			t.buf = buf
@@ -190,17 +190,22 @@ func Train(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Backe
 	stopping := false // Ctrl-C seen: finish the episode, checkpoint, return
 	saveAt, saveRNG := 0, uint64(0)
 	cause := ctx
+	if ck != nil {
+		// Ctrl-C is noticed between steps, below. A training call it cut
+		// short (most of a tf run is spent inside one) would fail the step
+		// and lose the checkpoint, so the work itself is not cancelled.
+		ctx = context.WithoutCancel(ctx)
+	}
 	t0 := time.Now()
 	obs := append([]float64(nil), e.Reset()...)
 	clock.Env += time.Since(t0)
 	for step := start; step <= cfg.Steps; step++ {
 		if step%1024 == 0 && !stopping {
-			if err := ctx.Err(); err != nil {
+			if err := cause.Err(); err != nil {
 				if ck == nil {
 					return nil, err
 				}
 				stopping = true
-				ctx = context.WithoutCancel(ctx)
 			}
 		}
 		var a int
@@ -273,7 +278,7 @@ func Train(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Backe
 		res.Steps = step
 		if saveAt == step {
 			start = step + 1
-			c, err := state.save(cfg, saveRNG)
+			c, err := state.save(ctx, cfg, saveRNG)
 			if err == nil {
 				err = ck.Save(c, step, eps.Count)
 			}
