@@ -252,8 +252,11 @@ func Train(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Backe
 			res.FinalLoss = loss
 			res.GradSteps += cfg.GradientSteps
 			if rec != nil {
-				rec.Update(step, map[string]float64{"loss": loss, "epsilon": epsilon.Value(int64(step)),
-					"mean_q": t.qSum / float64(t.qN), "max_q": t.qMax})
+				values := map[string]float64{"loss": loss, "epsilon": epsilon.Value(int64(step))}
+				if t.qN > 0 {
+					values["mean_q"], values["max_q"] = t.qSum/float64(t.qN), t.qMax
+				}
+				rec.Update(step, values)
 			}
 		}
 		if step%cfg.TargetUpdate == 0 {
@@ -369,11 +372,17 @@ func (t *trainer) fillBatches(ctx context.Context) error {
 		}
 	}
 	Targets(t.bs.Y, t.rew, t.terminated, t.qT, t.qO, t.nA, float32(t.cfg.Gamma))
-	t.qSum, t.qMax, t.qN = 0, math.Inf(-1), k*n
+	// The Q-value statistics cover the next states that bootstrap: a
+	// terminal state's values never enter a target, so nothing trains them.
+	t.qSum, t.qMax, t.qN = 0, math.Inf(-1), 0
 	for i := 0; i < k*n; i++ {
+		if t.terminated[i] {
+			continue
+		}
 		best := float64(slices.Max(t.qT[i*t.nA : (i+1)*t.nA]))
 		t.qSum += best
 		t.qMax = max(t.qMax, best)
+		t.qN++
 	}
 	return nil
 }
