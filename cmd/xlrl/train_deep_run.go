@@ -155,10 +155,11 @@ func evalDeep(ctx context.Context, o *trainOptions, ckpt *run.Checkpoint, episod
 	if err != nil {
 		return err
 	}
-	e, err := env.Make(o.envID)
+	raw, err := env.Make(o.envID)
 	if err != nil {
 		return err
 	}
+	e := env.OneHot(raw) // as the trainers saw it
 	spec := e.Spec()
 	if spec.Observation.Dim() != net.In() || spec.Action.N != net.Out() {
 		return fmt.Errorf("%w: the network maps %d inputs to %d actions, %s has %d and %d",

@@ -13,7 +13,6 @@ func TestTrainDeepBadInput(t *testing.T) {
 	}{
 		{[]string{"--env", "Pendulum-v1", "--algo", "dqn"}, "dqn needs a discrete action space, but Pendulum-v1 has Box(1) actions"},
 		{[]string{"--env", "Pendulum-v1", "--algo", "a2c"}, "a2c needs a discrete action space"},
-		{[]string{"--env", "FrozenLake-v1", "--algo", "reinforce"}, "use a tabular agent"},
 		{[]string{"--algo", "dqn", "--layers", "64,x"}, `--layers: layer list "64,x": "x" is not a layer size`},
 		{[]string{"--algo", "dqn", "--layers", "64,-2"}, `"-2" is not a layer size`},
 		{[]string{"--algo", "dqn", "--arch", "resnet"}, `--arch "resnet": unknown architecture`},
@@ -32,6 +31,31 @@ func TestTrainDeepBadInput(t *testing.T) {
 		_, err := runCmd(t, args...)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%v: error %v, want one containing %q", tt.args, err, tt.want)
+		}
+	}
+}
+
+// The deep agents run on the grid environments too: their Discrete
+// observations reach the network one-hot encoded.
+func TestTrainDeepOnDiscreteObservations(t *testing.T) {
+	for _, algo := range []string{"dqn", "a2c", "reinforce"} {
+		out, err := runCmd(t, "train", "--env", "FrozenLake-v1", "--algo", algo, "--backend", "go",
+			"--steps", "3000", "--eval-episodes", "5", "--json")
+		if err != nil {
+			t.Fatalf("%s on FrozenLake-v1: %v", algo, err)
+		}
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		var res struct {
+			TrainSteps int64 `json:"train_steps"`
+			Deep       struct {
+				Params int `json:"params"`
+			} `json:"deep"`
+		}
+		if err := json.Unmarshal([]byte(lines[len(lines)-1]), &res); err != nil {
+			t.Fatal(err)
+		}
+		if res.TrainSteps < 3000 || res.Deep.Params == 0 {
+			t.Errorf("%s on FrozenLake-v1: %+v", algo, res)
 		}
 	}
 }

@@ -18,6 +18,19 @@ import (
 // EnvFactory builds a fresh instance of the training environment.
 type EnvFactory func() (env.Env, error)
 
+// Vectors returns a factory of the same environments with vector
+// observations: Discrete ones (FrozenLake, Taxi, CliffWalking) are one-hot
+// encoded by env.OneHot. The deep trainers call it on the factory they get.
+func (mk EnvFactory) Vectors() EnvFactory {
+	return func() (env.Env, error) {
+		e, err := mk()
+		if err != nil {
+			return nil, err
+		}
+		return env.OneHot(e), nil
+	}
+}
+
 // CheckSpaces verifies that algo can handle e: a Box observation and a
 // Discrete action space.
 func CheckSpaces(algo string, spec *env.Spec) error {
@@ -25,10 +38,8 @@ func CheckSpaces(algo string, spec *env.Spec) error {
 		return fmt.Errorf("%s needs a discrete action space, but %s has %s actions; use an environment with discrete actions (e.g. CartPole-v1, MountainCar-v0, Acrobot-v1)",
 			algo, spec.ID, spec.Action)
 	}
-	if spec.Observation.Kind != env.Box {
-		return fmt.Errorf("%s needs a vector (Box) observation, but %s has %s observations; use a tabular agent (q-learning, sarsa) for it",
-			algo, spec.ID, spec.Observation)
-	}
+	// Box observations are the network's input as they are; Discrete ones
+	// are one-hot encoded (EnvFactory.Vectors).
 	return nil
 }
 

@@ -68,7 +68,7 @@ func TestMixSeparatesStreams(t *testing.T) {
 func TestCheckSpaces(t *testing.T) {
 	for id, want := range map[string]string{
 		"Pendulum-v1":   "needs a discrete action space, but Pendulum-v1 has Box(1) actions",
-		"FrozenLake-v1": "use a tabular agent",
+		"FrozenLake-v1": "", // one-hot encoded: see TestVectorsEncodeDiscreteObservations
 		"CartPole-v1":   "",
 	} {
 		spec, err := env.Lookup(id)
@@ -79,5 +79,24 @@ func TestCheckSpaces(t *testing.T) {
 		if (want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), want)) {
 			t.Errorf("%s: %v, want %q", id, err, want)
 		}
+	}
+}
+
+func TestVectorsEncodeDiscreteObservations(t *testing.T) {
+	mk := EnvFactory(func() (env.Env, error) { return env.Make("Taxi-v3") }).Vectors()
+	e, err := mk()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if spec := e.Spec(); spec.Observation.Kind != env.Box || spec.Observation.Dim() != 500 {
+		t.Fatalf("Taxi-v3 through Vectors has observations %v, want Box(500)", spec.Observation)
+	}
+	e.Seed(3)
+	sum := 0.0
+	for _, v := range e.Reset() {
+		sum += v
+	}
+	if sum != 1 {
+		t.Errorf("a one-hot observation sums to %v", sum)
 	}
 }

@@ -108,6 +108,7 @@ func Train(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Backe
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	mk = mk.Vectors()
 	e, err := mk()
 	if err != nil {
 		return nil, err

@@ -108,6 +108,7 @@ func newAgent(ctx context.Context, algo string, cfg Config, mk deep.EnvFactory, 
 	if err := cfg.validate(algo); err != nil {
 		return nil, nil, err
 	}
+	mk = mk.Vectors()
 	e, err := mk()
 	if err != nil {
 		return nil, nil, err
