@@ -28,12 +28,11 @@ func comparableRecords(t *testing.T, dir string) []string {
 	return out
 }
 
-// TestTrainRunResumeMatchesUninterrupted interrupts a run at episode 250
-// (as Ctrl-C does), resumes it and compares it with a run never stopped.
-func TestTrainRunResumeMatchesUninterrupted(t *testing.T) {
-	root := t.TempDir()
-	full, part := filepath.Join(root, "full"), filepath.Join(root, "part")
-	args := []string{"train", "--env", "FrozenLake-v1", "--algo", "sarsa", "--seed", "3", "--episodes", "600", "--json"}
+// runAndInterrupt runs args to the end into full, then again into part,
+// cancelled after episode stopAt as Ctrl-C would; it returns the full run's
+// result and checks that the interrupted one exited with status 130.
+func runAndInterrupt(t *testing.T, args []string, full, part string, stopAt int64) trainResult {
+	t.Helper()
 	out, err := runCmd(t, append(args, "--out", full)...)
 	if err != nil {
 		t.Fatal(err)
@@ -42,8 +41,9 @@ func TestTrainRunResumeMatchesUninterrupted(t *testing.T) {
 	lastJSON(t, out, &want)
 
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	testAfterEpisode = func(ep int64) {
-		if ep == 250 {
+		if ep == stopAt {
 			cancel()
 		}
 	}
@@ -53,11 +53,21 @@ func TestTrainRunResumeMatchesUninterrupted(t *testing.T) {
 	if !errors.As(err, &exit) || exit.code != 130 {
 		t.Fatalf("interrupted run: err = %v, want exit status 130", err)
 	}
+	return want
+}
+
+// TestTrainRunResumeMatchesUninterrupted interrupts a run at episode 250
+// (as Ctrl-C does), resumes it and compares it with a run never stopped.
+func TestTrainRunResumeMatchesUninterrupted(t *testing.T) {
+	root := t.TempDir()
+	full, part := filepath.Join(root, "full"), filepath.Join(root, "part")
+	args := []string{"train", "--env", "FrozenLake-v1", "--algo", "sarsa", "--seed", "3", "--episodes", "600", "--json"}
+	want := runAndInterrupt(t, args, full, part, 250)
 	if n := len(comparableRecords(t, part)); n >= 600 {
 		t.Fatalf("the interrupted run logged %d episodes", n)
 	}
 
-	out, err = runCmd(t, "train", "--resume", part, "--json")
+	out, err := runCmd(t, "train", "--resume", part, "--json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,25 +191,7 @@ func TestTrainRunDQNResumeMatchesUninterrupted(t *testing.T) {
 	args := []string{"train", "--env", "CartPole-v1", "--algo", "dqn", "--backend", "go", "--steps", "5000",
 		"--layers", "16", "--eval-episodes", "3", "--hp", "eval_every=1500", "--hp", "train_freq=64",
 		"--hp", "gradient_steps=8", "--json"}
-	out, err := runCmd(t, append(args, "--out", full)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var want trainResult
-	lastJSON(t, out, &want)
-
-	ctx, cancel := context.WithCancel(context.Background())
-	testAfterEpisode = func(ep int64) {
-		if ep == 40 {
-			cancel()
-		}
-	}
-	_, err = runCmdContext(ctx, t, append(args, "--out", part)...)
-	testAfterEpisode = nil
-	var exit *exitError
-	if !errors.As(err, &exit) || exit.code != 130 {
-		t.Fatalf("interrupted run: err = %v, want exit status 130", err)
-	}
+	want := runAndInterrupt(t, args, full, part, 40)
 	ck, err := run.ReadCheckpoint(filepath.Join(part, run.CheckpointFile), "dqn")
 	if err != nil {
 		t.Fatal(err)
@@ -210,7 +202,7 @@ func TestTrainRunDQNResumeMatchesUninterrupted(t *testing.T) {
 		t.Fatalf("checkpoint at step %d", at.Steps)
 	}
 
-	out, err = runCmd(t, "train", "--resume", part, "--json")
+	out, err := runCmd(t, "train", "--resume", part, "--json")
 	if err != nil {
 		t.Fatal(err)
 	}
