@@ -12,7 +12,7 @@ PY_SRC   := $(shell find pyworker -name '*.py' 2>/dev/null)
 
 export XLRL_PYTHON ?= $(abspath $(PY))
 
-.PHONY: build-gorgonia all demo test test-go test-py test-e2e test-slow lint fmt venv build libqvalue bench clean
+.PHONY: build-gorgonia all demo test test-go test-py test-e2e test-slow test-long lint fmt venv build libqvalue bench clean
 
 all: build venv
 
@@ -66,6 +66,11 @@ libqvalue.so: $(GO_SRC)
 test-slow: build venv
 	go test -run 'Learning' -tags slow -timeout 60m ./...
 	$(PY) -m pytest -q -m slow tests
+
+## test-long: learning checks too long for CI (run by hand; figures in docs/benchmarks.md)
+test-long: build venv
+	go test -run 'Learning' -tags long -timeout 180m ./...
+	$(PY) -m pytest -q -m long tests -p no:cacheprovider || test $$? -eq 5
 
 clean:
 	rm -rf bin build runs $(VENV) libqvalue.so libqvalue.h
