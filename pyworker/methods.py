@@ -10,5 +10,6 @@ HANDLER_MODULES: list[str] = [
     "pyworker.plots",
     "pyworker.tblog",
     "pyworker.rl",
+    "pyworker.ac",
     "pyworker.gen.handlers",
 ]

@@ -1,0 +1,194 @@
+package backend
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/xlrl/xlrl/internal/nn"
+)
+
+// The actor-critic algorithms (PPO, SAC, TD3) have losses that do not fit
+// NetConfig's fixed menu: PPO's clipped surrogate needs the log-probabilities
+// of the rollout, SAC's actor loss reaches the actor through the critic's
+// action input, and the entropy temperature and a Gaussian's log standard
+// deviation are parameters outside any network. Rather than write each loss
+// twice (Go and TensorFlow) and test the two against each other, Go computes
+// every loss and its gradient with respect to the networks' outputs
+// (dLoss/dOutput, and through a critic's InputGrad where an actor needs it),
+// and a Group only backpropagates those output gradients, clips and takes an
+// Adam step. The maths lives in one place; a backend is a gradient engine.
+
+// GradBatch is one network's part of a Group step: N rows of inputs X (the
+// rows Go's own forward pass saw) and dLoss/dOutput for them in DOut.
+type GradBatch struct {
+	X    []float32
+	DOut []float32
+	N    int
+}
+
+// GroupConfig configures a Group's optimiser.
+type GroupConfig struct {
+	LR float64
+	// MaxGradNorm clips the gradients of all the group's networks together
+	// (and the caller's own parameters, see Group.Step) by their global
+	// norm, as Stable-Baselines3 clips one optimiser's parameters; <= 0: no
+	// clipping.
+	MaxGradNorm float64
+}
+
+// Group is networks trained together by one Adam (Keras's, as everywhere in
+// xlrl) from output gradients that the caller computed: PPO's policy and
+// value networks, or SAC's and TD3's twin critics.
+type Group interface {
+	// Step backpropagates each batch's DOut through network i at inputs X,
+	// scales all the gradients by one factor so that their global norm,
+	// counting extraSq (the squared gradient norm of parameters the caller
+	// trains itself, such as a log standard deviation), is at most
+	// MaxGradNorm, and takes one Adam step on every network. It returns the
+	// factor (1 when nothing was clipped) so that the caller scales its own
+	// gradient alike. When sync[i] is non-nil it receives network i's new
+	// weights; sync may be nil.
+	Step(ctx context.Context, batches []GradBatch, extraSq float64, sync []*nn.MLP) (scale float64, err error)
+	// Snapshot returns every network's weights and Adam state, in order.
+	Snapshot(ctx context.Context) ([]NetState, error)
+	// Restore sets what Snapshot returned.
+	Restore(ctx context.Context, s []NetState) error
+}
+
+// GroupBackend is implemented by the backends that train Groups: go and tf.
+type GroupBackend interface {
+	Backend
+	// NewGroup creates a group of networks initialised with inits' weights
+	// (not modified or retained).
+	NewGroup(ctx context.Context, cfg GroupConfig, inits []*nn.MLP) (Group, error)
+}
+
+// Groups returns be as a GroupBackend, or an error naming the backends that
+// are.
+func Groups(be Backend) (GroupBackend, error) {
+	g, ok := be.(GroupBackend)
+	if !ok {
+		return nil, fmt.Errorf("the %s backend cannot train actor-critic networks (PPO, SAC, TD3): use --backend go or --backend tf", be.Name())
+	}
+	return g, nil
+}
+
+// checkBatches validates a step's batches against the networks' shapes.
+func checkBatches(batches []GradBatch, specs []nn.Spec, sync []*nn.MLP) error {
+	if len(batches) != len(specs) {
+		return fmt.Errorf("backend: a group step with %d batches for %d networks", len(batches), len(specs))
+	}
+	if sync != nil && len(sync) != len(specs) {
+		return fmt.Errorf("backend: a group step with %d sync targets for %d networks", len(sync), len(specs))
+	}
+	for i, b := range batches {
+		sp := specs[i]
+		if b.N <= 0 || len(b.X) < b.N*sp.In || len(b.DOut) < b.N*sp.Out {
+			return fmt.Errorf("backend: group batch %d: %d rows need %d inputs and %d output gradients, got %d and %d",
+				i, b.N, b.N*sp.In, b.N*sp.Out, len(b.X), len(b.DOut))
+		}
+	}
+	return nil
+}
+
+// clipScale is the factor tf.clip_by_global_norm applies for a global norm
+// of sqrt(sumSq).
+func clipScale(sumSq, maxNorm float64) float64 {
+	norm := math.Sqrt(sumSq)
+	if maxNorm > 0 && norm > maxNorm {
+		return maxNorm / norm
+	}
+	return 1
+}
+
+// NewGroup creates a group trained with internal/nn in process.
+func (g *Go) NewGroup(_ context.Context, cfg GroupConfig, inits []*nn.MLP) (Group, error) {
+	if len(inits) == 0 {
+		return nil, fmt.Errorf("backend: a group needs at least one network")
+	}
+	gg := &goGroup{b: g, maxNorm: cfg.MaxGradNorm}
+	for _, m := range inits {
+		net := m.Clone()
+		gg.nets = append(gg.nets, net)
+		gg.specs = append(gg.specs, net.Spec())
+		gg.ws = append(gg.ws, nil)
+		gg.opt = append(gg.opt, nn.NewAdam(cfg.LR, len(net.Params)))
+	}
+	return gg, nil
+}
+
+type goGroup struct {
+	b       *Go
+	nets    []*nn.MLP
+	specs   []nn.Spec
+	ws      []*nn.Workspace
+	opt     []*nn.Adam
+	maxNorm float64
+}
+
+func (gg *goGroup) Step(ctx context.Context, batches []GradBatch, extraSq float64, sync []*nn.MLP) (float64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	if err := checkBatches(batches, gg.specs, sync); err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	sumSq := extraSq
+	for i, b := range batches {
+		net := gg.nets[i]
+		if gg.ws[i] == nil || gg.ws[i].Cap < b.N {
+			gg.ws[i] = net.NewWorkspace(b.N)
+		}
+		ws := gg.ws[i]
+		net.Forward(ws, b.X, b.N)
+		copy(net.OutputGrad(ws, b.N), b.DOut[:b.N*net.Out()])
+		net.Backward(ws, b.N)
+		for _, v := range ws.Grad {
+			sumSq += float64(v) * float64(v)
+		}
+	}
+	scale := clipScale(sumSq, gg.maxNorm)
+	for i, net := range gg.nets {
+		grad := gg.ws[i].Grad
+		if scale != 1 {
+			s := float32(scale)
+			for j := range grad {
+				grad[j] *= s
+			}
+		}
+		gg.opt[i].Step(net.Params, grad)
+		if sync != nil && sync[i] != nil {
+			sync[i].CopyFrom(net)
+		}
+	}
+	gg.b.t.Calls++
+	gg.b.t.Steps++
+	gg.b.t.Compute += time.Since(start)
+	return scale, nil
+}
+
+func (gg *goGroup) Snapshot(context.Context) ([]NetState, error) {
+	out := make([]NetState, len(gg.nets))
+	for i, net := range gg.nets {
+		out[i] = NetState{Params: append([]float32(nil), net.Params...), Adam: gg.opt[i].State()}
+	}
+	return out, nil
+}
+
+func (gg *goGroup) Restore(_ context.Context, s []NetState) error {
+	if len(s) != len(gg.nets) {
+		return fmt.Errorf("backend: a state of %d networks for a group of %d", len(s), len(gg.nets))
+	}
+	for i, net := range gg.nets {
+		if err := net.SetParams(s[i].Params); err != nil {
+			return fmt.Errorf("backend: group network %d: %w", i, err)
+		}
+		if err := gg.opt[i].SetState(s[i].Adam); err != nil {
+			return fmt.Errorf("backend: group network %d: %w", i, err)
+		}
+	}
+	return nil
+}
