@@ -91,10 +91,13 @@ def _make(nets: list[dict], lr: float, max_grad_norm: float) -> _Group:
         [tf.TensorSpec([None, n_in], tf.float32) for n_in, _ in shapes],
         [tf.TensorSpec([None, n_out], tf.float32) for _, n_out in shapes],
         tf.TensorSpec([], tf.float32),
+        tf.TensorSpec([], tf.float32),
     ]
 
     @tf.function(input_signature=signature)
-    def step_fn(xs, douts, extra_sq):
+    def step_fn(xs, douts, extra_sq, lr):
+        if lr > 0:
+            optimizer.learning_rate.assign(lr)
         with tf.GradientTape() as tape:
             outs = [m(x, training=True) for m, x in zip(models, xs, strict=True)]
         grads = tape.gradient(outs, variables, output_gradients=list(douts))
@@ -152,11 +155,12 @@ def step(
     x: list,
     dout: list,
     extra_sq: float = 0.0,
+    lr: float = 0.0,
     return_weights: list | None = None,
 ) -> dict:
     """One Adam step from output gradients: ``x[i]`` (N_i, n_in), ``dout[i]`` (N_i, n_out).
 
-    Returns the clipping factor, the seconds spent computing and, for each
+    ``lr`` > 0 sets the learning rate from this step on. Returns the clipping factor, the seconds spent computing and, for each
     network with ``return_weights[i]`` true, its new flat weights (an empty
     array for the others).
     """
@@ -172,7 +176,7 @@ def step(
     if len(want) != len(g.models):
         raise ArgumentError(f"argument 'return_weights' must have {len(g.models)} flags")
     start = time.perf_counter()
-    scale = float(g.step_fn(xs, ds, np.float32(extra_sq)))
+    scale = float(g.step_fn(xs, ds, np.float32(extra_sq), np.float32(lr)))
     weights = [
         _flat(m) if w else np.zeros(0, np.float32) for m, w in zip(g.models, want, strict=True)
     ]

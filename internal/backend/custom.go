@@ -28,6 +28,17 @@ type GradBatch struct {
 	N    int
 }
 
+// StepOptions are a Group step's per-call settings.
+type StepOptions struct {
+	// ExtraSq is the squared gradient norm of parameters the caller trains
+	// itself (a Gaussian's log standard deviation), counted in the global
+	// norm that clipping bounds.
+	ExtraSq float64
+	// LR, when positive, becomes the optimiser's learning rate from this
+	// step on (schedules such as rl-zoo's lin_0.001).
+	LR float64
+}
+
 // GroupConfig configures a Group's optimiser.
 type GroupConfig struct {
 	LR float64
@@ -44,13 +55,11 @@ type GroupConfig struct {
 type Group interface {
 	// Step backpropagates each batch's DOut through network i at inputs X,
 	// scales all the gradients by one factor so that their global norm,
-	// counting extraSq (the squared gradient norm of parameters the caller
-	// trains itself, such as a log standard deviation), is at most
-	// MaxGradNorm, and takes one Adam step on every network. It returns the
-	// factor (1 when nothing was clipped) so that the caller scales its own
-	// gradient alike. When sync[i] is non-nil it receives network i's new
-	// weights; sync may be nil.
-	Step(ctx context.Context, batches []GradBatch, extraSq float64, sync []*nn.MLP) (scale float64, err error)
+	// counting opts.ExtraSq, is at most MaxGradNorm, and takes one Adam step
+	// on every network. It returns the factor (1 when nothing was clipped)
+	// so that the caller scales its own gradient alike. When sync[i] is
+	// non-nil it receives network i's new weights; sync may be nil.
+	Step(ctx context.Context, batches []GradBatch, opts StepOptions, sync []*nn.MLP) (scale float64, err error)
 	// Snapshot returns every network's weights and Adam state, in order.
 	Snapshot(ctx context.Context) ([]NetState, error)
 	// Restore sets what Snapshot returned.
@@ -128,7 +137,7 @@ type goGroup struct {
 	maxNorm float64
 }
 
-func (gg *goGroup) Step(ctx context.Context, batches []GradBatch, extraSq float64, sync []*nn.MLP) (float64, error) {
+func (gg *goGroup) Step(ctx context.Context, batches []GradBatch, opts StepOptions, sync []*nn.MLP) (float64, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
@@ -136,7 +145,7 @@ func (gg *goGroup) Step(ctx context.Context, batches []GradBatch, extraSq float6
 		return 0, err
 	}
 	start := time.Now()
-	sumSq := extraSq
+	sumSq := opts.ExtraSq
 	for i, b := range batches {
 		net := gg.nets[i]
 		if gg.ws[i] == nil || gg.ws[i].Cap < b.N {
@@ -158,6 +167,9 @@ func (gg *goGroup) Step(ctx context.Context, batches []GradBatch, extraSq float6
 			for j := range grad {
 				grad[j] *= s
 			}
+		}
+		if opts.LR > 0 {
+			gg.opt[i].LR = opts.LR
 		}
 		gg.opt[i].Step(net.Params, grad)
 		if sync != nil && sync[i] != nil {

@@ -66,12 +66,15 @@ func TestGoAndTFGroupsAgree(t *testing.T) {
 	syncTF := []*nn.MLP{f.inits[0].Clone(), nil}
 	clipped := false
 	for k, batches := range f.steps {
-		extra := 0.01 * float64(k)
-		sg, err := gg.Step(ctx, batches, extra, syncGo)
+		opts := StepOptions{ExtraSq: 0.01 * float64(k)}
+		if k >= 2 {
+			opts.LR = 0.003 // a schedule's later learning rate
+		}
+		sg, err := gg.Step(ctx, batches, opts, syncGo)
 		if err != nil {
 			t.Fatal(err)
 		}
-		st, err := tg.Step(ctx, batches, extra, syncTF)
+		st, err := tg.Step(ctx, batches, opts, syncTF)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -137,11 +140,11 @@ func TestGoAndTFGroupsAgree(t *testing.T) {
 		t.Fatal(err)
 	}
 	more := newGroupFixture(t, 2)
-	for _, batches := range more.steps {
-		if _, err := gg.Step(ctx, batches, 0, nil); err != nil {
+	for _, batches := range more.steps { // a restored group has its configured rate: callers with a schedule pass theirs
+		if _, err := gg.Step(ctx, batches, StepOptions{LR: 0.003}, nil); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := restored.Step(ctx, batches, 0, nil); err != nil {
+		if _, err := restored.Step(ctx, batches, StepOptions{LR: 0.003}, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -165,7 +168,7 @@ func TestGroupStepRejectsBadBatches(t *testing.T) {
 		}
 		short := []GradBatch{f.steps[0][0], {X: f.steps[0][1].X, DOut: f.steps[0][1].DOut[:3], N: 20}}
 		for name, bad := range map[string][]GradBatch{"one batch for two nets": f.steps[0][:1], "short output gradients": short} {
-			if _, err := g.Step(ctx, bad, 0, nil); err == nil {
+			if _, err := g.Step(ctx, bad, StepOptions{}, nil); err == nil {
 				t.Errorf("%s: %s accepted", be.Name(), name)
 			}
 		}

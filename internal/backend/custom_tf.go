@@ -57,7 +57,7 @@ type tfGroup struct {
 	sizes []int
 }
 
-func (g *tfGroup) Step(ctx context.Context, batches []GradBatch, extraSq float64, sync []*nn.MLP) (float64, error) {
+func (g *tfGroup) Step(ctx context.Context, batches []GradBatch, opts StepOptions, sync []*nn.MLP) (float64, error) {
 	if err := checkBatches(batches, g.specs, sync); err != nil {
 		return 0, err
 	}
@@ -77,7 +77,7 @@ func (g *tfGroup) Step(ctx context.Context, batches []GradBatch, extraSq float64
 	}
 	start := time.Now()
 	err := g.b.c.Call(ctx, "ac.step", map[string]any{
-		"group": g.id, "x": xs, "dout": ds, "extra_sq": extraSq, "return_weights": want,
+		"group": g.id, "x": xs, "dout": ds, "extra_sq": opts.ExtraSq, "lr": opts.LR, "return_weights": want,
 	}, &res)
 	if err != nil {
 		return 0, err
