@@ -1,0 +1,84 @@
+package ac
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/xlrl/xlrl/internal/env"
+	"github.com/xlrl/xlrl/internal/nn"
+)
+
+// TestOrthogonalKernels: the kernels' shorter side is orthonormal times the
+// gain, for tall, wide and square layers, and the biases are zero.
+func TestOrthogonalKernels(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	net, err := nn.New(nn.Spec{In: 3, Hidden: []int{8, 8}, Act: nn.Tanh, Out: 2}, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range net.Params {
+		net.Params[i] = 1
+	}
+	Orthogonal(net, math.Sqrt2, 0.01, rng)
+	for l, ly := range net.Layers {
+		gain := math.Sqrt2
+		if l == len(net.Layers)-1 {
+			gain = 0.01
+		}
+		k, n := ly.In, ly.Out
+		get := func(v, i int) float64 { return float64(ly.W[v*ly.Out+i]) }
+		if ly.In > ly.Out {
+			k, n = ly.Out, ly.In
+			get = func(v, i int) float64 { return float64(ly.W[i*ly.Out+v]) }
+		}
+		for u := 0; u < k; u++ {
+			for v := 0; v < k; v++ {
+				var d float64
+				for i := 0; i < n; i++ {
+					d += get(u, i) * get(v, i)
+				}
+				want := 0.0
+				if u == v {
+					want = gain * gain
+				}
+				if math.Abs(d-want) > 1e-5 {
+					t.Fatalf("layer %d: vectors %d and %d have dot product %v, want %v", l, u, v, d, want)
+				}
+			}
+		}
+		for _, b := range ly.B {
+			if b != 0 {
+				t.Fatalf("layer %d: bias %v, want 0", l, b)
+			}
+		}
+	}
+}
+
+// TestEvaluateContinuous: evaluation with continuous actions runs whole
+// episodes (Pendulum's 200 steps each) and sums their rewards.
+func TestEvaluateContinuous(t *testing.T) {
+	e, err := env.Make("Pendulum-v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Seed(3)
+	calls := 0
+	ev, err := Evaluate(context.Background(), e, 5, func(obs []float64) env.Action {
+		calls++
+		return env.Action{Continuous: []float64{2 * math.Copysign(1, obs[2])}}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls != 5*200 || len(ev.Returns) != 5 {
+		t.Fatalf("%d actions and %d returns for 5 episodes of 200 steps", calls, len(ev.Returns))
+	}
+	worst := -200 * (math.Pi*math.Pi + 0.1*64 + 0.001*4)
+	for _, r := range ev.Returns {
+		if r > 0 || r < worst || r == 0 {
+			t.Fatalf("return %v is outside Pendulum's (%v, 0)", r, worst)
+		}
+	}
+}
