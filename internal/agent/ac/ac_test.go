@@ -82,3 +82,35 @@ func TestEvaluateContinuous(t *testing.T) {
 		}
 	}
 }
+
+// TestReplayRing: the buffer keeps the newest transitions once full, and
+// sampling returns stored rows whole.
+func TestReplayRing(t *testing.T) {
+	b, err := NewReplay(3, 2, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 5; i++ {
+		v := float32(i)
+		b.Add([]float32{v, v}, []float32{-v}, v, []float32{v + 1, v + 1}, i == 4)
+	}
+	if b.Len() != 3 {
+		t.Fatalf("length %d, want 3", b.Len())
+	}
+	bt := b.NewBatch(50)
+	b.Sample(rand.New(rand.NewPCG(1, 1)), bt)
+	seen := map[float32]bool{}
+	for r := 0; r < bt.N; r++ {
+		v := bt.Rew[r]
+		seen[v] = true
+		if v < 2 || bt.Obs[2*r] != v || bt.Obs[2*r+1] != v || bt.Act[r] != -v || bt.Next[2*r] != v+1 || bt.Term[r] != (v == 4) {
+			t.Fatalf("row %d is not one stored transition: obs %v act %v rew %v next %v term %v", r, bt.Obs[2*r:2*r+2], bt.Act[r], v, bt.Next[2*r], bt.Term[r])
+		}
+	}
+	if len(seen) != 3 {
+		t.Fatalf("sampled %d distinct transitions of 3", len(seen))
+	}
+	if _, err := NewReplay(0, 2, 1); err == nil {
+		t.Fatal("a buffer of capacity 0 was accepted")
+	}
+}
