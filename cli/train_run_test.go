@@ -1,0 +1,224 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/xlrl/xlrl/internal/run"
+)
+
+func comparableRecords(t *testing.T, dir string) []string {
+	t.Helper()
+	recs, err := run.ReadMetrics(filepath.Join(dir, run.MetricsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]string, len(recs))
+	for i, r := range recs {
+		r.Time = 0
+		delete(r.Values, run.KeyStepsPerSec)
+		b, _ := r.MarshalJSON()
+		out[i] = string(b)
+	}
+	return out
+}
+
+// runAndInterrupt runs args to the end into full, then again into part,
+// cancelled after episode stopAt as Ctrl-C would; it returns the full run's
+// result and checks that the interrupted one exited with status 130.
+func runAndInterrupt(t *testing.T, args []string, full, part string, stopAt int64) trainResult {
+	t.Helper()
+	out, err := runCmd(t, append(args, "--out", full)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want trainResult
+	lastJSON(t, out, &want)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	testAfterEpisode = func(ep int64) {
+		if ep == stopAt {
+			cancel()
+		}
+	}
+	_, err = runCmdContext(ctx, t, append(args, "--out", part)...)
+	testAfterEpisode = nil
+	var exit *exitError
+	if !errors.As(err, &exit) || exit.code != 130 {
+		t.Fatalf("interrupted run: err = %v, want exit status 130", err)
+	}
+	return want
+}
+
+// TestTrainRunResumeMatchesUninterrupted interrupts a run at episode 250
+// (as Ctrl-C does), resumes it and compares it with a run never stopped.
+func TestTrainRunResumeMatchesUninterrupted(t *testing.T) {
+	root := t.TempDir()
+	full, part := filepath.Join(root, "full"), filepath.Join(root, "part")
+	args := []string{"train", "--env", "FrozenLake-v1", "--algo", "sarsa", "--seed", "3", "--episodes", "600", "--json"}
+	want := runAndInterrupt(t, args, full, part, 250)
+	if n := len(comparableRecords(t, part)); n >= 600 {
+		t.Fatalf("the interrupted run logged %d episodes", n)
+	}
+
+	out, err := runCmd(t, "train", "--resume", part, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got trainResult
+	lastJSON(t, out, &got)
+	if got.TrainSteps != want.TrainSteps || got.MeanReturn != want.MeanReturn || got.RunDir != part {
+		t.Fatalf("resumed: %+v\nuninterrupted: %+v", got, want)
+	}
+	a, b := comparableRecords(t, full), comparableRecords(t, part)
+	if len(a) != 600 || strings.Join(a, "\n") != strings.Join(b, "\n") {
+		t.Fatalf("metrics differ: %d and %d records", len(a), len(b))
+	}
+	for _, name := range []string{run.ConfigFile, run.CheckpointFile, "result.json"} {
+		if _, err := os.Stat(filepath.Join(part, name)); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// runCmdContext is runCmd with a context, as main gives on Ctrl-C.
+func runCmdContext(ctx context.Context, t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	root := newRootCmd()
+	var out, errOut bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&errOut)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	return out.String(), err
+}
+
+func TestTrainRunRefusals(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "r")
+	if _, err := runCmd(t, "train", "--env", "Taxi-v3", "--episodes", "20", "--out", dir); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"train", "--out", dir}, "already exists"},
+		{[]string{"train", "--resume", dir, "--gamma", "0.5"}, "--gamma"},
+		{[]string{"train", "--resume", filepath.Join(dir, "nope")}, "does not exist"},
+		{[]string{"train", "--config", filepath.Join(dir, "nope.yaml")}, "nope.yaml"},
+		{[]string{"eval", filepath.Join(dir, "nope")}, "does not exist"},
+	}
+	for _, tt := range tests {
+		_, err := runCmd(t, tt.args...)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%v: err = %v, want it to mention %q", tt.args, err, tt.want)
+		}
+	}
+}
+
+func TestTrainRunDeepRecordsAndEvaluates(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "dqn")
+	out, err := runCmd(t, "train", "--env", "CartPole-v1", "--algo", "dqn", "--backend", "go",
+		"--steps", "1600", "--layers", "8", "--eval-episodes", "3", "--out", dir, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res trainResult
+	lastJSON(t, out, &res)
+	recs, err := run.ReadMetrics(filepath.Join(dir, run.MetricsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	var lastStep int64
+	for _, r := range recs {
+		kinds[r.Kind]++
+		if r.Kind == run.KindUpdate {
+			for _, k := range []string{run.KeyLoss, run.KeyEpsilon, run.KeyMeanQ, run.KeyMaxQ} {
+				if _, ok := r.Values[k]; !ok {
+					t.Fatalf("update record without %s: %+v", k, r)
+				}
+			}
+			if r.Values[run.KeyMaxQ] < r.Values[run.KeyMeanQ] {
+				t.Fatalf("max_q below mean_q: %+v", r)
+			}
+		}
+		if r.Kind == run.KindEpisode {
+			lastStep = r.Step
+		}
+	}
+	if int64(kinds[run.KindEpisode]) != res.TrainEpisodes || kinds[run.KindUpdate] == 0 || lastStep > res.TrainSteps {
+		t.Fatalf("records %v, result %d episodes %d steps", kinds, res.TrainEpisodes, res.TrainSteps)
+	}
+	out, err = runCmd(t, "eval", dir, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev trainResult
+	lastJSON(t, out, &ev)
+	if ev.MeanReturn != res.MeanReturn || ev.EvalEpisodes != res.EvalEpisodes {
+		t.Fatalf("eval %v over %d, train reported %v over %d", ev.MeanReturn, ev.EvalEpisodes, res.MeanReturn, res.EvalEpisodes)
+	}
+	if _, err := runCmd(t, "train", "--resume", dir); err == nil || !strings.Contains(err.Error(), "final policy") {
+		t.Fatalf("resuming a dqn run: err = %v", err)
+	}
+}
+
+func TestTrainRunFailureBeforeTrainingLeavesNoRun(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "bad")
+	// Tabular Q-learning cannot take CartPole's continuous observations.
+	_, err := runCmd(t, "train", "--env", "CartPole-v1", "--algo", "q-learning", "--out", dir)
+	if err == nil || !strings.Contains(err.Error(), "Discrete") {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("the failed run left %s behind (stat: %v)", dir, err)
+	}
+}
+
+// TestTrainRunDQNResumeMatchesUninterrupted stops a go-backend DQN run with
+// "Ctrl-C" during episode 40, resumes it, and compares everything it logged
+// and its final evaluation with a run never stopped.
+func TestTrainRunDQNResumeMatchesUninterrupted(t *testing.T) {
+	root := t.TempDir()
+	full, part := filepath.Join(root, "full"), filepath.Join(root, "part")
+	args := []string{"train", "--env", "CartPole-v1", "--algo", "dqn", "--backend", "go", "--steps", "5000",
+		"--layers", "16", "--eval-episodes", "3", "--hp", "eval_every=1500", "--hp", "train_freq=64",
+		"--hp", "gradient_steps=8", "--json"}
+	want := runAndInterrupt(t, args, full, part, 40)
+	ck, err := run.ReadCheckpoint(filepath.Join(part, run.CheckpointFile), "dqn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var at runCounters
+	ck.GetJSON("run", &at)
+	if at.Steps <= 0 || at.Steps >= 5000 {
+		t.Fatalf("checkpoint at step %d", at.Steps)
+	}
+
+	out, err := runCmd(t, "train", "--resume", part, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got trainResult
+	lastJSON(t, out, &got)
+	if got.MeanReturn != want.MeanReturn || got.TrainSteps != want.TrainSteps || got.TrainEpisodes != want.TrainEpisodes ||
+		got.Deep.GradientSteps != want.Deep.GradientSteps || got.Deep.BestPeriodic != want.Deep.BestPeriodic {
+		t.Fatalf("resumed: %+v %+v\nuninterrupted: %+v %+v", got, *got.Deep, want, *want.Deep)
+	}
+	a, b := comparableRecords(t, full), comparableRecords(t, part)
+	if strings.Join(a, "\n") != strings.Join(b, "\n") {
+		for i := range min(len(a), len(b)) {
+			if a[i] != b[i] {
+				t.Fatalf("metrics differ at record %d:\n%s\n%s", i, a[i], b[i])
+			}
+		}
+		t.Fatalf("metrics differ: %d and %d records", len(a), len(b))
+	}
+}
