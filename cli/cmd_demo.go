@@ -5,9 +5,10 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/xlrl/xlrl/internal/train"
 )
 
-func newDemoCmd() *cobra.Command {
+func newDemoCmd(s settings) *cobra.Command {
 	var (
 		steps   int64
 		seed    uint64
@@ -30,18 +31,15 @@ with a name; every train flag is documented in 'xlrl train --help'.`,
   xlrl demo --backend go      # no Python: the pure-Go backend`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			fl := train.NewFlags(s.train)
 			name := "demo-" + time.Now().UTC().Format("20060102-150405")
-			trainArgs := []string{"--env", "CartPole-v1", "--algo", "dqn", "--arch", "seed",
-				"--backend", backend, "--seed", fmt.Sprint(seed), "--name", name, "--steps", fmt.Sprint(steps)}
-			if asJSON {
-				trainArgs = append(trainArgs, "--json")
+			for _, kv := range [][2]string{{"env", "CartPole-v1"}, {"algo", "dqn"}, {"arch", "seed"},
+				{"backend", backend}, {"seed", fmt.Sprint(seed)}, {"name", name}, {"steps", fmt.Sprint(steps)}} {
+				if err := fl.Set.Set(kv[0], kv[1]); err != nil {
+					return fmt.Errorf("demo: --%s %s: %w", kv[0], kv[1], err)
+				}
 			}
-			train, _ := newTrainCommand()
-			train.SetArgs(trainArgs)
-			train.SetOut(cmd.OutOrStdout())
-			train.SetErr(cmd.ErrOrStderr())
-			train.SilenceUsage, train.SilenceErrors = true, true
-			return train.ExecuteContext(cmd.Context())
+			return runTrain(cmd.Context(), cmd, fl, s, asJSON)
 		},
 	}
 	f := cmd.Flags()

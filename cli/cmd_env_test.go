@@ -12,7 +12,7 @@ import (
 // runCLI runs the xlrl root command in-process and returns its stdout.
 func runCLI(t *testing.T, args ...string) (string, error) {
 	t.Helper()
-	root := newRootCmd()
+	root := newRoot(testSettings)
 	var out bytes.Buffer
 	root.SetOut(&out)
 	root.SetErr(&bytes.Buffer{})

@@ -19,7 +19,7 @@ import (
 // genExec runs the xlrl command line in-process and returns stdout and stderr.
 func genExec(t *testing.T, args ...string) (string, string, error) {
 	t.Helper()
-	root := newRootCmd()
+	root := newRoot(testSettings)
 	var out, errOut bytes.Buffer
 	root.SetOut(&out)
 	root.SetErr(&errOut)

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -13,11 +12,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/xlrl/xlrl/internal/env"
 	"github.com/xlrl/xlrl/internal/run"
-	"github.com/xlrl/xlrl/internal/worker"
+	"github.com/xlrl/xlrl/internal/train"
 )
-
-// plotFile is where a run's own plot goes: runs/<name>/plots/training.png.
-const plotFile = "training.png"
 
 func newPlotCmd() *cobra.Command {
 	var (
@@ -54,7 +50,7 @@ current directory. -o picks another file.`,
 			if out == "" {
 				out = "compare.png"
 				if len(args) == 1 {
-					out = filepath.Join(args[0], run.PlotsDir, plotFile)
+					out = filepath.Join(args[0], run.PlotsDir, train.PlotFile)
 				}
 			}
 			if err := checkWritableFile(out); err != nil {
@@ -68,7 +64,7 @@ current directory. -o picks another file.`,
 				return err
 			}
 			defer c.Close()
-			res, err := drawPlot(cmd.Context(), c, args, out, title, threshold, window)
+			res, err := train.DrawPlot(cmd.Context(), c, args, out, title, threshold, window)
 			if err != nil {
 				return err
 			}
@@ -100,35 +96,10 @@ current directory. -o picks another file.`,
 	return cmd
 }
 
-// plotResult is the worker's answer to plot.runs.
-type plotResult struct {
-	Path   string   `msgpack:"path" json:"path"`
-	Panels []string `msgpack:"panels" json:"panels"`
-	Groups []struct {
-		Label string   `msgpack:"label" json:"label"`
-		Runs  []string `msgpack:"runs" json:"runs"`
-	} `msgpack:"groups" json:"groups"`
-}
-
+// tbExport is the worker's answer to tb.export.
 type tbExport struct {
 	Path    string `msgpack:"path"`
 	Scalars int    `msgpack:"scalars"`
-}
-
-// drawPlot asks the worker for the figure. A NaN threshold draws none.
-func drawPlot(ctx context.Context, c *worker.Client, runs []string, out, title string, threshold float64, window int) (*plotResult, error) {
-	params := map[string]any{"runs": runs, "out": out, "window": window}
-	if !math.IsNaN(threshold) {
-		params["threshold"] = threshold
-	}
-	if title != "" {
-		params["title"] = title
-	}
-	var res plotResult
-	if err := c.Call(ctx, "plot.runs", params, &res); err != nil {
-		return nil, fmt.Errorf("plotting %s: %w", strings.Join(runs, ", "), err)
-	}
-	return &res, nil
 }
 
 // checkPlottable fails early, before the worker starts, on a path that is

@@ -11,7 +11,7 @@ import (
 // runCmd runs the xlrl command line with args and returns stdout.
 func runCmd(t *testing.T, args ...string) (string, error) {
 	t.Helper()
-	root := newRootCmd()
+	root := newRoot(testSettings)
 	var out, errOut bytes.Buffer
 	root.SetOut(&out)
 	root.SetErr(&errOut)

@@ -4,6 +4,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/xlrl/xlrl/internal/train"
 )
 
 func TestTrainBadInput(t *testing.T) {
@@ -41,7 +43,7 @@ func TestTrainFlagsOverrideDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var res trainResult
+	var res train.Result
 	lastJSON(t, out, &res)
 	if res.TrainSteps != 5000 || res.EvalEpisodes != 50 {
 		t.Errorf("trained %d steps, evaluated %d episodes; want 5000 and 50", res.TrainSteps, res.EvalEpisodes)
@@ -59,40 +61,5 @@ func TestTrainFlagsOverrideDefaults(t *testing.T) {
 		if _, err := runCmd(t, "train", "--env", "Taxi-v3", "--algo", algo, "--episodes", "200", "--eval-episodes", "10", "--explore", "ucb", "--ucb-c", "1"); err != nil {
 			t.Errorf("%s with ucb: %v", algo, err)
 		}
-	}
-}
-
-func TestPercentOfOptimum(t *testing.T) {
-	for _, tt := range []struct{ mean, opt, want float64 }{
-		{0.7, 0.7442, 94.06},
-		{-15, -13, 86.67},
-		{7.93, 7.93, 100},
-	} {
-		got, ok := percentOfOptimum(tt.mean, tt.opt)
-		if !ok || math.Abs(got-tt.want) > 0.01 {
-			t.Errorf("percentOfOptimum(%v, %v) = %v, %v; want %v", tt.mean, tt.opt, got, ok, tt.want)
-		}
-	}
-	for _, c := range [][2]float64{{5, -13}, {-124.6, 7.93}} {
-		if _, ok := percentOfOptimum(c[0], c[1]); ok {
-			t.Errorf("percentOfOptimum(%v, %v): a mean of the other sign than the optimum has no meaningful percentage", c[0], c[1])
-		}
-	}
-}
-
-func TestTrainEpisodesStretchTheTunedSchedules(t *testing.T) {
-	o := &trainOptions{envID: "FrozenLake-v1", algo: "q-learning", episodes: 2000,
-		changed: func(name string) bool { return name == "episodes" }}
-	h := o.tabularHyper()
-	// Tuned: 20,000 episodes, lr decay over 20,000, epsilon decay over 10,000.
-	if h.Episodes != 2000 || h.LRDecayEpisodes != 2000 || h.Explore.DecaySteps != 1000 {
-		t.Errorf("episodes %d, lr decay %d, epsilon decay %d; want 2000, 2000, 1000",
-			h.Episodes, h.LRDecayEpisodes, h.Explore.DecaySteps)
-	}
-	o = &trainOptions{envID: "Taxi-v3", algo: "q-learning", lrEnd: 0.05,
-		changed: func(name string) bool { return name == "lr-end" }}
-	if h := o.tabularHyper(); h.LREnd != 0.05 || h.LRDecayEpisodes != h.Episodes {
-		t.Errorf("--lr-end on a constant tuned rate: end %g over %d episodes, want 0.05 over %d",
-			h.LREnd, h.LRDecayEpisodes, h.Episodes)
 	}
 }

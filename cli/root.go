@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+	"github.com/xlrl/xlrl/internal/train"
 )
 
 // globalFlags are the flags every command accepts.
@@ -15,7 +16,20 @@ type globalFlags struct {
 
 var global globalFlags
 
+// settings are what the command tree takes from its caller besides the
+// arguments: the defaults of where runs go and whether they are plotted,
+// and the train hooks (a clock, a look at each episode) that tests inject.
+type settings struct {
+	train      train.Defaults
+	trainHooks train.Hooks
+}
+
+// newRootCmd is the command tree as a user runs it.
 func newRootCmd() *cobra.Command {
+	return newRoot(settings{train: train.Defaults{Root: "", Plot: true}})
+}
+
+func newRoot(s settings) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "xlrl",
 		Short: "Reinforcement learning and generative models: a Go host with a Python (TensorFlow) worker",
@@ -39,8 +53,8 @@ object on the last line of stdout.`,
 		newVersionCmd(),
 		newPlotCmd(),
 		newEvalCmd(),
-		newDemoCmd(),
-		newTrainCmd(),
+		newDemoCmd(s),
+		newTrainCmd(s),
 		newSolveCmd(),
 		newEnvsCmd(),
 		newRolloutCmd(),

@@ -2,18 +2,19 @@ package cli
 
 import (
 	"fmt"
+	"github.com/xlrl/xlrl/internal/train"
 	"testing"
 )
 
 // trainJSON runs `xlrl train --json` with the tuned defaults (no tuning
 // flags) and returns the result.
-func trainJSON(t *testing.T, envID, algo string, seed int) trainResult {
+func trainJSON(t *testing.T, envID, algo string, seed int) train.Result {
 	t.Helper()
 	out, err := runCmd(t, "train", "--env", envID, "--algo", algo, "--seed", fmt.Sprint(seed), "--json")
 	if err != nil {
 		t.Fatalf("%s %s seed %d: %v", envID, algo, seed, err)
 	}
-	var res trainResult
+	var res train.Result
 	lastJSON(t, out, &res)
 	return res
 }
