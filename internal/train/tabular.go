@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/xlrl/xlrl/internal/agent/tabular"
 	"github.com/xlrl/xlrl/internal/env"
@@ -249,12 +250,12 @@ func trainTabularInRun(ctx context.Context, r *Run, agent *tabular.Agent, e env.
 		if err := agent.Save(c); err != nil {
 			return err
 		}
-		envState, ok := env.RNGStateOf(e)
-		if !ok {
-			return fmt.Errorf("%s cannot save its random state: no checkpoint", e.Spec().ID)
-		}
-		if err := c.PutJSON("env_rng", envState); err != nil {
-			return err
+		// An environment without RNGState (a user's own) gets a checkpoint
+		// for xlrl eval that --resume refuses.
+		if envState, ok := env.RNGStateOf(e); ok {
+			if err := c.PutJSON("env_rng", envState); err != nil {
+				return err
+			}
 		}
 		return r.saveCheckpoint(c, Counters{Steps: done.Steps, Episodes: done.Episodes})
 	}
@@ -293,6 +294,10 @@ func resumeTabular(r *Run, agent *tabular.Agent, e env.Env) (tabular.TrainStats,
 	}
 	if err := agent.Load(r.resumed); err != nil {
 		return tabular.TrainStats{}, fmt.Errorf("resuming %s: %w", r.dir.Path, err)
+	}
+	if !slices.Contains(r.resumed.Sections(), "env_rng") {
+		return tabular.TrainStats{}, fmt.Errorf("cannot resume %s: %s has no RNGState method, so its random state "+
+			"was not saved and the run cannot continue exactly; start a new run", r.dir.Path, e.Spec().ID)
 	}
 	var envState uint64
 	if err := r.resumed.GetJSON("env_rng", &envState); err != nil {
