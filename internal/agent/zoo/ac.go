@@ -1,0 +1,194 @@
+package zoo
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/xlrl/xlrl/internal/agent/ac"
+	"github.com/xlrl/xlrl/internal/agent/deep"
+	"github.com/xlrl/xlrl/internal/agent/ppo"
+	"github.com/xlrl/xlrl/internal/agent/sac"
+	"github.com/xlrl/xlrl/internal/agent/td3"
+	"github.com/xlrl/xlrl/internal/backend"
+	"github.com/xlrl/xlrl/internal/env"
+	"github.com/xlrl/xlrl/internal/nn"
+)
+
+// ACAlgos are the actor-critic algorithms (internal/agent/ppo, sac, td3).
+var ACAlgos = []string{"ppo", "sac", "td3"}
+
+// IsACAlgo reports whether algo is one of ACAlgos.
+func IsACAlgo(algo string) bool { return slices.Contains(ACAlgos, algo) }
+
+// acTable holds the tuned entries, "env/algo" as in table; "*/algo" is the
+// fallback (Stable-Baselines3's defaults). The sources are noted on each
+// package's constructor (ppo.CartPole, sac.Pendulum, td3.Pendulum).
+var acTable = map[string]func() any{
+	"CartPole-v1/ppo": func() any { c := ppo.CartPole(); return &c },
+	"*/ppo":           func() any { c := ppo.Default(); return &c },
+	"Pendulum-v1/sac": func() any { c := sac.Pendulum(); return &c },
+	"*/sac":           func() any { c := sac.Default(); return &c },
+	"Pendulum-v1/td3": func() any { c := td3.Pendulum(); return &c },
+	"*/td3":           func() any { c := td3.Default(); return &c },
+}
+
+// ACDefaults returns a fresh copy of the tuned configuration (a *ppo.Config,
+// *sac.Config or *td3.Config) for envID and algo, and whether it was tuned
+// for envID.
+func ACDefaults(envID, algo string) (any, bool, error) {
+	if !IsACAlgo(algo) {
+		return nil, false, fmt.Errorf("unknown actor-critic algorithm %q: want one of %s", algo, strings.Join(ACAlgos, ", "))
+	}
+	if f, ok := acTable[envID+"/"+algo]; ok {
+		return f(), true, nil
+	}
+	return acTable["*/"+algo](), false, nil
+}
+
+// ACReport is the outcome of RunAC.
+type ACReport struct {
+	Report
+	// Act is the trained policy's deterministic action.
+	Act func(obs []float64) env.Action `json:"-"`
+	// ActMode says how Act turns Policy's outputs into an action:
+	// "argmax", "clip" (a Gaussian's mean clipped to the bounds) or "tanh"
+	// (tanh of the first dim(A) outputs rescaled to the bounds).
+	ActMode string `json:"-"`
+	// Last is the metrics of the last update.
+	Last map[string]float64 `json:"last_update"`
+}
+
+// RunAC trains opts.Algo (ppo, sac or td3) on opts.Env with the table's
+// configuration and the overrides in opts, then evaluates the deterministic
+// policy on fresh episodes, as Run does for the other deep agents.
+func RunAC(ctx context.Context, opts Options, be backend.Backend) (*ACReport, error) {
+	start := time.Now()
+	spec, err := env.Lookup(opts.Env)
+	if err != nil {
+		return nil, err
+	}
+	cfg, tuned, err := ACDefaults(opts.Env, opts.Algo)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Arch != "" {
+		return nil, fmt.Errorf("--arch names a DQN/policy-gradient network; %s takes --layers (e.g. --layers 64,64)", opts.Algo)
+	}
+	if err := setFields(cfg, opts.Set); err != nil {
+		return nil, err
+	}
+	mk := func() (env.Env, error) { return env.Make(opts.Env) }
+	rep := &ACReport{Report: Report{Env: opts.Env, Algo: opts.Algo, Backend: be.Name(), Seed: opts.Seed, Tuned: tuned, Hyper: cfg}}
+	common := func(steps *int, hidden *[]int, lr, gamma *float64, stopAt **float64) {
+		if opts.Steps > 0 {
+			*steps = opts.Steps
+		}
+		if opts.Hidden != nil {
+			*hidden = opts.Hidden
+		}
+		if opts.LR > 0 {
+			*lr = opts.LR
+		}
+		if opts.Gamma > 0 {
+			*gamma = opts.Gamma
+		}
+		if opts.NoEarlyStop {
+			*stopAt = nil
+		}
+	}
+	switch c := cfg.(type) {
+	case *ppo.Config:
+		common(&c.Steps, &c.Hidden, &c.LR, &c.Gamma, &c.StopAt)
+		res, err := ppo.Train(ctx, *c, mk, be, opts.Seed, opts.Progress)
+		if err != nil {
+			return nil, err
+		}
+		rep.Policy, rep.Act, rep.ActMode = res.Policy.Net, res.Policy.Act, "argmax"
+		if res.Policy.LogStd != nil {
+			rep.ActMode = "clip"
+		}
+		rep.Steps, rep.Episodes, rep.GradSteps, rep.Last = res.Steps, res.Episodes, res.Updates, res.Last
+		rep.TrainMean, rep.BestPeriodic, rep.StoppedAt, rep.Breakdown = res.TrainMean, res.Best, res.StoppedAt, res.Breakdown
+	case *sac.Config:
+		common(&c.Steps, &c.Hidden, &c.LR, &c.Gamma, &c.StopAt)
+		res, err := sac.Train(ctx, *c, mk, be, opts.Seed, opts.Progress)
+		if err != nil {
+			return nil, err
+		}
+		rep.Policy, rep.Act, rep.ActMode = res.Policy.Net, res.Policy.Act, "tanh"
+		rep.Steps, rep.Episodes, rep.GradSteps, rep.Last = res.Steps, res.Episodes, res.GradSteps, res.Last
+		rep.TrainMean, rep.BestPeriodic, rep.StoppedAt, rep.Breakdown = res.TrainMean, res.Best, res.StoppedAt, res.Breakdown
+	case *td3.Config:
+		common(&c.Steps, &c.Hidden, &c.LR, &c.Gamma, &c.StopAt)
+		res, err := td3.Train(ctx, *c, mk, be, opts.Seed, opts.Progress)
+		if err != nil {
+			return nil, err
+		}
+		rep.Policy, rep.Act, rep.ActMode = res.Policy.Net, res.Policy.Act, "tanh"
+		rep.Steps, rep.Episodes, rep.GradSteps, rep.Last = res.Steps, res.Episodes, res.GradSteps, res.Last
+		rep.TrainMean, rep.BestPeriodic, rep.StoppedAt, rep.Breakdown = res.TrainMean, res.Best, res.StoppedAt, res.Breakdown
+	}
+	episodes := opts.EvalEpisodes
+	if episodes <= 0 {
+		episodes = 100
+	}
+	evalEnv, err := deep.EnvFactory(mk).Vectors()()
+	if err != nil {
+		return nil, err
+	}
+	evalEnv.Seed(deep.Mix(opts.Seed, deep.StreamFinalEval))
+	if rep.Eval, err = ac.Evaluate(ctx, evalEnv, episodes, rep.Act); err != nil {
+		return nil, err
+	}
+	if spec.RewardThreshold != nil {
+		solved := rep.Eval.Mean >= *spec.RewardThreshold
+		rep.Solved = &solved
+	}
+	rep.WallS = time.Since(start).Seconds()
+	return rep, nil
+}
+
+// ACSteps is the step budget RunAC will use for opts (for progress bars).
+func ACSteps(opts Options) int {
+	if opts.Steps > 0 {
+		return opts.Steps
+	}
+	cfg, _, err := ACDefaults(opts.Env, opts.Algo)
+	if err != nil {
+		return 0
+	}
+	switch c := cfg.(type) {
+	case *ppo.Config:
+		return c.Steps
+	case *sac.Config:
+		return c.Steps
+	case *td3.Config:
+		return c.Steps
+	}
+	return 0
+}
+
+// ACPolicy rebuilds a deterministic policy from a saved network and its
+// ActMode, for evaluation of a finished run; spec is the environment's.
+func ACPolicy(net *nn.MLP, mode string, spec *env.Spec) (func(obs []float64) env.Action, error) {
+	switch mode {
+	case "argmax":
+		if spec.Action.Kind != env.Discrete || net.Out() != spec.Action.N {
+			return nil, fmt.Errorf("the policy picks among %d actions, %s has %s", net.Out(), spec.ID, spec.Action)
+		}
+		return (&ppo.Policy{Net: net}).Act, nil
+	case "clip", "tanh":
+		d := len(spec.Action.Low)
+		if spec.Action.Kind != env.Box || (mode == "clip" && net.Out() != d) || (mode == "tanh" && net.Out() < d) {
+			return nil, fmt.Errorf("the policy's %d outputs do not fit %s's %s actions", net.Out(), spec.ID, spec.Action)
+		}
+		if mode == "clip" {
+			return (&ppo.Policy{Net: net, LogStd: make([]float64, d), Low: spec.Action.Low, High: spec.Action.High}).Act, nil
+		}
+		return (&sac.Policy{Net: net, Low: spec.Action.Low, High: spec.Action.High}).Act, nil
+	}
+	return nil, fmt.Errorf("unknown policy mode %q: want argmax, clip or tanh", mode)
+}

@@ -1,0 +1,140 @@
+package train
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/xlrl/xlrl/internal/agent/ac"
+	"github.com/xlrl/xlrl/internal/agent/deep"
+	"github.com/xlrl/xlrl/internal/agent/zoo"
+	"github.com/xlrl/xlrl/internal/env"
+	"github.com/xlrl/xlrl/internal/run"
+)
+
+// ACPolicyKind names the checkpoints of the actor-critic agents' final
+// policy: the network (as PolicyCheckpoint writes it) and how it acts.
+// Enough for xlrl eval; --resume of these runs is not supported yet.
+const ACPolicyKind = "ac-policy"
+
+func init() { register(trainAC, evalAC, zoo.ACAlgos...) }
+
+func trainAC(ctx context.Context, fl *Flags, r *Run, h Hooks) (*Result, error) {
+	o := &fl.Options
+	for _, f := range tabularOnly {
+		if fl.Changed(f) {
+			return nil, fmt.Errorf("--%s applies to the tabular agents, not to %s (it takes --steps, --lr, --gamma, --layers, --backend, --hp)", f, o.Algo)
+		}
+	}
+	if o.Run.Resume != "" {
+		return nil, fmt.Errorf("--resume: %s runs cannot be resumed yet (their checkpoints hold the final policy only); start a new run", o.Algo)
+	}
+	spec, err := env.Lookup(o.Env)
+	if err != nil {
+		return nil, err
+	}
+	if o.Algo != "ppo" && spec.Action.Kind != env.Box {
+		return nil, fmt.Errorf("%s needs a Box action space, but %s has %s actions; use ppo or dqn for discrete actions, or a continuous environment (e.g. Pendulum-v1)", o.Algo, spec.ID, spec.Action)
+	}
+	opts, err := fl.deepOverrides()
+	if err != nil {
+		return nil, err
+	}
+	be, workerStart, err := openBackend(ctx, fl.Deep.Backend, r, h)
+	if err != nil {
+		return nil, err
+	}
+	defer be.Close()
+	fmt.Fprintf(h.Progress, "training %s on %s with the %s backend (seed %d)\n", fl.Algo, fl.Env, be.Name(), fl.Seed)
+	opts.Progress = func(step int, m map[string]float64) {
+		fmt.Fprintf(h.Progress, "step %7d: periodic eval %.1f, mean training return (last 100) %.1f\n", step, m["eval_mean"], m["train_mean"])
+	}
+	var rec *deepRecorder
+	if r != nil {
+		withTotal := opts
+		withTotal.Steps = zoo.ACSteps(opts)
+		ctx, rec = r.deepRun(ctx, &withTotal)
+		opts.Progress = withTotal.Progress
+	}
+	rep, err := zoo.RunAC(ctx, opts, be)
+	if err != nil {
+		return nil, fmt.Errorf("%s on %s (%s backend): %w", fl.Algo, fl.Env, be.Name(), err)
+	}
+	if rec != nil {
+		if rec.err != nil {
+			return nil, rec.err
+		}
+		c, err := PolicyCheckpoint(rep.Policy)
+		if err != nil {
+			return nil, err
+		}
+		c.Kind = ACPolicyKind
+		if err := c.PutJSON("act", rep.ActMode); err != nil {
+			return nil, err
+		}
+		r.bar.Update(int64(rep.Steps))
+		if err := r.saveCheckpoint(c, Counters{Steps: int64(rep.Steps), Episodes: int64(rep.Episodes)}); err != nil {
+			return nil, err
+		}
+	}
+	res := &Result{
+		Env: rep.Env, Algo: rep.Algo, Seed: rep.Seed, MeanReturn: rep.Eval.Mean, StdReturn: rep.Eval.Std,
+		EvalEpisodes: rep.Eval.Episodes, TrainEpisodes: int64(rep.Episodes), TrainSteps: int64(rep.Steps),
+		Deep: &DeepResult{Backend: rep.Backend, Tuned: rep.Tuned, GradientSteps: rep.GradSteps,
+			BestPeriodic: rep.BestPeriodic, StoppedAt: rep.StoppedAt, Solved: rep.Solved, Time: rep.Breakdown,
+			Params: len(rep.Policy.Params), WorkerStartS: workerStart.Seconds()},
+	}
+	res.SuccessRate = successRate(spec, rep.Eval.Returns)
+	b, _ := json.Marshal(rep.Hyper)
+	_ = json.Unmarshal(b, &res.Hyper)
+	return res, nil
+}
+
+// evalAC evaluates an actor-critic run's saved policy deterministically, by
+// default on the episodes of RunAC's final evaluation.
+func evalAC(ctx context.Context, fl *Flags, ckpt *run.Checkpoint, episodes int, seed *uint64, res *Result) error {
+	if ckpt.Kind != ACPolicyKind {
+		return fmt.Errorf("%w: a %s run's checkpoint holds a %q, want %q", run.ErrBadCheckpoint, fl.Algo, ckpt.Kind, ACPolicyKind)
+	}
+	var mode string
+	if err := ckpt.GetJSON("act", &mode); err != nil {
+		return err
+	}
+	asPolicy := *ckpt
+	asPolicy.Kind = PolicyKind
+	net, err := LoadPolicy(&asPolicy)
+	if err != nil {
+		return err
+	}
+	raw, err := env.Make(fl.Env)
+	if err != nil {
+		return err
+	}
+	e := env.OneHot(raw) // as the trainers saw it
+	spec := e.Spec()
+	if spec.Observation.Dim() != net.In() {
+		return fmt.Errorf("%w: the network takes %d inputs, %s's observations have %d", run.ErrBadCheckpoint, net.In(), spec.ID, spec.Observation.Dim())
+	}
+	act, err := zoo.ACPolicy(net, mode, spec)
+	if err != nil {
+		return fmt.Errorf("%w: %v", run.ErrBadCheckpoint, err)
+	}
+	if episodes == 0 {
+		episodes = 100
+		if fl.Changed("eval-episodes") {
+			episodes = fl.EvalEpisodes
+		}
+	}
+	if seed != nil {
+		e.Seed(*seed)
+	} else {
+		e.Seed(deep.Mix(fl.Seed, deep.StreamFinalEval))
+	}
+	ev, err := ac.Evaluate(ctx, e, episodes, act)
+	if err != nil {
+		return err
+	}
+	res.MeanReturn, res.StdReturn, res.EvalEpisodes = ev.Mean, ev.Std, ev.Episodes
+	res.SuccessRate = successRate(spec, ev.Returns)
+	return nil
+}
