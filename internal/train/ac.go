@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/xlrl/xlrl/internal/agent/ac"
 	"github.com/xlrl/xlrl/internal/agent/deep"
@@ -72,6 +73,11 @@ func trainAC(ctx context.Context, fl *Flags, r *Run, h Hooks) (*Result, error) {
 		if err := c.PutJSON("act", rep.ActMode); err != nil {
 			return nil, err
 		}
+		if rep.ObsNorm != nil {
+			if err := c.PutJSON("obs_norm", rep.ObsNorm); err != nil {
+				return nil, err
+			}
+		}
 		r.bar.Update(int64(rep.Steps))
 		if err := r.saveCheckpoint(c, Counters{Steps: int64(rep.Steps), Episodes: int64(rep.Episodes)}); err != nil {
 			return nil, err
@@ -115,7 +121,14 @@ func evalAC(ctx context.Context, fl *Flags, ckpt *run.Checkpoint, episodes int, 
 	if spec.Observation.Dim() != net.In() {
 		return fmt.Errorf("%w: the network takes %d inputs, %s's observations have %d", run.ErrBadCheckpoint, net.In(), spec.ID, spec.Observation.Dim())
 	}
-	act, err := zoo.ACPolicy(net, mode, spec)
+	var norm *ac.RunningMeanStd
+	if slices.Contains(ckpt.Sections(), "obs_norm") {
+		norm = &ac.RunningMeanStd{}
+		if err := ckpt.GetJSON("obs_norm", norm); err != nil {
+			return err
+		}
+	}
+	act, err := zoo.ACPolicy(net, mode, norm, spec)
 	if err != nil {
 		return fmt.Errorf("%w: %v", run.ErrBadCheckpoint, err)
 	}

@@ -22,6 +22,8 @@ func TestTrainRunActorCriticRecordsAndEvaluates(t *testing.T) {
 	}{
 		{"ppo", "CartPole-v1", []string{"--steps", "512", "--hp", "n_epochs=2"},
 			[]string{ac.KeyPolicyLoss, ac.KeyValueLoss, ac.KeyEntropy, ac.KeyApproxKL, ac.KeyClipFraction}},
+		{"ppo", "CartPole-v1", []string{"--steps", "512", "--hp", "n_epochs=2", "--hp", "normalize_obs=true", "--hp", "normalize_reward=true"},
+			[]string{ac.KeyPolicyLoss, ac.KeyValueLoss}},
 		{"ppo", "Pendulum-v1", []string{"--steps", "512", "--hp", "n_steps=128", "--hp", "n_envs=2", "--hp", "n_epochs=1"},
 			[]string{ac.KeyPolicyLoss, ac.KeyEntropy, ac.KeyApproxKL}},
 		{"sac", "Pendulum-v1", []string{"--steps", "300", "--hp", "batch_size=16", "--layers", "16"},
@@ -29,7 +31,7 @@ func TestTrainRunActorCriticRecordsAndEvaluates(t *testing.T) {
 		{"td3", "Pendulum-v1", []string{"--steps", "300", "--hp", "batch_size=16", "--hp", "learning_starts=100", "--layers", "16"},
 			[]string{ac.KeyCriticLoss, ac.KeyMeanQ}},
 	} {
-		t.Run(c.algo+"/"+c.env, func(t *testing.T) {
+		t.Run(c.algo+"/"+c.env+"/"+strings.Join(c.args, " "), func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), c.algo)
 			args := append([]string{"--env", c.env, "--algo", c.algo, "--backend", "go", "--eval-episodes", "3", "--out", dir}, c.args...)
 			res, err := trainArgs(context.Background(), t, Hooks{}, args...)

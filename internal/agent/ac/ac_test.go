@@ -114,3 +114,38 @@ func TestReplayRing(t *testing.T) {
 		t.Fatal("a buffer of capacity 0 was accepted")
 	}
 }
+
+// TestRunningMeanStdMatchesBatchStatistics: folding batches in one by one
+// gives the mean and variance of all the data (up to the 1e-4 prior).
+func TestRunningMeanStdMatchesBatchStatistics(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	s := NewRunningMeanStd(2)
+	var all []float64
+	for b := 0; b < 7; b++ {
+		n := 1 + rng.IntN(9)
+		x := make([]float64, 2*n)
+		for i := range x {
+			x[i] = 3 + 2*rng.NormFloat64() + float64(i%2)*10
+		}
+		s.Update(x, n)
+		all = append(all, x...)
+	}
+	n := len(all) / 2
+	for j := 0; j < 2; j++ {
+		var m, v float64
+		for r := 0; r < n; r++ {
+			m += all[2*r+j] / float64(n)
+		}
+		for r := 0; r < n; r++ {
+			v += (all[2*r+j] - m) * (all[2*r+j] - m) / float64(n)
+		}
+		if math.Abs(s.Mean[j]-m) > 1e-4 || math.Abs(s.Var[j]-v) > 1e-3 {
+			t.Fatalf("coordinate %d: running %v, %v; batch %v, %v", j, s.Mean[j], s.Var[j], m, v)
+		}
+	}
+	dst := make([]float32, 2)
+	s.Normalize(dst, []float64{s.Mean[0], s.Mean[1] + 1e6})
+	if dst[0] != 0 || dst[1] != NormClip {
+		t.Fatalf("normalised %v, want [0 %v]", dst, NormClip)
+	}
+}

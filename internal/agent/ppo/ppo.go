@@ -68,10 +68,17 @@ type Config struct {
 	// OrthoInit initialises the networks orthogonally (SB3's ortho_init:
 	// gain sqrt 2 for hidden layers, 0.01 for the policy's output, 1 for
 	// the value's); false keeps Glorot-uniform.
-	OrthoInit    bool     `yaml:"ortho_init" json:"ortho_init"`
-	EvalEvery    int      `yaml:"eval_every" json:"eval_every"`
-	EvalEpisodes int      `yaml:"eval_episodes" json:"eval_episodes"`
-	StopAt       *float64 `yaml:"stop_at" json:"stop_at"`
+	OrthoInit bool `yaml:"ortho_init" json:"ortho_init"`
+	// NormalizeObs and NormalizeReward are Stable-Baselines3's
+	// VecNormalize (rl-zoo's normalize: true): observations standardised
+	// by running statistics (frozen into the policy for evaluation and
+	// saved with it), rewards divided by the running standard deviation of
+	// the discounted return; both clipped to [-10, 10].
+	NormalizeObs    bool     `yaml:"normalize_obs" json:"normalize_obs"`
+	NormalizeReward bool     `yaml:"normalize_reward" json:"normalize_reward"`
+	EvalEvery       int      `yaml:"eval_every" json:"eval_every"`
+	EvalEpisodes    int      `yaml:"eval_episodes" json:"eval_episodes"`
+	StopAt          *float64 `yaml:"stop_at" json:"stop_at"`
 }
 
 // Default is Stable-Baselines3's PPO defaults with its MlpPolicy ([64, 64]
@@ -117,9 +124,11 @@ type Policy struct {
 	// Discrete).
 	LogStd    []float64
 	Low, High []float64 // Box bounds
-	ws        *nn.Workspace
-	x         []float32
-	act       []float64
+	// ObsNorm standardises observations before the network (nil: none).
+	ObsNorm *ac.RunningMeanStd
+	ws      *nn.Workspace
+	x       []float32
+	act     []float64
 }
 
 // Act is the deterministic action for obs: the most probable one for
@@ -128,7 +137,11 @@ func (p *Policy) Act(obs []float64) env.Action {
 	if p.ws == nil {
 		p.ws, p.x = p.Net.NewWorkspace(1), make([]float32, p.Net.In())
 	}
-	ac.ToFloat32(p.x, obs)
+	if p.ObsNorm != nil {
+		p.ObsNorm.Normalize(p.x, obs)
+	} else {
+		ac.ToFloat32(p.x, obs)
+	}
 	out := p.Net.Forward(p.ws, p.x, 1)
 	if p.LogStd == nil {
 		return env.DiscreteAction(nn.Argmax(out))
@@ -173,6 +186,9 @@ type trainer struct {
 	clock    *deep.Clock
 	best     *deep.Best
 	bestLS   []float64 // log std of the best weights
+	bestNorm *ac.RunningMeanStd
+	obsRMS   *ac.RunningMeanStd // nil unless NormalizeObs
+	retRMS   *ac.RunningMeanStd // nil unless NormalizeReward
 	evalEnv  env.Env
 	policy   *Policy
 	res      *Result
@@ -241,6 +257,12 @@ func newTrainer(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.
 	if tr.group, err = gb.NewGroup(ctx, backend.GroupConfig{LR: cfg.LR, MaxGradNorm: cfg.MaxGradNorm}, []*nn.MLP{tr.pi, tr.v}); err != nil {
 		return nil, nil, fmt.Errorf("ppo: creating the networks on the %s backend: %w", be.Name(), err)
 	}
+	if cfg.NormalizeObs {
+		tr.obsRMS = ac.NewRunningMeanStd(tr.obsDim)
+	}
+	if cfg.NormalizeReward {
+		tr.retRMS = ac.NewRunningMeanStd(1)
+	}
 	tr.policy = &Policy{Net: tr.pi, Low: tr.low, High: tr.high}
 	tr.syncPolicy()
 	if cfg.EvalEvery > 0 {
@@ -254,8 +276,12 @@ func newTrainer(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.
 	return tr, envs, nil
 }
 
-// syncPolicy copies the log std into the acting policy.
+// syncPolicy copies the log std and the observation statistics into the
+// acting policy.
 func (tr *trainer) syncPolicy() {
+	if tr.obsRMS != nil {
+		tr.policy.ObsNorm = tr.obsRMS.Clone()
+	}
 	if !tr.box {
 		return
 	}
@@ -283,7 +309,11 @@ type rollout struct {
 	epRet   []float64
 	epLen   []int
 	boxAct  []float64
-	started bool // the environments were reset
+	started bool      // the environments were reset
+	raw     []float64 // the environments' latest observations, unnormalised
+	cut     []bool    // this step of env i was truncated (bootstrap from finals)
+	finals  []float64 // final observations of truncated episodes, per env
+	rets    []float64 // VecNormalize's running discounted returns, per env
 }
 
 func (tr *trainer) newRollout() *rollout {
@@ -291,7 +321,8 @@ func (tr *trainer) newRollout() *rollout {
 	r := &rollout{x: make([]float32, n*d), logp: make([]float32, n), val: make([]float32, n),
 		rew: make([]float32, n), done: make([]bool, n), adv: make([]float32, n), ret: make([]float32, n),
 		lastV: make([]float32, ne), stepX: make([]float32, ne*d), final: make([]float32, d), v1: make([]float32, 1),
-		epRet: make([]float64, ne), epLen: make([]int, ne)}
+		epRet: make([]float64, ne), epLen: make([]int, ne),
+		raw: make([]float64, ne*d), cut: make([]bool, ne), finals: make([]float64, ne*d), rets: make([]float64, ne)}
 	if tr.box {
 		r.aBox = make([]float32, n*tr.nOut)
 		r.boxAct = make([]float64, tr.nOut)
@@ -392,9 +423,10 @@ func (tr *trainer) rolloutOnce(ctx context.Context, envs []env.Env, r *rollout, 
 	if !r.started {
 		t0 := time.Now()
 		for i, e := range envs {
-			ac.ToFloat32(r.stepX[i*d:(i+1)*d], e.Reset())
+			copy(r.raw[i*d:(i+1)*d], e.Reset())
 		}
 		tr.clock.Env += time.Since(t0)
+		tr.observe(r)
 		r.started = true
 	}
 	for t := 0; t < ns; t++ {
@@ -427,21 +459,70 @@ func (tr *trainer) rolloutOnce(ctx context.Context, envs []env.Env, r *rollout, 
 					rec.Episode(step+i+1, r.epRet[i], r.epLen[i])
 				}
 				r.epRet[i], r.epLen[i] = 0, 0
-				if tc && !te {
-					ac.ToFloat32(r.final, next)
-					t0 := time.Now()
-					r.rew[row] += gamma * tr.forwardV(r.final, 1)[0]
-					tr.clock.Forward += time.Since(t0)
+				r.cut[i] = tc && !te
+				if r.cut[i] {
+					copy(r.finals[i*d:(i+1)*d], next)
 				}
 				t0 := time.Now()
 				next = e.Reset()
 				tr.clock.Env += time.Since(t0)
 			}
-			ac.ToFloat32(r.stepX[i*d:(i+1)*d], next)
+			copy(r.raw[i*d:(i+1)*d], next)
 		}
+		t0 = time.Now()
+		tr.observe(r)
+		tr.normalizeRewards(r, row0)
+		for i := range envs {
+			if r.cut[i] { // truncated: bootstrap from V(final observation)
+				if tr.obsRMS != nil {
+					tr.obsRMS.Normalize(r.final, r.finals[i*d:(i+1)*d])
+				} else {
+					ac.ToFloat32(r.final, r.finals[i*d:(i+1)*d])
+				}
+				r.rew[row0+i] += gamma * tr.forwardV(r.final, 1)[0]
+				r.cut[i] = false
+			}
+		}
+		tr.clock.Forward += time.Since(t0)
 		step += ne
 	}
 	return step
+}
+
+// observe turns the environments' latest observations into the network's
+// inputs, folding them into the running statistics first when observations
+// are normalised (VecNormalize's order).
+func (tr *trainer) observe(r *rollout) {
+	ne, d := tr.cfg.NEnvs, tr.obsDim
+	if tr.obsRMS == nil {
+		ac.ToFloat32(r.stepX, r.raw)
+		return
+	}
+	tr.obsRMS.Update(r.raw, ne)
+	for i := 0; i < ne; i++ {
+		tr.obsRMS.Normalize(r.stepX[i*d:(i+1)*d], r.raw[i*d:(i+1)*d])
+	}
+}
+
+// normalizeRewards divides the rewards of rows [row0, row0+ne) by the
+// running standard deviation of the discounted return (VecNormalize's
+// norm_reward), clipped to [-10, 10].
+func (tr *trainer) normalizeRewards(r *rollout, row0 int) {
+	if tr.retRMS == nil {
+		return
+	}
+	ne := tr.cfg.NEnvs
+	for i := 0; i < ne; i++ {
+		r.rets[i] = r.rets[i]*tr.cfg.Gamma + float64(r.rew[row0+i])
+	}
+	tr.retRMS.Update(r.rets, ne)
+	sd := math.Sqrt(tr.retRMS.Var[0] + 1e-8)
+	for i := 0; i < ne; i++ {
+		r.rew[row0+i] = float32(min(max(float64(r.rew[row0+i])/sd, -ac.NormClip), ac.NormClip))
+		if r.done[row0+i] {
+			r.rets[i] = 0
+		}
+	}
 }
 
 // gae fills advantages and returns: delta_t = r_t + gamma V(s_{t+1})
@@ -700,6 +781,7 @@ func (tr *trainer) evaluate(ctx context.Context, step int) (float64, error) {
 	}
 	if tr.best.Offer(ev.Mean, step, tr.pi) {
 		tr.bestLS = append(tr.bestLS[:0], tr.policy.LogStd...)
+		tr.bestNorm = tr.policy.ObsNorm
 	}
 	tr.lastEval = step
 	return ev.Mean, nil
@@ -712,8 +794,11 @@ func (tr *trainer) finish(ctx context.Context) (*Result, error) {
 				return nil, err
 			}
 		}
-		if tr.best.Restore(tr.pi) && tr.box {
-			tr.policy.LogStd = append(tr.policy.LogStd[:0], tr.bestLS...)
+		if tr.best.Restore(tr.pi) {
+			tr.policy.ObsNorm = tr.bestNorm
+			if tr.box {
+				tr.policy.LogStd = append(tr.policy.LogStd[:0], tr.bestLS...)
+			}
 		}
 	}
 	tr.res.Episodes = tr.eps.Count

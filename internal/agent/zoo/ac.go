@@ -57,6 +57,9 @@ type ACReport struct {
 	// "argmax", "clip" (a Gaussian's mean clipped to the bounds) or "tanh"
 	// (tanh of the first dim(A) outputs rescaled to the bounds).
 	ActMode string `json:"-"`
+	// ObsNorm is the observation statistics the policy standardises its
+	// input with (nil: none); a saved policy must keep them.
+	ObsNorm *ac.RunningMeanStd `json:"-"`
 	// Last is the metrics of the last update.
 	Last map[string]float64 `json:"last_update"`
 }
@@ -110,6 +113,7 @@ func RunAC(ctx context.Context, opts Options, be backend.Backend) (*ACReport, er
 		if res.Policy.LogStd != nil {
 			rep.ActMode = "clip"
 		}
+		rep.ObsNorm = res.Policy.ObsNorm
 		rep.Steps, rep.Episodes, rep.GradSteps, rep.Last = res.Steps, res.Episodes, res.Updates, res.Last
 		rep.TrainMean, rep.BestPeriodic, rep.StoppedAt, rep.Breakdown = res.TrainMean, res.Best, res.StoppedAt, res.Breakdown
 	case *sac.Config:
@@ -171,22 +175,29 @@ func ACSteps(opts Options) int {
 	return 0
 }
 
-// ACPolicy rebuilds a deterministic policy from a saved network and its
-// ActMode, for evaluation of a finished run; spec is the environment's.
-func ACPolicy(net *nn.MLP, mode string, spec *env.Spec) (func(obs []float64) env.Action, error) {
+// ACPolicy rebuilds a deterministic policy from a saved network, its
+// ActMode and observation statistics (nil: none), for evaluation of a
+// finished run; spec is the environment's.
+func ACPolicy(net *nn.MLP, mode string, norm *ac.RunningMeanStd, spec *env.Spec) (func(obs []float64) env.Action, error) {
+	if norm != nil && (len(norm.Mean) != net.In() || len(norm.Var) != net.In()) {
+		return nil, fmt.Errorf("the observation statistics have %d and %d values for a network of %d inputs", len(norm.Mean), len(norm.Var), net.In())
+	}
+	if norm != nil && mode == "tanh" {
+		return nil, fmt.Errorf("observation statistics for a %s policy: only ppo normalises observations", mode)
+	}
 	switch mode {
 	case "argmax":
 		if spec.Action.Kind != env.Discrete || net.Out() != spec.Action.N {
 			return nil, fmt.Errorf("the policy picks among %d actions, %s has %s", net.Out(), spec.ID, spec.Action)
 		}
-		return (&ppo.Policy{Net: net}).Act, nil
+		return (&ppo.Policy{Net: net, ObsNorm: norm}).Act, nil
 	case "clip", "tanh":
 		d := len(spec.Action.Low)
 		if spec.Action.Kind != env.Box || (mode == "clip" && net.Out() != d) || (mode == "tanh" && net.Out() < d) {
 			return nil, fmt.Errorf("the policy's %d outputs do not fit %s's %s actions", net.Out(), spec.ID, spec.Action)
 		}
 		if mode == "clip" {
-			return (&ppo.Policy{Net: net, LogStd: make([]float64, d), Low: spec.Action.Low, High: spec.Action.High}).Act, nil
+			return (&ppo.Policy{Net: net, LogStd: make([]float64, d), Low: spec.Action.Low, High: spec.Action.High, ObsNorm: norm}).Act, nil
 		}
 		return (&sac.Policy{Net: net, Low: spec.Action.Low, High: spec.Action.High}).Act, nil
 	}
