@@ -191,6 +191,34 @@ def mountaincar() -> dict:
     return {"id": "MountainCar-v0", "episodes": eps}
 
 
+def mountaincar_continuous() -> dict:
+    env_id = "MountainCarContinuous-v0"
+    eps = []
+    for seed in range(2):
+        rng = np.random.default_rng(400 + seed)
+        acts = [[float(a)] for a in rng.uniform(-1.5, 1.5, size=300).astype(np.float32)]
+        eps.append(episode(env_id, acts, [-0.5, 0.0], note="random forces (some clipped)"))
+    eps.append(episode(env_id, [[-1.0]] * 80, [-1.1, -0.02], note="left wall"))
+    # Energy pumping reaches the goal (reward 100 minus the action cost).
+    state = [-0.52, 0.0]
+    env = gym.make(env_id)
+    env.reset(seed=0)
+    _set_state(env, state)
+    v, acts = 0.0, []
+    for _ in range(999):
+        a = [1.0 if v >= 0 else -1.0]
+        acts.append(a)
+        o, _, term, trunc, _ = env.step(np.array(a, dtype=np.float32))
+        v = float(o[1])
+        if term or trunc:
+            break
+    eps.append(episode(env_id, acts, state, note="pumping to the goal"))
+    eps.append(
+        episode(env_id, acts, state, max_episode_steps=len(acts), note="terminated and truncated")
+    )
+    return {"id": env_id, "episodes": eps}
+
+
 def acrobot() -> dict:
     eps = []
     for seed in range(3):
@@ -323,6 +351,7 @@ def main() -> None:
     fixtures = [
         cartpole(),
         mountaincar(),
+        mountaincar_continuous(),
         acrobot(),
         pendulum(),
         taxi(),

@@ -9,7 +9,7 @@ import (
 )
 
 var allIDs = []string{"Acrobot-v1", "CartPole-v1", "CliffWalking-v0", "CliffWalking-v1", "FrozenLake-v1",
-	"FrozenLake8x8-v1", "MountainCar-v0", "Pendulum-v1", "Taxi-v3", "Taxi-v4"}
+	"FrozenLake8x8-v1", "MountainCar-v0", "MountainCarContinuous-v0", "Pendulum-v1", "Taxi-v3", "Taxi-v4"}
 
 func TestRegistryListsEveryID(t *testing.T) {
 	specs := Specs()

@@ -149,7 +149,7 @@ func TestParityTrajectories(t *testing.T) {
 			}
 		}
 	}
-	for _, id := range []string{"CartPole-v1", "MountainCar-v0", "Acrobot-v1", "Pendulum-v1",
+	for _, id := range []string{"CartPole-v1", "MountainCar-v0", "MountainCarContinuous-v0", "Acrobot-v1", "Pendulum-v1",
 		"FrozenLake-v1", "FrozenLake8x8-v1", "Taxi-v4", "CliffWalking-v1"} {
 		if !envsSeen[id] {
 			t.Errorf("no recorded episodes for %s", id)
