@@ -43,7 +43,7 @@ func TestEnvsJSON(t *testing.T) {
 	}
 	// The built-in ones, and the one user_env_test.go registers.
 	cp, ok := byID["CartPole-v1"]
-	if _, user := byID[corridorSpec.ID]; !ok || !user || len(res.Envs) != 10+1 {
+	if _, user := byID[corridorSpec.ID]; !ok || !user || len(res.Envs) != 11+1 {
 		t.Fatalf("%d envs, CartPole-v1 listed %v", len(res.Envs), ok)
 	}
 	if e := res.Envs[cp]; e.MaxEpisodeSteps != 500 || *e.RewardThreshold != 475 || e.Observation["high"].([]any)[1] != "inf" {
