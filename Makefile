@@ -12,7 +12,7 @@ PY_SRC   := $(shell find pyworker -name '*.py' 2>/dev/null)
 
 export XLRL_PYTHON ?= $(abspath $(PY))
 
-.PHONY: build-gorgonia all demo test test-go test-py test-e2e test-slow test-long lint fmt venv build libqvalue bench clean
+.PHONY: examples build-gorgonia all demo test test-go test-py test-e2e test-slow test-long lint fmt venv build libqvalue bench clean
 
 all: build venv
 
@@ -21,7 +21,7 @@ demo: build venv
 	$(BIN) demo
 
 ## test: set everything up and run every test (Go with -race, Python, end to end)
-test: lint test-go test-py
+test: lint test-go test-py examples
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
@@ -38,13 +38,13 @@ build-gorgonia:
 	go build -tags gorgonia -o $(BIN) ./cmd/xlrl
 
 lint: venv
-	@test -z "$$(gofmt -l cmd internal)" || { gofmt -l cmd internal; echo "gofmt: run 'make fmt'"; exit 1; }
+	@test -z "$$(gofmt -l cmd internal cli worker examples *.go)" || { gofmt -l cmd internal cli worker examples *.go; echo "gofmt: run 'make fmt'"; exit 1; }
 	go vet ./...
 	$(VENV)/bin/ruff check pyworker tests bench scripts
 	$(VENV)/bin/ruff format --check pyworker tests bench scripts
 
 fmt: venv
-	gofmt -w cmd internal
+	gofmt -w cmd internal cli worker examples *.go
 	$(VENV)/bin/ruff format pyworker tests bench scripts
 
 test-go: build venv
@@ -56,6 +56,12 @@ test-go: build venv
 
 test-py: build venv libqvalue
 	$(PY) -m pytest -q tests
+
+## examples: build, vet and run each outside module under examples/ (replace => ../..)
+examples:
+	cd examples/gridworld && go vet ./... && go run .
+	cd examples/embed && go vet ./... && go run . && go test -run '^$$' -bench Decision -benchtime 20000x .
+	cd examples/custom-cli && go vet ./... && go test ./...
 
 ## libqvalue: the Q-update kernel as a C shared library, for pyworker.native (ctypes)
 libqvalue: libqvalue.so
