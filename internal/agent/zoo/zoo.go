@@ -117,16 +117,4 @@ func Defaults(envID, algo string) (Hyper, bool, error) {
 	return table["*/"+algo](), false, nil
 }
 
-// Tuned lists the "env/algo" entries with tuned settings, sorted.
-func Tuned() []string {
-	var keys []string
-	for k := range table {
-		if !strings.HasPrefix(k, "*/") {
-			keys = append(keys, k)
-		}
-	}
-	slices.Sort(keys)
-	return keys
-}
-
 func at(v float64) *float64 { return &v }
