@@ -42,6 +42,7 @@ lint: venv
 	go vet ./...
 	$(VENV)/bin/ruff check pyworker tests bench scripts
 	$(VENV)/bin/ruff format --check pyworker tests bench scripts
+	$(VENV)/bin/mypy
 
 fmt: venv
 	gofmt -w cmd internal cli worker examples *.go

@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import importlib.util
+import io
 import logging
 import os
 import platform
@@ -149,7 +150,7 @@ class Server:
             except Exception as exc:  # msgpack's own decoding errors
                 return self._malformed(f"{type(exc).__name__}: {exc}", seen)
 
-    def _malformed(self, why: str, seen: bytes) -> int:
+    def _malformed(self, why: str, seen: bytes | bytearray) -> int:
         log.error(
             "malformed input on stdin (%s); first bytes read: %s. The host must speak "
             "msgpack-RPC: [0, msgid, method, [params]]",
@@ -217,7 +218,8 @@ class Server:
     def _on_notification(self, name: Any, params: Any) -> None:
         if name == "cancel" and isinstance(params, dict):
             with self._contexts_lock:
-                ctx = self._contexts.get(params.get("msgid"))
+                msgid = params.get("msgid")
+                ctx = self._contexts.get(msgid) if isinstance(msgid, int) else None
             if ctx is not None:
                 ctx.cancelled.set()
         else:
@@ -272,7 +274,8 @@ def protect_stdio() -> tuple[int, int]:
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.close(devnull)
-    sys.stdout.reconfigure(line_buffering=True)
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(line_buffering=True)
     return proto_in, proto_out
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -199,8 +199,8 @@ def robust_train(
 
     from pyworker.gen import robust as R
 
-    epochs = ROBUST_DEFAULTS["epochs"] if epochs is None else int(epochs)
-    steps = ROBUST_DEFAULTS["train_steps"] if steps is None else int(steps)
+    epochs = int(ROBUST_DEFAULTS["epochs"]) if epochs is None else int(epochs)
+    steps = int(ROBUST_DEFAULTS["train_steps"]) if steps is None else int(steps)
     lr = ROBUST_DEFAULTS["learning_rate"] if learning_rate is None else float(learning_rate)
     if epochs < 1:
         raise ValueError(f"epochs={epochs}: want at least 1")
@@ -292,7 +292,7 @@ def robust_eval(
 
 
 def _robust_figures(
-    clf: Any, ds: gdata.Dataset, attack: str, eps: float, steps: int, seed: int
+    clf: Any, ds: _Labelled, attack: str, eps: float, steps: int, seed: int
 ) -> dict[str, Any]:
     from pyworker.gen import robust as R
 
@@ -308,11 +308,18 @@ def _robust_figures(
     }
 
 
-def _labelled(data: str) -> gdata.Dataset:
+class _Labelled(gdata.Dataset):
+    """A data set whose labels are known to be there."""
+
+    y_train: np.ndarray
+    y_test: np.ndarray
+
+
+def _labelled(data: str) -> _Labelled:
     ds = gdata.load(data)
-    if ds.y_train is None:
+    if ds.y_train is None or ds.y_test is None:
         raise gdata.DataError(
             f"data {data!r} has no class labels; robust training needs a labelled set "
             "(digits, mnist5k, or an .npz with arrays x and y)"
         )
-    return ds
+    return cast(_Labelled, ds)

@@ -240,9 +240,7 @@ def load_meta(run_dir: str) -> dict[str, Any]:
 
 def build(kind: str, config: dict[str, Any]) -> Any:
     cls = model_class(kind)
-    allowed = [
-        p for p in inspect.signature(cls.__init__).parameters if p not in ("self", "dim", "seed")
-    ]
+    allowed = [p for p in inspect.signature(cls).parameters if p not in ("self", "dim", "seed")]
     unknown = sorted(set(config) - set(allowed) - {"dim", "seed"})
     if unknown:
         raise ValueError(
