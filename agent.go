@@ -9,6 +9,7 @@ import (
 
 	"github.com/xlrl/xlrl/internal/agent/tabular"
 	"github.com/xlrl/xlrl/internal/agent/zoo"
+	"github.com/xlrl/xlrl/internal/ckpt"
 	"github.com/xlrl/xlrl/internal/run"
 )
 
@@ -156,7 +157,7 @@ func loadCheckpoint(r io.Reader, kind string) (*run.Checkpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := run.UnmarshalCheckpoint("agent state", b)
+	c, err := ckpt.UnmarshalCheckpoint("agent state", b)
 	if err != nil {
 		return nil, err
 	}

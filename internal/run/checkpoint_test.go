@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"math"
 	"os"
 	"path/filepath"
@@ -93,8 +94,8 @@ func TestCheckpointRefusals(t *testing.T) {
 
 // resum recomputes the checksum of an edited checkpoint.
 func resum(data []byte) []byte {
-	body := data[:len(data)-len(ckptEnd)-4]
-	binary.LittleEndian.PutUint32(data[len(body):], crcOf(body))
+	body := data[:len(data)-len("XLCKEND.")-4]
+	binary.LittleEndian.PutUint32(data[len(body):], crc32.Checksum(body, crc32.MakeTable(crc32.Castagnoli)))
 	return data
 }
 
