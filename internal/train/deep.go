@@ -226,15 +226,10 @@ func deepTotalSteps(opts zoo.Options) int64 {
 		return int64(opts.Steps)
 	}
 	h, _, err := zoo.Defaults(opts.Env, opts.Algo)
-	switch {
-	case err != nil:
+	if err != nil {
 		return 0
-	case h.DQN != nil:
-		return int64(h.DQN.Steps)
-	case h.PG != nil:
-		return int64(h.PG.Steps)
 	}
-	return 0
+	return int64(h.Steps())
 }
 
 // deepRun connects a deep trainer to the run: the returned context carries

@@ -109,19 +109,7 @@ func Run(ctx context.Context, opts Options, be backend.Backend) (*Report, error)
 		rep.Policy, rep.Steps, rep.Episodes, rep.GradSteps = res.Q, res.Steps, res.Episodes, res.GradSteps
 		rep.TrainMean, rep.BestPeriodic, rep.StoppedAt, rep.Breakdown = res.TrainMean, res.Best, res.StoppedAt, res.Breakdown
 	} else {
-		c := h.PG
-		if err := setFields(c, opts.Set); err != nil {
-			return nil, err
-		}
-		if err := applyPG(c, opts); err != nil {
-			return nil, err
-		}
-		rep.Hyper = c
-		train := pg.TrainA2C
-		if opts.Algo == "reinforce" {
-			train = pg.TrainREINFORCE
-		}
-		res, err := train(ctx, *c, mk, be, opts.Seed, opts.Progress)
+		res, err := runPG(ctx, h, opts, mk, be, rep)
 		if err != nil {
 			return nil, err
 		}
@@ -184,7 +172,30 @@ func architecture(name string) (Architecture, error) {
 	return a, nil
 }
 
-func applyPG(c *pg.Config, o Options) error {
+// runPG trains the policy-gradient entry of h (reinforce or a2c) with the
+// overrides of opts; rep.Hyper records the configuration used.
+func runPG(ctx context.Context, h Hyper, opts Options, mk deep.EnvFactory, be backend.Backend, rep *Report) (*pg.Result, error) {
+	var cfg any
+	var common *pg.Common
+	if h.REINFORCE != nil {
+		cfg, common = h.REINFORCE, &h.REINFORCE.Common
+	} else {
+		cfg, common = h.A2C, &h.A2C.Common
+	}
+	if err := setFields(cfg, opts.Set); err != nil {
+		return nil, err
+	}
+	if err := applyPG(common, opts); err != nil {
+		return nil, err
+	}
+	rep.Hyper = cfg
+	if h.REINFORCE != nil {
+		return pg.TrainREINFORCE(ctx, *h.REINFORCE, mk, be, opts.Seed, opts.Progress)
+	}
+	return pg.TrainA2C(ctx, *h.A2C, mk, be, opts.Seed, opts.Progress)
+}
+
+func applyPG(c *pg.Common, o Options) error {
 	if o.Steps > 0 {
 		c.Steps = o.Steps
 	}
