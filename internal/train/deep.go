@@ -97,7 +97,7 @@ func (fl *Flags) deepOverrides() (zoo.Options, error) {
 		return opts, fmt.Errorf("--arch and --layers both describe the network: give one of them")
 	}
 	if _, ok := zoo.Architectures[o.Deep.Arch]; o.Deep.Arch != "" && !ok {
-		return opts, fmt.Errorf("--arch %q: unknown architecture; known: seed (or give --layers such as 64,64)", o.Deep.Arch)
+		return opts, fmt.Errorf("--arch %q: unknown architecture; known: %s (or give --layers such as 64,64)", o.Deep.Arch, zoo.ArchitectureNames())
 	}
 	return opts, nil
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/pflag"
 	"github.com/xlrl/xlrl/internal/agent/tabular"
+	"github.com/xlrl/xlrl/internal/agent/zoo"
 	"github.com/xlrl/xlrl/internal/policy"
 	"github.com/xlrl/xlrl/internal/run"
 )
@@ -107,7 +108,7 @@ func NewFlags(d Defaults) *Flags {
 	f.Float64Var(&o.Explore.C, "ucb-c", 0, "UCB exploration weight")
 	f.StringVar(&o.Deep.Backend, "backend", "tf", "deep RL: where gradient steps run: tf (the Python worker) or go (pure Go, no Python)")
 	f.StringVar(&o.Deep.Layers, "layers", "", "deep RL: hidden layer sizes, e.g. 64,64 (default: tuned)")
-	f.StringVar(&o.Deep.Arch, "arch", "", "deep RL: a named network instead of --layers: seed (Dense 32 relu, Adam 0.001, MSE)")
+	f.StringVar(&o.Deep.Arch, "arch", "", "deep RL: a named network instead of --layers: "+zoo.ArchitectureNames())
 	f.BoolVar(&o.Deep.NoEarlyStop, "no-early-stop", false, "deep RL: use the whole step budget even after a perfect periodic evaluation")
 	f.StringArrayVar(&o.Deep.HP, "hp", nil, "deep RL: set a hyperparameter of the tuned table by name, e.g. --hp double=false --hp train_freq=4 (repeatable; see docs/deeprl.md)")
 	rf := &o.Run

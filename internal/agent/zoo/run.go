@@ -167,7 +167,7 @@ func applyDQN(c *dqn.Config, o Options) error {
 func architecture(name string) (Architecture, error) {
 	a, ok := Architectures[name]
 	if !ok {
-		return Architecture{}, fmt.Errorf("unknown architecture %q: known are %v; or give a layer list such as --layers 64,64", name, archNames())
+		return Architecture{}, fmt.Errorf("unknown architecture %q: known are %s; or give a layer list such as --layers 64,64", name, ArchitectureNames())
 	}
 	return a, nil
 }
@@ -221,12 +221,24 @@ func applyPG(c *pg.Common, o Options) error {
 	return nil
 }
 
-func archNames() []string {
-	var names []string
+// ArchitectureNames lists the named networks, each with what it is, e.g.
+// "seed (Dense 32 relu, Adam 0.001, MSE)": the text of --arch's help and
+// errors, so that the table above is the only definition.
+func ArchitectureNames() string {
+	names := make([]string, 0, len(Architectures))
 	for n := range Architectures {
 		names = append(names, n)
 	}
-	return names
+	slices.Sort(names)
+	for i, n := range names {
+		a := Architectures[n]
+		layers := make([]string, len(a.Hidden))
+		for j, h := range a.Hidden {
+			layers[j] = fmt.Sprintf("Dense %d %s", h, a.Activation)
+		}
+		names[i] = fmt.Sprintf("%s (%s, Adam %g, %s)", n, strings.Join(layers, ", "), a.LR, strings.ToUpper(a.Loss))
+	}
+	return strings.Join(names, "; ")
 }
 
 // setFields overrides fields of the config c by their JSON names; values
