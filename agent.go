@@ -9,7 +9,6 @@ import (
 
 	"github.com/xlrl/xlrl/internal/agent/tabular"
 	"github.com/xlrl/xlrl/internal/agent/zoo"
-	"github.com/xlrl/xlrl/internal/ckpt"
 	"github.com/xlrl/xlrl/internal/run"
 )
 
@@ -160,7 +159,7 @@ func loadCheckpoint(r io.Reader, kind string) (*run.Checkpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := ckpt.UnmarshalCheckpoint("agent state", b)
+	c, err := run.UnmarshalCheckpoint("agent state", b)
 	if err != nil {
 		return nil, err
 	}

@@ -10,7 +10,6 @@ import (
 	"github.com/xlrl/xlrl/internal/agent/dqn"
 	"github.com/xlrl/xlrl/internal/agent/pg"
 	"github.com/xlrl/xlrl/internal/agent/zoo"
-	"github.com/xlrl/xlrl/internal/ckpt"
 	"github.com/xlrl/xlrl/internal/nn"
 	"github.com/xlrl/xlrl/internal/run"
 	"github.com/xlrl/xlrl/internal/train"
@@ -232,7 +231,7 @@ type hookCheckpointer struct {
 func newHookCheckpointer(c *Checkpointing) (*hookCheckpointer, error) {
 	k := &hookCheckpointer{c: c}
 	if c.Resume != nil {
-		r, err := ckpt.UnmarshalCheckpoint("resumed state", c.Resume)
+		r, err := run.UnmarshalCheckpoint("resumed state", c.Resume)
 		if err != nil {
 			return nil, err
 		}

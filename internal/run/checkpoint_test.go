@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
-	"hash/crc32"
 	"math"
 	"os"
 	"path/filepath"
@@ -94,8 +93,8 @@ func TestCheckpointRefusals(t *testing.T) {
 
 // resum recomputes the checksum of an edited checkpoint.
 func resum(data []byte) []byte {
-	body := data[:len(data)-len("XLCKEND.")-4]
-	binary.LittleEndian.PutUint32(data[len(body):], crc32.Checksum(body, crc32.MakeTable(crc32.Castagnoli)))
+	body := data[:len(data)-len(ckptEnd)-4]
+	binary.LittleEndian.PutUint32(data[len(body):], crcOf(body))
 	return data
 }
 

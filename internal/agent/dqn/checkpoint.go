@@ -9,10 +9,10 @@ import (
 
 	"github.com/xlrl/xlrl/internal/agent/deep"
 	"github.com/xlrl/xlrl/internal/backend"
-	"github.com/xlrl/xlrl/internal/ckpt"
 	"github.com/xlrl/xlrl/internal/env"
 	"github.com/xlrl/xlrl/internal/nn"
 	"github.com/xlrl/xlrl/internal/replay"
+	"github.com/xlrl/xlrl/internal/run"
 )
 
 // CheckpointKind names the checkpoints DQN writes during training.
@@ -48,7 +48,7 @@ type checkpoint struct {
 
 // save captures the state after the step *k.next-1; envRNG is the training
 // environment's random state before the reset that began the next episode.
-func (k *checkpoint) save(ctx context.Context, cfg Config, envRNG uint64) (*ckpt.Checkpoint, error) {
+func (k *checkpoint) save(ctx context.Context, cfg Config, envRNG uint64) (*run.Checkpoint, error) {
 	st := loopState{Config: cfg, Next: *k.next, LastEval: *k.lastEvl, GradSteps: k.res.GradSteps,
 		FinalLoss: k.res.FinalLoss, Episodes: k.eps.State(), BestStep: k.best.Step, EnvRNG: envRNG}
 	if k.best.Params() != nil {
@@ -58,7 +58,7 @@ func (k *checkpoint) save(ctx context.Context, cfg Config, envRNG uint64) (*ckpt
 		s, _ := env.RNGStateOf(k.evalEnv)
 		st.EvalRNG = &s
 	}
-	c := ckpt.NewCheckpoint(CheckpointKind)
+	c := run.NewCheckpoint(CheckpointKind)
 	if err := c.PutJSON("dqn", st); err != nil {
 		return nil, err
 	}
@@ -90,9 +90,9 @@ func (k *checkpoint) save(ctx context.Context, cfg Config, envRNG uint64) (*ckpt
 	return c, nil
 }
 
-func (k *checkpoint) restore(ctx context.Context, c *ckpt.Checkpoint, cfg Config) error {
+func (k *checkpoint) restore(ctx context.Context, c *run.Checkpoint, cfg Config) error {
 	if c.Kind != CheckpointKind {
-		return fmt.Errorf("%w: a %q checkpoint, DQN needs %q", ckpt.ErrBadCheckpoint, c.Kind, CheckpointKind)
+		return fmt.Errorf("%w: a %q checkpoint, DQN needs %q", run.ErrBadCheckpoint, c.Kind, CheckpointKind)
 	}
 	var st loopState
 	if err := c.GetJSON("dqn", &st); err != nil {
@@ -101,14 +101,14 @@ func (k *checkpoint) restore(ctx context.Context, c *ckpt.Checkpoint, cfg Config
 	a, _ := json.Marshal(st.Config)
 	b, _ := json.Marshal(cfg)
 	if !bytes.Equal(a, b) {
-		return fmt.Errorf("%w: the checkpoint was trained with %s, this run has %s", ckpt.ErrBadCheckpoint, a, b)
+		return fmt.Errorf("%w: the checkpoint was trained with %s, this run has %s", run.ErrBadCheckpoint, a, b)
 	}
 	rng, err := c.Get("agent_rng")
 	if err != nil {
 		return err
 	}
 	if err := k.src.UnmarshalBinary(rng); err != nil {
-		return fmt.Errorf("%w: agent_rng: %v", ckpt.ErrBadCheckpoint, err)
+		return fmt.Errorf("%w: agent_rng: %v", run.ErrBadCheckpoint, err)
 	}
 	n := len(k.q.Params)
 	for name, dst := range map[string][]float32{"q": k.q.Params, "target": k.target.Params} {
@@ -132,7 +132,7 @@ func (k *checkpoint) restore(ctx context.Context, c *ckpt.Checkpoint, cfg Config
 		return err
 	}
 	if err := k.net.Restore(ctx, ns); err != nil {
-		return fmt.Errorf("%w: %v", ckpt.ErrBadCheckpoint, err)
+		return fmt.Errorf("%w: %v", run.ErrBadCheckpoint, err)
 	}
 	if st.BestScore != nil {
 		p, err := c.Float32s("best", n)
@@ -147,10 +147,10 @@ func (k *checkpoint) restore(ctx context.Context, c *ckpt.Checkpoint, cfg Config
 	}
 	buf, err := replay.Load(bytes.NewReader(raw))
 	if err != nil {
-		return fmt.Errorf("%w: %v", ckpt.ErrBadCheckpoint, err)
+		return fmt.Errorf("%w: %v", run.ErrBadCheckpoint, err)
 	}
 	if buf.Cap() != (*k.buf).Cap() || buf.Dim() != (*k.buf).Dim() {
-		return fmt.Errorf("%w: replay buffer of %d x %d, this run has %d x %d", ckpt.ErrBadCheckpoint,
+		return fmt.Errorf("%w: replay buffer of %d x %d, this run has %d x %d", run.ErrBadCheckpoint,
 			buf.Cap(), buf.Dim(), (*k.buf).Cap(), (*k.buf).Dim())
 	}
 	*k.buf = buf

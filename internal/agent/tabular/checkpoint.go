@@ -3,8 +3,8 @@ package tabular
 import (
 	"fmt"
 
-	"github.com/xlrl/xlrl/internal/ckpt"
 	"github.com/xlrl/xlrl/internal/policy"
+	"github.com/xlrl/xlrl/internal/run"
 )
 
 // CheckpointKind names tabular checkpoints; the algorithm is stored inside.
@@ -40,7 +40,7 @@ func (a *Agent) checked() checkedConfig {
 // Save writes the agent's full state into c: the tables, the random
 // source, the exploration state and the schedule position. Restored by Load
 // into an agent built with the same Config, training continues exactly.
-func (a *Agent) Save(c *ckpt.Checkpoint) error {
+func (a *Agent) Save(c *run.Checkpoint) error {
 	st := savedState{Algorithm: a.cfg.Algorithm, States: a.nS, Actions: a.nA,
 		Position: a.explorer.Position(), Explorer: a.explorer.String(),
 		Config: a.checked()}
@@ -65,7 +65,7 @@ func (a *Agent) Save(c *ckpt.Checkpoint) error {
 // Load restores a state written by Save. The agent must have been built
 // with the same algorithm, spaces and hyperparameters; anything else is
 // refused with the difference named.
-func (a *Agent) Load(c *ckpt.Checkpoint) error {
+func (a *Agent) Load(c *run.Checkpoint) error {
 	var st savedState
 	if err := c.GetJSON("agent", &st); err != nil {
 		return err
@@ -73,17 +73,17 @@ func (a *Agent) Load(c *ckpt.Checkpoint) error {
 	want := a.checked()
 	switch {
 	case st.Algorithm != a.cfg.Algorithm:
-		return fmt.Errorf("%w: the checkpoint is of %s, this agent is %s", ckpt.ErrBadCheckpoint, st.Algorithm, a.cfg.Algorithm)
+		return fmt.Errorf("%w: the checkpoint is of %s, this agent is %s", run.ErrBadCheckpoint, st.Algorithm, a.cfg.Algorithm)
 	case st.States != a.nS || st.Actions != a.nA:
 		return fmt.Errorf("%w: the checkpoint's table is %d states x %d actions, this environment has %d x %d",
-			ckpt.ErrBadCheckpoint, st.States, st.Actions, a.nS, a.nA)
+			run.ErrBadCheckpoint, st.States, st.Actions, a.nS, a.nA)
 	case st.Config != want:
 		return fmt.Errorf("%w: the checkpoint was trained with %+v, this agent has %+v "+
 			"(tuned schedules stretch with the episode budget: resume with the run's own --episodes)",
-			ckpt.ErrBadCheckpoint, st.Config, want)
+			run.ErrBadCheckpoint, st.Config, want)
 	case st.Explorer != a.explorer.String():
 		return fmt.Errorf("%w: the checkpoint explored with %q, this agent with %q",
-			ckpt.ErrBadCheckpoint, st.Explorer, a.explorer.String())
+			run.ErrBadCheckpoint, st.Explorer, a.explorer.String())
 	}
 	q, err := c.Float64s("q", len(a.q))
 	if err != nil {
@@ -102,7 +102,7 @@ func (a *Agent) Load(c *ckpt.Checkpoint) error {
 		return err
 	}
 	if err := a.src.UnmarshalBinary(rng); err != nil {
-		return fmt.Errorf("%w: the agent's random source: %v", ckpt.ErrBadCheckpoint, err)
+		return fmt.Errorf("%w: the agent's random source: %v", run.ErrBadCheckpoint, err)
 	}
 	a.explorer.SetPosition(st.Position)
 	if u, ok := a.explorer.(*policy.UCB); ok {

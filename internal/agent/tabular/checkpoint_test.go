@@ -7,7 +7,6 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/xlrl/xlrl/internal/ckpt"
 	"github.com/xlrl/xlrl/internal/env"
 	"github.com/xlrl/xlrl/internal/policy"
 	"github.com/xlrl/xlrl/internal/run"
@@ -50,7 +49,7 @@ func TestResumeMatchesUninterrupted(t *testing.T) {
 				if _, err := first.Train(context.Background(), e1, Budget{Episodes: 120}, nil); err != nil {
 					t.Fatal(err)
 				}
-				c := ckpt.NewCheckpoint(CheckpointKind)
+				c := run.NewCheckpoint(CheckpointKind)
 				if err := first.Save(c); err != nil {
 					t.Fatal(err)
 				}
@@ -83,7 +82,7 @@ func TestLoadRefusesAnotherAgent(t *testing.T) {
 	m := miniCliff(3, 5)
 	cfg := Config{Algorithm: QLearning, LR: 0.5, Gamma: 0.99, Explore: policy.Config{Kind: "epsilon-greedy", Schedule: "constant", Start: 0.1}, Seed: 1}
 	a, _ := New(cfg, discrete(m.NumStates()), discrete(m.NumActions()))
-	c := ckpt.NewCheckpoint(CheckpointKind)
+	c := run.NewCheckpoint(CheckpointKind)
 	a.Save(c)
 	tests := map[string]func(*Config) (int, int){
 		"algorithm": func(c *Config) (int, int) { c.Algorithm = SARSA; return m.NumStates(), m.NumActions() },
@@ -97,7 +96,7 @@ func TestLoadRefusesAnotherAgent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := b.Load(c); !errors.Is(err, ckpt.ErrBadCheckpoint) {
+		if err := b.Load(c); !errors.Is(err, run.ErrBadCheckpoint) {
 			t.Errorf("%s: Load = %v, want ErrBadCheckpoint", name, err)
 		}
 	}
