@@ -16,7 +16,14 @@ import (
 )
 
 func newPlotCmd() *cobra.Command {
-	var o plotFlags
+	var (
+		out       string
+		title     string
+		threshold float64
+		window    int
+		tb        bool
+		asJSON    bool
+	)
 	cmd := &cobra.Command{
 		Use:   "plot RUN [RUN...]",
 		Short: "Plot runs: episode returns, Q-values progression and loss trajectory",
@@ -34,71 +41,59 @@ current directory. -o picks another file.`,
   xlrl plot runs/seed1 runs/seed2 runs/seed3 -o seeds.png
   xlrl plot runs/cartpole --tensorboard   # also write TensorBoard event files`,
 		Args: cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error { return o.run(cmd, args) },
-	}
-	f := cmd.Flags()
-	f.StringVarP(&o.out, "out", "o", "", "PNG file to write (default: RUN/plots/training.png, or compare.png for several runs)")
-	f.StringVar(&o.title, "title", "", "figure title")
-	f.Float64Var(&o.threshold, "threshold", 0, "return at which the task counts as solved, drawn as a dashed line (default: the environment's)")
-	f.IntVar(&o.window, "window", 100, "episodes in the moving average of the returns")
-	f.BoolVar(&o.tb, "tensorboard", false, "also write each run's metrics as TensorBoard event files into RUN/tb")
-	f.BoolVar(&o.asJSON, "json", false, "print the result as one JSON object on the last line")
-	return cmd
-}
-
-// plotFlags are the flags of the command.
-type plotFlags struct {
-	out       string
-	title     string
-	threshold float64
-	window    int
-	tb        bool
-	asJSON    bool
-}
-
-func (o *plotFlags) run(cmd *cobra.Command, args []string) error {
-	for _, d := range args {
-		if err := checkPlottable(d); err != nil {
-			return err
-		}
-	}
-	if o.out == "" {
-		o.out = "compare.png"
-		if len(args) == 1 {
-			o.out = filepath.Join(args[0], run.PlotsDir, train.PlotFile)
-		}
-	}
-	if err := checkWritableFile(o.out); err != nil {
-		return err
-	}
-	if !cmd.Flags().Changed("threshold") {
-		o.threshold = solvedThreshold(args)
-	}
-	c, err := startWorker(cmd.Context(), "")
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	res, err := train.DrawPlot(cmd.Context(), c, args, o.out, o.title, o.threshold, o.window)
-	if err != nil {
-		return err
-	}
-	w := cmd.OutOrStdout()
-	fmt.Fprintf(w, "wrote %s (%s)\n", res.Path, strings.Join(res.Panels, ", "))
-	if o.tb {
-		for _, d := range args {
-			var r tbExport
-			if err := c.Call(cmd.Context(), "tb.export", map[string]any{"run": d}, &r); err != nil {
+		RunE: func(cmd *cobra.Command, args []string) error {
+			for _, d := range args {
+				if err := checkPlottable(d); err != nil {
+					return err
+				}
+			}
+			if out == "" {
+				out = "compare.png"
+				if len(args) == 1 {
+					out = filepath.Join(args[0], run.PlotsDir, train.PlotFile)
+				}
+			}
+			if err := checkWritableFile(out); err != nil {
 				return err
 			}
-			fmt.Fprintf(w, "wrote %d TensorBoard scalars to %s (tensorboard --logdir %s)\n",
-				r.Scalars, filepath.Dir(r.Path), filepath.Dir(filepath.Clean(d)))
-		}
+			if !cmd.Flags().Changed("threshold") {
+				threshold = solvedThreshold(args)
+			}
+			c, err := startWorker(cmd.Context(), "")
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			res, err := train.DrawPlot(cmd.Context(), c, args, out, title, threshold, window)
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(w, "wrote %s (%s)\n", res.Path, strings.Join(res.Panels, ", "))
+			if tb {
+				for _, d := range args {
+					var r tbExport
+					if err := c.Call(cmd.Context(), "tb.export", map[string]any{"run": d}, &r); err != nil {
+						return err
+					}
+					fmt.Fprintf(w, "wrote %d TensorBoard scalars to %s (tensorboard --logdir %s)\n",
+						r.Scalars, filepath.Dir(r.Path), filepath.Dir(filepath.Clean(d)))
+				}
+			}
+			if asJSON {
+				return printJSON(w, res)
+			}
+			return nil
+		},
 	}
-	if o.asJSON {
-		return printJSON(w, res)
-	}
-	return nil
+	f := cmd.Flags()
+	f.StringVarP(&out, "out", "o", "", "PNG file to write (default: RUN/plots/training.png, or compare.png for several runs)")
+	f.StringVar(&title, "title", "", "figure title")
+	f.Float64Var(&threshold, "threshold", 0, "return at which the task counts as solved, drawn as a dashed line (default: the environment's)")
+	f.IntVar(&window, "window", 100, "episodes in the moving average of the returns")
+	f.BoolVar(&tb, "tensorboard", false, "also write each run's metrics as TensorBoard event files into RUN/tb")
+	f.BoolVar(&asJSON, "json", false, "print the result as one JSON object on the last line")
+	return cmd
 }
 
 // tbExport is the worker's answer to tb.export.

@@ -23,80 +23,75 @@ to the data range. See docs/generative.md.`,
 }
 
 func newRobustTrainCmd() *cobra.Command {
-	var o robustTrainFlags
+	var (
+		data, attack, name, out  string
+		eps, lr                  float64
+		steps, evalSteps, epochs int
+		seed                     int
+		noCompare, asJSON        bool
+	)
 	cmd := &cobra.Command{
 		Use:   "train [--data digits] [--attack fgsm|pgd|none] [--eps 0.1]",
 		Short: "Train a classifier (adversarially unless --attack none); clean and robust accuracy",
 		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, args []string) error { return o.run(cmd, args) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch attack {
+			case "none", "fgsm", "pgd":
+			default:
+				return usageErrorf("--attack %q: want fgsm, pgd or none", attack)
+			}
+			if eps <= 0 {
+				return usageErrorf("--eps %g: want a positive radius inside the data range (0.1 for [0, 1] images)", eps)
+			}
+			if steps < 0 || evalSteps < 1 || epochs < 0 || lr < 0 {
+				return usageErrorf("--steps, --epochs and --lr must not be negative and --eval-steps at least 1")
+			}
+			d, err := genData(data)
+			if err != nil {
+				return err
+			}
+			runDir, err := genRunDir(out, name, time.Now())
+			if err != nil {
+				return err
+			}
+			p := map[string]any{"run_dir": runDir, "data": d, "attack": attack, "eps": eps,
+				"eval_steps": evalSteps, "seed": seed, "compare_standard": !noCompare}
+			if steps > 0 {
+				p["steps"] = steps
+			}
+			if epochs > 0 {
+				p["epochs"] = epochs
+			}
+			if lr > 0 {
+				p["learning_rate"] = lr
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "training a classifier on %s (attack %s, eps %g) into %s\n", data, attack, eps, runDir)
+			var res map[string]any
+			bar := epochBar(cmd.ErrOrStderr(), fmt.Sprintf("robust train %s eps %g", attack, eps))
+			err = genWithWorker(cmd.Context(), runDir, func(c *worker.Client) error {
+				return c.CallWithProgress(cmd.Context(), "robust.train", p, &res, bar.Notify)
+			})
+			bar.Finish()
+			if err != nil {
+				return err
+			}
+			return reportRobust(cmd.OutOrStdout(), res, asJSON)
+		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&o.data, "data", "digits", "labelled data: digits, mnist5k, or an .npz with arrays x and y")
-	fl.StringVar(&o.attack, "attack", "pgd", "training attack: pgd, fgsm, or none (standard training)")
-	fl.Float64Var(&o.eps, "eps", 0.1, "L-infinity radius of the attack, in data units")
-	fl.IntVar(&o.steps, "steps", 0, "PGD steps while training (default 10)")
-	fl.IntVar(&o.evalSteps, "eval-steps", 20, "PGD steps of the robust-accuracy evaluation (random start)")
-	fl.IntVar(&o.epochs, "epochs", 0, "training epochs (default 60)")
-	fl.Float64Var(&o.lr, "lr", 0, "learning rate (default 0.001)")
-	fl.IntVar(&o.seed, "seed", 0, "random seed")
-	fl.BoolVar(&o.noCompare, "no-compare", false, "skip training a standard model for comparison")
-	fl.StringVar(&o.name, "name", "", "run name: the run goes to runs/NAME (default: a UTC timestamp)")
-	fl.StringVar(&o.out, "out", "", "run directory (overrides --name)")
-	fl.BoolVar(&o.asJSON, "json", false, "print the result as one JSON object")
+	fl.StringVar(&data, "data", "digits", "labelled data: digits, mnist5k, or an .npz with arrays x and y")
+	fl.StringVar(&attack, "attack", "pgd", "training attack: pgd, fgsm, or none (standard training)")
+	fl.Float64Var(&eps, "eps", 0.1, "L-infinity radius of the attack, in data units")
+	fl.IntVar(&steps, "steps", 0, "PGD steps while training (default 10)")
+	fl.IntVar(&evalSteps, "eval-steps", 20, "PGD steps of the robust-accuracy evaluation (random start)")
+	fl.IntVar(&epochs, "epochs", 0, "training epochs (default 60)")
+	fl.Float64Var(&lr, "lr", 0, "learning rate (default 0.001)")
+	fl.IntVar(&seed, "seed", 0, "random seed")
+	fl.BoolVar(&noCompare, "no-compare", false, "skip training a standard model for comparison")
+	fl.StringVar(&name, "name", "", "run name: the run goes to runs/NAME (default: a UTC timestamp)")
+	fl.StringVar(&out, "out", "", "run directory (overrides --name)")
+	fl.BoolVar(&asJSON, "json", false, "print the result as one JSON object")
 	return cmd
-}
-
-// robustTrainFlags are the flags of the command.
-type robustTrainFlags struct {
-	data, attack, name, out  string
-	eps, lr                  float64
-	steps, evalSteps, epochs int
-	seed                     int
-	noCompare, asJSON        bool
-}
-
-func (o *robustTrainFlags) run(cmd *cobra.Command, args []string) error {
-	switch o.attack {
-	case "none", "fgsm", "pgd":
-	default:
-		return usageErrorf("--attack %q: want fgsm, pgd or none", o.attack)
-	}
-	if o.eps <= 0 {
-		return usageErrorf("--eps %g: want a positive radius inside the data range (0.1 for [0, 1] images)", o.eps)
-	}
-	if o.steps < 0 || o.evalSteps < 1 || o.epochs < 0 || o.lr < 0 {
-		return usageErrorf("--steps, --epochs and --lr must not be negative and --eval-steps at least 1")
-	}
-	d, err := genData(o.data)
-	if err != nil {
-		return err
-	}
-	runDir, err := genRunDir(o.out, o.name, time.Now())
-	if err != nil {
-		return err
-	}
-	p := map[string]any{"run_dir": runDir, "data": d, "attack": o.attack, "eps": o.eps,
-		"eval_steps": o.evalSteps, "seed": o.seed, "compare_standard": !o.noCompare}
-	if o.steps > 0 {
-		p["steps"] = o.steps
-	}
-	if o.epochs > 0 {
-		p["epochs"] = o.epochs
-	}
-	if o.lr > 0 {
-		p["learning_rate"] = o.lr
-	}
-	fmt.Fprintf(cmd.ErrOrStderr(), "training a classifier on %s (attack %s, eps %g) into %s\n", o.data, o.attack, o.eps, runDir)
-	var res map[string]any
-	bar := epochBar(cmd.ErrOrStderr(), fmt.Sprintf("robust train %s eps %g", o.attack, o.eps))
-	err = genWithWorker(cmd.Context(), runDir, func(c *worker.Client) error {
-		return c.CallWithProgress(cmd.Context(), "robust.train", p, &res, bar.Notify)
-	})
-	bar.Finish()
-	if err != nil {
-		return err
-	}
-	return reportRobust(cmd.OutOrStdout(), res, o.asJSON)
 }
 
 func newRobustEvalCmd() *cobra.Command {

@@ -10,7 +10,13 @@ import (
 )
 
 func newRolloutCmd() *cobra.Command {
-	var o rolloutFlags
+	var (
+		id, stateText, actionsText, mapText string
+		seed                                uint64
+		slippery                            string
+		maxSteps                            int
+		asJSON                              bool
+	)
 	cmd := &cobra.Command{
 		Use:   "rollout --env ID --actions a1,a2,... [--seed N] [--state v1,v2,...]",
 		Short: "Replay a fixed action sequence in an environment and print every step",
@@ -23,86 +29,75 @@ Actions are comma-separated: integers for discrete action spaces, numbers for
 Pendulum's torque. The state vector each environment takes is listed by
 'xlrl envs --json' (field "state").`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return o.run(cmd, args) },
-	}
-	f := cmd.Flags()
-	f.StringVar(&o.id, "env", "", "environment id (see 'xlrl envs')")
-	f.Uint64Var(&o.seed, "seed", 0, "seed for the reset")
-	f.StringVar(&o.stateText, "state", "", "comma-separated state to start from instead of the reset state")
-	f.StringVar(&o.actionsText, "actions", "", "comma-separated actions")
-	f.StringVar(&o.mapText, "map", "", "FrozenLake map: 4x4, 8x8, or rows like SFFF,FHFH,FFFH,HFFG")
-	f.StringVar(&o.slippery, "slippery", "", "FrozenLake/CliffWalking is_slippery: true or false (default: the env's)")
-	f.IntVar(&o.maxSteps, "max-episode-steps", 0, "replace the time limit (0: none)")
-	f.BoolVar(&o.asJSON, "json", false, "print one JSON object per step")
-	return cmd
-}
-
-// rolloutFlags are the flags of the command.
-type rolloutFlags struct {
-	id, stateText, actionsText, mapText string
-	seed                                uint64
-	slippery                            string
-	maxSteps                            int
-	asJSON                              bool
-}
-
-func (o *rolloutFlags) run(cmd *cobra.Command, args []string) error {
-	if o.id == "" {
-		return usageErrorf("--env is required (see 'xlrl envs' for the ids)")
-	}
-	var opts []env.Option
-	if o.mapText != "" {
-		opts = append(opts, env.WithMap(o.mapText))
-	}
-	if o.slippery != "" {
-		b, err := strconv.ParseBool(o.slippery)
-		if err != nil {
-			return usageErrorf("--slippery %q: want true or false", o.slippery)
-		}
-		opts = append(opts, env.WithSlippery(b))
-	}
-	if cmd.Flags().Changed("max-episode-steps") {
-		opts = append(opts, env.WithMaxEpisodeSteps(o.maxSteps))
-	}
-	e, err := env.Make(o.id, opts...)
-	if err != nil {
-		return err
-	}
-	actions, err := parseActions(e.Spec(), o.actionsText)
-	if err != nil {
-		return err
-	}
-	e.Seed(o.seed)
-	obs := e.Reset()
-	if o.stateText != "" {
-		state, err := parseFloats(o.stateText)
-		if err != nil {
-			return usageErrorf("--state: %v", err)
-		}
-		if err := env.SetState(e, state); err != nil {
-			return usageErrorf("--state: %v", err)
-		}
-		obs = nil
-	}
-	out := cmd.OutOrStdout()
-	if !o.asJSON {
-		if obs != nil {
-			fmt.Fprintf(out, "reset    obs %v\n", obs)
-		}
-	}
-	for i, a := range actions {
-		obs, r, term, trunc := e.Step(a)
-		if o.asJSON {
-			if err := printJSON(out, map[string]any{
-				"step": i + 1, "obs": obs, "reward": r, "terminated": term, "truncated": trunc,
-			}); err != nil {
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if id == "" {
+				return usageErrorf("--env is required (see 'xlrl envs' for the ids)")
+			}
+			var opts []env.Option
+			if mapText != "" {
+				opts = append(opts, env.WithMap(mapText))
+			}
+			if slippery != "" {
+				b, err := strconv.ParseBool(slippery)
+				if err != nil {
+					return usageErrorf("--slippery %q: want true or false", slippery)
+				}
+				opts = append(opts, env.WithSlippery(b))
+			}
+			if cmd.Flags().Changed("max-episode-steps") {
+				opts = append(opts, env.WithMaxEpisodeSteps(maxSteps))
+			}
+			e, err := env.Make(id, opts...)
+			if err != nil {
 				return err
 			}
-			continue
-		}
-		fmt.Fprintf(out, "step %-4d obs %v reward %v terminated %v truncated %v\n", i+1, obs, r, term, trunc)
+			actions, err := parseActions(e.Spec(), actionsText)
+			if err != nil {
+				return err
+			}
+			e.Seed(seed)
+			obs := e.Reset()
+			if stateText != "" {
+				state, err := parseFloats(stateText)
+				if err != nil {
+					return usageErrorf("--state: %v", err)
+				}
+				if err := env.SetState(e, state); err != nil {
+					return usageErrorf("--state: %v", err)
+				}
+				obs = nil
+			}
+			out := cmd.OutOrStdout()
+			if !asJSON {
+				if obs != nil {
+					fmt.Fprintf(out, "reset    obs %v\n", obs)
+				}
+			}
+			for i, a := range actions {
+				obs, r, term, trunc := e.Step(a)
+				if asJSON {
+					if err := printJSON(out, map[string]any{
+						"step": i + 1, "obs": obs, "reward": r, "terminated": term, "truncated": trunc,
+					}); err != nil {
+						return err
+					}
+					continue
+				}
+				fmt.Fprintf(out, "step %-4d obs %v reward %v terminated %v truncated %v\n", i+1, obs, r, term, trunc)
+			}
+			return nil
+		},
 	}
-	return nil
+	f := cmd.Flags()
+	f.StringVar(&id, "env", "", "environment id (see 'xlrl envs')")
+	f.Uint64Var(&seed, "seed", 0, "seed for the reset")
+	f.StringVar(&stateText, "state", "", "comma-separated state to start from instead of the reset state")
+	f.StringVar(&actionsText, "actions", "", "comma-separated actions")
+	f.StringVar(&mapText, "map", "", "FrozenLake map: 4x4, 8x8, or rows like SFFF,FHFH,FFFH,HFFG")
+	f.StringVar(&slippery, "slippery", "", "FrozenLake/CliffWalking is_slippery: true or false (default: the env's)")
+	f.IntVar(&maxSteps, "max-episode-steps", 0, "replace the time limit (0: none)")
+	f.BoolVar(&asJSON, "json", false, "print one JSON object per step")
+	return cmd
 }
 
 func parseFloats(text string) ([]float64, error) {
