@@ -216,14 +216,19 @@ class Server:
         return method, params
 
     def _on_notification(self, name: Any, params: Any) -> None:
+        # A notification has no reply: whatever is wrong with one is logged
+        # and the worker goes on.
         if name == "cancel" and isinstance(params, dict):
+            msgid = params.get("msgid")
+            if not isinstance(msgid, int) or isinstance(msgid, bool):
+                log.warning("ignoring a cancel with msgid %.40r (not an integer)", msgid)
+                return
             with self._contexts_lock:
-                msgid = params.get("msgid")
-                ctx = self._contexts.get(msgid) if isinstance(msgid, int) else None
+                ctx = self._contexts.get(msgid)
             if ctx is not None:
                 ctx.cancelled.set()
         else:
-            log.warning("ignoring unknown notification %r", name)
+            log.warning("ignoring unknown notification %.80r", name)
 
     def _run(self, method: Method, ctx: CallContext, kwargs: dict[str, Any]) -> None:
         try:

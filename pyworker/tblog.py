@@ -6,8 +6,12 @@ The format is TFRecord (length, masked CRC-32C, data, masked CRC-32C) around
 four fields deep, so it is written by hand here: the worker need not import
 TensorFlow (3 s) for a run trained on the pure-Go backend.
 
-RPC method:
+RPC methods:
 
+* ``tb.scalars(logdir, points)``: append ``[tag, step, value]`` points to the
+  event file of ``logdir`` (opened on first use), flushed at every call, so a
+  live TensorBoard sees them.
+* ``tb.close(logdir)``: close that file.
 * ``tb.export(run)``: write every value of ``run/metrics.jsonl`` as scalars
   ``<kind>/<key>`` into ``run/tb/``, replacing an earlier export.
 """
@@ -20,7 +24,7 @@ import socket
 import struct
 import time
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from pyworker.metrics import read_metrics
 from pyworker.registry import CallContext, method
@@ -131,6 +135,32 @@ class EventWriter:
 
     def close(self) -> None:
         self._f.close()
+
+
+_writers: dict[str, EventWriter] = {}
+
+
+@method("tb.scalars")
+def scalars(ctx: CallContext, *, logdir: str, points: list[Any]) -> dict:
+    """Append ``[tag, step, value]`` points to ``logdir``'s event file."""
+    key = os.path.abspath(logdir)
+    w = _writers.get(key)
+    if w is None:
+        w = _writers[key] = EventWriter(logdir)
+    for i, p in enumerate(points):
+        if not (isinstance(p, (list, tuple)) and len(p) == 3 and isinstance(p[0], str)):
+            raise ValueError(f"points[{i}] = {p!r}: want [tag, step, value]")
+        w.scalar(p[0], p[1], p[2])
+    w.flush()
+    return {"path": str(w.path), "written": len(points)}
+
+
+@method("tb.close")
+def close(ctx: CallContext, *, logdir: str) -> dict:
+    w = _writers.pop(os.path.abspath(logdir), None)
+    if w is not None:
+        w.close()
+    return {"closed": w is not None}
 
 
 def export_run(run: str | Path) -> tuple[Path, int]:
