@@ -12,7 +12,7 @@ PY_SRC   := $(shell find pyworker -name '*.py' 2>/dev/null)
 
 export XLRL_PYTHON ?= $(abspath $(PY))
 
-.PHONY: examples build-gorgonia all demo test test-go test-py test-e2e test-slow test-long lint fmt venv build libqvalue bench clean
+.PHONY: build-gorgonia all demo test test-go test-py test-e2e test-slow test-long lint fmt venv build libqvalue bench clean
 
 all: build venv
 
@@ -58,6 +58,7 @@ test-go: build venv
 test-py: build venv libqvalue
 	$(PY) -m pytest -q tests
 
+.PHONY: examples
 ## examples: build, vet and run each outside module under examples/ (replace => ../..)
 examples:
 	cd examples/gridworld && go vet ./... && go run .
