@@ -103,6 +103,9 @@ func (k *checkpoint) restore(ctx context.Context, c *run.Checkpoint, cfg Config)
 	if !bytes.Equal(a, b) {
 		return fmt.Errorf("%w: the checkpoint was trained with %s, this run has %s", run.ErrBadCheckpoint, a, b)
 	}
+	if err := st.check(cfg); err != nil {
+		return err
+	}
 	rng, err := c.Get("agent_rng")
 	if err != nil {
 		return err
@@ -161,5 +164,19 @@ func (k *checkpoint) restore(ctx context.Context, c *run.Checkpoint, cfg Config)
 	}
 	*k.next, *k.lastEvl = st.Next, st.LastEval
 	k.res.GradSteps, k.res.FinalLoss = st.GradSteps, st.FinalLoss
+	return nil
+}
+
+// check refuses counters no training could have reached.
+func (st *loopState) check(cfg Config) error {
+	switch {
+	case st.Next < 1 || st.Next > cfg.Steps+1:
+		return fmt.Errorf("%w: next step %d, the run has steps 1 to %d", run.ErrBadCheckpoint, st.Next, cfg.Steps)
+	case st.LastEval < -1 || st.LastEval >= st.Next:
+		return fmt.Errorf("%w: last evaluation at step %d, before step %d", run.ErrBadCheckpoint, st.LastEval, st.Next)
+	case st.GradSteps < 0 || st.BestStep < 0 || st.BestStep >= st.Next || st.Episodes.Count < 0 || st.Episodes.Count >= st.Next:
+		return fmt.Errorf("%w: impossible counters (gradient steps %d, best at step %d, episodes %d at step %d)",
+			run.ErrBadCheckpoint, st.GradSteps, st.BestStep, st.Episodes.Count, st.Next)
+	}
 	return nil
 }
