@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import msgpack
@@ -11,6 +12,10 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from pyworker import protocol
+
+# `make fuzz` runs these with many more examples (HYPOTHESIS_PROFILE=fuzz).
+settings.register_profile("fuzz", max_examples=20_000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 DTYPES = list(protocol.DTYPES.values())
 
@@ -117,7 +122,6 @@ def test_a_malformed_ext_anywhere_is_found_and_the_rest_decodes(value: Any, junk
 
 
 @given(st.binary(max_size=300))
-@settings(max_examples=300)
 def test_the_lenient_unpacker_never_raises_a_foreign_exception_on_garbage(data: bytes) -> None:
     # What the serving loop must handle: msgpack's own errors for broken
     # framing (it then ends with status 2), never a crash inside the hook.
