@@ -2,6 +2,8 @@ package run
 
 import (
 	"bytes"
+	"encoding/binary"
+	"errors"
 	"testing"
 )
 
@@ -57,6 +59,37 @@ func FuzzDecodeMetrics(f *testing.F) {
 					t.Fatal("a record without a kind")
 				}
 			}
+		}
+	})
+}
+
+// FuzzCheckpointBody fuzzes what the checksum protects: the body is wrapped
+// with a valid magic, CRC and end marker, so that every mutation reaches the
+// parser of the sections.
+func FuzzCheckpointBody(f *testing.F) {
+	c := NewCheckpoint("tabular")
+	c.PutFloat64s("q", []float64{1, 2})
+	c.Put("agent_rng", []byte{1, 2, 3, 4})
+	good, _ := c.MarshalBinary()
+	f.Add(good[len(ckptMagic) : len(good)-len(ckptEnd)-4])
+	f.Fuzz(func(t *testing.T, body []byte) {
+		data := append(append([]byte{}, ckptMagic...), body...)
+		data = binary.LittleEndian.AppendUint32(data, crcOf(data))
+		data = append(data, ckptEnd...)
+		c, err := UnmarshalCheckpoint("fuzz", data)
+		if err != nil {
+			if !errors.Is(err, ErrBadCheckpoint) {
+				t.Fatalf("an error that is not ErrBadCheckpoint: %v", err)
+			}
+			return
+		}
+		total := 0
+		for _, s := range c.Sections() {
+			b, _ := c.Get(s)
+			total += len(b) + len(s)
+		}
+		if total > len(data) {
+			t.Fatalf("decoded %d bytes of sections from %d bytes", total, len(data))
 		}
 	})
 }
