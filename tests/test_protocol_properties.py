@@ -14,7 +14,7 @@ from hypothesis.extra import numpy as hnp
 from pyworker import protocol
 
 # `make fuzz` runs these with many more examples (HYPOTHESIS_PROFILE=fuzz).
-settings.register_profile("fuzz", max_examples=20_000, deadline=None)
+settings.register_profile("fuzz", max_examples=2_000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 DTYPES = list(protocol.DTYPES.values())
