@@ -184,8 +184,16 @@ var discardable = []string{ConfigFile, MetricsFile, WorkerLogFile}
 // Discard removes a new run that failed before it produced anything (no
 // checkpoint, no metrics records, no file other than its config, empty
 // metrics and worker log), so that the same command, fixed, can use
-// the same name; it reports whether it did. It releases the lock either way.
+// the same name; it reports whether it did. It releases the lock this
+// process holds on the directory either way.
 func (d *Dir) Discard() bool {
+	if d.lock == nil { // a Dir made from a path: release this process's lock on it, if any
+		if key, err := filepath.Abs(d.Path); err == nil {
+			held.Lock()
+			d.lock = held.m[key]
+			held.Unlock()
+		}
+	}
 	defer d.Close()
 	entries, err := os.ReadDir(d.Path)
 	if err != nil {

@@ -180,3 +180,40 @@ func (st *loopState) check(cfg Config) error {
 	}
 	return nil
 }
+
+// GreedyNet rebuilds the online Q-network of a training checkpoint (a run
+// interrupted before its end), for evaluating it: the best evaluated weights
+// when the checkpoint has them, else the latest. in and out are the
+// environment's observation size and action count.
+func GreedyNet(c *run.Checkpoint, in, out int) (*nn.MLP, error) {
+	if c.Kind != CheckpointKind {
+		return nil, fmt.Errorf("%w: a %q checkpoint, not a DQN training checkpoint", run.ErrBadCheckpoint, c.Kind)
+	}
+	var st loopState
+	if err := c.GetJSON("dqn", &st); err != nil {
+		return nil, err
+	}
+	act, err := nn.ParseActivation(st.Config.Activation)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", run.ErrBadCheckpoint, err)
+	}
+	for _, h := range st.Config.Hidden {
+		if h <= 0 || h > 1<<16 {
+			return nil, fmt.Errorf("%w: hidden layer of %d units", run.ErrBadCheckpoint, h)
+		}
+	}
+	q, err := nn.New(nn.Spec{In: in, Hidden: st.Config.Hidden, Act: act, Out: out}, rand.New(rand.NewPCG(0, 0)))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", run.ErrBadCheckpoint, err)
+	}
+	name := "q"
+	if st.BestScore != nil {
+		name = "best"
+	}
+	p, err := c.Float32s(name, len(q.Params))
+	if err != nil {
+		return nil, err
+	}
+	copy(q.Params, p)
+	return q, nil
+}
