@@ -77,6 +77,14 @@ func (l Location) Path() string {
 type ExistsError struct{ Path string }
 
 func (e *ExistsError) Error() string {
+	d := Dir{Path: e.Path}
+	_, cfgErr := os.Stat(d.Config())
+	_, ckptErr := os.Stat(d.Checkpoint())
+	if cfgErr == nil && ckptErr != nil {
+		return fmt.Sprintf("run directory %s already holds a run that stopped before its first checkpoint "+
+			"(nothing to resume): to start it again, rm -r %s and run the same command; or choose another --name or --out",
+			e.Path, e.Path)
+	}
 	return fmt.Sprintf("run directory %s already exists and is not empty: choose another --name or --out, "+
 		"or continue it with --resume %s", e.Path, e.Path)
 }
@@ -246,8 +254,9 @@ func OpenForResume(path string) (*Dir, error) {
 		return nil, err
 	}
 	if _, err := os.Stat(d.Checkpoint()); err != nil {
-		return nil, fmt.Errorf("cannot resume %s: it has no %s (the run stopped before its first checkpoint); "+
-			"start it again instead", path, CheckpointFile)
+		return nil, fmt.Errorf("cannot resume %s: it has no %s (the run stopped before its first checkpoint, "+
+			"so there is nothing to continue); to start it again, rm -r %s and run the same command without --resume",
+			path, CheckpointFile, path)
 	}
 	if err := checkWritable(path); err != nil {
 		return nil, err

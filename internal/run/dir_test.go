@@ -39,8 +39,14 @@ func TestCreateRefusesNonEmptyRun(t *testing.T) {
 	}
 	d.Close()
 	os.WriteFile(d.Config(), []byte("env: x\n"), 0o644)
+	// Stopped before its first checkpoint: nothing to resume, one way forward.
 	_, err = Create(Location{Root: root, Name: "a"})
 	var exists *ExistsError
+	if !errors.As(err, &exists) || !contains(err.Error(), "rm -r "+d.Path) || contains(err.Error(), "--resume") {
+		t.Fatalf("err = %v, want ExistsError saying how to start again", err)
+	}
+	os.WriteFile(d.Checkpoint(), nil, 0o644)
+	_, err = Create(Location{Root: root, Name: "a"})
 	if !errors.As(err, &exists) || !contains(err.Error(), "--resume") {
 		t.Fatalf("err = %v, want ExistsError suggesting --resume", err)
 	}

@@ -174,7 +174,7 @@ func (st *loopState) check(cfg Config) error {
 		return fmt.Errorf("%w: next step %d, the run has steps 1 to %d", run.ErrBadCheckpoint, st.Next, cfg.Steps)
 	case st.LastEval < -1 || st.LastEval >= st.Next:
 		return fmt.Errorf("%w: last evaluation at step %d, before step %d", run.ErrBadCheckpoint, st.LastEval, st.Next)
-	case st.GradSteps < 0 || st.BestStep < 0 || st.BestStep >= st.Next || st.Episodes.Count < 0 || st.Episodes.Count >= st.Next:
+	case st.GradSteps < 0 || st.BestStep < -1 || st.BestStep >= st.Next || st.Episodes.Count < 0 || st.Episodes.Count >= st.Next:
 		return fmt.Errorf("%w: impossible counters (gradient steps %d, best at step %d, episodes %d at step %d)",
 			run.ErrBadCheckpoint, st.GradSteps, st.BestStep, st.Episodes.Count, st.Next)
 	}
