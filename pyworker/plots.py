@@ -238,6 +238,7 @@ def runs(
         title=title,
         window=window,
     )
-    if run_dir is None:
-        res["path"] = out  # as the host named it
+    res["path"] = (
+        out if run_dir is None else os.path.normpath(os.path.join(run_dir, out))
+    )  # as given
     return res

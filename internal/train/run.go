@@ -414,7 +414,16 @@ type PlotResult struct {
 // DrawPlot asks the worker to draw the runs' metrics into out; a NaN
 // threshold draws none.
 func DrawPlot(ctx context.Context, c *worker.Client, runs []string, out, title string, threshold float64, window int) (*PlotResult, error) {
-	params := map[string]any{"runs": runs, "out": out, "window": window}
+	// The worker writes only inside the directory it is given: the run's
+	// own for its plot (a plots/ that links elsewhere is refused), else the
+	// directory of out, which the user chose.
+	dir, rel := filepath.Dir(out), filepath.Base(out)
+	if len(runs) == 1 {
+		if r, err := filepath.Rel(runs[0], out); err == nil && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+			dir, rel = runs[0], r
+		}
+	}
+	params := map[string]any{"runs": runs, "out": rel, "run_dir": dir, "window": window}
 	if !math.IsNaN(threshold) {
 		params["threshold"] = threshold
 	}
