@@ -89,7 +89,7 @@ var resumeMayChange = []string{"resume", "episodes", "steps", "eval-episodes", "
 // to typed flags and to those read from --config alike.
 var flagRules = map[string]string{
 	"episodes": "[1,inf)", "steps": "[1,inf)", "eval-episodes": "[1,inf)", "decay-steps": "[1,inf)",
-	"lr": "(0,1]", "lr-end": "(0,1]", "gamma": "(0,1]", "decay": "(0,1)",
+	"decay":         "(0,1)", // --lr, --lr-end and --gamma: finite here, their range in validate, which names it
 	"explore-start": "[0,inf)", "explore-end": "[0,inf)", "ucb-c": "[0,inf)",
 }
 
