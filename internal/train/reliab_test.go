@@ -77,8 +77,8 @@ func TestRefusedResumeChangesNothing(t *testing.T) {
 		args  []string
 		want  string
 	}{
-		{"larger budget", func() {}, []string{"--episodes", "500000"}, "keeps its own budget"},
-		{"smaller steps", func() {}, []string{"--steps", "10"}, "keeps its own budget"},
+		// Tuned schedules stretch with the budget: the agent refuses it.
+		{"larger budget", func() {}, []string{"--episodes", "500000"}, "resume with the run's own --episodes"},
 		{"another algorithm's checkpoint", otherCkpt(other), nil, "unusable checkpoint"},
 		{"another environment's checkpoint", otherCkpt(slippery), nil, "environment"},
 		{"a bad value", func() {}, []string{"--episodes", "-5"}, "--episodes"},
@@ -132,14 +132,24 @@ func TestBadNumbersAreRefusedBeforeAnything(t *testing.T) {
 	}
 }
 
-// xlrl eval of a DQN run interrupted before its end evaluates its training
-// checkpoint (it used to say the checkpoint holds a "dqn", not a policy).
+// A DQN run interrupted before its end: a resume with another budget is
+// refused without a change, and xlrl eval evaluates its training checkpoint
+// (it used to say the checkpoint holds a "dqn", not a policy).
 func TestEvalOfAnInterruptedDQNRun(t *testing.T) {
 	root := t.TempDir()
 	args := []string{"--env", "CartPole-v1", "--algo", "dqn", "--backend", "go", "--steps", "3000",
 		"--layers", "16", "--eval-episodes", "3", "--hp", "eval_every=1000"}
-	runAndInterrupt(t, args, filepath.Join(root, "full"), filepath.Join(root, "part"), 30)
-	res, err := Evaluate(context.Background(), filepath.Join(root, "part"), 5, nil)
+	part := filepath.Join(root, "part")
+	runAndInterrupt(t, args, filepath.Join(root, "full"), part, 30)
+	// A larger budget is refused (epsilon's schedule is laid out over
+	// --steps), and nothing changes.
+	before := snapshot(t, part)
+	_, err := trainArgs(context.Background(), t, Hooks{}, "--resume", part, "--steps", "6000")
+	if err == nil || !strings.Contains(err.Error(), "resume with the run's own --steps 3000") {
+		t.Errorf("resume with --steps 6000: err = %v", err)
+	}
+	sameFiles(t, "a refused DQN resume", before, snapshot(t, part))
+	res, err := Evaluate(context.Background(), part, 5, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

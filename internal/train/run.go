@@ -75,35 +75,10 @@ func (fl *Flags) loadConfig() error {
 		if _, err := run.OpenForResume(rf.Resume); err != nil {
 			return err
 		}
-		cfgPath := filepath.Join(rf.Resume, run.ConfigFile)
-		if err := fl.checkResumeBudget(cfgPath); err != nil {
-			return err
-		}
-		return run.LoadFlagConfig(fl.Set, cfgPath, notConfigKeys...)
+		return run.LoadFlagConfig(fl.Set, filepath.Join(rf.Resume, run.ConfigFile), notConfigKeys...)
 	}
 	if rf.Config != "" {
 		return run.LoadFlagConfig(fl.Set, rf.Config, notConfigKeys...)
-	}
-	return nil
-}
-
-// checkResumeBudget refuses a resume with another --episodes or --steps
-// than the run's own, before anything is changed: the tuned schedules
-// (exploration, learning rate, DQN's epsilon) are laid out over the budget,
-// so a continuation under another one would not be the run that was started.
-func (fl *Flags) checkResumeBudget(cfgPath string) error {
-	own := NewFlags(Defaults{})
-	if err := run.LoadFlagConfig(own.Set, cfgPath, notConfigKeys...); err != nil {
-		return err
-	}
-	for _, name := range []string{"episodes", "steps"} {
-		got, want := fl.Set.Lookup(name), own.Set.Lookup(name)
-		if got.Changed && got.Value.String() != want.Value.String() {
-			return fmt.Errorf("--resume %s --%s %s: a resumed run keeps its own budget (--%s %s), because its "+
-				"schedules (exploration, learning rate) are laid out over it; nothing was changed. To train "+
-				"longer, start a new run from its configuration: xlrl train --config %s --%s %s --name NEW",
-				fl.Run.Resume, name, got.Value, name, want.Value, cfgPath, name, got.Value)
-		}
 	}
 	return nil
 }

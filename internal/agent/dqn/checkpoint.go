@@ -101,6 +101,14 @@ func (k *checkpoint) restore(ctx context.Context, c *run.Checkpoint, cfg Config)
 	a, _ := json.Marshal(st.Config)
 	b, _ := json.Marshal(cfg)
 	if !bytes.Equal(a, b) {
+		if same := st.Config; same.Steps != cfg.Steps {
+			same.Steps = cfg.Steps
+			if c, _ := json.Marshal(same); bytes.Equal(c, b) {
+				return fmt.Errorf("%w: the run was trained for %d steps and DQN's exploration schedule is laid out "+
+					"over them: resume with the run's own --steps %d, or start a new run from its config.yaml",
+					run.ErrBadCheckpoint, st.Config.Steps, st.Config.Steps)
+			}
+		}
 		return fmt.Errorf("%w: the checkpoint was trained with %s, this run has %s", run.ErrBadCheckpoint, a, b)
 	}
 	if err := st.check(cfg); err != nil {
