@@ -12,7 +12,7 @@ PY_SRC   := $(shell find pyworker -name '*.py' 2>/dev/null)
 
 export XLRL_PYTHON ?= $(abspath $(PY))
 
-.PHONY: build-gorgonia all demo test test-go test-py test-e2e test-slow test-long lint fmt venv build libqvalue bench clean
+.PHONY: build-gorgonia all demo test test-go test-py test-e2e test-slow test-long lint fmt venv build libqvalue bench clean fuzz
 
 all: build venv
 
@@ -79,6 +79,18 @@ test-slow: build venv
 test-long: build venv
 	go test -run 'Learning' -tags long -timeout 180m ./...
 	$(PY) -m pytest -q -m long tests -p no:cacheprovider || test $$? -eq 5
+
+## fuzz: each Go fuzz target for FUZZTIME, then the wire format's Hypothesis properties with more examples
+## (findings and durations: docs/reliability.md)
+FUZZTIME ?= 30s
+FUZZ_TARGETS := FuzzUnmarshalCheckpoint:./internal/run FuzzCheckpointBody:./internal/run FuzzDecodeMetrics:./internal/run FuzzLoad:./internal/replay FuzzLoad:./internal/agent/tabular \
+	FuzzDecodeArray:./internal/worker FuzzHandshake:./internal/worker FuzzConfig:./internal/flagcheck
+fuzz: venv
+	@for t in $(FUZZ_TARGETS); do \
+		echo "== $${t%%:*} ($(FUZZTIME))"; \
+		go test -run '^$$' -fuzz "^$${t%%:*}$$" -fuzztime $(FUZZTIME) $${t#*:} || exit 1; \
+	done
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -q tests/test_protocol_properties.py
 
 clean:
 	rm -rf bin build runs $(VENV) libqvalue.so libqvalue.h

@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/xlrl/xlrl/internal/flagcheck"
 	"io"
 	"strings"
 	"time"
@@ -60,6 +61,7 @@ func newGenTrainCmd() *cobra.Command {
 			})
 			bar.Finish()
 			if err != nil {
+				genDiscardFailed(runDir)
 				return err
 			}
 			return reportGenEval(cmd.OutOrStdout(), res, f.asJSON)
@@ -71,6 +73,7 @@ func newGenTrainCmd() *cobra.Command {
 	fl.IntVar(&f.epochs, "epochs", 0, "training epochs (default: the model's own, under 2 minutes on 2 cores)")
 	fl.IntVar(&f.seed, "seed", 0, "random seed (same seed, same run)")
 	fl.Float64Var(&f.lr, "lr", 0, "learning rate (default: the model's own)")
+	flagcheck.Declare(fl, "lr", "(0,inf)")
 	fl.IntVar(&f.batchSize, "batch-size", 0, "minibatch size (default: the model's own)")
 	fl.IntVar(&f.samples, "samples", 0, "samples drawn into samples.png and samples.npy at the end (default: 64 images, or as many points as the test split)")
 	fl.StringArrayVar(&f.options, "option", nil, "model setting KEY=VALUE, VALUE in JSON or a bare string "+
@@ -199,13 +202,17 @@ func newGenSampleCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("samples from the worker: %w", err)
 			}
+			_, item, err := res.Samples.Batch()
+			if err != nil {
+				return fmt.Errorf("samples from the worker: %w", err)
+			}
 			out := cmd.OutOrStdout()
 			if asJSON {
 				return printJSON(out, map[string]any{"n": n, "shape": res.Samples.Shape, "values": len(vals),
 					"png": res.PNG, "npy": res.NPY, "model": res.Model, "epoch": res.Epoch})
 			}
 			fmt.Fprintf(out, "%d samples of shape %v from %s (epoch %d)\n  %s\n  %s\n",
-				n, res.Samples.Shape[1:], res.Model, res.Epoch, res.PNG, res.NPY)
+				n, item, res.Model, res.Epoch, res.PNG, res.NPY)
 			return nil
 		},
 	}

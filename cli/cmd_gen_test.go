@@ -53,7 +53,7 @@ func TestGenUsageErrors(t *testing.T) {
 		{[]string{"gen", "train", "--model", "vae", "--data", "mnist"}, `--data "mnist"`},
 		{[]string{"gen", "train", "--model", "vae", "--data", npy}, "or a .npy, .npz or .csv file"},
 		{[]string{"gen", "train", "--model", "vae", "--data", filepath.Join(dir, "no.npy")}, "no such file"},
-		{[]string{"gen", "train", "--model", "vae", "--data", "digits", "--epochs", "-1"}, "must be positive"},
+		{[]string{"gen", "train", "--model", "vae", "--data", "digits", "--epochs", "-1"}, "--epochs -1: must be at least 0"},
 		{[]string{"gen", "train", "--model", "vae", "--data", "digits", "--name", "a/b"}, "a name, not a path"},
 		{[]string{"gen", "train", "--model", "vae", "--data", "digits", "--option", "latent"}, "want KEY=VALUE"},
 		{[]string{"gen", "eval", dir}, "is not a run directory"},

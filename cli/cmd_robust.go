@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"github.com/xlrl/xlrl/internal/flagcheck"
 	"io"
 	"time"
 
@@ -73,6 +74,7 @@ func newRobustTrainCmd() *cobra.Command {
 			})
 			bar.Finish()
 			if err != nil {
+				genDiscardFailed(runDir)
 				return err
 			}
 			return reportRobust(cmd.OutOrStdout(), res, asJSON)
@@ -86,6 +88,8 @@ func newRobustTrainCmd() *cobra.Command {
 	fl.IntVar(&evalSteps, "eval-steps", 20, "PGD steps of the robust-accuracy evaluation (random start)")
 	fl.IntVar(&epochs, "epochs", 0, "training epochs (default 60)")
 	fl.Float64Var(&lr, "lr", 0, "learning rate (default 0.001)")
+	flagcheck.Declare(fl, "lr", "(0,inf)")
+	flagcheck.Declare(fl, "eps", "[0,inf)")
 	fl.IntVar(&seed, "seed", 0, "random seed")
 	fl.BoolVar(&noCompare, "no-compare", false, "skip training a standard model for comparison")
 	fl.StringVar(&name, "name", "", "run name: the run goes to runs/NAME (default: a UTC timestamp)")
@@ -137,6 +141,7 @@ func newRobustEvalCmd() *cobra.Command {
 	fl := cmd.Flags()
 	fl.StringVar(&attack, "attack", "pgd", "fgsm or pgd (with random start)")
 	fl.Float64Var(&eps, "eps", 0, "L-infinity radius (default: the training eps)")
+	flagcheck.Declare(fl, "eps", "[0,inf)")
 	fl.IntVar(&steps, "steps", 20, "PGD steps")
 	fl.IntVar(&seed, "seed", 0, "seed of PGD's random start")
 	fl.BoolVar(&asJSON, "json", false, "print the result as one JSON object")

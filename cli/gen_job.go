@@ -103,3 +103,13 @@ func num(m map[string]any, k string) float64 {
 	v, _ := progress.Number(m[k])
 	return v
 }
+
+// genDiscardFailed removes the run directory of a gen or robust training
+// that failed before it wrote a model (bad data, a bad option): only its
+// worker.log is there, and the same command, corrected, may use the name.
+func genDiscardFailed(runDir string) {
+	if _, err := os.Stat(filepath.Join(runDir, "meta.json")); err == nil {
+		return
+	}
+	(&run.Dir{Path: runDir}).Discard()
+}

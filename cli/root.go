@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"github.com/xlrl/xlrl/internal/flagcheck"
 	"log/slog"
 	"os"
 
@@ -42,11 +43,15 @@ object on the last line of stdout.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			// Every command's numeric flags, checked the same way before any work.
+			if err := flagcheck.Check(cmd.Flags()); err != nil {
+				return usageErrorf("%v", err)
+			}
 			return setupLogging(global.logLevel)
 		},
 	}
 	root.PersistentFlags().StringVar(&global.python, "python", "",
-		"Python interpreter for the worker (default: $XLRL_PYTHON, then ./.venv, then python3)")
+		"Python interpreter for the worker (default: $XLRL_PYTHON, then the .venv of the xlrl binary's checkout, then python3)")
 	root.PersistentFlags().StringVar(&global.logLevel, "log-level", "warn", "log level: debug, info, warn or error")
 
 	root.AddCommand(

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pyworker import paths
 from pyworker.metrics import Metrics, RunError, Series, read_config, read_metrics
 from pyworker.registry import CallContext, method
 
@@ -223,6 +224,21 @@ def runs(
     threshold: float | None = None,
     title: str | None = None,
     window: int = 100,
+    run_dir: str | None = None,
 ) -> dict:
-    """Plot run directories into the PNG ``out`` (see :func:`plot_runs`)."""
-    return plot_runs(runs, out, threshold=threshold, title=title, window=window)
+    """Plot run directories into the PNG ``out`` (see :func:`plot_runs`).
+
+    With ``run_dir``, ``out`` is relative to it and must stay inside it.
+    """
+    target = paths.inside(run_dir, out, "out") if run_dir is not None else paths.from_host(out)
+    res = plot_runs(
+        [str(paths.from_host(r)) for r in runs],
+        str(target),
+        threshold=threshold,
+        title=title,
+        window=window,
+    )
+    res["path"] = (
+        out if run_dir is None else os.path.normpath(os.path.join(run_dir, out))
+    )  # as given
+    return res

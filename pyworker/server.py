@@ -126,7 +126,7 @@ class Server:
             hello["python"],
             hello["tensorflow"] or "not installed",
         )
-        unpacker = protocol.unpacker()
+        unpacker = protocol.unpacker(lenient=True)
         seen = bytearray()  # the first bytes read, for the report on malformed input
         # readinto a buffer kept across reads: os.read(fd, 1 MiB) allocates a
         # 1 MiB object per read, which costs more than the rest of an empty call.
@@ -175,6 +175,10 @@ class Server:
             self._respond(msgid, None, {"ok": True})
             return "shutdown"
         try:
+            bad = protocol.find_malformed(params)
+            if bad is not None:
+                where, why = bad
+                raise ArgumentError(f"{name!r:.40}: {where.replace('params.', '', 1)}: {why}")
             method, kwargs = self._resolve(name, params)
         except ArgumentError as exc:
             self._respond(msgid, error_object(exc), None)

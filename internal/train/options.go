@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/pflag"
 	"github.com/xlrl/xlrl/internal/agent/tabular"
 	"github.com/xlrl/xlrl/internal/agent/zoo"
+	"github.com/xlrl/xlrl/internal/flagcheck"
 	"github.com/xlrl/xlrl/internal/policy"
 	"github.com/xlrl/xlrl/internal/run"
 )
@@ -84,6 +85,15 @@ var alwaysInConfig = []string{"env", "algo", "seed"}
 // run is written, never what it learns.
 var resumeMayChange = []string{"resume", "episodes", "steps", "eval-episodes", "checkpoint-every", "plot", "json"}
 
+// flagRules are the values the numeric train flags accept when given (the
+// defaults, 0 for "tuned", are not checked); flagcheck.Check applies them,
+// to typed flags and to those read from --config alike.
+var flagRules = map[string]string{
+	"episodes": "[1,inf)", "steps": "[1,inf)", "eval-episodes": "[1,inf)", "decay-steps": "[1,inf)",
+	"decay":         "(0,1)", // --lr, --lr-end and --gamma: finite here, their range in validate, which names it
+	"explore-start": "[0,inf)", "explore-end": "[0,inf)", "ucb-c": "[0,inf)",
+}
+
 // NewFlags returns the train flags at their defaults.
 func NewFlags(d Defaults) *Flags {
 	fl := &Flags{Set: pflag.NewFlagSet("train", pflag.ContinueOnError)}
@@ -118,6 +128,9 @@ func NewFlags(d Defaults) *Flags {
 	f.StringVar(&rf.Resume, "resume", "", "continue the run in this directory from its checkpoint, with its config.yaml")
 	f.DurationVar(&rf.CheckpointEvery, "checkpoint-every", 30*time.Second, "time between checkpoints (also written at the end and on Ctrl-C)")
 	f.BoolVar(&rf.Plot, "plot", d.Plot, "draw plots/training.png and TensorBoard files at the end (needs the Python worker)")
+	for name, rule := range flagRules {
+		flagcheck.Declare(f, name, rule)
+	}
 	rf.Root = d.Root
 	if rf.Root == "" {
 		rf.Root = run.DefaultRoot

@@ -3,6 +3,7 @@ package train
 import (
 	"context"
 	"fmt"
+	"github.com/xlrl/xlrl/internal/flagcheck"
 	"slices"
 	"sort"
 	"strings"
@@ -38,6 +39,10 @@ type Result struct {
 	// RunDir is the run directory; Plot its training plot (when drawn).
 	RunDir string `json:"run_dir,omitempty"`
 	Plot   string `json:"plot,omitempty"`
+	// Partial: xlrl eval of a run interrupted before its end, evaluated from
+	// its last training checkpoint (a DQN run: its best evaluated network,
+	// else the latest).
+	Partial bool `json:"partial,omitempty"`
 }
 
 // trainer trains one algorithm family as fl describes and evaluates the
@@ -75,6 +80,14 @@ func Algorithms() []string {
 // validate checks the values given, before anything is written.
 func (fl *Flags) validate() error {
 	o := &fl.Options
+	if err := flagcheck.Check(fl.Set); err != nil {
+		return err
+	}
+	for _, kv := range o.Deep.HP {
+		if _, _, err := flagcheck.HP(kv); err != nil {
+			return err
+		}
+	}
 	if _, ok := trainers[o.Algo]; !ok {
 		return fmt.Errorf("--algo %q: unknown algorithm; want one of %s", o.Algo, strings.Join(Algorithms(), ", "))
 	}

@@ -15,6 +15,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from pyworker import paths
 from pyworker.gen import data as gdata
 from pyworker.gen import train as gt
 from pyworker.gen.robust_checks import ATTACKS, check_eps
@@ -279,7 +280,7 @@ def robust_eval(
     from pyworker.gen import robust as R
 
     clf = R.classifier(meta["config"]["dim"], meta["config"]["classes"])
-    clf.load_weights(os.path.join(run_dir, meta["weights"]))
+    clf.load_weights(paths.stored(run_dir, meta.get("weights"), f"{gt.META}'s weights"))
     res = {
         "data": meta["data"],
         "run_dir": run_dir,
