@@ -80,6 +80,7 @@ class Line:
     width: float = 1.6
     alpha: float = 1.0
     marker: str | None = None
+    group: str | None = None  # the group's label, in a figure of several
 
 
 @dataclass
@@ -92,6 +93,8 @@ class Point:
     color: object
     err: float | None = None
     marker: str = "*"
+    group: str | None = None  # the group's label, in a figure of several
+    summary: str = ""  # the value, for the group's legend entry
 
 
 @dataclass
@@ -126,7 +129,11 @@ def _value(cfg: dict, key: str) -> str:
     """A configuration value as a label shows it; a key a config.yaml leaves
     out (commented out: the flag's default) reads "default"."""
     v = cfg.get(key)
-    return "default" if v is None else str(v)
+    if v is None:
+        return "default"
+    if isinstance(v, list):
+        return "[" + ", ".join(str(x) for x in v) + "]"
+    return str(v)
 
 
 def _read_result(run_dir: str) -> dict | None:
@@ -222,6 +229,7 @@ def figure_data(
     if _has(groups, "update", ["mean_q", "max_q"]):
         p = Panel("Q-values progression", "Q-value")
         for gi, g in enumerate(groups):
+            group = None if one_group else g.label
             for key, name, own, style in (
                 ("mean_q", "mean Q", _MEAN_Q, "-"),
                 ("max_q", "max Q", _MAX_Q, "--"),
@@ -229,8 +237,7 @@ def figure_data(
                 color = own if one_group else f"C{gi % 10}"
                 c = _combine([_smooth_updates(m.series("update", key)) for m in g.runs])
                 if c is not None:
-                    label = name if one_group else f"{g.label}: {name}"
-                    p.lines.append(Line(label, c[0], c[1], color, c[2], style=style))
+                    p.lines.append(Line(name, c[0], c[1], color, c[2], style=style, group=group))
         panels.append(p)
     if _has(groups, "update", ["loss"]):
         p = Panel("Loss trajectory", "loss")
@@ -238,7 +245,8 @@ def figure_data(
             c = _combine([_smooth_updates(m.series("update", "loss")) for m in g.runs])
             if c is not None:
                 color = _LOSS if one_group else f"C{gi % 10}"
-                p.lines.append(Line("loss" if one_group else g.label, c[0], c[1], color, c[2]))
+                group = None if one_group else g.label
+                p.lines.append(Line("loss", c[0], c[1], color, c[2], group=group))
         if _all_positive(groups, "update", ["loss"]):
             p.log, p.ylabel = True, "loss (log scale)"
         panels.append(p)
@@ -264,7 +272,7 @@ def _returns_panel(
         p.threshold = threshold
     for gi, g in enumerate(groups):
         color = f"C{gi % 10}"
-        prefix = "" if one_group else f"{g.label}: "
+        group = None if one_group else g.label
         raw = [m.series("episode", "return") for m in g.runs]
         if single and 0 < len(raw[0].steps) <= _RAW_MAX:
             p.lines.append(
@@ -281,11 +289,12 @@ def _returns_panel(
         if c is not None:
             p.lines.append(
                 Line(
-                    f"{prefix}training (exploring), mean of last {window}",
+                    f"training (exploring), mean of last {window}",
                     c[0],
                     c[1],
                     _TRAIN if one_group else color,
                     c[2],
+                    group=group,
                 )
             )
         ev = _eval_curve(g)
@@ -293,38 +302,49 @@ def _returns_panel(
             x, y, spread = ev
             p.lines.append(
                 Line(
-                    f"{prefix}periodic greedy evaluation"
+                    "periodic greedy evaluation"
                     + (" (± std of its episodes)" if single and spread is not None else ""),
                     x,
                     y,
                     _EVAL if one_group else color,
                     spread,
                     style="--",
-                    marker="o",
+                    # Markers at the evaluations themselves, not at the
+                    # points of a group's mean.
+                    marker="o" if len(g.runs) == 1 else None,
+                    group=group,
                 )
             )
             i = int(np.nanargmax(y)) if np.isfinite(y).any() else None
             if i is not None:
+                summary = f"{y[i]:.4g} at step {int(x[i])}"
                 p.points.append(
                     Point(
-                        f"{prefix}best periodic evaluation: {y[i]:.4g} at step {int(x[i])}",
+                        "best periodic evaluation" + (f": {summary}" if one_group else ""),
                         float(x[i]),
                         float(y[i]),
                         _EVAL if one_group else color,
+                        group=group,
+                        summary=f"best eval {summary}",
                     )
                 )
         final = _final_eval(g)
         if final is not None:
             x, y, err, n = final
             what = f"{n} episodes" if len(g.results) == 1 else f"mean of {len(g.results)} runs"
+            summary = f"{y:.4g} ± {err:.3g}"
             p.points.append(
                 Point(
-                    f"{prefix}final greedy evaluation ({what}): {y:.4g} ± {err:.3g}",
+                    f"final greedy evaluation ({what}): {summary}"
+                    if one_group
+                    else "final greedy evaluation",
                     x,
                     y,
                     _FINAL if one_group else color,
                     err=err,
                     marker="D",
+                    group=group,
+                    summary=f"final {summary} ({what})",
                 )
             )
     return p
@@ -356,7 +376,7 @@ def _final_eval(g: Group) -> tuple[float, float, float, int] | None:
     ]
     if not rs:
         return None
-    x = float(max(r.get("train_steps") or 0 for r in rs))
+    x = float(np.median([r.get("train_steps") or 0 for r in rs]))
     if x == 0:
         x = float(max((m.records[-1]["step"] for m in g.runs if m.records), default=0))
     means = np.array([float(r["mean_return"]) for r in rs])
@@ -446,7 +466,7 @@ def _draw_panel(ax, panel: Panel) -> None:
             alpha=ln.alpha,
             marker=ln.marker,
             markersize=3.5,
-            label=ln.label,
+            label=None if ln.group else ln.label,
         )
         if ln.spread is not None:
             ax.fill_between(
@@ -463,7 +483,7 @@ def _draw_panel(ax, panel: Panel) -> None:
                 markersize=7,
                 capsize=4,
                 linestyle="none",
-                label=pt.label,
+                label=None if pt.group else pt.label,
                 zorder=5,
             )
         else:
@@ -475,7 +495,7 @@ def _draw_panel(ax, panel: Panel) -> None:
                 markersize=13,
                 markeredgecolor="black",
                 linestyle="none",
-                label=pt.label,
+                label=None if pt.group else pt.label,
                 zorder=5,
             )
     if panel.threshold is not None:
@@ -491,7 +511,46 @@ def _draw_panel(ax, panel: Panel) -> None:
     ax.set_title(panel.title)
     ax.set_ylabel(panel.ylabel)
     ax.grid(True, alpha=0.3)
-    ax.legend(loc="best", fontsize=7.5, title=panel.legend_title, title_fontsize=8)
+    if any(ln.group for ln in panel.lines) or any(pt.group for pt in panel.points):
+        _group_legends(ax, panel)
+    else:
+        ax.legend(loc="best", fontsize=7.5, title=panel.legend_title, title_fontsize=8)
+
+
+def _group_legends(ax, panel: Panel) -> None:
+    """Two legends for a figure of several groups: the groups by colour (with
+    their best and final evaluations), and the kinds of line by style."""
+    from matplotlib.lines import Line2D
+
+    groups: dict[str, tuple[object, list[str]]] = {}
+    for ln in panel.lines:
+        if ln.group:
+            groups.setdefault(ln.group, (ln.color, []))
+    for pt in panel.points:
+        if pt.group:
+            groups.setdefault(pt.group, (pt.color, []))[1].append(pt.summary)
+    handles = [
+        Line2D([], [], color=c, linewidth=2, label=g + (": " + ", ".join(s) if s else ""))
+        for g, (c, s) in groups.items()
+    ]
+    first = ax.legend(
+        handles=handles, loc="upper left", fontsize=7, title=panel.legend_title, title_fontsize=7.5
+    )
+    kinds: dict[str, Line2D] = {}
+    for ln in panel.lines:
+        kinds.setdefault(
+            ln.label,
+            Line2D([], [], color="gray", linestyle=ln.style, marker=ln.marker, label=ln.label),
+        )
+    for pt in panel.points:
+        kinds.setdefault(
+            pt.label,
+            Line2D([], [], color="gray", linestyle="none", marker=pt.marker, label=pt.label),
+        )
+    extra = [h for h in ax.get_legend_handles_labels()[0]]  # the threshold
+    if len(kinds) > 1 or extra:
+        ax.add_artist(first)
+        ax.legend(handles=list(kinds.values()) + extra, loc="lower right", fontsize=7)
 
 
 @method("plot.runs")

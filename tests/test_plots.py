@@ -199,3 +199,17 @@ def test_evaluations_alone_are_plottable(tmp_path):
     assert res["panels"] == [RETURNS]
     ev = line(panel(figure_data(group_runs([str(run)])), RETURNS), "periodic greedy evaluation")
     assert ev.spread is None  # no eval_std recorded: no band
+
+
+def test_several_groups_keep_their_labels_out_of_each_line(tmp_path):
+    a = make_run(tmp_path, "a", seed=1, evals=EVALS, result=RESULT)
+    b = make_run(tmp_path, "b", seed=2, lr=0.01, evals=EVALS[:2], result=RESULT)
+    groups = group_runs([str(a), str(b)])
+    p = panel(figure_data(groups), RETURNS)
+    # Each line names its kind; its group (by colour) is a legend of its own.
+    assert {ln.group for ln in p.lines} == {"lr=0.001", "lr=0.01"}
+    assert all(not ln.label.startswith("lr=") for ln in p.lines)
+    colours = {ln.group: ln.color for ln in p.lines}
+    assert colours["lr=0.001"] != colours["lr=0.01"]
+    best = {pt.group: pt.summary for pt in p.points if pt.marker == "*"}
+    assert best == {"lr=0.001": "best eval 500 at step 600", "lr=0.01": "best eval 180 at step 400"}
