@@ -50,6 +50,7 @@ def gen_train(
             f"epochs={epochs}, batch_size={batch_size}, learning_rate={learning_rate:g}: "
             "each must be positive"
         )
+    gt.check_options(model, options or {})
     ds, opts = gt.prepare(model, gdata.load(data), options or {})
     import keras  # after the data checks: a bad file is reported without loading TensorFlow
 

@@ -57,6 +57,28 @@ class Progress:
     cancelled: Callable[[], bool] = lambda: False
 
 
+#: The options of each model's constructor beyond dim and seed, known without
+#: importing TensorFlow, so that a bad --option is reported at once;
+#: tests/test_gen_options.py checks them against the constructors.
+MODEL_OPTIONS: dict[str, tuple[str, ...]] = {
+    "vae": ("decoder", "latent", "hidden", "iw_samples"),
+    "gan": ("latent", "hidden", "output", "n_critic", "gp_weight"),
+    "realnvp": ("layers", "hidden"),
+    "maf": ("layers", "hidden"),
+    "made": ("likelihood", "hidden", "orderings", "components"),
+}
+
+
+def check_options(kind: str, options: dict[str, Any]) -> None:
+    """Refuse options the model does not have, before TensorFlow loads."""
+    allowed = MODEL_OPTIONS[kind]
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        raise ValueError(
+            f"{kind} has no option {', '.join(unknown)}; its options are {', '.join(allowed)}"
+        )
+
+
 def model_class(kind: str) -> type:
     if kind == "vae":
         from pyworker.gen.vae import VAE

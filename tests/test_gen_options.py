@@ -1,0 +1,40 @@
+"""gen train: a bad --option is refused before TensorFlow is imported, with
+the model's options named; the table of options matches the constructors."""
+
+from __future__ import annotations
+
+import inspect
+import subprocess
+import sys
+
+import pytest
+
+from pyworker.gen import train as gt
+
+
+@pytest.mark.parametrize("kind", gt.MODEL_KINDS)
+def test_option_table_matches_the_constructors(kind):
+    params = inspect.signature(gt.model_class(kind).__init__).parameters
+    assert gt.MODEL_OPTIONS[kind] == tuple(p for p in params if p not in ("self", "dim", "seed"))
+
+
+def test_bad_option_is_refused_before_tensorflow_loads(tmp_path):
+    code = f"""
+import sys
+from pyworker.gen import service
+try:
+    service.gen_train(run_dir={str(tmp_path)!r}, model="vae", data="moons",
+                      options={{"latnet": 8}}, progress=None)
+except ValueError as e:
+    print("error:", e)
+print("tensorflow loaded:", "tensorflow" in sys.modules or "keras" in sys.modules)
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    ).stdout
+    assert (
+        "error: vae has no option latnet; its options are decoder, latent, hidden, iw_samples"
+        in out
+    )
+    assert "tensorflow loaded: False" in out
+    assert not any(tmp_path.iterdir())  # nothing written
