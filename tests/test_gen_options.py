@@ -38,3 +38,25 @@ print("tensorflow loaded:", "tensorflow" in sys.modules or "keras" in sys.module
     )
     assert "tensorflow loaded: False" in out
     assert not any(tmp_path.iterdir())  # nothing written
+
+
+def test_run_files_have_the_modes_of_rl_runs(tmp_path):
+    """0644 less the umask, as the Go host's files (mkstemp alone gives 0600)."""
+    import os
+
+    umask = os.umask(0)
+    os.umask(umask)
+    want = 0o644 & ~umask
+    assert want == gt.FILE_MODE
+    gt.write_json(str(tmp_path / "meta.json"), {"a": 1})
+
+    class Model:
+        def save_weights(self, path, overwrite):
+            with open(path, "wb") as f:  # rewrites the file mkstemp made
+                f.write(b"w")
+
+    gt.save(Model(), str(tmp_path / "run"), {"epoch": 1})
+    files = [tmp_path / "meta.json", *(tmp_path / "run").iterdir()]
+    assert len(files) == 3
+    for f in files:
+        assert f.stat().st_mode & 0o777 == want, f

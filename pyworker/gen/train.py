@@ -223,6 +223,7 @@ def save(model: Any, run_dir: str, meta: dict[str, Any]) -> None:
     os.makedirs(run_dir, exist_ok=True)
     old = _meta_or_none(run_dir)
     fd, tmp = tempfile.mkstemp(prefix=".model-", suffix=".weights.h5", dir=run_dir)
+    os.fchmod(fd, FILE_MODE)
     os.close(fd)
     model.save_weights(tmp, overwrite=True)
     weights = f"model-{meta.get('epoch', 0)}-{os.path.basename(tmp)[7:15]}.weights.h5"
@@ -233,10 +234,29 @@ def save(model: Any, run_dir: str, meta: dict[str, Any]) -> None:
             os.remove(os.path.join(run_dir, old["weights"]))
 
 
+def _umask() -> int:
+    """The process's umask, read without changing it (os.umask would, for a
+    moment, under the worker's other threads)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    return 0o022
+
+
+#: The mode of a run's files, as the Go host creates those of RL runs
+#: (0644 less the umask); tempfile.mkstemp alone would leave them 0600.
+FILE_MODE = 0o644 & ~_umask()
+
+
 def write_json(path: str, obj: dict[str, Any]) -> None:
     """Write ``obj`` to ``path`` through a temporary file and a rename."""
     d = os.path.dirname(path) or "."
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=d)
+    os.fchmod(fd, FILE_MODE)
     with os.fdopen(fd, "w") as f:
         json.dump(obj, f, indent=2, sort_keys=True)
         f.write("\n")
