@@ -63,7 +63,7 @@ object on the last line of stdout.`,
 		newWorkerCmd(),
 		newGenCmd(),
 		newRobustCmd(),
-		newTensorBoardCmd(),
+		newTensorBoardCmd(s),
 	)
 	return root
 }

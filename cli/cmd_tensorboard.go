@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"errors"
@@ -9,10 +9,11 @@ import (
 	"strconv"
 
 	"github.com/spf13/cobra"
+	"github.com/xlrl/xlrl/internal/run"
 	"github.com/xlrl/xlrl/internal/worker"
 )
 
-func newTensorBoardCmd() *cobra.Command {
+func newTensorBoardCmd(s settings) *cobra.Command {
 	var (
 		port int
 		host string
@@ -30,7 +31,10 @@ from there, as PYTHON -m tensorboard.main --logdir RUNS. Ctrl-C stops it.`,
   xlrl tensorboard runs/cartpole --port 6007`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dir := runsRoot
+			dir := s.train.Root
+			if dir == "" {
+				dir = run.DefaultRoot
+			}
 			if len(args) == 1 {
 				dir = args[0]
 			}

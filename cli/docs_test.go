@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/xlrl/xlrl/internal/agent/tabular"
+	"github.com/xlrl/xlrl/internal/train"
 )
 
 // docCommand is one xlrl command line found in a code block of the docs.
@@ -190,11 +191,11 @@ func TestExtractCommands(t *testing.T) {
 // docFiles are the Markdown files whose commands are checked.
 func docFiles(t *testing.T) []string {
 	t.Helper()
-	files, err := filepath.Glob("../../docs/*.md")
+	files, err := filepath.Glob("../docs/*.md")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no docs found: %v", err)
 	}
-	return append(files, "../../README.md")
+	return append(files, "../README.md")
 }
 
 // checkParses resolves the command and parses its flags and arguments
@@ -314,9 +315,6 @@ func TestDocCommandsRun(t *testing.T) {
 		abs, _ := filepath.Abs(f)
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			t.Chdir(t.TempDir())
-			saved := runsRoot
-			runsRoot = "runs"
-			defer func() { runsRoot = saved }()
 			for _, c := range cmds {
 				if !cheap(c) {
 					continue
@@ -328,7 +326,7 @@ func TestDocCommandsRun(t *testing.T) {
 				}
 				ran++
 				ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-				root := newRootCmd()
+				root := newRoot(settings{train: train.Defaults{Root: "runs", Plot: false}})
 				var out, errOut bytes.Buffer
 				root.SetOut(&out)
 				root.SetErr(&errOut)
