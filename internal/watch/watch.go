@@ -149,9 +149,13 @@ type Result struct {
 }
 
 // Render has the worker draw the episodes of envID into out (a .gif or .mp4)
-// at fps frames per second; grid is Grid's map.
-func Render(ctx context.Context, c Caller, envID string, eps []Episode, grid []string, out string, fps int) (*Result, error) {
-	params := map[string]any{"env": envID, "episodes": eps, "out": out, "fps": fps}
+// at fps frames per second, one step in every (1: all of them); grid is
+// Grid's map.
+func Render(ctx context.Context, c Caller, envID string, eps []Episode, grid []string, out string, fps, every int) (*Result, error) {
+	if every < 1 {
+		return nil, fmt.Errorf("watch: one step in %d: want at least 1", every)
+	}
+	params := map[string]any{"env": envID, "episodes": eps, "out": out, "fps": fps, "every": every}
 	if grid != nil {
 		params["grid"] = grid
 	}

@@ -152,7 +152,7 @@ func (f *fakeCaller) Call(_ context.Context, method string, params, result any) 
 func TestRenderSendsEpisodesAndGrid(t *testing.T) {
 	var c fakeCaller
 	eps := []Episode{{States: [][]float64{{0}, {4}}, Actions: []int{1}, Rewards: []float64{0}}}
-	res, err := Render(context.Background(), &c, "FrozenLake-v1", eps, []string{"SF", "FG"}, "x.gif", 10)
+	res, err := Render(context.Background(), &c, "FrozenLake-v1", eps, []string{"SF", "FG"}, "x.gif", 10, 1)
 	if err != nil || res.Frames != 3 {
 		t.Fatal(res, err)
 	}
@@ -160,7 +160,7 @@ func TestRenderSendsEpisodesAndGrid(t *testing.T) {
 		c.params["fps"] != 10 || len(c.params["grid"].([]string)) != 2 {
 		t.Fatalf("call %s %v", c.method, c.params)
 	}
-	if _, err := Render(context.Background(), &c, "CartPole-v1", eps, nil, "x.gif", 10); err != nil {
+	if _, err := Render(context.Background(), &c, "CartPole-v1", eps, nil, "x.gif", 10, 1); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := c.params["grid"]; ok {
@@ -186,11 +186,11 @@ func TestRenderWithTheWorker(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "cp.gif")
-	res, err := Render(ctx, c, "CartPole-v1", eps, nil, out, 20)
+	res, err := Render(ctx, c, "CartPole-v1", eps, nil, out, 20, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Episodes != 1 || res.Frames < len(eps[0].States) || res.Path != out {
+	if res.Episodes != 1 || res.Frames < len(eps[0].States)/2 || res.Frames > len(eps[0].States) || res.Path != out {
 		t.Fatalf("result %+v for %d states", res, len(eps[0].States))
 	}
 	head := make([]byte, 6)
@@ -206,12 +206,12 @@ func TestRenderWithTheWorker(t *testing.T) {
 	lake.Seed(1)
 	grid, _ := Grid("FrozenLake-v1", "")
 	eps, _ = Record(ctx, lake, 2, 0, func([]float64) int { return 2 })
-	if _, err := Render(ctx, c, "FrozenLake-v1", eps, grid, filepath.Join(dir, "fl.gif"), 5); err != nil {
+	if _, err := Render(ctx, c, "FrozenLake-v1", eps, grid, filepath.Join(dir, "fl.gif"), 5, 1); err != nil {
 		t.Fatal(err)
 	}
 	// A bad state is refused by the worker with a message that says why.
 	bad := []Episode{{States: [][]float64{{99}}}}
-	if _, err := Render(ctx, c, "FrozenLake-v1", bad, grid, filepath.Join(dir, "bad.gif"), 5); err == nil ||
+	if _, err := Render(ctx, c, "FrozenLake-v1", bad, grid, filepath.Join(dir, "bad.gif"), 5, 1); err == nil ||
 		!strings.Contains(err.Error(), "outside the 16 cells") {
 		t.Fatalf("bad state: %v", err)
 	}
