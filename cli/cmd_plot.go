@@ -76,8 +76,8 @@ current directory. -o picks another file.`,
 					if err := c.Call(cmd.Context(), "tb.export", map[string]any{"run": d}, &r); err != nil {
 						return err
 					}
-					fmt.Fprintf(w, "wrote %d TensorBoard scalars to %s (tensorboard --logdir %s)\n",
-						r.Scalars, filepath.Dir(r.Path), filepath.Dir(filepath.Clean(d)))
+					fmt.Fprintf(w, "wrote %d TensorBoard scalars to %s (%s tensorboard %s)\n",
+						r.Scalars, filepath.Dir(r.Path), invokedAs(), filepath.Dir(filepath.Clean(d)))
 				}
 			}
 			if asJSON {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/xlrl/xlrl/internal/run"
@@ -69,6 +70,15 @@ from there, as PYTHON -m tensorboard.main --logdir RUNS. Ctrl-C stops it.`,
 	f.IntVar(&port, "port", 6006, "port TensorBoard serves on")
 	f.StringVar(&host, "host", "localhost", "address TensorBoard listens on (0.0.0.0 for every interface)")
 	return cmd
+}
+
+// invokedAs is the xlrl binary as the user typed it (bin/xlrl, xlrl, a full
+// path), for the commands that hints name.
+func invokedAs() string {
+	if len(os.Args) == 0 || os.Args[0] == "" || strings.HasSuffix(os.Args[0], ".test") {
+		return "xlrl" // a test binary is not a command to suggest
+	}
+	return os.Args[0]
 }
 
 // tensorBoardArgs are the interpreter's arguments that start TensorBoard.

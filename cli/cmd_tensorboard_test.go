@@ -54,3 +54,14 @@ func TestTensorBoardErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestInvokedAs(t *testing.T) {
+	saved := os.Args
+	defer func() { os.Args = saved }()
+	for args0, want := range map[string]string{"bin/xlrl": "bin/xlrl", "/opt/x/xlrl": "/opt/x/xlrl", "": "xlrl", "/tmp/cli.test": "xlrl"} {
+		os.Args = []string{args0}
+		if got := invokedAs(); got != want {
+			t.Errorf("os.Args[0] %q: invokedAs() = %q, want %q", args0, got, want)
+		}
+	}
+}

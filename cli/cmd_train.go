@@ -74,6 +74,7 @@ func runTrain(ctx context.Context, cmd *cobra.Command, fl *train.Flags, s settin
 func (s settings) hooks(cmd *cobra.Command) train.Hooks {
 	h := s.trainHooks
 	h.Progress = cmd.ErrOrStderr()
+	h.Command = invokedAs()
 	h.StartWorker = func(ctx context.Context, logFile string) (*worker.Client, error) {
 		return startWorker(ctx, logFile)
 	}
@@ -124,6 +125,6 @@ func printRunFiles(w io.Writer, res *train.Result) {
 	}
 	fmt.Fprintf(w, "run directory: %s (config.yaml, metrics.jsonl, checkpoint.ckpt)\n", res.RunDir)
 	if res.Plot != "" {
-		fmt.Fprintf(w, "plot: %s   TensorBoard: tensorboard --logdir %s\n", res.Plot, filepath.Dir(res.RunDir))
+		fmt.Fprintf(w, "plot: %s   TensorBoard: %s tensorboard %s\n", res.Plot, invokedAs(), filepath.Dir(res.RunDir))
 	}
 }

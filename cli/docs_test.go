@@ -292,6 +292,9 @@ func cheap(c docCommand) bool {
 			if a == "--resume" || a == "--config" { // need a run made by hand first
 				return false
 			}
+			if a == "--gif" || a == "--video" { // need the worker
+				return false
+			}
 		}
 		return c.args[0] == "eval" || slices.Contains(tabular.Algorithms, algo)
 	}

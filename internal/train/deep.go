@@ -245,7 +245,7 @@ func (r *Run) deepRun(ctx context.Context, opts *zoo.Options) (context.Context, 
 	opts.Progress = func(step int, m map[string]float64) {
 		r.bar.Set("eval", m["eval_mean"])
 		rec.keep(r.metrics.Write(run.Record{Kind: run.KindEval, Step: int64(step),
-			Values: map[string]float64{"eval_mean": m["eval_mean"]}}))
+			Values: map[string]float64{"eval_mean": m["eval_mean"], "eval_std": m["eval_std"]}}))
 	}
 	ctx = deep.WithCheckpointer(ctx, &deepCheckpointer{r: r, ctx: ctx})
 	return deep.WithRecorder(ctx, rec), rec

@@ -34,6 +34,9 @@ type Hooks struct {
 	// AfterEpisode is called after each logged training episode with its
 	// number over the whole run (tests press "Ctrl-C" at an exact episode).
 	AfterEpisode func(episode int64)
+	// Command is the xlrl binary as the user invoked it (bin/xlrl, xlrl),
+	// for the commands the hints name; default "xlrl".
+	Command string
 }
 
 func (h Hooks) withDefaults() Hooks {
@@ -42,6 +45,9 @@ func (h Hooks) withDefaults() Hooks {
 	}
 	if h.Now == nil {
 		h.Now = time.Now
+	}
+	if h.Command == "" {
+		h.Command = "xlrl"
 	}
 	if h.StartWorker == nil {
 		h.StartWorker = func(context.Context, string) (*worker.Client, error) {
@@ -229,8 +235,8 @@ func (r *Run) finish(ctx context.Context, res *Result, trainErr error) error {
 	out := r.hooks.Progress
 	if errors.Is(trainErr, ErrInterrupted) || (trainErr != nil && ctx.Err() != nil) {
 		if errors.Is(trainErr, ErrInterrupted) || r.interruptSaved {
-			fmt.Fprintf(out, "interrupted: checkpoint saved in %s\ncontinue with: xlrl train --resume %s\n",
-				r.dir.Path, r.dir.Path)
+			fmt.Fprintf(out, "interrupted: checkpoint saved in %s\ncontinue with: %s train --resume %s\n",
+				r.dir.Path, r.hooks.Command, r.dir.Path)
 		} else {
 			// A trainer without checkpoints stopped by Ctrl-C: what it logged stays.
 			fmt.Fprintf(out, "interrupted (%v): the metrics so far are in %s; this algorithm (or backend) does not "+

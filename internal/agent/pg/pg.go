@@ -101,6 +101,7 @@ type agent struct {
 	eps         deep.Episodes
 	progress    deep.Progress
 	lastEval    int
+	lastEvalStd float64 // the spread of the last evaluation's episodes
 	logp        []float64
 }
 
@@ -207,7 +208,7 @@ func (a *agent) maybeEvaluate(ctx context.Context, step, prevStep int) (bool, er
 		return false, err
 	}
 	if a.progress != nil {
-		a.progress(step, map[string]float64{"eval_mean": score, "train_mean": a.eps.RecentMean()})
+		a.progress(step, map[string]float64{"eval_mean": score, "eval_std": a.lastEvalStd, "train_mean": a.eps.RecentMean()})
 	}
 	if a.cfg.StopAt != nil && score >= *a.cfg.StopAt {
 		a.res.StoppedAt = step
@@ -223,7 +224,7 @@ func (a *agent) evaluate(ctx context.Context, step int) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	a.lastEval = step
+	a.lastEval, a.lastEvalStd = step, ev.Std
 	a.best.Offer(ev.Mean, step, a.pi)
 	return ev.Mean, nil
 }
