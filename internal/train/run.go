@@ -327,12 +327,23 @@ type PlotResult struct {
 		Label string   `msgpack:"label" json:"label"`
 		Runs  []string `msgpack:"runs" json:"runs"`
 	} `msgpack:"groups" json:"groups"`
+	// DifferingKeys are the config keys that tell the groups apart.
+	DifferingKeys []string `msgpack:"differing_keys" json:"differing_keys"`
 }
 
 // DrawPlot asks the worker to draw the runs' metrics into out; a NaN
-// threshold draws none.
+// threshold draws none. Runs that differ only in seed are one group.
 func DrawPlot(ctx context.Context, c *worker.Client, runs []string, out, title string, threshold float64, window int) (*PlotResult, error) {
+	return DrawPlotGrouped(ctx, c, runs, out, title, threshold, window, nil)
+}
+
+// DrawPlotGrouped is DrawPlot with the runs grouped by the values of the
+// config keys groupBy (none: by everything but the seed).
+func DrawPlotGrouped(ctx context.Context, c *worker.Client, runs []string, out, title string, threshold float64, window int, groupBy []string) (*PlotResult, error) {
 	params := map[string]any{"runs": runs, "out": out, "window": window}
+	if len(groupBy) > 0 {
+		params["group_by"] = groupBy
+	}
 	if !math.IsNaN(threshold) {
 		params["threshold"] = threshold
 	}
