@@ -109,6 +109,9 @@ type Run struct {
 type Counters struct {
 	Steps    int64 `json:"steps"`
 	Episodes int64 `json:"episodes"`
+	// WallSeconds is the training time up to the checkpoint, over every
+	// part of a resumed run (0 in checkpoints written before it was kept).
+	WallSeconds float64 `json:"wall_seconds,omitempty"`
 }
 
 // startRun creates (or, with --resume, reopens) the run directory, writes
@@ -209,6 +212,7 @@ func (r *Run) checkpointDue() bool {
 // saveCheckpoint writes c, with the run's counters, atomically, and flushes
 // the metrics so that they cover at least what the checkpoint does.
 func (r *Run) saveCheckpoint(c *run.Checkpoint, at Counters) error {
+	at.WallSeconds = r.wallSeconds()
 	if err := c.PutJSON("run", at); err != nil {
 		return err
 	}
@@ -220,6 +224,12 @@ func (r *Run) saveCheckpoint(c *run.Checkpoint, at Counters) error {
 	}
 	r.lastCkpt = r.hooks.Now()
 	return nil
+}
+
+// wallSeconds is the run's training time so far: the parts before the
+// resumed checkpoint and this one.
+func (r *Run) wallSeconds() float64 {
+	return r.counters.WallSeconds + r.hooks.Now().Sub(r.started).Seconds()
 }
 
 // finish closes the run: on success it draws the plots and writes

@@ -112,10 +112,9 @@ func Train(ctx context.Context, fl *Flags, h Hooks) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	start := h.Now()
 	res, err := trainers[fl.Algo](ctx, fl, r, h)
 	if res != nil {
-		res.WallSeconds = h.Now().Sub(start).Seconds()
+		res.WallSeconds = r.wallSeconds() // every part of a resumed run
 	}
 	if err := r.finish(ctx, res, err); err != nil {
 		return nil, err
