@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xlrl/xlrl/internal/run"
 )
 
 // TestResumeHintNamesTheBinaryAsInvoked: Ctrl-C's hint is a command that
@@ -62,5 +64,43 @@ func TestResumedWallSecondsCountEveryPart(t *testing.T) {
 	}
 	if res.WallSeconds < 995 || res.WallSeconds > 1005 {
 		t.Fatalf("wall_seconds %g over 1000 one-second episodes in two parts, want about 1000", res.WallSeconds)
+	}
+}
+
+func TestTunedAlgo(t *testing.T) {
+	for id, want := range map[string]string{
+		"FrozenLake-v1": "q-learning", "Taxi-v3": "q-learning", "CliffWalking-v0": "q-learning",
+		"CartPole-v1": "dqn", "MountainCar-v0": "dqn", "Acrobot-v1": "dqn",
+	} {
+		if got, ok := TunedAlgo(id); !ok || got != want {
+			t.Errorf("TunedAlgo(%s) = %q, %v; want %q", id, got, ok, want)
+		}
+	}
+	for _, id := range []string{"Pendulum-v1", "NoSuchEnv-v0"} {
+		if got, ok := TunedAlgo(id); ok {
+			t.Errorf("TunedAlgo(%s) = %q: no algorithm here takes it", id, got)
+		}
+	}
+}
+
+// TestTrainWithoutAlgoTakesTheTunedOne: `xlrl train --env CartPole-v1`
+// trains DQN (it used to fail with the default q-learning), and says so.
+func TestTrainWithoutAlgoTakesTheTunedOne(t *testing.T) {
+	var out bytes.Buffer
+	dir := filepath.Join(t.TempDir(), "run")
+	res, err := trainArgs(context.Background(), t, Hooks{Progress: &out}, "--env", "CartPole-v1", "--backend", "go",
+		"--steps", "600", "--out", dir, "--plot=false")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Algo != "dqn" || !strings.Contains(out.String(), "algorithm: dqn, the tuned one for CartPole-v1") {
+		t.Fatalf("algo %q, progress %q", res.Algo, out.String())
+	}
+	cfg, err := run.ReadConfigMap(filepath.Join(dir, run.ConfigFile))
+	if err != nil || cfg["algo"] != "dqn" {
+		t.Fatalf("config.yaml algo = %v (%v), want dqn, so that eval and --resume agree", cfg["algo"], err)
+	}
+	if _, err := Evaluate(context.Background(), dir, 2, nil); err != nil {
+		t.Fatal(err)
 	}
 }

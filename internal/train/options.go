@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
-	"github.com/xlrl/xlrl/internal/agent/tabular"
 	"github.com/xlrl/xlrl/internal/policy"
 	"github.com/xlrl/xlrl/internal/run"
 )
@@ -88,7 +87,8 @@ func NewFlags(d Defaults) *Flags {
 	fl := &Flags{Set: pflag.NewFlagSet("train", pflag.ContinueOnError)}
 	o, f := &fl.Options, fl.Set
 	f.StringVar(&o.Env, "env", "FrozenLake-v1", "environment id (xlrl envs lists them)")
-	f.StringVar(&o.Algo, "algo", tabular.QLearning, "algorithm: "+strings.Join(Algorithms(), ", "))
+	f.StringVar(&o.Algo, "algo", "", "algorithm: "+strings.Join(Algorithms(), ", ")+
+		" (default: the environment's own, q-learning on the grids, dqn on CartPole, MountainCar and Acrobot)")
 	f.StringVar(&o.Map, "map", "", "FrozenLake map: 4x4, 8x8 or rows such as SFFF,FHFH,FFFH,HFFG")
 	f.BoolVar(&o.Slippery, "slippery", true, "slippery ice (FrozenLake, CliffWalking); default: the environment's own")
 	f.Int64Var(&o.Episodes, "episodes", 0, "training episodes (default: tuned per environment)")

@@ -105,6 +105,9 @@ func Train(ctx context.Context, fl *Flags, h Hooks) (*Result, error) {
 	if err := fl.loadConfig(); err != nil {
 		return nil, err
 	}
+	if err := fl.pickAlgo(h.Progress); err != nil {
+		return nil, err
+	}
 	if err := fl.validate(); err != nil {
 		return nil, err
 	}
