@@ -36,7 +36,7 @@ episodes: the classic-control environments as Gymnasium draws them, the grid
 environments as grids with the agent's path. The worker draws them (Pillow;
 an MP4 needs ffmpeg, or pip install 'xlrl-worker[video]').`,
 		Example: `  xlrl eval runs/frozenlake
-  xlrl eval runs/frozenlake --episodes 10000 --seed 7 --json
+  xlrl eval runs/frozenlake --eval-episodes 10000 --seed 7 --json
   xlrl eval runs/cartpole --gif cartpole.gif
   xlrl eval runs/cartpole --video cartpole.mp4 --watch-episodes 3`,
 		Args: cobra.ExactArgs(1),
@@ -96,7 +96,13 @@ an MP4 needs ffmpeg, or pip install 'xlrl-worker[video]').`,
 		},
 	}
 	f := cmd.Flags()
-	f.IntVar(&episodes, "episodes", 0, "evaluation episodes (default: the run's --eval-episodes)")
+	f.IntVar(&episodes, "eval-episodes", 0, "evaluation episodes (default: the run's --eval-episodes)")
+	// --episodes counts training episodes in xlrl train; here it was the
+	// evaluation's, and still works, with a warning.
+	f.IntVar(&episodes, "episodes", 0, "evaluation episodes")
+	if err := f.MarkDeprecated("episodes", "use --eval-episodes (--episodes counts training episodes in xlrl train)"); err != nil {
+		panic(err)
+	}
 	f.Uint64Var(&seed, "seed", 0, "seed of the evaluation episodes (default: those xlrl train evaluated on)")
 	f.BoolVar(&asJSON, "json", false, "print the result as one JSON object on the last line")
 	f.StringVar(&gif, "gif", "", "draw episodes of the greedy policy into this GIF file")

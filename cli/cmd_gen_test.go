@@ -60,7 +60,7 @@ func TestGenUsageErrors(t *testing.T) {
 		{[]string{"gen", "sample", dir, "-n", "0"}, "at least one sample"},
 		{[]string{"robust", "train", "--attack", "cw"}, `--attack "cw"`},
 		{[]string{"robust", "train", "--eps", "0"}, "--eps 0"},
-		{[]string{"robust", "eval", dir, "--steps", "0"}, "--steps 0"},
+		{[]string{"robust", "eval", dir, "--pgd-steps", "0"}, "--pgd-steps 0"},
 		{[]string{"robust", "eval", dir}, "is not a run directory"},
 	}
 	for _, tt := range tests {

@@ -82,6 +82,10 @@ var alwaysInConfig = []string{"env", "algo", "seed"}
 // run is written, never what it learns.
 var resumeMayChange = []string{"resume", "episodes", "steps", "eval-episodes", "checkpoint-every", "plot", "json"}
 
+// SlipperyUsage is the help of --slippery in every command: it applies only
+// when given, so each environment keeps its own default.
+const SlipperyUsage = "slippery ice, Gymnasium's is_slippery (default: the environment's own: true for FrozenLake, false for CliffWalking)"
+
 // NewFlags returns the train flags at their defaults.
 func NewFlags(d Defaults) *Flags {
 	fl := &Flags{Set: pflag.NewFlagSet("train", pflag.ContinueOnError)}
@@ -90,7 +94,7 @@ func NewFlags(d Defaults) *Flags {
 	f.StringVar(&o.Algo, "algo", "", "algorithm: "+strings.Join(Algorithms(), ", ")+
 		" (default: the environment's own, q-learning on the grids, dqn on CartPole, MountainCar and Acrobot)")
 	f.StringVar(&o.Map, "map", "", "FrozenLake map: 4x4, 8x8 or rows such as SFFF,FHFH,FFFH,HFFG")
-	f.BoolVar(&o.Slippery, "slippery", true, "slippery ice (FrozenLake, CliffWalking); default: the environment's own")
+	f.BoolVar(&o.Slippery, "slippery", false, SlipperyUsage)
 	f.Int64Var(&o.Episodes, "episodes", 0, "training episodes (default: tuned per environment)")
 	f.Int64Var(&o.Steps, "steps", 0, "training environment steps; with --episodes, training stops at whichever comes first")
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed (agent, training and evaluation environments)")

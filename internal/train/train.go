@@ -75,6 +75,9 @@ func Algorithms() []string {
 // validate checks the values given, before anything is written.
 func (fl *Flags) validate() error {
 	o := &fl.Options
+	if o.Run.Name != "" && o.Run.Out != "" {
+		return fmt.Errorf("--name %q and --out %q: give one (--name writes runs/<name>, --out any path)", o.Run.Name, o.Run.Out)
+	}
 	if _, ok := trainers[o.Algo]; !ok {
 		return fmt.Errorf("--algo %q: unknown algorithm; want one of %s", o.Algo, strings.Join(Algorithms(), ", "))
 	}
