@@ -90,3 +90,14 @@ func TestTabularRefusesDeepFlags(t *testing.T) {
 		}
 	}
 }
+
+func TestVersionFlag(t *testing.T) {
+	flag, err := runCLI(t, "--version")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd, _ := runCLI(t, "version")
+	if !strings.HasPrefix(flag, "xlrl ") || flag != cmd {
+		t.Fatalf("--version %q, version %q: want the same line", flag, cmd)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+	"github.com/xlrl/xlrl/internal/buildinfo"
 	"github.com/xlrl/xlrl/internal/train"
 )
 
@@ -41,10 +42,12 @@ Commands that report figures accept --json and then print them as one JSON
 object on the last line of stdout.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       buildinfo.Version,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			return setupLogging(global.logLevel)
 		},
 	}
+	root.SetVersionTemplate(versionLine() + "\n")
 	root.PersistentFlags().StringVar(&global.python, "python", "",
 		"Python interpreter for the worker (default: $XLRL_PYTHON, then ./.venv, then python3)")
 	root.PersistentFlags().StringVar(&global.logLevel, "log-level", "warn", "log level: debug, info, warn or error")
