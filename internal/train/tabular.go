@@ -95,6 +95,9 @@ func (fl *Flags) explore(e policy.Config, episodes int64) policy.Config {
 	return e
 }
 
+// IsTabular says whether algo is one of the tabular agents.
+func IsTabular(algo string) bool { return slices.Contains(tabular.Algorithms, algo) }
+
 // deepOnly are train flags that the tabular agents do not read.
 var deepOnly = []string{"backend", "layers", "arch", "no-early-stop", "hp"}
 
