@@ -89,9 +89,13 @@ func TestGenRunDir(t *testing.T) {
 	if _, err := genRunDir("", "mine", now); err == nil || !strings.Contains(err.Error(), "already exists and is not empty") {
 		t.Fatalf("reusing a run directory: %v", err)
 	}
-	d, err = genRunDir("elsewhere/x", "ignored", now)
+	d, err = genRunDir("elsewhere/x", "", now)
 	if err != nil || !strings.HasSuffix(d, filepath.Join("elsewhere", "x")) {
 		t.Fatalf("--out run dir %q, %v", d, err)
+	}
+	// --name next to --out is refused, not silently ignored.
+	if _, err := genRunDir("elsewhere/y", "ignored", now); err == nil || !strings.Contains(err.Error(), "give one") {
+		t.Fatalf("--name with --out: %v", err)
 	}
 }
 
