@@ -26,7 +26,9 @@ test: lint test-go test-py examples
 venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
+	@echo "make venv: installing the worker's packages into $(VENV) (TensorFlow is large: a few minutes the first time)"
+	set -o pipefail; $(PY) -m pip install --disable-pip-version-check --progress-bar off -e '.[dev]' \
+		| { grep --line-buffered -v '^Requirement already satisfied' || true; }
 	touch $@
 
 build: $(BIN)

@@ -30,7 +30,7 @@ samples and metrics. Data: digits, mnist5k, moons, circles, 8gaussians, or a
 type genTrainFlags struct {
 	model, data, name, out string
 	epochs, batchSize      int
-	seed                   int
+	seed                   uint64
 	lr                     float64
 	samples                int
 	options                []string
@@ -71,7 +71,7 @@ func newGenTrainCmd() *cobra.Command {
 	fl.StringVar(&f.model, "model", "", "vae, gan, realnvp, maf or made (required)")
 	fl.StringVar(&f.data, "data", "", "digits, mnist5k, moons, circles, 8gaussians, or a .npy/.npz/.csv file (required)")
 	fl.IntVar(&f.epochs, "epochs", 0, "training epochs (default: the model's own, under 2 minutes on 2 cores)")
-	fl.IntVar(&f.seed, "seed", 0, "random seed (same seed, same run)")
+	fl.Uint64Var(&f.seed, "seed", 0, "random seed (same seed, same run)")
 	fl.Float64Var(&f.lr, "lr", 0, "learning rate (default: the model's own)")
 	flagcheck.Declare(fl, "lr", "(0,inf)")
 	fl.IntVar(&f.batchSize, "batch-size", 0, "minibatch size (default: the model's own)")
@@ -79,7 +79,7 @@ func newGenTrainCmd() *cobra.Command {
 	fl.StringArrayVar(&f.options, "option", nil, "model setting KEY=VALUE, VALUE in JSON or a bare string "+
 		"(repeatable): e.g. decoder=gaussian, latent=8, orderings=4, hidden=[64,64]")
 	fl.StringVar(&f.name, "name", "", "run name: the run goes to runs/NAME (default: a UTC timestamp)")
-	fl.StringVar(&f.out, "out", "", "run directory (overrides --name)")
+	fl.StringVar(&f.out, "out", "", "run directory, any path (instead of runs/<name>)")
 	fl.BoolVar(&f.asJSON, "json", false, "print the result as one JSON object")
 	return cmd
 }
@@ -171,11 +171,14 @@ func (f *genTrainFlags) params() (map[string]any, error) {
 }
 
 func newGenSampleCmd() *cobra.Command {
-	var n, seed int
+	var (
+		n    int
+		seed uint64
+	)
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "sample RUN_DIR [-n 64]",
-		Short: "Draw samples from a trained model into RUN_DIR/samples.png and samples.npy",
+		Use:   "sample RUN [-n 64]",
+		Short: "Draw samples from a trained model into RUN/samples-n<N>-seed<S>.png and .npy",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if n < 1 {
@@ -217,7 +220,7 @@ func newGenSampleCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().IntVarP(&n, "n", "n", 64, "number of samples")
-	cmd.Flags().IntVar(&seed, "seed", 0, "random seed of the samples")
+	cmd.Flags().Uint64Var(&seed, "seed", 0, "random seed of the samples")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as one JSON object")
 	return cmd
 }
@@ -225,7 +228,7 @@ func newGenSampleCmd() *cobra.Command {
 func newGenEvalCmd() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "eval RUN_DIR",
+		Use:   "eval RUN",
 		Short: "Test NLL beside the baseline (VAE, flows, MADE) or sample metrics (GAN)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

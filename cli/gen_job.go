@@ -28,6 +28,9 @@ var genBuiltinData = []string{"digits", "mnist5k", "moons", "circles", "8gaussia
 // refuses a directory that is not empty, so a typo in --name never
 // overwrites earlier results.
 func genRunDir(out, name string, now time.Time) (string, error) {
+	if out != "" && name != "" {
+		return "", usageErrorf("--name %q and --out %q: give one (--name writes runs/<name>, --out any path)", name, out)
+	}
 	if out == "" && strings.ContainsAny(name, `/\`) {
 		return "", usageErrorf("--name %q: a name, not a path (use --out for a path)", name)
 	}

@@ -246,7 +246,7 @@ func (r *Run) deepRun(ctx context.Context, opts *zoo.Options) (context.Context, 
 			return
 		}
 		rec.keep(r.metrics.Write(run.Record{Kind: run.KindEval, Step: int64(step),
-			Values: map[string]float64{"eval_mean": m["eval_mean"]}}))
+			Values: map[string]float64{"eval_mean": m["eval_mean"], "eval_std": m["eval_std"]}}))
 	}
 	ctx = deep.WithCheckpointer(ctx, &deepCheckpointer{r: r, ctx: ctx})
 	return deep.WithRecorder(ctx, rec), rec

@@ -15,9 +15,9 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
-	"github.com/xlrl/xlrl/internal/agent/tabular"
 	"github.com/xlrl/xlrl/internal/agent/zoo"
 	"github.com/xlrl/xlrl/internal/flagcheck"
+
 	"github.com/xlrl/xlrl/internal/policy"
 	"github.com/xlrl/xlrl/internal/run"
 )
@@ -94,14 +94,19 @@ var flagRules = map[string]string{
 	"explore-start": "[0,inf)", "explore-end": "[0,inf)", "ucb-c": "[0,inf)",
 }
 
+// SlipperyUsage is the help of --slippery in every command: it applies only
+// when given, so each environment keeps its own default.
+const SlipperyUsage = "slippery ice, Gymnasium's is_slippery (default: the environment's own: true for FrozenLake, false for CliffWalking)"
+
 // NewFlags returns the train flags at their defaults.
 func NewFlags(d Defaults) *Flags {
 	fl := &Flags{Set: pflag.NewFlagSet("train", pflag.ContinueOnError)}
 	o, f := &fl.Options, fl.Set
 	f.StringVar(&o.Env, "env", "FrozenLake-v1", "environment id (xlrl envs lists them)")
-	f.StringVar(&o.Algo, "algo", tabular.QLearning, "algorithm: "+strings.Join(Algorithms(), ", "))
+	f.StringVar(&o.Algo, "algo", "", "algorithm: "+strings.Join(Algorithms(), ", ")+
+		" (default: the environment's own, q-learning on the grids, dqn on CartPole, MountainCar and Acrobot)")
 	f.StringVar(&o.Map, "map", "", "FrozenLake map: 4x4, 8x8 or rows such as SFFF,FHFH,FFFH,HFFG")
-	f.BoolVar(&o.Slippery, "slippery", true, "slippery ice (FrozenLake, CliffWalking); default: the environment's own")
+	f.BoolVar(&o.Slippery, "slippery", false, SlipperyUsage)
 	f.Int64Var(&o.Episodes, "episodes", 0, "training episodes (default: tuned per environment)")
 	f.Int64Var(&o.Steps, "steps", 0, "training environment steps; with --episodes, training stops at whichever comes first")
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed (agent, training and evaluation environments)")

@@ -34,6 +34,9 @@ type Hooks struct {
 	// AfterEpisode is called after each logged training episode with its
 	// number over the whole run (tests press "Ctrl-C" at an exact episode).
 	AfterEpisode func(episode int64)
+	// Command is the xlrl binary as the user invoked it (bin/xlrl, xlrl),
+	// for the commands the hints name; default "xlrl".
+	Command string
 }
 
 func (h Hooks) withDefaults() Hooks {
@@ -42,6 +45,9 @@ func (h Hooks) withDefaults() Hooks {
 	}
 	if h.Now == nil {
 		h.Now = time.Now
+	}
+	if h.Command == "" {
+		h.Command = "xlrl"
 	}
 	if h.StartWorker == nil {
 		h.StartWorker = func(context.Context, string) (*worker.Client, error) {
@@ -109,6 +115,9 @@ type Run struct {
 type Counters struct {
 	Steps    int64 `json:"steps"`
 	Episodes int64 `json:"episodes"`
+	// WallSeconds is the training time up to the checkpoint, over every
+	// part of a resumed run (0 in checkpoints written before it was kept).
+	WallSeconds float64 `json:"wall_seconds,omitempty"`
 }
 
 // startRun creates (or, with --resume, reopens) the run directory, writes
@@ -258,6 +267,7 @@ func (r *Run) checkpointDue() bool {
 // saveCheckpoint writes c, with the run's counters, atomically, and flushes
 // the metrics so that they cover at least what the checkpoint does.
 func (r *Run) saveCheckpoint(c *run.Checkpoint, at Counters) error {
+	at.WallSeconds = r.wallSeconds()
 	if err := c.PutJSON("run", at); err != nil {
 		return err
 	}
@@ -275,6 +285,12 @@ func (r *Run) saveCheckpoint(c *run.Checkpoint, at Counters) error {
 	}
 	r.lastCkpt = r.hooks.Now()
 	return nil
+}
+
+// wallSeconds is the run's training time so far: the parts before the
+// resumed checkpoint and this one.
+func (r *Run) wallSeconds() float64 {
+	return r.counters.WallSeconds + r.hooks.Now().Sub(r.started).Seconds()
 }
 
 // finish closes the run: on success it draws the plots and writes
@@ -297,11 +313,11 @@ func (r *Run) finish(ctx context.Context, res *Result, trainErr error) error {
 		_, statErr := os.Stat(r.dir.Checkpoint())
 		switch {
 		case errors.Is(trainErr, ErrInterrupted) || r.interruptSaved:
-			fmt.Fprintf(out, "interrupted: checkpoint saved in %s\ncontinue with: xlrl train --resume %s\n",
-				r.dir.Path, r.dir.Path)
+			fmt.Fprintf(out, "interrupted: checkpoint saved in %s\ncontinue with: %s train --resume %s\n",
+				r.dir.Path, r.hooks.Command, r.dir.Path)
 		case r.resumed != nil || statErr == nil:
-			fmt.Fprintf(out, "interrupted (%v): the last checkpoint in %s is kept\ncontinue with: xlrl train --resume %s\n",
-				trainErr, r.dir.Path, r.dir.Path)
+			fmt.Fprintf(out, "interrupted (%v): the last checkpoint in %s is kept\ncontinue with: %s train --resume %s\n",
+				trainErr, r.dir.Path, r.hooks.Command, r.dir.Path)
 		default:
 			// Stopped before any checkpoint (or by a trainer that writes
 			// none): there is nothing to resume; what it logged stays.
@@ -384,11 +400,19 @@ type PlotResult struct {
 		Label string   `msgpack:"label" json:"label"`
 		Runs  []string `msgpack:"runs" json:"runs"`
 	} `msgpack:"groups" json:"groups"`
+	// DifferingKeys are the config keys that tell the groups apart.
+	DifferingKeys []string `msgpack:"differing_keys" json:"differing_keys"`
 }
 
 // DrawPlot asks the worker to draw the runs' metrics into out; a NaN
-// threshold draws none.
+// threshold draws none. Runs that differ only in seed are one group.
 func DrawPlot(ctx context.Context, c *worker.Client, runs []string, out, title string, threshold float64, window int) (*PlotResult, error) {
+	return DrawPlotGrouped(ctx, c, runs, out, title, threshold, window, nil)
+}
+
+// DrawPlotGrouped is DrawPlot with the runs grouped by the values of the
+// config keys groupBy (none: by everything but the seed).
+func DrawPlotGrouped(ctx context.Context, c *worker.Client, runs []string, out, title string, threshold float64, window int, groupBy []string) (*PlotResult, error) {
 	// The worker writes only inside the directory it is given: the run's
 	// own for its plot (a plots/ that links elsewhere is refused), else the
 	// directory of out, which the user chose.
@@ -399,6 +423,9 @@ func DrawPlot(ctx context.Context, c *worker.Client, runs []string, out, title s
 		}
 	}
 	params := map[string]any{"runs": runs, "out": rel, "run_dir": dir, "window": window}
+	if len(groupBy) > 0 {
+		params["group_by"] = groupBy
+	}
 	if !math.IsNaN(threshold) {
 		params["threshold"] = threshold
 	}

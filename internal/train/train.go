@@ -88,6 +88,9 @@ func (fl *Flags) validate() error {
 			return err
 		}
 	}
+	if o.Run.Name != "" && o.Run.Out != "" {
+		return fmt.Errorf("--name %q and --out %q: give one (--name writes runs/<name>, --out any path)", o.Run.Name, o.Run.Out)
+	}
 	if _, ok := trainers[o.Algo]; !ok {
 		return fmt.Errorf("--algo %q: unknown algorithm; want one of %s", o.Algo, strings.Join(Algorithms(), ", "))
 	}
@@ -118,6 +121,9 @@ func Train(ctx context.Context, fl *Flags, h Hooks) (*Result, error) {
 	if err := fl.loadConfig(); err != nil {
 		return nil, err
 	}
+	if err := fl.pickAlgo(h.Progress); err != nil {
+		return nil, err
+	}
 	if err := fl.validate(); err != nil {
 		return nil, err
 	}
@@ -125,10 +131,9 @@ func Train(ctx context.Context, fl *Flags, h Hooks) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	start := h.Now()
 	res, err := trainers[fl.Algo](ctx, fl, r, h)
 	if res != nil {
-		res.WallSeconds = h.Now().Sub(start).Seconds()
+		res.WallSeconds = r.wallSeconds() // every part of a resumed run
 	}
 	if err := r.finish(ctx, res, err); err != nil {
 		return nil, err

@@ -51,6 +51,7 @@ def gen_train(
             f"epochs={epochs}, batch_size={batch_size}, learning_rate={learning_rate:g}: "
             "each must be positive"
         )
+    gt.check_options(model, options or {})
     ds, opts = gt.prepare(model, gdata.load(data), options or {})
     import keras  # after the data checks: a bad file is reported without loading TensorFlow
 
@@ -88,17 +89,27 @@ def gen_train(
     return _evaluate(net, ds, meta, run_dir)
 
 
+def sample_files(n: int, seed: int) -> tuple[str, str]:
+    """The files ``gen sample`` writes: named after what they hold, so that
+    the samples training drew (``samples.png``) stay, as does every earlier
+    draw with other settings."""
+    stem = f"samples-n{n}-seed{seed}"
+    return stem + ".png", stem + ".npy"
+
+
 def gen_sample(*, run_dir: str, n: int = 64, seed: int = 0) -> dict[str, Any]:
-    """Draw ``n`` samples; write them as ``samples.npy`` and a picture ``samples.png``."""
+    """Draw ``n`` samples; write them as ``samples-n<n>-seed<seed>.npy`` and a
+    picture ``samples-n<n>-seed<seed>.png``."""
     if n < 1:
         raise ValueError(f"n={n}: want at least one sample")
     net, meta = gt.load_model(run_dir)
     ds = gt.dataset_for(meta)
-    samples = _write_samples(net, ds, run_dir, n, seed)
+    png, npy = sample_files(n, seed)
+    samples = _write_samples(net, ds, run_dir, n, seed, png=png, npy=npy)
     return {
         "samples": samples,
-        "png": os.path.join(run_dir, SAMPLES_PNG),
-        "npy": os.path.join(run_dir, SAMPLES_NPY),
+        "png": os.path.join(run_dir, png),
+        "npy": os.path.join(run_dir, npy),
         "model": meta["model"],
         "epoch": meta["epoch"],
     }
@@ -110,13 +121,22 @@ def gen_eval(*, run_dir: str) -> dict[str, Any]:
     return _evaluate(net, gt.dataset_for(meta), meta, run_dir)
 
 
-def _write_samples(net: Any, ds: gdata.Dataset, run_dir: str, n: int, seed: int) -> np.ndarray:
+def _write_samples(
+    net: Any,
+    ds: gdata.Dataset,
+    run_dir: str,
+    n: int,
+    seed: int,
+    *,
+    png: str = SAMPLES_PNG,
+    npy: str = SAMPLES_NPY,
+) -> np.ndarray:
     from pyworker.gen.plots import save_samples_png
 
     samples = net.sample(n, seed).astype(np.float32)
     tmp = os.path.join(run_dir, ".samples.tmp.npy")
     np.save(tmp, samples)
-    os.replace(tmp, os.path.join(run_dir, SAMPLES_NPY))
+    os.replace(tmp, os.path.join(run_dir, npy))
     title = f"{net.kind} on {ds.name}: {n} samples (seed {seed})"
     picture = samples
     if net.kind == "vae" and net.decoder_kind == "bernoulli":
@@ -124,7 +144,7 @@ def _write_samples(net: Any, ds: gdata.Dataset, run_dir: str, n: int, seed: int)
         # from (same latent draws) show what the model learned
         picture = net.mean_images(n, seed)
         title = f"vae on {ds.name}: pixel probabilities of the {n} samples (seed {seed})"
-    save_samples_png(os.path.join(run_dir, SAMPLES_PNG), picture, ds, title)
+    save_samples_png(os.path.join(run_dir, png), picture, ds, title)
     return samples
 
 

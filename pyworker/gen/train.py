@@ -59,6 +59,28 @@ class Progress:
     cancelled: Callable[[], bool] = lambda: False
 
 
+#: The options of each model's constructor beyond dim and seed, known without
+#: importing TensorFlow, so that a bad --option is reported at once;
+#: tests/test_gen_options.py checks them against the constructors.
+MODEL_OPTIONS: dict[str, tuple[str, ...]] = {
+    "vae": ("decoder", "latent", "hidden", "iw_samples"),
+    "gan": ("latent", "hidden", "output", "n_critic", "gp_weight"),
+    "realnvp": ("layers", "hidden"),
+    "maf": ("layers", "hidden"),
+    "made": ("likelihood", "hidden", "orderings", "components"),
+}
+
+
+def check_options(kind: str, options: dict[str, Any]) -> None:
+    """Refuse options the model does not have, before TensorFlow loads."""
+    allowed = MODEL_OPTIONS[kind]
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        raise ValueError(
+            f"{kind} has no option {', '.join(unknown)}; its options are {', '.join(allowed)}"
+        )
+
+
 def model_class(kind: str) -> type:
     if kind == "vae":
         from pyworker.gen.vae import VAE
@@ -213,6 +235,7 @@ def save(model: Any, run_dir: str, meta: dict[str, Any]) -> None:
         old_weights = paths.stored(run_dir, old["weights"], f"{META}'s weights")
     _check_space(run_dir, model)
     fd, tmp = tempfile.mkstemp(prefix=".model-", suffix=".weights.h5", dir=run_dir)
+    os.fchmod(fd, FILE_MODE)
     os.close(fd)
     try:
         model.save_weights(tmp, overwrite=True)
@@ -248,10 +271,29 @@ def _check_space(run_dir: str, model: Any) -> None:
         )
 
 
+def _umask() -> int:
+    """The process's umask, read without changing it (os.umask would, for a
+    moment, under the worker's other threads)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    return 0o022
+
+
+#: The mode of a run's files, as the Go host creates those of RL runs
+#: (0644 less the umask); tempfile.mkstemp alone would leave them 0600.
+FILE_MODE = 0o644 & ~_umask()
+
+
 def write_json(path: str, obj: dict[str, Any]) -> None:
     """Write ``obj`` to ``path`` through a temporary file and a rename."""
     d = os.path.dirname(path) or "."
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=d)
+    os.fchmod(fd, FILE_MODE)
     try:
         with os.fdopen(fd, "w") as f:
             json.dump(obj, f, indent=2, sort_keys=True)

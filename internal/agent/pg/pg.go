@@ -123,6 +123,7 @@ type agent struct {
 	eps         deep.Episodes
 	progress    deep.Progress
 	lastEval    int
+	lastEvalStd float64 // the spread of the last evaluation's episodes
 	logp        []float64
 }
 
@@ -226,7 +227,7 @@ func (a *agent) maybeEvaluate(ctx context.Context, step, prevStep int) (bool, er
 		return false, err
 	}
 	if a.progress != nil {
-		a.progress(step, map[string]float64{"eval_mean": score, "train_mean": a.eps.RecentMean()})
+		a.progress(step, map[string]float64{"eval_mean": score, "eval_std": a.lastEvalStd, "train_mean": a.eps.RecentMean()})
 	}
 	if a.cfg.StopAt != nil && score >= *a.cfg.StopAt {
 		a.res.StoppedAt = step
@@ -242,7 +243,7 @@ func (a *agent) evaluate(ctx context.Context, step int) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	a.lastEval = step
+	a.lastEval, a.lastEvalStd = step, ev.Std
 	a.best.Offer(ev.Mean, step, a.pi)
 	return ev.Mean, nil
 }
