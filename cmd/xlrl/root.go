@@ -49,6 +49,8 @@ object on the last line of stdout.`,
 		newWorkerCmd(),
 		newGenCmd(),
 		newRobustCmd(),
+		newTuneCmd(),
+		newSweepCmd(),
 	)
 	return root
 }
