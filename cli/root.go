@@ -63,8 +63,8 @@ object on the last line of stdout.`,
 		newWorkerCmd(),
 		newGenCmd(),
 		newRobustCmd(),
-		newTuneCmd(),
-		newSweepCmd(),
+		newTuneCmd(s),
+		newSweepCmd(s),
 	)
 	return root
 }

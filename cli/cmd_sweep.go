@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"errors"
@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/spf13/cobra"
+	"github.com/xlrl/xlrl/internal/train"
 	"github.com/xlrl/xlrl/internal/tune"
 )
 
@@ -19,7 +20,7 @@ type sweepResult struct {
 	Plot string `json:"plot,omitempty"`
 }
 
-func newSweepCmd() *cobra.Command {
+func newSweepCmd(s settings) *cobra.Command {
 	o := tune.SweepOptions{}
 	var asJSON, plot bool
 	cmd := &cobra.Command{
@@ -39,7 +40,7 @@ the environment, and <dir>/seeds.png with all seeds as a mean and a band.`,
 			if err != nil {
 				return fmt.Errorf("finding the xlrl binary for the runs: %w", err)
 			}
-			o.Exe, o.Root, o.Log = exe, runsRoot, cmd.ErrOrStderr()
+			o.Exe, o.Root, o.Log = exe, s.runsRoot(), cmd.ErrOrStderr()
 			plan, err := tune.PrepareSweep(&o)
 			var ue *tune.UsageError
 			if errors.As(err, &ue) {
@@ -89,7 +90,7 @@ the environment, and <dir>/seeds.png with all seeds as a mean and a band.`,
 	f.IntVar(&o.Jobs, "jobs", 1, "runs at once")
 	f.StringVar(&o.Dir, "dir", "", "sweep directory (default runs/sweeps/<name>)")
 	f.StringVar(&o.Name, "name", "", "sweep name (default a timestamp)")
-	f.BoolVar(&plot, "plot", plotByDefault, "draw <dir>/seeds.png (needs the Python worker)")
+	f.BoolVar(&plot, "plot", s.train.Plot, "draw <dir>/seeds.png (needs the Python worker)")
 	f.BoolVar(&asJSON, "json", false, "print the result as one JSON object on the last line")
 	return cmd
 }
@@ -111,7 +112,7 @@ func plotSweep(cmd *cobra.Command, plan *tune.SweepPlan, res *tune.SweepResult) 
 		threshold = *plan.Config.Threshold
 	}
 	title := fmt.Sprintf("%s: %d seeds", plan.Env, len(dirs))
-	p, err := drawPlot(cmd.Context(), c, dirs, filepath.Join(plan.Config.Dir, "seeds.png"), title, threshold, 100)
+	p, err := train.DrawPlot(cmd.Context(), c, dirs, filepath.Join(plan.Config.Dir, "seeds.png"), title, threshold, 100)
 	if err != nil {
 		return "", err
 	}

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -11,10 +11,11 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/xlrl/xlrl/internal/run"
 	"github.com/xlrl/xlrl/internal/tune"
 )
 
-func newTuneCmd() *cobra.Command {
+func newTuneCmd(s settings) *cobra.Command {
 	o := tune.TuneOptions{}
 	var asJSON, printSpace bool
 	cmd := &cobra.Command{
@@ -62,7 +63,7 @@ plots/importances.png. See docs/tuning.md.`,
 			if err != nil {
 				return fmt.Errorf("finding the xlrl binary for the trials: %w", err)
 			}
-			o.Exe, o.Root, o.Log = exe, runsRoot, cmd.ErrOrStderr()
+			o.Exe, o.Root, o.Log = exe, s.runsRoot(), cmd.ErrOrStderr()
 			res, err := tune.Tune(cmd.Context(), o, startTuneWorker)
 			var ue *tune.UsageError
 			if errors.As(err, &ue) {
@@ -104,6 +105,14 @@ plots/importances.png. See docs/tuning.md.`,
 	f.BoolVar(&printSpace, "print-space", false, "print the algorithm's search space and exit")
 	f.BoolVar(&asJSON, "json", false, "print the result as one JSON object on the last line")
 	return cmd
+}
+
+// runsRoot is where runs go: runs/ unless the settings say otherwise (tests).
+func (s settings) runsRoot() string {
+	if s.train.Root != "" {
+		return s.train.Root
+	}
+	return run.DefaultRoot
 }
 
 func startTuneWorker(ctx context.Context, logFile string) (tune.Worker, error) {
