@@ -101,6 +101,7 @@ plots/importances.png. See docs/tuning.md.`,
 	f.StringVar(&o.Backend, "backend", "", "deep RL backend of the trials: go or tf (default: the configuration's, else train's)")
 	f.IntVar(&o.EvalEpisodes, "eval-episodes", 0, "episodes of each trial's final evaluation, the objective (default: train's, 100)")
 	f.StringVar(&o.SpaceFile, "space", "", "YAML file that overrides the search space (see --print-space)")
+	f.StringVar(&o.Pruner, "pruner", "median", "median (stop trials behind the median) or none")
 	f.DurationVar(&o.StaleAfter, "stale-after", 5*time.Minute, "a running trial with no heartbeat for this long is failed")
 	f.BoolVar(&printSpace, "print-space", false, "print the algorithm's search space and exit")
 	f.BoolVar(&asJSON, "json", false, "print the result as one JSON object on the last line")

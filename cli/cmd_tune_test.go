@@ -30,6 +30,7 @@ func TestTuneSweepBadInput(t *testing.T) {
 		{append(dqn, "--trials", "3", "--hp", "gama=0.9"), `dqn has no hyperparameter "gama"`},
 		{append(dqn, "--trials", "3", "--storage", "sqlite:///x.db"), "want postgresql://"},
 		{append(dqn, "--trials", "3", "--study", "a/b"), "a name, not a path"},
+		{append(dqn, "--trials", "3", "--pruner", "hyperband"), `--pruner "hyperband"`},
 		{[]string{"tune", "--print-space"}, "--print-space needs --algo"},
 		{[]string{"sweep", "--env", "CartPole-v1", "--seeds", "3-1"}, "not a range"},
 		{[]string{"sweep", "--seeds", "1-3"}, "needs --env"},

@@ -154,12 +154,14 @@ def open_study(
     startup_trials: int = 10,
     prune_startup_trials: int = 5,
     warmup_steps: int = 0,
+    pruner: str = "median",
 ) -> dict:
     """Create or load study ``study`` in ``storage``; return a handle and its trial count.
 
     The sampler is TPE (multivariate, ``startup_trials`` random trials first,
     seeded with ``seed``), the pruner the median rule (after
-    ``prune_startup_trials`` finished trials, not before step ``warmup_steps``).
+    ``prune_startup_trials`` finished trials, not before step ``warmup_steps``)
+    or, with ``pruner="none"``, no pruning.
     """
     global _next_id
     optuna = _optuna()
@@ -171,15 +173,20 @@ def open_study(
         sampler = optuna.samplers.TPESampler(
             n_startup_trials=startup_trials, seed=seed, multivariate=True
         )
-    pruner = optuna.pruners.MedianPruner(
-        n_startup_trials=prune_startup_trials, n_warmup_steps=warmup_steps
-    )
+    if pruner == "median":
+        chosen: Any = optuna.pruners.MedianPruner(
+            n_startup_trials=prune_startup_trials, n_warmup_steps=warmup_steps
+        )
+    elif pruner == "none":
+        chosen = optuna.pruners.NopPruner()
+    else:
+        raise ArgumentError(f"pruner {pruner!r}: want median or none")
     with lock():
         s = optuna.create_study(
             study_name=study,
             storage=st,
             sampler=sampler,
-            pruner=pruner,
+            pruner=chosen,
             direction="maximize",
             load_if_exists=True,
         )

@@ -8,6 +8,7 @@ authentication on 127.0.0.1 only, and is stopped at the end.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -45,6 +46,13 @@ def _as_user(user: str | None, args: list[str]) -> list[str]:
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """The URL of a fresh database ``xlrl`` on a server that lives for the session."""
+    with running_postgres() as url:
+        yield url
+
+
+@contextlib.contextmanager
+def running_postgres() -> Iterator[str]:
+    """Start a server, yield the URL of its fresh database ``xlrl``, stop it."""
     bindir = _bin_dir()
     user = None
     if os.geteuid() == 0:

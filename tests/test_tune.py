@@ -188,3 +188,13 @@ def test_storage_errors(tmp_path):
         open_study(str(tmp_path / "no" / "dir" / "j"))
     with pytest.raises(ValueError, match="cannot connect"):
         open_study("postgresql://nobody@127.0.0.1:1/none")
+
+
+def test_no_pruner_never_prunes(tmp_path):
+    h = open_study(str(tmp_path / "j"), prune_startup_trials=1, pruner="none")
+    for v in (100.0, 5.0):
+        a = tune.ask(ctx(), study=h, total=5, space=SPACE, owner=owner())
+        assert not tune.report(ctx(), study=h, number=a["number"], step=1000, value=v)["prune"]
+        tune.tell(ctx(), study=h, number=a["number"], state="complete", value=v)
+    with pytest.raises(ValueError, match="want median or none"):
+        open_study(str(tmp_path / "k"), pruner="hyperband")

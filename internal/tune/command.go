@@ -51,6 +51,7 @@ type TuneOptions struct {
 	Backend      string // "" : the configuration's (train's default)
 	EvalEpisodes int
 	SpaceFile    string
+	Pruner       string // median or none
 	StaleAfter   time.Duration
 	Heartbeat    time.Duration
 	Log          io.Writer
@@ -171,6 +172,9 @@ func PrepareTune(o *TuneOptions) (*Base, Space, int, error) {
 	if len(space.Params) == 0 {
 		return nil, Space{}, 0, usagef("nothing to tune: every parameter of the search space is fixed by --hp, --config or --space")
 	}
+	if o.Pruner != "median" && o.Pruner != "none" && o.Pruner != "" {
+		return nil, Space{}, 0, usagef("--pruner %q: want median or none", o.Pruner)
+	}
 	if o.Study == "" {
 		o.Study = envID + "-" + algo
 	}
@@ -230,7 +234,7 @@ func Tune(ctx context.Context, o TuneOptions, start StartWorker) (*TuneResult, e
 		Storage: o.Storage, Name: o.Study,
 		// Processes that join one study draw different points.
 		Seed:          int64(o.Seed)*1_000_003 + int64(os.Getpid()),
-		StartupTrials: 10, PruneStartup: 5, WarmupSteps: warmup, Owner: owner, StaleAfter: o.StaleAfter,
+		StartupTrials: 10, PruneStartup: 5, WarmupSteps: warmup, Pruner: o.Pruner, Owner: owner, StaleAfter: o.StaleAfter,
 	}, space.Params)
 	if err != nil {
 		return nil, err

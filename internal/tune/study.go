@@ -68,10 +68,11 @@ type Caller interface {
 type StudyOptions struct {
 	Storage       string // postgresql://... or the path of a journal file
 	Name          string
-	Seed          int64 // the sampler's seed
-	StartupTrials int   // TPE's random trials before it models (rl-zoo: 10)
-	PruneStartup  int   // finished trials before the median rule prunes (rl-zoo: 5)
-	WarmupSteps   int64 // steps before which no trial is pruned
+	Seed          int64  // the sampler's seed
+	StartupTrials int    // TPE's random trials before it models (rl-zoo: 10)
+	PruneStartup  int    // finished trials before the median rule prunes (rl-zoo: 5)
+	WarmupSteps   int64  // steps before which no trial is pruned
+	Pruner        string // median (default) or none
 	Owner         string
 	StaleAfter    time.Duration
 }
@@ -89,13 +90,17 @@ type WorkerStudy struct {
 
 // OpenStudy creates or loads the study in the worker.
 func OpenStudy(ctx context.Context, c Caller, o StudyOptions, space []Param) (*WorkerStudy, error) {
+	pruner := o.Pruner
+	if pruner == "" {
+		pruner = "median"
+	}
 	var r struct {
 		Study  int `msgpack:"study"`
 		Trials int `msgpack:"trials"`
 	}
 	err := c.Call(ctx, "tune.open", map[string]any{
 		"storage": o.Storage, "study": o.Name, "seed": o.Seed, "startup_trials": o.StartupTrials,
-		"prune_startup_trials": o.PruneStartup, "warmup_steps": o.WarmupSteps,
+		"prune_startup_trials": o.PruneStartup, "warmup_steps": o.WarmupSteps, "pruner": pruner,
 	}, &r)
 	if err != nil {
 		return nil, fmt.Errorf("opening study %q in %s: %w", o.Name, o.Storage, err)
