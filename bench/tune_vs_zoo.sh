@@ -17,8 +17,8 @@ t0=$(date +%s.%N)
   --study vs-zoo --dir "$out/xlrl" --json >"$out/xlrl.out" 2>"$out/xlrl.err"
 t1=$(date +%s.%N)
 "$zoo" -m rl_zoo3.train --algo dqn --env CartPole-v1 -optimize --n-trials "$trials" --n-jobs 1 \
-  --n-timesteps 20000 --sampler tpe --pruner median --n-evaluations 19 --eval-episodes 20 \
-  --seed 1 --log-folder "$out/zoo" -n 20000 >"$out/zoo.out" 2>"$out/zoo.err"
+  --n-timesteps 20000 --sampler tpe --pruner median --n-evaluations 19 --eval-episodes 20 --no-optim-plots \
+  --seed 1 --log-folder "$out/zoo" >"$out/zoo.out" 2>"$out/zoo.err"
 t2=$(date +%s.%N)
 python3 - "$t0" "$t1" "$t2" "$trials" <<'PY'
 import sys
