@@ -12,4 +12,5 @@ HANDLER_MODULES: list[str] = [
     "pyworker.tblog",
     "pyworker.rl",
     "pyworker.gen.handlers",
+    "pyworker.tune",
 ]
