@@ -44,7 +44,7 @@ func TestKernelsMatchNaive(t *testing.T) {
 	for _, n := range sizes {
 		for _, k := range sizes {
 			for _, m := range sizes {
-				scratch := make([]float32, max(n, k)*max(k, m)+16*max(n, k, m))
+				scratch := &scratch{t: make([]float32, max(n, k)*max(k, m)), f: make([]float32, 16*max(n, k, m))}
 				x, w := randSlice(rng, n*k), randSlice(rng, k*m)
 				y := randSlice(rng, n*m)
 				want := append([]float32(nil), y...)
@@ -166,7 +166,7 @@ func TestElementwiseKernelsMatchGo(t *testing.T) {
 func BenchmarkMulAdd64x64x64(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	x, w, y := randSlice(rng, 64*64), randSlice(rng, 64*64), make([]float32, 64*64)
-	scratch := make([]float32, 64*64+16*64)
+	scratch := &scratch{t: make([]float32, 64*64), f: make([]float32, 16*64)}
 	for b.Loop() {
 		mulAdd(x, 64, 64, w, 64, y, scratch)
 	}
@@ -179,6 +179,37 @@ func BenchmarkNaiveMulAdd64x64x64(b *testing.B) {
 		for r := 0; r < 64; r++ {
 			for i := 0; i < 64; i++ {
 				axpy(x[r*64+i], w[i*64:(i+1)*64], y[r*64:(r+1)*64])
+			}
+		}
+	}
+}
+
+// TestLargeProductsSharedAmongGoroutines: products large enough to be
+// shared among goroutines give the same bits as with one, and match the
+// naive product.
+func TestLargeProductsSharedAmongGoroutines(t *testing.T) {
+	defer SetThreads(SetThreads(3))
+	rng := rand.New(rand.NewPCG(11, 11))
+	for _, sz := range [][3]int{{64, 256, 256}, {70, 250, 130}} {
+		n, k, m := sz[0], sz[1], sz[2]
+		if n*k*m < parallelMACs {
+			t.Fatalf("%v is below the parallel threshold", sz)
+		}
+		x, w := randSlice(rng, n*k), randSlice(rng, k*m)
+		want := make([]float32, n*m)
+		naiveMulAdd(x, n, k, w, m, want)
+		run := func(threads int) []float32 {
+			SetThreads(threads)
+			s := &scratch{t: make([]float32, k*m), f: make([]float32, 16*max(n, k, m)*threads)}
+			y := make([]float32, n*m)
+			mulAdd(x, n, k, w, m, y, s)
+			return y
+		}
+		one, three := run(1), run(3)
+		closeAll(t, "mulAdd on 3 goroutines", three, want)
+		for i := range one {
+			if one[i] != three[i] {
+				t.Fatalf("%v: element %d is %v on one goroutine, %v on three", sz, i, one[i], three[i])
 			}
 		}
 	}

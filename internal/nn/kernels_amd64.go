@@ -3,6 +3,7 @@
 package nn
 
 import (
+	"sync"
 	"unsafe"
 
 	"golang.org/x/sys/cpu"
@@ -64,20 +65,73 @@ const f32 = int(unsafe.Sizeof(float32(0)))
 
 // gemmBlocks computes c (rows×m, row stride ldc) += A · b where A is
 // rows×inner, row-major with row stride aRow, and b is inner×m with row
-// stride ldb: b's 16-column panels are copied into pack (inner*16 values,
-// so that they stay in L1 whatever ldb is), then four rows of A at a time
-// run through each. Rows past the end repeat the last row into a spare
-// block.
-func gemmBlocks(rows, inner int, a []float32, aRow int, b []float32, ldb, m int, c []float32, ldc int, pack []float32) {
+// stride ldb. b's 16-column panels are copied into a pack of inner*16
+// values (so that they stay in L1 whatever ldb is), then four rows of A at
+// a time run through each. Products of at least parallelMACs multiply-adds
+// share their panels among up to Threads() goroutines, one pack each (pack
+// holds as many as fit).
+func gemmBlocks(rows, inner int, a []float32, aRow int, b []float32, ldb, m int, c []float32, ldc int, pack *scratch) {
 	if rows == 0 || inner == 0 || m == 0 {
 		return
 	}
 	_, _ = a[(rows-1)*aRow+inner-1], b[(inner-1)*ldb+m-1]
-	_, _ = c[(rows-1)*ldc+m-1], pack[inner*16-1]
+	_, _ = c[(rows-1)*ldc+m-1], pack.f[inner*16-1]
+	panels := (m + 15) / 16
+	workers := 1
+	if rows*inner*m >= parallelMACs {
+		workers = min(int(threads.Load()), panels, len(pack.f)/(inner*16))
+	}
+	if workers <= 1 {
+		gemmPanels(gemmJob{0, panels, rows, inner, a, aRow, b, ldb, m, c, ldc, pack.f, nil})
+		return
+	}
+	startPool.Do(func() {
+		for range maxThreads - 1 {
+			go func() {
+				for j := range pool {
+					gemmPanels(j)
+				}
+			}()
+		}
+	})
+	pack.wg.Add(workers - 1)
+	for w := 1; w < workers; w++ {
+		pool <- gemmJob{w * panels / workers, (w + 1) * panels / workers, rows, inner, a, aRow, b, ldb, m, c, ldc,
+			pack.f[w*inner*16 : (w+1)*inner*16], &pack.wg}
+	}
+	gemmPanels(gemmJob{0, panels / workers, rows, inner, a, aRow, b, ldb, m, c, ldc, pack.f, nil})
+	pack.wg.Wait()
+}
+
+// gemmJob is a share of one gemmBlocks call: its panels p0 <= p < p1.
+type gemmJob struct {
+	p0, p1, rows, inner int
+	a                   []float32
+	aRow                int
+	b                   []float32
+	ldb, m              int
+	c                   []float32
+	ldc                 int
+	pack                []float32
+	done                *sync.WaitGroup // nil: run by the caller
+}
+
+// The goroutines that take the shares of large products.
+var (
+	pool      = make(chan gemmJob)
+	startPool sync.Once
+)
+
+// gemmPanels runs one share of a gemmBlocks call.
+func gemmPanels(job gemmJob) {
+	if job.done != nil {
+		defer job.done.Done()
+	}
+	rows, inner, a, aRow, b, ldb, m, c, ldc, pack := job.rows, job.inner, job.a, job.aRow, job.b, job.ldb, job.m, job.c, job.ldc, job.pack
 	var spare [16]float32
 	var ap [4]*float32
 	var cp [4]*float32
-	for j := 0; j < m; j += 16 {
+	for j := job.p0 * 16; j < job.p1*16; j += 16 {
 		mask := laneMask(m-j, 16)
 		packAVX(inner, &b[j], ldb*f32, &pack[0], mask)
 		for r := 0; r < rows; r += 4 {
@@ -94,10 +148,10 @@ func gemmBlocks(rows, inner int, a []float32, aRow int, b []float32, ldb, m int,
 	}
 }
 
-// The products of a dense layer on the vector kernels; s is scratch of
-// Workspace.scratchLen values.
+// The products of a dense layer on the vector kernels, with the
+// workspace's scratch.
 
-func mulAdd(x []float32, n, k int, w []float32, m int, y, s []float32) {
+func mulAdd(x []float32, n, k int, w []float32, m int, y []float32, s *scratch) {
 	if !hasAVX2 {
 		mulAddGo(x, n, k, w, m, y)
 		return
@@ -106,26 +160,26 @@ func mulAdd(x []float32, n, k int, w []float32, m int, y, s []float32) {
 }
 
 // mulTAdd computes g (k×m) += xᵀ · d with xᵀ transposed into s first.
-func mulTAdd(x []float32, n, k int, d []float32, m int, g, s []float32) {
+func mulTAdd(x []float32, n, k int, d []float32, m int, g []float32, s *scratch) {
 	if !hasAVX2 {
 		mulTAddGo(x, n, k, d, m, g)
 		return
 	}
-	xt, pack := s[:n*k], s[n*k:]
+	xt := s.t[:n*k]
 	transpose(x, n, k, xt)
-	gemmBlocks(k, n, xt, n, d, m, m, g, m, pack)
+	gemmBlocks(k, n, xt, n, d, m, m, g, m, s)
 }
 
 // mulBT computes dx (n×k) = d (n×m) · wᵀ with wᵀ transposed into s first.
-func mulBT(d []float32, n, m int, w []float32, k int, dx, s []float32) {
+func mulBT(d []float32, n, m int, w []float32, k int, dx []float32, s *scratch) {
 	if !hasAVX2 {
 		mulBTGo(d, n, m, w, k, dx)
 		return
 	}
-	wt, pack := s[:k*m], s[k*m:]
+	wt := s.t[:k*m]
 	transpose(w, k, m, wt)
 	clear(dx[:n*k])
-	gemmBlocks(n, m, d, m, wt, k, k, dx, k, pack)
+	gemmBlocks(n, m, d, m, wt, k, k, dx, k, s)
 }
 
 // transpose writes the transpose of w (k×m) into wt (m×k): full 8×8 tiles

@@ -9,11 +9,17 @@ func Kernel() string { return "go" }
 // The products of a dense layer; the last argument, scratch for the
 // vector kernels, is unused here.
 
-func mulAdd(x []float32, n, k int, w []float32, m int, y, _ []float32) { mulAddGo(x, n, k, w, m, y) }
+func mulAdd(x []float32, n, k int, w []float32, m int, y []float32, _ *scratch) {
+	mulAddGo(x, n, k, w, m, y)
+}
 
-func mulTAdd(x []float32, n, k int, d []float32, m int, g, _ []float32) { mulTAddGo(x, n, k, d, m, g) }
+func mulTAdd(x []float32, n, k int, d []float32, m int, g []float32, _ *scratch) {
+	mulTAddGo(x, n, k, d, m, g)
+}
 
-func mulBT(d []float32, n, m int, w []float32, k int, dx, _ []float32) { mulBTGo(d, n, m, w, k, dx) }
+func mulBT(d []float32, n, m int, w []float32, k int, dx []float32, _ *scratch) {
+	mulBTGo(d, n, m, w, k, dx)
+}
 
 func gemv(x []float32, k int, w []float32, m int, y []float32) { gemvGo(x, k, w, m, y) }
 

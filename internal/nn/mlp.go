@@ -205,7 +205,7 @@ type Workspace struct {
 	acts  [][]float32 // acts[0] is the input copy, acts[l+1] the output of layer l
 	delta [][]float32 // delta[l]: dLoss/d(pre-activation of layer l)
 	Grad  []float32   // gradient, laid out like Params
-	s     []float32   // the vector kernels' scratch (scratchLen values)
+	s     *scratch    // the vector kernels' scratch
 	ones  []float32   // Cap ones (the vector kernels' bias gradient)
 }
 
@@ -217,7 +217,7 @@ func (m *MLP) NewWorkspace(capRows int) *Workspace {
 		ws.acts = append(ws.acts, make([]float32, capRows*ly.Out))
 		ws.delta = append(ws.delta, make([]float32, capRows*ly.Out))
 	}
-	ws.s = make([]float32, scratchLen(m, capRows))
+	ws.s = newScratch(m, capRows)
 	for i := range ws.ones {
 		ws.ones[i] = 1
 	}
@@ -240,20 +240,21 @@ func (m *MLP) Forward(ws *Workspace, x []float32, n int) []float32 {
 	return ws.acts[len(m.Layers)][:n*m.Out()]
 }
 
-// scratchLen is the scratch the vector kernels need for m and batches of
-// up to capRows rows: a transposed matrix (a kernel, or a layer's input)
-// and a 16-column panel of the longest inner dimension.
-func scratchLen(m *MLP, capRows int) int {
+// newScratch is the scratch the vector kernels need for m and batches of up
+// to capRows rows: a transposed matrix (a kernel, or a layer's input) and
+// 16-column panels of the longest inner dimension, one for each goroutine
+// of a large product.
+func newScratch(m *MLP, capRows int) *scratch {
 	t, inner := 0, capRows
 	for _, ly := range m.Layers {
 		t = max(t, ly.In*ly.Out, capRows*ly.In)
 		inner = max(inner, ly.In, ly.Out)
 	}
-	return t + 16*inner
+	return &scratch{t: make([]float32, t), f: make([]float32, 16*inner*Threads())}
 }
 
 // dense computes y = act(x W + b) for n rows.
-func dense(ly *Layer, x, y []float32, n int, s []float32) {
+func dense(ly *Layer, x, y []float32, n int, s *scratch) {
 	out := ly.Out
 	for r := 0; r < n; r++ {
 		copy(y[r*out:(r+1)*out], ly.B)
