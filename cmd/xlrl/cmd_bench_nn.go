@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -30,7 +31,8 @@ func newBenchNNCmd() *cobra.Command {
 Go and TensorFlow alternate round by round, so both see the same load; each
 figure is the median over --rounds. Go shares large products among up to
 GOMAXPROCS goroutines (TensorFlow uses every core too); the one-goroutine
-step is printed beside it. TensorFlow's figure is the worker's
+step is printed beside it, and the CPU time of its thread: what it costs
+on a core whatever else the machine runs. TensorFlow's figure is the worker's
 compute time inside its tf.function, without the link. "kernel" says which
 kernels ran (avx2, or go: the portable ones).`,
 		Args: cobra.NoArgs,
@@ -62,9 +64,16 @@ kernels ran (avx2, or go: the portable ones).`,
 				if !r.Met {
 					met = "NOT met"
 				}
-				one := ""
+				var notes []string
 				if r.GoOneThreadUS > 0 {
-					one = fmt.Sprintf(" (1 goroutine %.1f us)", r.GoOneThreadUS)
+					notes = append(notes, fmt.Sprintf("1 goroutine %.1f us", r.GoOneThreadUS))
+				}
+				if r.GoCPUUS > 0 {
+					notes = append(notes, fmt.Sprintf("%.2f us CPU", r.GoCPUUS))
+				}
+				one := ""
+				if notes != nil {
+					one = " (" + strings.Join(notes, ", ") + ")"
 				}
 				fmt.Fprintf(out, "%-24s %-12s batch %-3d go %9.2f us%s   tf %s   goal %s: %s\n", r.Name, r.Layers, r.Batch, r.GoUS, one, tf, r.Goal, met)
 			}

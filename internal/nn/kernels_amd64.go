@@ -31,6 +31,12 @@ func transpose8AVX(src *float32, lds int, dst *float32, ldd int)
 func packAVX(k int, b *float32, ldb int, dst *float32, mask *int32)
 
 //go:noescape
+func gemv64AVX(k int, x *float32, w *float32, ldw int, y *float32)
+
+//go:noescape
+func gemv8AVX(k int, x *float32, w *float32, ldw int, y *float32, mask *int32)
+
+//go:noescape
 func gemvAVX(k int, x *float32, w *float32, ldw int, y *float32, mask *int32)
 
 //go:noescape
@@ -208,9 +214,22 @@ func gemv(x []float32, k int, w []float32, m int, y []float32) {
 		gemvGo(x, k, w, m, y)
 		return
 	}
+	gemvBlocks(x, k, w, m, y)
+}
+
+// gemvBlocks computes y (m) += x (k) · w (k×m, row stride m): 64 columns at
+// a time, then 32 (masked), then the last 8 or fewer.
+func gemvBlocks(x []float32, k int, w []float32, m int, y []float32) {
 	_, _, _ = x[k-1], w[k*m-1], y[m-1]
-	for j := 0; j < m; j += 32 {
+	j := 0
+	for ; j+64 <= m; j += 64 {
+		gemv64AVX(k, &x[0], &w[j], m*f32, &y[j])
+	}
+	for ; m-j > 8; j += 32 {
 		gemvAVX(k, &x[0], &w[j], m*f32, &y[j], laneMask(m-j, 32))
+	}
+	if j < m {
+		gemv8AVX(k, &x[0], &w[j], m*f32, &y[j], &masks[32-(m-j)])
 	}
 }
 
@@ -221,10 +240,7 @@ func sumRows(d []float32, n, m int, g, ones []float32) {
 		sumRowsGo(d, n, m, g)
 		return
 	}
-	_, _, _ = d[n*m-1], g[m-1], ones[n-1]
-	for j := 0; j < m; j += 32 {
-		gemvAVX(n, &ones[0], &d[j], m*f32, &g[j], laneMask(m-j, 32))
-	}
+	gemvBlocks(ones[:n], n, d, m, g)
 }
 
 func relu(y []float32) {

@@ -463,3 +463,124 @@ pack_mloop:
 pack_done:
 	VZEROUPPER
 	RET
+
+// func gemv64AVX(k int, x *float32, w *float32, ldw int, y *float32)
+//
+// For 64 columns j: y[j] += sum over i < k of x[i] * w[i*ldw + j]; ldw in
+// bytes. Eight accumulators keep both FMA units busy.
+TEXT ·gemv64AVX(SB), NOSPLIT, $0-40
+	MOVQ   k+0(FP), CX
+	MOVQ   x+8(FP), R8
+	MOVQ   w+16(FP), BX
+	MOVQ   ldw+24(FP), DX
+	MOVQ   y+32(FP), DI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	TESTQ  CX, CX
+	JLE    gemv64_store
+
+gemv64_loop:
+	VBROADCASTSS (R8), Y14
+	VFMADD231PS  (BX), Y14, Y0
+	VFMADD231PS  32(BX), Y14, Y1
+	VFMADD231PS  64(BX), Y14, Y2
+	VFMADD231PS  96(BX), Y14, Y3
+	VFMADD231PS  128(BX), Y14, Y4
+	VFMADD231PS  160(BX), Y14, Y5
+	VFMADD231PS  192(BX), Y14, Y6
+	VFMADD231PS  224(BX), Y14, Y7
+	ADDQ         $4, R8
+	ADDQ         DX, BX
+	DECQ         CX
+	JNZ          gemv64_loop
+
+gemv64_store:
+	VADDPS  (DI), Y0, Y0
+	VMOVUPS Y0, (DI)
+	VADDPS  32(DI), Y1, Y1
+	VMOVUPS Y1, 32(DI)
+	VADDPS  64(DI), Y2, Y2
+	VMOVUPS Y2, 64(DI)
+	VADDPS  96(DI), Y3, Y3
+	VMOVUPS Y3, 96(DI)
+	VADDPS  128(DI), Y4, Y4
+	VMOVUPS Y4, 128(DI)
+	VADDPS  160(DI), Y5, Y5
+	VMOVUPS Y5, 160(DI)
+	VADDPS  192(DI), Y6, Y6
+	VMOVUPS Y6, 192(DI)
+	VADDPS  224(DI), Y7, Y7
+	VMOVUPS Y7, 224(DI)
+	VZEROUPPER
+	RET
+
+// func gemv8AVX(k int, x *float32, w *float32, ldw int, y *float32, mask *int32)
+//
+// For up to 8 columns (mask, 8 lanes): y[j] += sum over i < k of x[i] *
+// w[i*ldw + j], in four partial sums over i mod 4 (a narrow output layer
+// would otherwise wait on one FMA chain), added at the end.
+TEXT ·gemv8AVX(SB), NOSPLIT, $0-48
+	MOVQ    k+0(FP), CX
+	MOVQ    x+8(FP), R8
+	MOVQ    w+16(FP), BX
+	MOVQ    ldw+24(FP), DX
+	MOVQ    y+32(FP), DI
+	MOVQ    mask+40(FP), AX
+	VMOVUPS (AX), Y8
+	VXORPS  Y0, Y0, Y0
+	VXORPS  Y1, Y1, Y1
+	VXORPS  Y2, Y2, Y2
+	VXORPS  Y3, Y3, Y3
+	MOVQ    CX, R9
+	SHRQ    $2, R9
+	JZ      gemv8_tail
+
+gemv8_loop4:
+	VBROADCASTSS (R8), Y14
+	VMASKMOVPS   (BX), Y8, Y12
+	VFMADD231PS  Y12, Y14, Y0
+	ADDQ         DX, BX
+	VBROADCASTSS 4(R8), Y15
+	VMASKMOVPS   (BX), Y8, Y13
+	VFMADD231PS  Y13, Y15, Y1
+	ADDQ         DX, BX
+	VBROADCASTSS 8(R8), Y14
+	VMASKMOVPS   (BX), Y8, Y12
+	VFMADD231PS  Y12, Y14, Y2
+	ADDQ         DX, BX
+	VBROADCASTSS 12(R8), Y15
+	VMASKMOVPS   (BX), Y8, Y13
+	VFMADD231PS  Y13, Y15, Y3
+	ADDQ         DX, BX
+	ADDQ         $16, R8
+	DECQ         R9
+	JNZ          gemv8_loop4
+
+gemv8_tail:
+	ANDQ $3, CX
+	JZ   gemv8_store
+
+gemv8_loop1:
+	VBROADCASTSS (R8), Y14
+	VMASKMOVPS   (BX), Y8, Y12
+	VFMADD231PS  Y12, Y14, Y0
+	ADDQ         DX, BX
+	ADDQ         $4, R8
+	DECQ         CX
+	JNZ          gemv8_loop1
+
+gemv8_store:
+	VADDPS     Y1, Y0, Y0
+	VADDPS     Y3, Y2, Y2
+	VADDPS     Y2, Y0, Y0
+	VMASKMOVPS (DI), Y8, Y12
+	VADDPS     Y12, Y0, Y0
+	VMASKMOVPS Y0, Y8, (DI)
+	VZEROUPPER
+	RET

@@ -15,6 +15,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -51,6 +52,9 @@ type Result struct {
 	// GoOneThreadUS is the go step with nn.SetThreads(1): large products
 	// not shared among goroutines (steps only).
 	GoOneThreadUS float64 `json:"go_1thread_us,omitempty"`
+	// GoCPUUS is the one-goroutine figure in CPU time of its thread (Linux):
+	// what the operation costs on a core, whatever else the machine runs.
+	GoCPUUS float64 `json:"go_cpu_us,omitempty"`
 	// TFUS is TensorFlow's time for the same step (0: not measured:
 	// forward passes of one state, or --no-tf).
 	TFUS     float64 `json:"tf_us,omitempty"`
@@ -134,17 +138,18 @@ func runCase(ctx context.Context, c Case, o Options) (Result, error) {
 		}
 	}
 	goOp() // warm up
-	var goUS, go1US, tfUS []float64
+	var goUS, go1US, cpuUS, tfUS []float64
 	for range o.Rounds {
 		if err := ctx.Err(); err != nil {
 			return Result{}, err
 		}
-		goUS = append(goUS, timeGo(o.MinRound, goOp))
 		if c.Step {
-			prev := nn.SetThreads(1)
-			go1US = append(go1US, timeGo(o.MinRound, goOp))
-			nn.SetThreads(prev)
+			goUS = append(goUS, timeGo(o.MinRound, goOp))
 		}
+		prev := nn.SetThreads(1)
+		wall, cpu := timeOneThread(o.MinRound, goOp)
+		nn.SetThreads(prev)
+		go1US, cpuUS = append(go1US, wall), append(cpuUS, cpu)
 		if tfRound != nil {
 			us, err := tfRound()
 			if err != nil {
@@ -153,9 +158,9 @@ func runCase(ctx context.Context, c Case, o Options) (Result, error) {
 			tfUS = append(tfUS, us)
 		}
 	}
-	r := Result{Name: c.Name, Layers: layers(c.Spec), Batch: c.Batch, GoUS: median(goUS)}
-	if go1US != nil {
-		r.GoOneThreadUS = median(go1US)
+	r := Result{Name: c.Name, Layers: layers(c.Spec), Batch: c.Batch, GoUS: median(go1US), GoCPUUS: median(cpuUS)}
+	if c.Step {
+		r.GoUS, r.GoOneThreadUS = median(goUS), median(go1US)
 	}
 	if tfUS != nil {
 		r.TFUS = median(tfUS)
@@ -181,6 +186,22 @@ func timeGo(minDur time.Duration, op func()) float64 {
 		}
 		if d := time.Since(start); d >= minDur || n >= 1<<30 {
 			return float64(d.Nanoseconds()) / 1e3 / float64(n)
+		}
+	}
+}
+
+// timeOneThread is op's wall and thread CPU time in microseconds, on one
+// locked OS thread.
+func timeOneThread(minDur time.Duration, op func()) (wall, cpu float64) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	for n := 1; ; n *= 2 {
+		start, c0 := time.Now(), threadCPU()
+		for range n {
+			op()
+		}
+		if d := time.Since(start); d >= minDur || n >= 1<<30 {
+			return float64(d.Nanoseconds()) / 1e3 / float64(n), float64(threadCPU()-c0) / 1e3 / float64(n)
 		}
 	}
 }
