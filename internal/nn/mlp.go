@@ -13,6 +13,8 @@
 // exactly Params, so weights move between the two without reshuffling.
 //
 // Forward and Backward run on a caller-owned Workspace and allocate nothing.
+// On amd64 with AVX2 and FMA they run on vector kernels (kernels_amd64.s),
+// elsewhere on portable Go loops; Kernel says which (docs/architecture.md).
 package nn
 
 import (
