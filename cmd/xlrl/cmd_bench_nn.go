@@ -33,7 +33,10 @@ figure is the median over --rounds. Go shares large products among up to
 GOMAXPROCS goroutines (TensorFlow uses every core too); the one-goroutine
 step is printed beside it, and the CPU time of its thread: what it costs
 on a core whatever else the machine runs. TensorFlow's figure is the worker's
-compute time inside its tf.function, without the link. "kernel" says which
+compute time inside its tf.function, without the link, and the CPU time of
+all its threads. Each goal is judged on wall time ("met") and on CPU time
+("on CPU time"), which on a machine that other work shares tells what each
+side costs on the cores it gets. "kernel" says which
 kernels ran (avx2, or go: the portable ones).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -58,12 +61,10 @@ kernels ran (avx2, or go: the portable ones).`,
 			for _, r := range rep.Results {
 				tf := "         -"
 				if r.TFUS > 0 {
-					tf = fmt.Sprintf("%7.1f us (tf/go %.1fx)", r.TFUS, r.TFOverGo)
+					tf = fmt.Sprintf("%7.1f us (%.1f us CPU; tf/go %.1fx)", r.TFUS, r.TFCPUUS, r.TFOverGo)
 				}
-				met := "met"
-				if !r.Met {
-					met = "NOT met"
-				}
+				met := map[bool]string{true: "met", false: "NOT met"}
+				verdict := met[r.Met] + " (on CPU time: " + met[r.MetCPU] + ")"
 				var notes []string
 				if r.GoOneThreadUS > 0 {
 					notes = append(notes, fmt.Sprintf("1 goroutine %.1f us", r.GoOneThreadUS))
@@ -75,7 +76,7 @@ kernels ran (avx2, or go: the portable ones).`,
 				if notes != nil {
 					one = " (" + strings.Join(notes, ", ") + ")"
 				}
-				fmt.Fprintf(out, "%-24s %-12s batch %-3d go %9.2f us%s   tf %s   goal %s: %s\n", r.Name, r.Layers, r.Batch, r.GoUS, one, tf, r.Goal, met)
+				fmt.Fprintf(out, "%-24s %-12s batch %-3d go %9.2f us%s   tf %s   goal %s: %s\n", r.Name, r.Layers, r.Batch, r.GoUS, one, tf, r.Goal, verdict)
 			}
 			if asJSON {
 				return printJSON(out, rep)

@@ -53,7 +53,7 @@ func TestRunWithTF(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := rep.Results[0]
-	if r.TFUS <= 0 || r.TFOverGo != r.TFUS/r.GoUS || r.Met != (r.GoUS <= 0.5*r.TFUS) {
+	if r.TFUS <= 0 || r.TFCPUUS <= 0 || r.TFOverGo != r.TFUS/r.GoUS || r.Met != (r.GoUS <= 0.5*r.TFUS) || r.MetCPU != (r.GoCPUUS > 0 && r.GoCPUUS <= 0.5*r.TFCPUUS) {
 		t.Fatalf("step with tf: %+v", r)
 	}
 }
