@@ -41,7 +41,7 @@ func TestRunRejectsBadOptions(t *testing.T) {
 }
 
 func TestRunWithTF(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	c, err := worker.Start(ctx, worker.Options{Python: workertest.Python(t)})
 	if err != nil {
