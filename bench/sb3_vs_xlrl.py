@@ -7,7 +7,8 @@ several seeds each, on the same machine in one run. Each trained policy is evalu
 greedily on 100 fresh episodes (seeds apart from training). Printed per run: wall time from
 start to finish (xlrl: the whole process, worker start-up and TensorFlow import included),
 evaluation mean and std, and for xlrl where its time went; beside each wall time the CPU
-time it used (SB3: its process; xlrl: the binary and its worker), which tells how much of a
+time it used (SB3: its process; xlrl: the binary, and its worker only where the binary waited
+for it, so treat the tf backend's CPU figure as a lower bound), which tells how much of a
 wall time on a shared machine was waiting for a core.
 
 SB3 needs PyTorch; install both into a separate virtual environment (large: PyPI's torch
@@ -115,7 +116,8 @@ def run_xlrl(xlrl: str, python: str, seed: int, steps: int, backend: str, early_
         cmd, capture_output=True, text=True, cwd=ROOT, env=dict(os.environ, XLRL_PYTHON=python)
     )
     wall, ru = time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = ru.ru_utime + ru.ru_stime - ru0.ru_utime - ru0.ru_stime  # xlrl and its worker
+    # xlrl and the descendants it waited for: the tf worker's threads may be missed
+    cpu = ru.ru_utime + ru.ru_stime - ru0.ru_utime - ru0.ru_stime
     if p.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{p.stderr}")
     res = json.loads(p.stdout.strip().splitlines()[-1])
