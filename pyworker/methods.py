@@ -8,6 +8,7 @@ imported lazily, so the handshake stays fast.
 HANDLER_MODULES: list[str] = [
     "pyworker.core",
     "pyworker.plots",
+    "pyworker.render",
     "pyworker.tblog",
     "pyworker.rl",
     "pyworker.gen.handlers",

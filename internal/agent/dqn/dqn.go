@@ -157,6 +157,7 @@ func Train(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Backe
 	res := &Result{Q: q}
 	var eps deep.Episodes
 
+	var evalStd float64 // the spread of the last evaluation's episodes
 	evaluate := func(step int) (float64, error) {
 		t0 := time.Now()
 		ev, err := deep.Evaluate(ctx, evalEnv, cfg.EvalEpisodes, greedy.Act)
@@ -165,6 +166,7 @@ func Train(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Backe
 			return 0, err
 		}
 		best.Offer(ev.Mean, step, q)
+		evalStd = ev.Std
 		return ev.Mean, nil
 	}
 
@@ -270,7 +272,7 @@ func Train(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Backe
 			}
 			lastEval = step
 			if progress != nil {
-				progress(step, map[string]float64{"eval_mean": score, "train_mean": eps.RecentMean(),
+				progress(step, map[string]float64{"eval_mean": score, "eval_std": evalStd, "train_mean": eps.RecentMean(),
 					"epsilon": epsilon.Value(int64(step)), "loss": res.FinalLoss})
 			}
 			if cfg.StopAt != nil && score >= *cfg.StopAt {
