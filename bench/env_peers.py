@@ -8,6 +8,12 @@ episode end), and prints the figures side by side; ``--json`` ends the output wi
 
 EnvPool is optional (``pip install envpool``, the ``bench`` extra); when it cannot be imported the
 reason is reported in place of its figures.
+
+For CartPole-v1 it also compiles ``bench/cartpole_ref.c`` (a plain C loop of the same dynamics and
+the same work per step) with ``cc -O2 -std=c11`` and runs it alternately with ``xlrl bench env``,
+``--rounds`` times, so that load that comes and goes hits both alike; it reports each figure's
+median over the rounds and the median of the per-round ratios xlrl / C, per second of wall time
+and per second of CPU time (the latter stays meaningful on a loaded machine).
 """
 
 from __future__ import annotations
@@ -16,9 +22,13 @@ import argparse
 import json
 import os
 import platform
+import shutil
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
@@ -38,6 +48,24 @@ def bench_xlrl(xlrl: str, env_id: str, envs: int, min_seconds: float) -> dict:
         "--json",
     ]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+C_LOOP = Path(__file__).resolve().parent / "cartpole_ref.c"
+
+
+def build_c_loop(workdir: str) -> str:
+    """Compile the C reference loop; returns the binary's path."""
+    cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
+    if cc is None:
+        raise RuntimeError("no C compiler: install one (e.g. apt-get install gcc) or set $CC")
+    out = os.path.join(workdir, "cartpole_ref")
+    subprocess.run([cc, "-O2", "-std=c11", "-o", out, str(C_LOOP), "-lm"], check=True)
+    return out
+
+
+def bench_c(binary: str, seconds: float) -> dict:
+    out = subprocess.run([binary, str(seconds)], check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -95,7 +123,12 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=os.cpu_count(), help="EnvPool threads")
     ap.add_argument("--seconds", type=float, default=2.0, help="timed run per figure")
     ap.add_argument("--json", action="store_true", help="end with one JSON object")
+    ap.add_argument(
+        "--rounds", type=int, default=3, help="alternating xlrl / C rounds (CartPole-v1)"
+    )
     args = ap.parse_args()
+    if args.rounds < 1:
+        ap.error("--rounds must be at least 1")
 
     res: dict = {
         "env": args.env,
@@ -104,7 +137,39 @@ def main() -> None:
         "python": platform.python_version(),
         "gymnasium": gym.__version__,
     }
-    go = bench_xlrl(args.xlrl, args.env, args.envs, args.seconds)
+    c_rounds: list[dict] = []
+    go_rounds: list[dict] = []
+    if args.env == "CartPole-v1":
+        with tempfile.TemporaryDirectory() as tmp:
+            binary = build_c_loop(tmp)
+            for _ in range(args.rounds):
+                go_rounds.append(bench_xlrl(args.xlrl, args.env, args.envs, args.seconds))
+                c_rounds.append(bench_c(binary, args.seconds))
+    else:
+        go_rounds.append(bench_xlrl(args.xlrl, args.env, args.envs, args.seconds))
+
+    def med(rounds: list[dict], key: str) -> float:
+        return statistics.median(r[key] for r in rounds)
+
+    go = dict(go_rounds[-1])
+    for key in ("steps_per_sec", "steps_per_cpu_sec", "vectorized_steps_per_sec"):
+        go[key] = med(go_rounds, key)
+    res["rounds"] = len(go_rounds)
+    res["vector_over_one_core"] = statistics.median(
+        r["vectorized_steps_per_sec"] / r["steps_per_sec"] for r in go_rounds
+    )
+    res["parallel_step_share"] = med(go_rounds, "parallel_step_share")
+    if c_rounds:
+        res["c_steps_per_sec"] = med(c_rounds, "steps_per_sec")
+        res["c_steps_per_cpu_sec"] = med(c_rounds, "steps_per_cpu_sec")
+        res["xlrl_over_c"] = statistics.median(
+            g["steps_per_sec"] / c["steps_per_sec"]
+            for g, c in zip(go_rounds, c_rounds, strict=True)
+        )
+        res["xlrl_over_c_cpu"] = statistics.median(
+            g["steps_per_cpu_sec"] / c["steps_per_cpu_sec"]
+            for g, c in zip(go_rounds, c_rounds, strict=True)
+        )
     res["steps_per_sec"] = go["steps_per_sec"]
     res["vectorized_steps_per_sec"] = go["vectorized_steps_per_sec"]
     res["go"] = go["go"]
@@ -130,6 +195,13 @@ def main() -> None:
             f"xlrl, vectorized, {args.envs} envs, {go['workers']} workers",
             res["vectorized_steps_per_sec"],
         ),
+    ]
+    if c_rounds:
+        rows += [
+            ("plain C loop (bench/cartpole_ref.c), one core", res["c_steps_per_sec"]),
+            ("plain C loop, per CPU-second", res["c_steps_per_cpu_sec"]),
+        ]
+    rows += [
         ("Gymnasium, one env (Python loop)", res["gymnasium_steps_per_sec"]),
         ("Gymnasium, one env, per CPU-second", res["gymnasium_steps_per_cpu_sec"]),
     ]
@@ -144,6 +216,15 @@ def main() -> None:
     res["load_average"] = os.getloadavg()[0]
     for name, v in rows:
         print(f"  {name:<45} {v:>14,.0f} steps/s")
+    if c_rounds:
+        print(
+            f"  xlrl / C over {len(c_rounds)} alternating rounds (median): "
+            f"{res['xlrl_over_c']:.2f} (wall), {res['xlrl_over_c_cpu']:.2f} (CPU time)"
+        )
+    print(
+        f"  vector / one core: {res['vector_over_one_core']:.2f} "
+        f"({100 * res['parallel_step_share']:.0f}% of vector steps on more than one worker)"
+    )
     if args.json:
         print(json.dumps(res))
 

@@ -27,7 +27,9 @@ at the time limit, and reports:
   steps_per_cpu_sec         the same run per second of CPU time actually used,
                             which stays meaningful on a shared machine
   vectorized_steps_per_sec  --envs copies in a vectorized runner sharded across
-                            --workers goroutines (default: one per CPU)
+                            up to --workers goroutines (default: one per CPU);
+                            it measures and steps on one when more are slower
+  parallel_step_share       the share of its steps that ran on more than one
 
 bench/env_peers.py runs this next to Gymnasium and EnvPool on the same machine.`,
 		Args: cobra.NoArgs,
@@ -48,8 +50,9 @@ bench/env_peers.py runs this next to Gymnasium and EnvPool on the same machine.`
 			if err != nil {
 				return err
 			}
+			var parallelShare float64
 			vec, _, vecSteps, err := measure(seconds, steps, func(n int) (int, time.Duration, error) {
-				return env.VectorRandomSteps(id, nEnvs, workers, n, 1)
+				return env.VectorRandomSteps(id, nEnvs, workers, n, 1, &parallelShare)
 			})
 			if err != nil {
 				return err
@@ -63,6 +66,7 @@ bench/env_peers.py runs this next to Gymnasium and EnvPool on the same machine.`
 				"vectorized_steps":         vecSteps,
 				"envs":                     nEnvs,
 				"workers":                  workers,
+				"parallel_step_share":      parallelShare,
 				"cpus":                     runtime.NumCPU(),
 				"go":                       runtime.Version(),
 			}
@@ -70,7 +74,8 @@ bench/env_peers.py runs this next to Gymnasium and EnvPool on the same machine.`
 			if !asJSON {
 				fmt.Fprintf(out, "%s random actions, %s\n", id, runtime.Version())
 				fmt.Fprintf(out, "  one core:              %12.0f steps/s (%.0f per CPU-second)\n", single, singleCPU)
-				fmt.Fprintf(out, "  vectorized (%d envs, %d workers): %12.0f steps/s\n", nEnvs, workers, vec)
+				fmt.Fprintf(out, "  vectorized (%d envs, up to %d workers): %12.0f steps/s (%.0f%% of steps on more than one)\n",
+					nEnvs, workers, vec, 100*parallelShare)
 				return nil
 			}
 			return printJSON(out, res)

@@ -125,11 +125,7 @@ func printEvalResult(w io.Writer, r *train.Result) {
 		r.RunDir, r.Env, r.Algo, r.Seed, r.TrainEpisodes, r.TrainSteps)
 	fmt.Fprintf(w, "greedy evaluation, %d episodes: mean return %.4f (std %.4f), success %.2f%%\n",
 		r.EvalEpisodes, r.MeanReturn, r.StdReturn, 100*r.SuccessRate)
-	if r.Optimum != nil {
-		line := fmt.Sprintf("exact optimum %.4f", *r.Optimum)
-		if r.OptimumPercent != nil {
-			line += fmt.Sprintf(": %.1f%% of optimal", *r.OptimumPercent)
-		}
+	if line := optimumLine(r); line != "" {
 		fmt.Fprintln(w, line)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"path/filepath"
 	"strings"
 
@@ -87,14 +86,7 @@ func printTrainResult(w io.Writer, r *train.Result) {
 		r.Env, r.Algo, r.Seed, r.TrainEpisodes, r.TrainSteps, r.WallSeconds)
 	fmt.Fprintf(w, "greedy evaluation, %d episodes: mean return %.4f (std %.4f), success %.2f%%\n",
 		r.EvalEpisodes, r.MeanReturn, r.StdReturn, 100*r.SuccessRate)
-	if r.Optimum != nil {
-		line := fmt.Sprintf("exact optimum %.4f", *r.Optimum)
-		if r.PolicyValue != nil {
-			line = fmt.Sprintf("exact value of the greedy policy %.4f, %s", *r.PolicyValue, line)
-		}
-		if r.OptimumPercent != nil && !math.IsNaN(*r.OptimumPercent) {
-			line += fmt.Sprintf(": %.1f%% of optimal", *r.OptimumPercent)
-		}
+	if line := optimumLine(r); line != "" {
 		fmt.Fprintln(w, line)
 	}
 	if r.Deep != nil {

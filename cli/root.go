@@ -72,6 +72,8 @@ object on the last line of stdout.`,
 		newGenCmd(),
 		newRobustCmd(),
 		newTensorBoardCmd(s),
+		newTuneCmd(s),
+		newSweepCmd(s),
 	)
 	return root
 }

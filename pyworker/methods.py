@@ -13,4 +13,5 @@ HANDLER_MODULES: list[str] = [
     "pyworker.rl",
     "pyworker.ac",
     "pyworker.gen.handlers",
+    "pyworker.tune",
 ]

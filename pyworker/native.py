@@ -109,7 +109,8 @@ def update_q_value_batch(
 ) -> np.ndarray:
     """The update over 1-D arrays of equal length, in one call into Go.
 
-    ``terminal`` is a boolean (or 0/1) array. Returns ``out`` (a new float64
+    ``terminal`` is an array of flags: any nonzero value (0.5, 256, NaN)
+    is terminal, as in ``np.where`` and the numpy reference. Returns ``out`` (a new float64
     array when not given; it may be ``current_q`` itself for an in-place update).
     """
     _check_rate("learning rate", learning_rate)
@@ -120,7 +121,10 @@ def update_q_value_batch(
     n = q.shape[0]
     r = _as_f64("reward", reward, n)
     m = _as_f64("max_next_q", max_next_q, n)
-    t = np.ascontiguousarray(terminal).astype(np.uint8, copy=False)
+    # Truthiness as numpy's (and the reference's) np.where sees it: any
+    # nonzero value is terminal. A plain uint8 cast would wrap 256 to 0 and
+    # truncate 0.5 to 0.
+    t = np.ascontiguousarray(np.asarray(terminal) != 0, dtype=np.uint8)
     if t.shape != (n,):
         raise ValueError(f"terminal has shape {t.shape}, want ({n},) like current_q")
     if out is None:

@@ -266,3 +266,28 @@ def test_baseline_of_binary_and_continuous_data():
     assert name.startswith("full-covariance") and base == pytest.approx(
         np.log(2 * np.pi * np.e), abs=0.05
     )
+
+
+def test_frechet_reference_images_are_unseen_by_the_classifier(monkeypatch):
+    # The reference distance compares real training images with the test
+    # split; the feature classifier must not have been trained on them.
+    ds = gdata.load("digits")
+    seen: dict[str, np.ndarray] = {}
+    real = metrics.feature_classifier
+
+    def spy(ds_, seed=0, train_idx=None):
+        seen["train_idx"] = np.arange(len(ds_.x_train)) if train_idx is None else train_idx
+        return real(ds_, seed, train_idx)
+
+    monkeypatch.setattr(metrics, "feature_classifier", spy)
+    res = metrics.sample_metrics(ds, ds.x_test, seed=3)
+    n = res["n_samples"]
+    ref_idx, clf_idx = metrics.reference_split(len(ds.x_train), n, 3)
+    assert len(ref_idx) == n == len(ds.x_test)
+    assert np.intersect1d(seen["train_idx"], ref_idx).size == 0
+    assert np.union1d(ref_idx, clf_idx).size == len(ds.x_train)
+    # Real test images against themselves: distance 0 up to the jitter.
+    assert res["frechet_distance"] == pytest.approx(0.0, abs=1e-3)
+    assert res["frechet_train_vs_test"] > 0
+    with pytest.raises(ValueError, match="at most half"):
+        metrics.reference_split(10, 6, 0)

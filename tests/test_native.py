@@ -124,3 +124,24 @@ def test_missing_library_says_how_to_build(monkeypatch: pytest.MonkeyPatch, tmp_
     finally:
         monkeypatch.delenv(native.ENV_VAR)
         native._lib.cache_clear()
+
+
+def test_terminal_flags_are_truthiness_like_the_reference() -> None:
+    # Any nonzero flag is terminal, as np.where reads it; the old uint8 cast
+    # turned 0.5 into 0 and 256 into 0 (non-terminal).
+    flags = [
+        np.array([0.5, 256.0, 0.0, 1.0, -1.0, np.nan, 1e-300]),
+        np.array([256, 0, 512, 1, -256, 3, 0], dtype=np.int64),
+        np.array([True, False, True, True, False, False, True]),
+    ]
+    n = 7
+    q = np.linspace(-1.0, 1.0, n)
+    r = np.full(n, 0.5)
+    m = np.full(n, -3.0)
+    for terminal in flags:
+        got = native.update_q_value_batch(q, r, m, terminal, 0.5, 0.9)
+        want = native.update_q_value_numpy(q, r, m, terminal, 0.5, 0.9)
+        assert np.array_equal(got.view(np.uint64), want.view(np.uint64)), terminal
+    # The float case directly: 0.5 and 256 bootstrap nothing.
+    got = native.update_q_value_batch(q[:2], r[:2], m[:2], np.array([0.5, 256.0]), 1.0, 0.9)
+    assert np.array_equal(got, r[:2])

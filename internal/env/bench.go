@@ -50,10 +50,12 @@ func RandomSteps(id string, steps int, seed uint64) (time.Duration, error) {
 	return time.Since(start), nil
 }
 
-// VectorRandomSteps steps a Vector of n copies of id on workers goroutines
-// with random actions until at least steps env-steps are done, and returns
-// the number done and the elapsed time.
-func VectorRandomSteps(id string, n, workers, steps int, seed uint64) (int, time.Duration, error) {
+// VectorRandomSteps steps a Vector of n copies of id on up to workers
+// goroutines with random actions until at least steps env-steps are done,
+// and returns the number done and the elapsed time. If parallel is not nil
+// it receives the share of vector steps that ran on more than one goroutine
+// (the Vector chooses; see NewVector).
+func VectorRandomSteps(id string, n, workers, steps int, seed uint64, parallel *float64) (int, time.Duration, error) {
 	v, err := NewVector(id, n, workers, seed)
 	if err != nil {
 		return 0, 0, err
@@ -61,6 +63,10 @@ func VectorRandomSteps(id string, n, workers, steps int, seed uint64) (int, time
 	defer v.Close()
 	if v.Spec().Action.Kind != Discrete {
 		return 0, 0, fmt.Errorf("%s: random-action benchmark needs a discrete action space, not %s", id, v.Spec().Action)
+	}
+	calls, multi := 0, 0
+	if parallel != nil {
+		defer func() { *parallel = float64(multi) / float64(max(calls, 1)) }()
 	}
 	k := v.Spec().Action.N
 	rng := NewRNG(seed)
@@ -72,6 +78,10 @@ func VectorRandomSteps(id string, n, workers, steps int, seed uint64) (int, time
 		for i := range actions {
 			actions[i] = rng.Intn(k)
 		}
+		if v.Workers() > 1 {
+			multi++
+		}
+		calls++
 		v.StepDiscrete(actions)
 		done += n
 	}

@@ -5,21 +5,26 @@ import (
 	"math"
 )
 
-// CartPole's constants, as float64 variables so that derived values
-// (total mass, pole mass times length, the angle limit) are rounded step by
-// step the way Python computes them, not folded exactly as Go constants are.
+// CartPole's constants. Gymnasium derives some of them in float64 (total
+// mass masspole + masscart, polemass_length, the angle limit 12*2*pi/360,
+// each operation rounded); Go would fold such expressions exactly, so the
+// derived ones are written as the float64 values Python computes
+// (TestCartPoleConstants recomputes them step by step). Constants, not
+// variables, so that the step loads none of them from memory.
+const (
+	cpGravity     = 9.8
+	cpMassPole    = 0.1
+	cpTotalMass   = 1.1                 // 0.1 + 1.0 in float64
+	cpLength      = 0.5                 // half the pole's length
+	cpPoleMassLen = 0.05                // 0.1 * 0.5 in float64
+	cpForceMag    = 10.0                //
+	cpTau         = 0.02                //
+	cpFourThirds  = 1.3333333333333333  // 4.0 / 3.0 in float64
+	cpThetaLimit  = 0.20943951023931953 // 12 * 2 * math.pi / 360 in float64
+	cpXLimit      = 2.4
+)
+
 var (
-	cpGravity       = 9.8
-	cpMassCart      = 1.0
-	cpMassPole      = 0.1
-	cpTotalMass     = cpMassPole + cpMassCart
-	cpLength        = 0.5
-	cpPoleMassLen   = cpMassPole * cpLength
-	cpForceMag      = 10.0
-	cpTau           = 0.02
-	cpFourThirds    = 4.0 / 3.0
-	cpThetaLimit    = 12 * 2 * math.Pi / 360
-	cpXLimit        = 2.4
 	cpObsHighs      = []float64{float32Round(2 * cpXLimit), math.Inf(1), float32Round(2 * cpThetaLimit), math.Inf(1)}
 	cartPoleRegSpec = Spec{
 		ID:              "CartPole-v1",
@@ -87,19 +92,26 @@ func (c *CartPole) StepDiscrete(a int, obs []float64) (reward float64, terminate
 	if a == 1 {
 		force = cpForceMag
 	}
-	sin, cos := sinCos(c.theta)
+	// The state in locals: loaded once, stored once.
+	x, xDot, theta, thDot := c.x, c.xDot, c.theta, c.thDot
+	sin, cos := sinCos(theta)
 	// The float64(...) conversions keep each product rounded on its own, as
 	// NumPy does, where the compiler could otherwise fuse multiply-adds.
-	temp := (force + float64(float64(cpPoleMassLen*(c.thDot*c.thDot))*sin)) / cpTotalMass
+	temp := (force + float64(float64(cpPoleMassLen*(thDot*thDot))*sin)) / cpTotalMass
 	thetaAcc := (float64(cpGravity*sin) - float64(cos*temp)) /
 		(cpLength * (cpFourThirds - float64(cpMassPole*(cos*cos))/cpTotalMass))
 	xAcc := temp - float64(cpPoleMassLen*thetaAcc)*cos/cpTotalMass
-	c.x += float64(cpTau * c.xDot)
-	c.xDot += float64(cpTau * xAcc)
-	c.theta += float64(cpTau * c.thDot)
-	c.thDot += float64(cpTau * thetaAcc)
-	terminated = c.x < -cpXLimit || c.x > cpXLimit || c.theta < -cpThetaLimit || c.theta > cpThetaLimit
-	c.observe(obs)
+	x += float64(cpTau * xDot)
+	xDot += float64(cpTau * xAcc)
+	theta += float64(cpTau * thDot)
+	thDot += float64(cpTau * thetaAcc)
+	c.x, c.xDot, c.theta, c.thDot = x, xDot, theta, thDot
+	terminated = x < -cpXLimit || x > cpXLimit || theta < -cpThetaLimit || theta > cpThetaLimit
+	_ = obs[3]
+	obs[0] = float32Round(x)
+	obs[1] = float32Round(xDot)
+	obs[2] = float32Round(theta)
+	obs[3] = float32Round(thDot)
 	switch {
 	case !terminated:
 		return 1, false

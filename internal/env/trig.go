@@ -192,23 +192,39 @@ func sinCosTable(x float64) (sin, cos float64, ok bool) {
 func sinCosSmall(x float64) (sin, cos float64, ok bool) {
 	zp := twoProd(x, x)
 	z := zp.hi
-	ps := -1.0/6 + z*(1.0/120+z*(-1.0/5040+z*(1.0/362880+z*(-1.0/39916800+z*(1.0/6227020800)))))
+	// The series' small terms by Estrin's scheme (independent pairs, then
+	// powers of z), which shortens the chain of dependent multiply-adds
+	// that Horner's rule makes; the terms are below 1/120 of the leading
+	// one, so their rounding stays far inside the error bounds below.
+	z2 := z * z
+	z4 := z2 * z2
+	qs := (1.0/120 + z*(-1.0/5040)) + z2*(1.0/362880+z*(-1.0/39916800)) + z4*(1.0/6227020800)
+	ps := -1.0/6 + z*qs
 	ts := x*z*ps + x*zp.lo*(-1.0/6)
-	pc := 1.0/24 + z*(-1.0/720+z*(1.0/40320+z*(-1.0/3628800+z*(1.0/479001600+z*(-1.0/87178291200)))))
-	h := twoSum(1, -0.5*z)
-	tc := h.lo + (-0.5*zp.lo + z*z*pc)
-	s, okS := roundedSum(x, ts, 0x1p-50*math.Abs(ts))
-	c, okC := roundedSum(h.hi, tc, 0x1p-50*(math.Abs(h.lo)+z*z*0.05))
-	return s, c, okS && okC
+	qc := (-1.0/720 + z*(1.0/40320)) + z2*(-1.0/3628800+z*(1.0/479001600)) + z4*(-1.0/87178291200)
+	pc := 1.0/24 + z*qc
+	// fastTwoSum is exact here: |x| > |ts| and 1 > |z/2|, |tc|.
+	h := fastTwoSum(1, -0.5*z)
+	tc := h.lo + (-0.5*zp.lo + z2*pc)
+	rs := fastTwoSum(x, ts)
+	rc := fastTwoSum(h.hi, tc)
+	// cos lies in [0.95, 1], where half an ulp below the result is 2^-54.
+	okC := math.Abs(rc.lo)+0x1p-50*(math.Abs(h.lo)+z2*0.05) < 0x1p-54
+	okS := math.Abs(rs.lo)+0x1p-50*math.Abs(ts) < halfUlpBelow(math.Abs(rs.hi))
+	return rs.hi, rc.hi, okS && okC
+}
+
+// halfUlpBelow is half the gap between a > 0 (finite) and the next float64 below it.
+func halfUlpBelow(a float64) float64 {
+	return (a - math.Float64frombits(math.Float64bits(a)-1)) / 2
 }
 
 // roundedSum rounds hi + t, where t is known to within err, and says whether
 // that rounding is certain.
 func roundedSum(hi, t, err float64) (float64, bool) {
 	r := twoSum(hi, t)
-	a := math.Abs(r.hi) // positive and finite here: the results are near 1 or near x != 0
-	halfUlpBelow := (a - math.Float64frombits(math.Float64bits(a)-1)) / 2
-	return r.hi, math.Abs(r.lo)+err < halfUlpBelow
+	// |r.hi| is positive and finite here: the results are near 1 or near x != 0
+	return r.hi, math.Abs(r.lo)+err < halfUlpBelow(math.Abs(r.hi))
 }
 
 // sinCosDD is the general path: Cody-Waite reduction and double-double series.

@@ -167,3 +167,23 @@ func BenchmarkSinCos(b *testing.B) {
 		})
 	}
 }
+
+// TestCartPoleConstants recomputes the derived constants the way Gymnasium
+// does, one rounded float64 operation at a time.
+func TestCartPoleConstants(t *testing.T) {
+	masspole, masscart, length, pi := 0.1, 1.0, 0.5, math.Pi
+	four, three, twelve, two, deg := 4.0, 3.0, 12.0, 2.0, 360.0
+	for _, tt := range []struct {
+		name      string
+		got, want float64
+	}{
+		{"total mass", cpTotalMass, masspole + masscart},
+		{"polemass_length", cpPoleMassLen, masspole * length},
+		{"4/3", cpFourThirds, four / three},
+		{"theta limit", cpThetaLimit, twelve * two * pi / deg},
+	} {
+		if tt.got != tt.want {
+			t.Errorf("%s: constant %v, Python's float64 %v", tt.name, tt.got, tt.want)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync/atomic"
+	"time"
 )
 
 // vectorChunk is how many envs a worker claims at a time: small enough that a
@@ -53,6 +54,8 @@ type Vector struct {
 	wake    []chan struct{}
 	next    atomic.Int64 // next chunk to claim in the current step
 	closed  atomic.Bool
+
+	tuner workerTuner // whether a step uses one goroutine or all of them
 }
 
 // spinsBeforePark is how many times an idle worker yields before it sleeps:
@@ -61,8 +64,15 @@ type Vector struct {
 const spinsBeforePark = 200
 
 // NewVector makes n copies of id, seeds copy i with seed+i, and steps them
-// on workers goroutines (0: one per CPU). Options apply to every copy.
+// on up to workers goroutines (0: one per CPU). Options apply to every copy.
 // Call Close when done to stop the workers.
+//
+// Whether more goroutines help depends on the machine and on its load (on a
+// shared machine a second core may be busy, and then the hand-offs cost more
+// than they save), so the vector measures instead of guessing: it times its
+// steps on one goroutine and on all of them, keeps the faster, and measures
+// again from time to time (workerTuner). The results never depend on that
+// choice.
 func NewVector(id string, n, workers int, seed uint64, opts ...Option) (*Vector, error) {
 	if n <= 0 {
 		return nil, fmt.Errorf("vector of %s: %d environments, want at least 1", id, n)
@@ -72,6 +82,7 @@ func NewVector(id string, n, workers int, seed uint64, opts ...Option) (*Vector,
 	}
 	workers = min(workers, n)
 	v := &Vector{n: n, workers: workers}
+	v.tuner = newWorkerTuner(workers)
 	for i := 0; i < n; i++ {
 		e, err := Make(id, opts...)
 		if err != nil {
@@ -171,11 +182,24 @@ func (v *Vector) StepContinuous(actions []float64) []float64 {
 	return v.obs
 }
 
+// Workers is the number of goroutines the last step used: 1 or the maximum.
+func (v *Vector) Workers() int { return v.tuner.active }
+
 func (v *Vector) run() {
 	if v.workers == 1 {
 		v.stepRange(0, v.n)
 		return
 	}
+	start := time.Now()
+	if v.tuner.active == 1 {
+		v.stepRange(0, v.n)
+	} else {
+		v.runParallel()
+	}
+	v.tuner.record(time.Since(start))
+}
+
+func (v *Vector) runParallel() {
 	v.next.Store(0)
 	v.pending.Store(int64(v.workers - 1))
 	v.startStep()
@@ -278,4 +302,78 @@ func (v *Vector) Close() {
 		return
 	}
 	v.startStep()
+}
+
+// workerTuner chooses between stepping on one goroutine and on all of them
+// by measuring both: a probe times probeSteps steps of each (the first step
+// of each, which wakes parked workers or lets them park, is not counted),
+// then the faster runs for a stretch of steps that doubles, up to
+// maxExploit, while the probes keep agreeing, and falls back to minExploit
+// when they change their verdict. Probing the slower choice costs at most
+// 2*probeSteps steps in minExploit.
+type workerTuner struct {
+	max     int // the most goroutines allowed
+	active  int // goroutines the current step uses
+	phase   int // tunerExploit, tunerProbeOne or tunerProbeAll
+	left    int // steps left in this phase
+	skip    bool
+	sum     [2]time.Duration // probe times: one goroutine, all
+	exploit int              // length of the next exploit stretch
+	best    int              // the verdict of the last probe
+}
+
+const (
+	tunerExploit = iota
+	tunerProbeOne
+	tunerProbeAll
+
+	probeSteps = 8
+	minExploit = 512
+	maxExploit = 32768
+)
+
+func newWorkerTuner(max int) workerTuner {
+	t := workerTuner{max: max, active: max, exploit: minExploit, best: max}
+	if max > 1 {
+		t.startProbe()
+	}
+	return t
+}
+
+func (t *workerTuner) startProbe() {
+	t.phase, t.left, t.skip, t.active = tunerProbeOne, probeSteps, true, 1
+	t.sum = [2]time.Duration{}
+}
+
+// record takes the duration of the step just done and sets active for the next.
+func (t *workerTuner) record(d time.Duration) {
+	switch t.phase {
+	case tunerExploit:
+		if t.left--; t.left <= 0 {
+			t.startProbe()
+		}
+	case tunerProbeOne, tunerProbeAll:
+		if t.skip {
+			t.skip = false
+			return
+		}
+		t.sum[t.phase-tunerProbeOne] += d
+		if t.left--; t.left > 0 {
+			return
+		}
+		if t.phase == tunerProbeOne {
+			t.phase, t.left, t.skip, t.active = tunerProbeAll, probeSteps, true, t.max
+			return
+		}
+		verdict := t.max
+		if t.sum[0] < t.sum[1] {
+			verdict = 1
+		}
+		if verdict == t.best {
+			t.exploit = min(2*t.exploit, maxExploit)
+		} else {
+			t.best, t.exploit = verdict, minExploit
+		}
+		t.phase, t.left, t.active = tunerExploit, t.exploit, verdict
+	}
 }

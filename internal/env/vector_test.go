@@ -1,6 +1,9 @@
 package env
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 // TestVectorMatchesSequential: a Vector steps exactly as n separate envs
 // seeded seed+i, with the time limit and same-step auto-reset.
@@ -136,5 +139,75 @@ func TestVectorBadSize(t *testing.T) {
 	}
 	if _, err := NewVector("Nope-v0", 2, 1, 1); err == nil {
 		t.Fatal("NewVector accepted an unknown id")
+	}
+}
+
+// TestWorkerTuner drives the tuner with made-up step times: it settles on
+// the faster choice, probes less while the verdict holds, and follows a
+// change (a second core that becomes busy, then free again).
+func TestWorkerTuner(t *testing.T) {
+	const fast, slow = 10 * time.Microsecond, 18 * time.Microsecond
+	run := func(tu *workerTuner, steps int, oneFaster bool) (one, all int) {
+		for range steps {
+			d := fast
+			if (tu.active == 1) != oneFaster {
+				d = slow
+			}
+			if tu.active == 1 {
+				one++
+			} else {
+				all++
+			}
+			tu.record(d)
+		}
+		return one, all
+	}
+	tu := newWorkerTuner(2)
+	if tu.active != 1 {
+		t.Fatalf("a new tuner starts by probing one goroutine, got %d", tu.active)
+	}
+	one, all := run(&tu, 200_000, false) // two goroutines are faster
+	if tu.best != 2 || one > 200_000/50 {
+		t.Errorf("parallel faster: verdict %d, %d of %d steps on one goroutine", tu.best, one, one+all)
+	}
+	if tu.exploit != maxExploit {
+		t.Errorf("a stable verdict should stretch the exploit phase to %d, got %d", maxExploit, tu.exploit)
+	}
+	// The second core gets busy: within one exploit stretch and a probe, the
+	// tuner switches to one goroutine.
+	run(&tu, maxExploit+4*probeSteps, true)
+	if tu.best != 1 {
+		t.Fatalf("one goroutine faster: verdict %d", tu.best)
+	}
+	one, all = run(&tu, 200_000, true)
+	if all > 200_000/50 {
+		t.Errorf("one goroutine faster: %d of %d steps on all", all, one+all)
+	}
+	run(&tu, maxExploit+4*probeSteps, false)
+	if tu.best != 2 {
+		t.Errorf("parallel faster again: verdict %d", tu.best)
+	}
+	if single := newWorkerTuner(1); single.active != 1 {
+		t.Errorf("one allowed goroutine: active %d", single.active)
+	}
+}
+
+// TestVectorUsesBothModes: a vector of two workers steps on one goroutine
+// and on two within its first probe, and Workers reports which.
+func TestVectorUsesBothModes(t *testing.T) {
+	v, err := NewVector("CartPole-v1", 64, 2, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	v.Reset()
+	actions := make([]int, 64)
+	seen := map[int]bool{}
+	for range 4 * probeSteps {
+		seen[v.Workers()] = true
+		v.StepDiscrete(actions)
+	}
+	if !seen[1] || !seen[2] {
+		t.Errorf("worker counts used in the first probe: %v, want 1 and 2", seen)
 	}
 }

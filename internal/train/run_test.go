@@ -3,7 +3,6 @@ package train
 import (
 	"context"
 	"errors"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -211,24 +210,6 @@ func TestTrainRunDQNResumeMatchesUninterrupted(t *testing.T) {
 			}
 		}
 		t.Fatalf("metrics differ: %d and %d records", len(a), len(b))
-	}
-}
-
-func TestPercentOfOptimum(t *testing.T) {
-	for _, tt := range []struct{ mean, opt, want float64 }{
-		{0.7, 0.7442, 94.06},
-		{-15, -13, 86.67},
-		{7.93, 7.93, 100},
-	} {
-		got, ok := PercentOfOptimum(tt.mean, tt.opt)
-		if !ok || math.Abs(got-tt.want) > 0.01 {
-			t.Errorf("PercentOfOptimum(%v, %v) = %v, %v; want %v", tt.mean, tt.opt, got, ok, tt.want)
-		}
-	}
-	for _, c := range [][2]float64{{5, -13}, {-124.6, 7.93}} {
-		if _, ok := PercentOfOptimum(c[0], c[1]); ok {
-			t.Errorf("PercentOfOptimum(%v, %v): a mean of the other sign than the optimum has no meaningful percentage", c[0], c[1])
-		}
 	}
 }
 

@@ -10,14 +10,13 @@ import (
 	"github.com/xlrl/xlrl/internal/agent/tabular"
 	"github.com/xlrl/xlrl/internal/agent/zoo"
 	"github.com/xlrl/xlrl/internal/env"
-	"github.com/xlrl/xlrl/internal/mdp"
 	"github.com/xlrl/xlrl/internal/policy"
 	"github.com/xlrl/xlrl/internal/run"
 )
 
 // EvalSeed keeps a tabular run's evaluation episodes apart from its
-// training ones.
-func EvalSeed(seed uint64) uint64 { return seed ^ 0x9e3779b97f4a7c15 }
+// training ones (tabular.EvalSeed).
+func EvalSeed(seed uint64) uint64 { return tabular.EvalSeed(seed) }
 
 // noLimitEvalSteps cuts greedy evaluation episodes on environments with no
 // time limit (CliffWalking), where a poor greedy policy can walk forever.
@@ -203,46 +202,29 @@ func evaluateTabular(ctx context.Context, fl *Flags, agent *tabular.Agent, n int
 	}
 	res.MeanReturn, res.StdReturn, res.SuccessRate, res.EvalEpisodes = ev.MeanReturn, ev.StdReturn, ev.SuccessRate, ev.Episodes
 	if m, ok := env.ModelOf(evalEnv); ok {
-		return compareWithOptimum(m, spec, agent.Policy(), ev.MeanReturn, res)
+		return compareWithOptimum(m, spec, agent.Policy(), res)
 	}
 	return nil
 }
 
-// compareWithOptimum fills res's exact optimum, the exact value of policy
-// (finite horizons) and the percentage of the optimum mean reaches.
-func compareWithOptimum(m env.Model, spec *env.Spec, policy []int, mean float64, res *Result) error {
-	sol, err := mdp.Solve(m, spec.MaxEpisodeSteps, 1)
+// compareWithOptimum fills res's exact figures (tabular.CompareWithOptimum):
+// the greedy policy's value, the finite-horizon optimum and the best
+// stationary policy's value, all within the time limit, or within the
+// evaluation cut for environments without one; and the percentages of both
+// optima the policy reaches, from exact values (so never above 100).
+func compareWithOptimum(m env.Model, spec *env.Spec, policy []int, res *Result) error {
+	horizon := spec.MaxEpisodeSteps
+	if horizon == 0 {
+		horizon = noLimitEvalSteps
+	}
+	o, err := tabular.CompareWithOptimum(m, policy, horizon)
 	if err != nil {
-		return fmt.Errorf("computing the exact optimum of %s: %w", spec.ID, err)
+		return fmt.Errorf("comparing with the exact optimum of %s: %w", spec.ID, err)
 	}
-	opt := mdp.StartValue(m, sol.V)
-	res.Optimum = &opt
-	if spec.MaxEpisodeSteps > 0 {
-		v, err := mdp.EvaluatePolicy(m, policy, spec.MaxEpisodeSteps, 1)
-		if err != nil {
-			return err
-		}
-		pv := mdp.StartValue(m, v)
-		res.PolicyValue = &pv
-	}
-	if p, ok := PercentOfOptimum(mean, opt); ok {
-		res.OptimumPercent = &p
-	}
+	res.Optimum, res.PolicyValue, res.BestStationary = &o.Optimum, &o.PolicyValue, &o.BestStationary
+	res.BestStationaryExact = &o.StationaryExact
+	res.OptimumPercent, res.BestStationaryPercent = o.PercentOfOptimum, o.PercentOfStationary
 	return nil
-}
-
-// PercentOfOptimum compares a mean return with the optimum: mean/optimum for
-// positive optima (success probabilities, Taxi), optimum/mean for negative
-// ones (costs: -13 against -15 is 86.7%). A return of the other sign than the
-// optimum has no meaningful ratio (Taxi's -200 against 7.93), so none is given.
-func PercentOfOptimum(mean, opt float64) (float64, bool) {
-	switch {
-	case opt > 0 && mean >= 0:
-		return 100 * mean / opt, true
-	case opt < 0 && mean < 0:
-		return 100 * opt / mean, true
-	}
-	return 0, false
 }
 
 // tabularChunk is how many episodes run between two looks at the clock (for

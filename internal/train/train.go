@@ -27,11 +27,18 @@ type Result struct {
 	OptimumPercent *float64 `json:"optimum_percent,omitempty"`
 	// PolicyValue is the exact expected return of the learnt greedy policy,
 	// computed from the model (no sampling noise), where there is a model.
-	PolicyValue   *float64 `json:"policy_value,omitempty"`
-	EvalEpisodes  int      `json:"eval_episodes"`
-	TrainEpisodes int64    `json:"train_episodes"`
-	TrainSteps    int64    `json:"train_steps"`
-	WallSeconds   float64  `json:"wall_seconds"`
+	PolicyValue *float64 `json:"policy_value,omitempty"`
+	// BestStationary is the value of the best policy with one action per
+	// state (mdp.BestStationary): what a greedy tabular policy can reach
+	// when the optimum needs a time-dependent policy. Exact unless
+	// BestStationaryExact is false (the search hit its node limit).
+	BestStationary        *float64 `json:"best_stationary,omitempty"`
+	BestStationaryExact   *bool    `json:"best_stationary_exact,omitempty"`
+	BestStationaryPercent *float64 `json:"best_stationary_percent,omitempty"`
+	EvalEpisodes          int      `json:"eval_episodes"`
+	TrainEpisodes         int64    `json:"train_episodes"`
+	TrainSteps            int64    `json:"train_steps"`
+	WallSeconds           float64  `json:"wall_seconds"`
 	// Hyper records the hyperparameters actually used, defaults included.
 	Hyper map[string]any `json:"hyperparameters,omitempty"`
 	// Deep is what the deep RL agents add: backend, time breakdown, ...

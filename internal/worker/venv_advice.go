@@ -10,10 +10,15 @@ import (
 )
 
 // ProjectPython is the interpreter of the project's .venv (next to the xlrl
-// binary's bin/ directory, or in the working directory) when one exists and
-// imports pyworker; ok is false otherwise.
+// binary's bin/ directory) when one exists and imports pyworker; ok is false
+// otherwise.
 func ProjectPython(ctx context.Context) (path string, ok bool) {
-	for _, venv := range projectVenvs() {
+	return pythonIn(ctx, projectVenvs())
+}
+
+// pythonIn is the first of venvs whose Python imports pyworker.
+func pythonIn(ctx context.Context, venvs []string) (path string, ok bool) {
+	for _, venv := range venvs {
 		p := filepath.Join(venv, "bin", "python")
 		if _, err := os.Stat(p); err != nil {
 			continue
@@ -33,10 +38,14 @@ func ProjectPython(ctx context.Context) (path string, ok bool) {
 // project's .venv has one that does: "" when the interpreter did not come
 // from $XLRL_PYTHON, or when there is no working .venv to fall back to.
 func UnsetAdvice(ctx context.Context, reason string) string {
+	return unsetAdvice(ctx, reason, projectVenvs())
+}
+
+func unsetAdvice(ctx context.Context, reason string, venvs []string) string {
 	if reason != "$XLRL_PYTHON" { // FindPython's Reason for it
 		return ""
 	}
-	venv, ok := ProjectPython(ctx)
+	venv, ok := pythonIn(ctx, venvs)
 	if !ok {
 		return ""
 	}

@@ -8,9 +8,9 @@ import (
 	"testing"
 )
 
-// withVenv runs the test in a directory holding a .venv whose bin/python is
-// the given shell script.
-func withVenv(t *testing.T, script string) string {
+// withVenv makes a .venv whose bin/python is the given shell script and
+// returns that Python and the venvs list to look in.
+func withVenv(t *testing.T, script string) (string, []string) {
 	t.Helper()
 	dir := t.TempDir()
 	py := filepath.Join(dir, ".venv", "bin", "python")
@@ -20,35 +20,34 @@ func withVenv(t *testing.T, script string) string {
 	if err := os.WriteFile(py, []byte("#!/bin/sh\n"+script+"\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	t.Chdir(dir)
-	return py
+	return py, []string{filepath.Join(dir, ".venv")}
 }
 
 func TestUnsetAdvice(t *testing.T) {
 	ctx := context.Background()
-	py := withVenv(t, "exit 0") // a .venv whose Python imports pyworker
+	py, venvs := withVenv(t, "exit 0") // a .venv whose Python imports pyworker
 	t.Setenv("XLRL_PYTHON", "/nowhere/python")
-	got := UnsetAdvice(ctx, "$XLRL_PYTHON")
+	got := unsetAdvice(ctx, "$XLRL_PYTHON", venvs)
 	if !strings.Contains(got, "$XLRL_PYTHON=/nowhere/python does not work") || !strings.Contains(got, py) ||
 		!strings.Contains(got, "unset XLRL_PYTHON") {
 		t.Fatalf("advice %q", got)
 	}
-	if got := UnsetAdvice(ctx, "--python flag"); got != "" {
+	if got := unsetAdvice(ctx, "--python flag", venvs); got != "" {
 		t.Fatalf("advice for an interpreter that $XLRL_PYTHON did not name: %q", got)
 	}
 	t.Setenv("XLRL_PYTHON", py)
-	if got := UnsetAdvice(ctx, "$XLRL_PYTHON"); got != "" {
+	if got := unsetAdvice(ctx, "$XLRL_PYTHON", venvs); got != "" {
 		t.Fatalf("advice to fall back on the very interpreter that failed: %q", got)
 	}
 }
 
 func TestNoAdviceWithoutAWorkingVenv(t *testing.T) {
-	withVenv(t, "exit 1") // the .venv lacks pyworker
+	_, venvs := withVenv(t, "exit 1") // the .venv lacks pyworker
 	t.Setenv("XLRL_PYTHON", "/nowhere/python")
-	if got := UnsetAdvice(context.Background(), "$XLRL_PYTHON"); got != "" {
+	if got := unsetAdvice(context.Background(), "$XLRL_PYTHON", venvs); got != "" {
 		t.Fatalf("advice toward a broken .venv: %q", got)
 	}
-	if _, ok := ProjectPython(context.Background()); ok {
+	if _, ok := pythonIn(context.Background(), venvs); ok {
 		t.Fatal("a .venv that cannot import pyworker counted as working")
 	}
 }

