@@ -11,5 +11,5 @@ func (m *MLP) InputGrad(ws *Workspace, n int, dst []float32) {
 	if len(dst) < n*ly.In {
 		panic(fmt.Sprintf("nn: InputGrad into %d values, want %d", len(dst), n*ly.In))
 	}
-	mulBT(ws.delta[0][:n*ly.Out], n, ly.Out, ly.W, ly.In, dst[:n*ly.In])
+	mulBT(ws.delta[0][:n*ly.Out], n, ly.Out, ly.W, ly.In, dst[:n*ly.In], ws.s)
 }
