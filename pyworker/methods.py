@@ -11,4 +11,5 @@ HANDLER_MODULES: list[str] = [
     "pyworker.tblog",
     "pyworker.rl",
     "pyworker.gen.handlers",
+    "pyworker.envs",
 ]
