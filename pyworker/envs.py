@@ -37,6 +37,9 @@ import numpy as np
 from pyworker.errors import ArgumentError, check_array
 from pyworker.registry import CallContext, method
 
+# The observation dtypes the host decodes (internal/gymenv).
+_HOST_DTYPES = {np.dtype(d) for d in ("<f4", "<f8", "u1", "<i4", "<i8", "?")}
+
 # More copies than this in one handle is a mistake, not a plan.
 MAX_COPIES = 1 << 16
 
@@ -272,6 +275,8 @@ def make(
     space = envs[0].observation_space
     shape = (num,) if obs["kind"] == "discrete" else (num, *space.shape)
     dtype = np.int64 if obs["kind"] == "discrete" else space.dtype
+    if np.dtype(dtype) not in _HOST_DTYPES:  # the host reads these; others travel as float64
+        dtype = np.float64
     h = Hosted(
         id=id,
         envs=envs,
