@@ -22,7 +22,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func testHost(t *testing.T) *Host {
+func testHost(t testing.TB) *Host {
 	t.Helper()
 	h := NewHost(worker.Options{Python: workertest.Python(t)})
 	t.Cleanup(func() { _ = h.Close() })
