@@ -167,7 +167,8 @@ def test_over_the_wire(raw_worker) -> None:
     w.request(3, "env.step", handle=handle, actions=np.array([1, 0], dtype=np.int64))
     _, _, err, res = w.read()
     assert err is None
-    np.testing.assert_array_equal(res["rewards"], [0.0, 0.01])
+    np.testing.assert_array_equal(res["rewards"], [0.0, 0.1])
+    assert list(res["ended"]) == [1] and list(res["final_obs"][0]) == [1, 0, 0]
     w.request(4, "env.step", handle=handle, actions=[1, 0])
     _, _, err, _ = w.read()
     assert "must be an array" in err["message"]

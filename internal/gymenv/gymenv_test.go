@@ -99,28 +99,32 @@ func TestVectorSameStepResetAndFinalObs(t *testing.T) {
 		t.Fatalf("spec %+v", v.Spec())
 	}
 	v.Reset()
-	v.StepDiscrete([]int{1, 0})
+	v.StepDiscrete([]int{1, 1})
 	obs := v.StepDiscrete([]int{1, 0})
-	// Copy 0 reached the end (state 2): terminated, reset in the same step.
-	if !v.Terminated()[0] || v.Rewards()[0] != 1 || v.Terminated()[1] {
-		t.Fatalf("terminated %v rewards %v", v.Terminated(), v.Rewards())
+	// Copy 0 reached the end (state 2), copy 1 took the prize in state 1:
+	// both terminated and were reset in the same step.
+	if !v.Terminated()[0] || !v.Terminated()[1] || v.Rewards()[0] != 1 || v.Rewards()[1] != 0.1 || v.Truncated()[0] {
+		t.Fatalf("terminated %v truncated %v rewards %v", v.Terminated(), v.Truncated(), v.Rewards())
 	}
-	wantFinal := []float64{0, 0, 1}
+	wantFinal := []float64{0, 0, 1, 0, 1, 0}
 	wantObs := []float64{1, 0, 0, 1, 0, 0}
 	for i := range wantFinal {
-		if v.FinalObs()[i] != wantFinal[i] {
-			t.Fatalf("final obs %v", v.FinalObs()[:3])
+		if v.FinalObs()[i] != wantFinal[i] || obs[i] != wantObs[i] {
+			t.Fatalf("final obs %v, obs %v", v.FinalObs(), obs)
 		}
 	}
-	for i := range wantObs {
-		if obs[i] != wantObs[i] {
-			t.Fatalf("obs %v", obs)
-		}
+
+	long, err := h.NewVector("gym:gym_fixtures:Chain", 1, 0, env.ResolverOptions{Kwargs: map[string]string{"n": "10", "limit": "3"}})
+	if err != nil {
+		t.Fatal(err)
 	}
-	v.StepDiscrete([]int{0, 0})
-	v.StepDiscrete([]int{0, 0})
-	if !v.Truncated()[1] || v.Terminated()[1] {
-		t.Fatalf("copy 1 after 4 steps: truncated %v terminated %v", v.Truncated(), v.Terminated())
+	defer long.Close()
+	long.Reset()
+	for i := 0; i < 3; i++ {
+		long.StepDiscrete([]int{1})
+	}
+	if !long.Truncated()[0] || long.Terminated()[0] || long.FinalObs()[3] != 1 || long.Obs()[0] != 1 {
+		t.Fatalf("after the limit: truncated %v terminated %v final %v obs %v", long.Truncated(), long.Terminated(), long.FinalObs(), long.Obs())
 	}
 }
 

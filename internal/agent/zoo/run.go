@@ -74,7 +74,8 @@ type Report struct {
 // Run trains opts.Algo on opts.Env with the table's hyperparameters (and the
 // overrides in opts) on be, then evaluates the greedy policy on fresh
 // episodes (seeded apart from training and periodic evaluation).
-func Run(ctx context.Context, opts Options, be backend.Backend) (*Report, error) {
+func Run(ctx context.Context, opts Options, be backend.Backend) (_ *Report, err error) {
+	defer env.Recover(&err) // an environment that fails inside Step (gym:... ids) is an error
 	start := time.Now()
 	spec, err := env.Lookup(opts.Env)
 	if err != nil {
