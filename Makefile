@@ -72,5 +72,18 @@ test-long: build venv
 	go test -run 'Learning' -tags long -timeout 180m ./...
 	$(PY) -m pytest -q -m long tests -p no:cacheprovider || test $$? -eq 5
 
+## xlrl-envs: the Go environments as a C shared library inside the xlrl_envs Python package, installed into the .venv
+XLRL_ENVS_LIB := python/xlrl_envs/xlrl_envs/libxlrlenvs.so
+XLRL_ENVS_PY  := $(shell find python/xlrl_envs -name '*.py' -not -path '*/build/*' 2>/dev/null) python/xlrl_envs/pyproject.toml
+.PHONY: xlrl-envs
+xlrl-envs: $(VENV)/.xlrl-envs-installed
+$(XLRL_ENVS_LIB): $(GO_SRC) $(shell find envlib -name '*.go' 2>/dev/null)
+	go build -buildmode=c-shared -o $@ ./cmd/libxlrlenvs
+$(VENV)/.xlrl-envs-installed: $(XLRL_ENVS_LIB) $(XLRL_ENVS_PY) $(VENV)/.installed
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation --force-reinstall ./python/xlrl_envs
+	rm -rf python/xlrl_envs/build
+	touch $@
+all demo test-py: xlrl-envs
+
 clean:
-	rm -rf bin build runs $(VENV) libqvalue.so libqvalue.h
+	rm -rf bin build runs $(VENV) libqvalue.so libqvalue.h $(XLRL_ENVS_LIB) python/xlrl_envs/xlrl_envs/libxlrlenvs.h
