@@ -12,4 +12,5 @@ HANDLER_MODULES: list[str] = [
     "pyworker.rl",
     "pyworker.gen.handlers",
     "pyworker.envs",
+    "pyworker.export",
 ]

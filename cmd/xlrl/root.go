@@ -49,6 +49,7 @@ object on the last line of stdout.`,
 		newWorkerCmd(),
 		newGenCmd(),
 		newRobustCmd(),
+		newExportCmd(),
 	)
 	return root
 }
