@@ -126,3 +126,31 @@ def test_user_chain_mdp_learnt_to_its_optimum(xlrl_binary: Path, seed: int) -> N
     res = last_json(p)
     assert res["eval_episodes"] == 100
     assert res["mean_return"] == pytest.approx(1.0, abs=1e-9), res
+
+
+def test_check_env_passes_gymnasium_and_go_envs(xlrl_binary: Path) -> None:
+    for env_id in ("CartPole-v1", "gym:CartPole-v1", "gym:gym_fixtures:Noisy"):
+        p = xlrl(xlrl_binary, "check-env", env_id, "--steps", "300", "--json")
+        rep = last_json(p)
+        assert rep["ok"] is True and rep["problems"] == 0, rep
+        names = {c["name"] for c in rep["checks"]}
+        assert {"same seed, same trajectory", "observations inside the space"} <= names
+    p = xlrl(
+        xlrl_binary,
+        "check-env",
+        "gym:gym_fixtures:Noisy",
+        "--env-kwargs",
+        "dtype=uint8",
+        "--env-kwargs",
+        "shape=(3, 4, 4)",
+        "--json",
+    )
+    rep = last_json(p)
+    assert rep["obs_dtype"] == "uint8" and rep["observation"] == "Box[3 4 4]" and rep["ok"]
+
+
+def test_check_env_fails_an_env_whose_observations_leave_the_space(xlrl_binary: Path) -> None:
+    p = xlrl(xlrl_binary, "check-env", "gym:gym_fixtures:OutOfBounds", "--steps", "100")
+    assert p.returncode != 0
+    assert "FAIL observations inside the space" in p.stdout
+    assert "gym:gym_fixtures:OutOfBounds FAILS" in p.stdout

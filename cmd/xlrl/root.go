@@ -50,6 +50,7 @@ object on the last line of stdout.`,
 		newGenCmd(),
 		newRobustCmd(),
 		newExportCmd(),
+		newCheckEnvCmd(),
 	)
 	return root
 }
