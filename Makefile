@@ -85,5 +85,15 @@ $(VENV)/.xlrl-envs-installed: $(XLRL_ENVS_LIB) $(XLRL_ENVS_PY) $(VENV)/.installe
 	touch $@
 all demo test-py: xlrl-envs
 
+## venv-box2d, venv-mujoco: Gymnasium's Box2D / MuJoCo environments in the .venv (pyproject extras)
+.PHONY: venv-box2d venv-mujoco test-extras
+venv-box2d: venv
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[box2d]'
+venv-mujoco: venv
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[mujoco]'
+## test-extras: the tests of the Box2D and MuJoCo environments (marked box2d, mujoco)
+test-extras: build venv-box2d venv-mujoco
+	$(PY) -m pytest -q -m 'box2d or mujoco' tests
+
 clean:
 	rm -rf bin build runs $(VENV) libqvalue.so libqvalue.h $(XLRL_ENVS_LIB) python/xlrl_envs/xlrl_envs/libxlrlenvs.h
