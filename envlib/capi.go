@@ -20,7 +20,7 @@ import (
 
 // ABIVersion changes whenever a function's signature or meaning changes;
 // xlrl_envs refuses a library of another version.
-const ABIVersion = 1
+const ABIVersion = 2
 
 // vector is one make_vec: a Vector whose results live in C memory.
 type vector struct {
@@ -57,6 +57,14 @@ func errOut(errp **C.char, format string, args ...any) {
 func recovered(msg **C.char) {
 	if r := recover(); r != nil {
 		*msg = cstr(fmt.Sprintf("panic inside the environment: %v", r))
+	}
+}
+
+// recoveredStep is recovered for the step functions.
+func recoveredStep(ret *C.int64_t, errp **C.char) {
+	if r := recover(); r != nil {
+		*ret = -1
+		errOut(errp, "panic inside the environment: %v", r)
 	}
 }
 
@@ -281,57 +289,77 @@ func XlrlVecReset(h C.int64_t, seed C.uint64_t, reseed C.int) (msg *C.char) {
 	return nil
 }
 
+// ended counts the copies whose episode ended in the last step.
+func (vec *vector) ended() C.int64_t {
+	n := 0
+	term, trunc := vec.v.Terminated(), vec.v.Truncated()
+	for i := range term {
+		if term[i] || trunc[i] {
+			n++
+		}
+	}
+	return C.int64_t(n)
+}
+
 // XlrlVecStepDiscrete steps every copy with actions[i] (n int64s). It
-// returns NULL, or an error to free (nothing is stepped then).
+// returns the number of copies whose episode ended (and were reset), or -1
+// with *err set (free it with XlrlEnvsFree; nothing was stepped).
 //
 //export XlrlVecStepDiscrete
-func XlrlVecStepDiscrete(h C.int64_t, actions *C.int64_t) (msg *C.char) {
-	defer recovered(&msg)
+func XlrlVecStepDiscrete(h C.int64_t, actions *C.int64_t, errp **C.char) (ret C.int64_t) {
+	defer recoveredStep(&ret, errp)
 	vec := get(h)
 	if vec == nil {
-		return cstr(fmt.Sprintf("no vector with handle %d (closed?)", int64(h)))
+		errOut(errp, "no vector with handle %d (closed?)", int64(h))
+		return -1
 	}
 	if vec.spec.Action.Kind != env.Discrete {
-		return cstr(fmt.Sprintf("%s has %s actions: call step with floats", vec.spec.ID, vec.spec.Action))
+		errOut(errp, "%s has %s actions: call step with floats", vec.spec.ID, vec.spec.Action)
+		return -1
 	}
 	if actions == nil {
-		return cstr("actions is NULL")
+		errOut(errp, "actions is NULL")
+		return -1
 	}
 	vec.mu.Lock()
 	defer vec.mu.Unlock()
 	as := unsafe.Slice((*int64)(unsafe.Pointer(actions)), vec.n)
 	for i, a := range as {
 		if a < 0 || a >= int64(vec.spec.Action.N) {
-			return cstr(fmt.Sprintf("%s: action %d of copy %d is outside the action space %s (valid: 0..%d)",
-				vec.spec.ID, a, i, vec.spec.Action, vec.spec.Action.N-1))
+			errOut(errp, "%s: action %d of copy %d is outside the action space %s (valid: 0..%d)",
+				vec.spec.ID, a, i, vec.spec.Action, vec.spec.Action.N-1)
+			return -1
 		}
 		vec.discrete[i] = int(a)
 	}
 	vec.v.StepDiscrete(vec.discrete)
-	return nil
+	return vec.ended()
 }
 
 // XlrlVecStepContinuous steps every copy with actions[i*d:(i+1)*d] (n*d
-// doubles, d the action dimension). It returns NULL, or an error to free.
+// doubles, d the action dimension). It returns what XlrlVecStepDiscrete does.
 //
 //export XlrlVecStepContinuous
-func XlrlVecStepContinuous(h C.int64_t, actions *C.double) (msg *C.char) {
-	defer recovered(&msg)
+func XlrlVecStepContinuous(h C.int64_t, actions *C.double, errp **C.char) (ret C.int64_t) {
+	defer recoveredStep(&ret, errp)
 	vec := get(h)
 	if vec == nil {
-		return cstr(fmt.Sprintf("no vector with handle %d (closed?)", int64(h)))
+		errOut(errp, "no vector with handle %d (closed?)", int64(h))
+		return -1
 	}
 	if vec.spec.Action.Kind != env.Box {
-		return cstr(fmt.Sprintf("%s has %s actions: call step with integers", vec.spec.ID, vec.spec.Action))
+		errOut(errp, "%s has %s actions: call step with integers", vec.spec.ID, vec.spec.Action)
+		return -1
 	}
 	if actions == nil {
-		return cstr("actions is NULL")
+		errOut(errp, "actions is NULL")
+		return -1
 	}
 	vec.mu.Lock()
 	defer vec.mu.Unlock()
 	// The caller's memory, read during the call only.
 	vec.v.StepContinuous(unsafe.Slice((*float64)(unsafe.Pointer(actions)), vec.n*vec.spec.Action.Dim()))
-	return nil
+	return vec.ended()
 }
 
 // XlrlVecClose stops the vector and frees its memory; closing twice is harmless.

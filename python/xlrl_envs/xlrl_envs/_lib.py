@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-ABI_VERSION = 1
+ABI_VERSION = 2
 LIBRARY_ENV = "XLRL_ENVS_LIBRARY"
 _DEFAULT = Path(__file__).resolve().parent / "libxlrlenvs.so"
 
@@ -41,10 +41,10 @@ def _declare(lib: ctypes.CDLL) -> None:
     lib.XlrlVecBuffers.restype = c.c_int
     lib.XlrlVecReset.argtypes = [c.c_int64, c.c_uint64, c.c_int]
     lib.XlrlVecReset.restype = c.c_void_p
-    lib.XlrlVecStepDiscrete.argtypes = [c.c_int64, c.c_void_p]
-    lib.XlrlVecStepDiscrete.restype = c.c_void_p
-    lib.XlrlVecStepContinuous.argtypes = [c.c_int64, c.c_void_p]
-    lib.XlrlVecStepContinuous.restype = c.c_void_p
+    lib.XlrlVecStepDiscrete.argtypes = [c.c_int64, c.c_void_p, c.POINTER(c.c_void_p)]
+    lib.XlrlVecStepDiscrete.restype = c.c_int64
+    lib.XlrlVecStepContinuous.argtypes = [c.c_int64, c.c_void_p, c.POINTER(c.c_void_p)]
+    lib.XlrlVecStepContinuous.restype = c.c_int64
     lib.XlrlVecClose.argtypes = [c.c_int64]
 
 
@@ -111,9 +111,20 @@ def load_library(path: str | os.PathLike[str] | None = None) -> ctypes.CDLL:
     return lib
 
 
+_forked = False
+
+
+def _after_fork_in_child() -> None:
+    global _forked
+    _forked = _lib is not None
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def check_process() -> None:
     """Refuse use in a forked child: the Go runtime's threads did not survive the fork."""
-    if _pid is not None and os.getpid() != _pid:
+    if _forked or (_pid is not None and os.getpid() != _pid):
         raise GoRuntimeError(
             f"xlrl_envs was loaded in process {_pid}, and this process ({os.getpid()}) is a fork "
             "of it: a Go runtime does not survive fork (golang/go#15538). Start worker processes "

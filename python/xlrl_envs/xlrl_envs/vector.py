@@ -102,6 +102,9 @@ class XlrlVectorEnv(gymnasium.vector.VectorEnv):
             num_envs * adim, dtype=np.int64 if self._discrete_act else np.float64
         )
         self._actions_ptr = self._actions.ctypes.data
+        self._step_fn = lib.XlrlVecStepDiscrete if self._discrete_act else lib.XlrlVecStepContinuous
+        self._err = ctypes.c_void_p()
+        self._err_ref = ctypes.byref(self._err)
         self._seed_next = seed
         self._started = False
 
@@ -132,29 +135,36 @@ class XlrlVectorEnv(gymnasium.vector.VectorEnv):
         self, actions: Any
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         """Step every copy once (one call into Go; the GIL is released while Go steps)."""
-        _lib.check_process()
+        if _lib._forked:
+            _lib.check_process()
         if not self._started:
             raise RuntimeError(f"{self.env_id}: call reset() before step()")
-        a = np.asarray(actions)
+        a = actions if isinstance(actions, np.ndarray) else np.asarray(actions)
         if a.size != self._actions.size:
             raise ValueError(
                 f"{self.env_id}: {a.size} action values for {self.num_envs} copies of "
                 f"{self.single_action_space}"
             )
-        self._actions[:] = a.reshape(-1)
-        if self._discrete_act:
-            self._check(self._lib.XlrlVecStepDiscrete(self._handle, self._actions_ptr))
+        if a.shape == self._actions.shape:
+            self._actions[...] = a
         else:
-            self._check(self._lib.XlrlVecStepContinuous(self._handle, self._actions_ptr))
+            self._actions[...] = a.reshape(-1)
+        ended = self._step_fn(self._handle, self._actions_ptr, self._err_ref)
+        if ended < 0:
+            raise ValueError(_lib.take_string(self._err.value) or "step failed")
         infos: dict[str, Any] = {}
-        done = self._terminated | self._truncated
-        if done.any():
+        if ended:
             infos["final_obs"] = self._out(self._final)
-            infos["_final_obs"] = done
-        rewards, term, trunc = self._rewards, self._terminated, self._truncated
+            infos["_final_obs"] = self._terminated | self._truncated
         if self._copy:
-            rewards, term, trunc = rewards.copy(), term.copy(), trunc.copy()
-        return self._out(self._obs), rewards, term, trunc, infos
+            return (
+                self._out(self._obs),
+                self._rewards.copy(),
+                self._terminated.copy(),
+                self._truncated.copy(),
+                infos,
+            )
+        return self._out(self._obs), self._rewards, self._terminated, self._truncated, infos
 
     def close_extras(self, **kwargs: Any) -> None:
         if self._handle:
