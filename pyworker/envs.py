@@ -195,6 +195,7 @@ class Hosted:
     ended: np.ndarray  # autoreset=False: the copy's episode ended and awaits reset
     started: np.ndarray  # the copy has been reset at least once
     seeds: list[int]  # each copy's first reset
+    kwargs: dict[str, Any]  # the constructor arguments (env.bench rebuilds the copies)
     spec: dict[str, Any] = field(default_factory=dict)
 
     def put_obs(self, i: int, value: Any, out: np.ndarray | None = None) -> None:
@@ -293,6 +294,7 @@ def make(
         ended=np.zeros(num, dtype=bool),
         started=np.zeros(num, dtype=bool),
         seeds=[seed + i for i in range(num)],
+        kwargs=parsed,
     )
     h.spec = _spec(envs[0], id, obs, act)
     if max_episode_steps:
@@ -410,7 +412,9 @@ def close(ctx: CallContext, *, handle: int) -> None:
 def bench(ctx: CallContext, *, handle: int, steps: int) -> dict[str, Any]:
     """Step the copies ``steps`` times with random actions inside the worker (no link).
 
-    The reference for the link's cost: the same stepping without the round trip.
+    The reference for the link's cost: the same stepping without the round trip. For a
+    Gymnasium peer it also times ``gymnasium.vector.SyncVectorEnv`` of the same copies
+    (same-step autoreset) on the same actions.
     """
     import time
 
@@ -428,4 +432,17 @@ def bench(ctx: CallContext, *, handle: int, steps: int) -> dict[str, Any]:
     start = time.perf_counter()
     for t in range(steps):
         step(ctx, handle=handle, actions=actions[t])
-    return {"seconds": time.perf_counter() - start, "steps": steps, "copies": n}
+    seconds = time.perf_counter() - start
+    import gymnasium
+
+    sync = gymnasium.vector.SyncVectorEnv(
+        [lambda: build_env(h.id, h.kwargs)] * n,
+        autoreset_mode=gymnasium.vector.AutoresetMode.SAME_STEP,
+    )
+    sync.reset(seed=0)
+    start = time.perf_counter()
+    for t in range(steps):
+        sync.step(actions[t])
+    sync_seconds = time.perf_counter() - start
+    sync.close()
+    return {"seconds": seconds, "sync_vector_seconds": sync_seconds, "steps": steps, "copies": n}

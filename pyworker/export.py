@@ -24,12 +24,18 @@ def build_model(arch: dict[str, Any], weights: list[np.ndarray]) -> Any:
     if len(weights) != 2 * (len(sizes) - 1):
         raise ArgumentError(f"{len(weights)} weight arrays for {len(sizes) - 1} layers")
     for i in range(len(sizes) - 1):
-        check_array(f"weights[{2 * i}]", weights[2 * i], dtype="float32", shape=(sizes[i], sizes[i + 1]))
-        check_array(f"weights[{2 * i + 1}]", weights[2 * i + 1], dtype="float32", shape=(sizes[i + 1],))
+        check_array(
+            f"weights[{2 * i}]", weights[2 * i], dtype="float32", shape=(sizes[i], sizes[i + 1])
+        )
+        check_array(
+            f"weights[{2 * i + 1}]", weights[2 * i + 1], dtype="float32", shape=(sizes[i + 1],)
+        )
     layers: list[Any] = [keras.Input(shape=(sizes[0],))]
     for i, width in enumerate(sizes[1:]):
         last = i == len(sizes) - 2
-        layers.append(keras.layers.Dense(width, activation="linear" if last else arch["activation"]))
+        layers.append(
+            keras.layers.Dense(width, activation="linear" if last else arch["activation"])
+        )
     model = keras.Sequential(layers, name=f"xlrl_{arch.get('algo', 'policy')}")
     model.set_weights([np.array(w) for w in weights])
     return model

@@ -9,8 +9,11 @@ import (
 )
 
 // BenchmarkLink measures a worker-hosted vector step from Go beside the same
-// copies stepped by the worker itself (env.bench: no link), and reports the
-// link's cost per step: go test -run '^$' -bench Link ./internal/gymenv
+// copies stepped by the worker itself (env.bench: no link) and by
+// Gymnasium's SyncVectorEnv in the worker's process, and reports the link's
+// cost per step (goal: <= 30 us + 1 us per copy):
+//
+//	go test -run '^$' -bench Link -benchtime 2000x ./internal/gymenv
 func BenchmarkLink(b *testing.B) {
 	for _, n := range []int{1, 16, 256} {
 		b.Run(fmt.Sprintf("copies=%d", n), func(b *testing.B) {
@@ -32,8 +35,9 @@ func BenchmarkLink(b *testing.B) {
 			b.StopTimer()
 			perStep := b.Elapsed().Seconds() / float64(b.N)
 			var ref struct {
-				Seconds float64 `msgpack:"seconds"`
-				Steps   int     `msgpack:"steps"`
+				Seconds     float64 `msgpack:"seconds"`
+				SyncSeconds float64 `msgpack:"sync_vector_seconds"`
+				Steps       int     `msgpack:"steps"`
 			}
 			c, _ := h.Client(context.Background())
 			if err := c.Call(context.Background(), "env.bench", map[string]any{"handle": v.hd.id, "steps": max(b.N, 50)}, &ref); err != nil {
@@ -41,6 +45,8 @@ func BenchmarkLink(b *testing.B) {
 			}
 			inWorker := ref.Seconds / float64(ref.Steps)
 			b.ReportMetric(inWorker*1e6, "worker-us/step")
+			b.ReportMetric(ref.SyncSeconds/float64(ref.Steps)*1e6, "syncvec-us/step")
+			b.ReportMetric(30+float64(n), "goal-link-us/step")
 			b.ReportMetric((perStep-inWorker)*1e6, "link-us/step")
 			b.ReportMetric(float64(n)/perStep, "env-steps/s")
 		})

@@ -79,4 +79,3 @@ func envInt(name string, def int) int {
 	}
 	return def
 }
-
