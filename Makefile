@@ -7,7 +7,7 @@ PYTHON   ?= python3
 VENV     ?= .venv
 PY       := $(VENV)/bin/python
 BIN      := bin/xlrl
-GO_SRC   := $(shell find cmd internal -name '*.go' 2>/dev/null) go.mod go.sum
+GO_SRC   := $(shell find cmd cli internal worker -name '*.go' 2>/dev/null) $(wildcard *.go) go.mod go.sum
 PY_SRC   := $(shell find pyworker -name '*.py' 2>/dev/null)
 
 export XLRL_PYTHON ?= $(abspath $(PY))

@@ -1,0 +1,159 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/xlrl/xlrl/internal/env"
+	"github.com/xlrl/xlrl/internal/run"
+	"github.com/xlrl/xlrl/internal/train"
+)
+
+func newPlotCmd() *cobra.Command {
+	var (
+		out       string
+		title     string
+		threshold float64
+		window    int
+		tb        bool
+		asJSON    bool
+	)
+	cmd := &cobra.Command{
+		Use:   "plot RUN [RUN...]",
+		Short: "Plot runs: episode returns, Q-values progression and loss trajectory",
+		Long: `Plot one or more run directories (runs/<name>) from their metrics.jsonl.
+
+The figure has one panel per kind of data the runs have: episode returns with
+a moving average and the environment's solved threshold; the Q-values
+progression (mean and max Q of the updates); the loss trajectory. Runs whose
+config.yaml differ only in seed, name or output folder are drawn as one line,
+their mean, with a shaded band of one standard deviation.
+
+One run is drawn into RUN/plots/training.png; several into compare.png in the
+current directory. -o picks another file.`,
+		Example: `  xlrl plot runs/cartpole
+  xlrl plot runs/seed1 runs/seed2 runs/seed3 -o seeds.png
+  xlrl plot runs/cartpole --tensorboard   # also write TensorBoard event files`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			for _, d := range args {
+				if err := checkPlottable(d); err != nil {
+					return err
+				}
+			}
+			if out == "" {
+				out = "compare.png"
+				if len(args) == 1 {
+					out = filepath.Join(args[0], run.PlotsDir, train.PlotFile)
+				}
+			}
+			if err := checkWritableFile(out); err != nil {
+				return err
+			}
+			if !cmd.Flags().Changed("threshold") {
+				threshold = solvedThreshold(args)
+			}
+			c, err := startWorker(cmd.Context(), "")
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			res, err := train.DrawPlot(cmd.Context(), c, args, out, title, threshold, window)
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(w, "wrote %s (%s)\n", res.Path, strings.Join(res.Panels, ", "))
+			if tb {
+				for _, d := range args {
+					var r tbExport
+					if err := c.Call(cmd.Context(), "tb.export", map[string]any{"run": d}, &r); err != nil {
+						return err
+					}
+					fmt.Fprintf(w, "wrote %d TensorBoard scalars to %s (tensorboard --logdir %s)\n",
+						r.Scalars, filepath.Dir(r.Path), filepath.Dir(filepath.Clean(d)))
+				}
+			}
+			if asJSON {
+				return printJSON(w, res)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&out, "out", "o", "", "PNG file to write (default: RUN/plots/training.png, or compare.png for several runs)")
+	f.StringVar(&title, "title", "", "figure title")
+	f.Float64Var(&threshold, "threshold", 0, "return at which the task counts as solved, drawn as a dashed line (default: the environment's)")
+	f.IntVar(&window, "window", 100, "episodes in the moving average of the returns")
+	f.BoolVar(&tb, "tensorboard", false, "also write each run's metrics as TensorBoard event files into RUN/tb")
+	f.BoolVar(&asJSON, "json", false, "print the result as one JSON object on the last line")
+	return cmd
+}
+
+// tbExport is the worker's answer to tb.export.
+type tbExport struct {
+	Path    string `msgpack:"path"`
+	Scalars int    `msgpack:"scalars"`
+}
+
+// checkPlottable fails early, before the worker starts, on a path that is
+// not a run directory with metrics.
+func checkPlottable(dir string) error {
+	st, err := os.Stat(dir)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("run directory %s does not exist", dir)
+		}
+		return err
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("%s is not a run directory (it is a file)", dir)
+	}
+	if _, err := os.Stat(filepath.Join(dir, run.MetricsFile)); err != nil {
+		return fmt.Errorf("%s has no %s: is it a run directory? (xlrl train writes runs/<name>/)", dir, run.MetricsFile)
+	}
+	return nil
+}
+
+// checkWritableFile proves that path can be created, so that a bad -o fails
+// before the worker starts rather than after the figure is drawn.
+func checkWritableFile(path string) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	f, err := os.CreateTemp(dir, ".write-check-*")
+	if err != nil {
+		return fmt.Errorf("cannot write %s: directory %s is not writable", path, dir)
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+// solvedThreshold is the environment's reward threshold when every run is
+// on the same environment that has one; NaN otherwise.
+func solvedThreshold(runs []string) float64 {
+	id := ""
+	for _, d := range runs {
+		cfg, err := run.ReadConfigMap(filepath.Join(d, run.ConfigFile))
+		if err != nil {
+			return math.NaN()
+		}
+		e, _ := cfg["env"].(string)
+		if e == "" || (id != "" && e != id) {
+			return math.NaN()
+		}
+		id = e
+	}
+	spec, err := env.Lookup(id)
+	if err != nil || spec.RewardThreshold == nil {
+		return math.NaN()
+	}
+	return *spec.RewardThreshold
+}

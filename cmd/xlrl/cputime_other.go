@@ -1,8 +1,0 @@
-//go:build !unix
-
-package main
-
-import "time"
-
-// processCPUTime is not measured here; callers report no CPU-time figure.
-func processCPUTime() time.Duration { return 0 }

@@ -1,0 +1,232 @@
+package xlrl
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/xlrl/xlrl/internal/agent/deep"
+	"github.com/xlrl/xlrl/internal/agent/dqn"
+	"github.com/xlrl/xlrl/internal/agent/pg"
+	"github.com/xlrl/xlrl/internal/agent/zoo"
+	"github.com/xlrl/xlrl/internal/nn"
+	"github.com/xlrl/xlrl/internal/run"
+	"github.com/xlrl/xlrl/internal/train"
+)
+
+// DQNConfig is DQN's configuration, with Stable-Baselines3's names.
+type DQNConfig = dqn.Config
+
+// PGConfig is the configuration of the policy-gradient agents (reinforce,
+// a2c).
+type PGConfig = pg.Config
+
+// TunedDQN is the tuned DQN configuration for envID (the generic one for an
+// environment without a tuned entry); docs/deeprl.md lists the table.
+func TunedDQN(envID string) DQNConfig {
+	h, _, _ := zoo.Defaults(envID, "dqn")
+	return *h.DQN
+}
+
+// TunedPG is the tuned configuration of algo (reinforce or a2c) for envID.
+func TunedPG(envID, algo string) (PGConfig, error) {
+	h, _, err := zoo.Defaults(envID, algo)
+	if err != nil || h.PG == nil {
+		return PGConfig{}, fmt.Errorf("no policy-gradient algorithm %q: want reinforce or a2c", algo)
+	}
+	return *h.PG, nil
+}
+
+// NewDQN builds a DQN agent for an environment with the spec's spaces
+// (Discrete actions; Discrete observations are one-hot encoded). be runs
+// its gradient steps (nil: GoBackend()); the agent does not close it.
+func NewDQN(cfg DQNConfig, spec *Spec, be Backend, seed uint64) (Learner, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return newDeep("dqn", spec, be, seed, func(ctx context.Context, mk deep.EnvFactory, steps int, be Backend, p deep.Progress) (*nn.MLP, Stats, error) {
+		c := cfg
+		if steps > 0 {
+			c.Steps = steps
+		}
+		res, err := dqn.Train(ctx, c, mk, be, seed, p)
+		if err != nil {
+			return nil, Stats{}, err
+		}
+		return res.Q, Stats{Episodes: int64(res.Episodes), Steps: int64(res.Steps), Updates: int64(res.GradSteps)}, nil
+	})
+}
+
+// NewPG builds a policy-gradient agent, algo reinforce or a2c.
+func NewPG(algo string, cfg PGConfig, spec *Spec, be Backend, seed uint64) (Learner, error) {
+	fn := map[string]func(context.Context, pg.Config, deep.EnvFactory, Backend, uint64, deep.Progress) (*pg.Result, error){
+		"reinforce": pg.TrainREINFORCE, "a2c": pg.TrainA2C}[algo]
+	if fn == nil {
+		return nil, fmt.Errorf("no policy-gradient algorithm %q: want reinforce or a2c", algo)
+	}
+	return newDeep(algo, spec, be, seed, func(ctx context.Context, mk deep.EnvFactory, steps int, be Backend, p deep.Progress) (*nn.MLP, Stats, error) {
+		c := cfg
+		if steps > 0 {
+			c.Steps = steps
+		}
+		res, err := fn(ctx, c, mk, be, seed, p)
+		if err != nil {
+			return nil, Stats{}, err
+		}
+		return res.Policy, Stats{Episodes: int64(res.Episodes), Steps: int64(res.Steps), Updates: int64(res.Updates)}, nil
+	})
+}
+
+type deepTrain func(ctx context.Context, mk deep.EnvFactory, steps int, be Backend, p deep.Progress) (*nn.MLP, Stats, error)
+
+func newDeep(algo string, spec *Spec, be Backend, seed uint64, fn deepTrain) (*deepLearner, error) {
+	if err := deep.CheckSpaces(algo, spec); err != nil {
+		return nil, err
+	}
+	if be == nil {
+		be = GoBackend()
+	}
+	return &deepLearner{algo: algo, spec: *spec, be: be, train: fn}, nil
+}
+
+// deepLearner is a network-based agent: argmax of the network's outputs.
+type deepLearner struct {
+	algo   string
+	spec   Spec
+	be     Backend
+	train  deepTrain
+	net    *nn.MLP
+	greedy *deep.Greedy
+	onehot []float64
+}
+
+func (l *deepLearner) Algorithm() string { return l.algo }
+
+func (l *deepLearner) Act(obs []float64) Action {
+	if l.greedy == nil {
+		panic(fmt.Sprintf("xlrl: %s agent acts before Learn or Load", l.algo))
+	}
+	if l.spec.Observation.Kind == Discrete {
+		clear(l.onehot)
+		l.onehot[int(obs[0])] = 1
+		obs = l.onehot
+	}
+	return DiscreteAction(l.greedy.Act(obs))
+}
+
+func (l *deepLearner) setNet(net *nn.MLP) {
+	l.net, l.greedy = net, deep.NewGreedy(net)
+	if l.spec.Observation.Kind == Discrete {
+		l.onehot = make([]float64, l.spec.Observation.N)
+	}
+}
+
+func (l *deepLearner) Learn(ctx context.Context, envs EnvFactory, b Budget, h Hooks) (Stats, error) {
+	if b.Episodes > 0 {
+		return Stats{}, fmt.Errorf("%s: the budget of a deep agent is in steps (Budget.Steps), not episodes", l.algo)
+	}
+	ctx = deep.WithRecorder(ctx, &hookRecorder{h: h})
+	if h.Checkpoint != nil {
+		ck, err := newHookCheckpointer(h.Checkpoint)
+		if err != nil {
+			return Stats{}, err
+		}
+		ctx = deep.WithCheckpointer(ctx, ck)
+	}
+	var progress deep.Progress
+	if h.Eval != nil {
+		progress = func(step int, m map[string]float64) { h.Eval(int64(step), m) }
+	}
+	net, st, err := l.train(ctx, deep.EnvFactory(envs), int(b.Steps), l.be, progress)
+	if err != nil {
+		return st, err
+	}
+	l.setNet(net)
+	return st, nil
+}
+
+func (l *deepLearner) Save(w io.Writer) error {
+	if l.net == nil {
+		return fmt.Errorf("%s: nothing to save before Learn or Load", l.algo)
+	}
+	c, err := train.PolicyCheckpoint(l.net)
+	if err != nil {
+		return err
+	}
+	return saveCheckpoint(w, c)
+}
+
+func (l *deepLearner) Load(r io.Reader) error {
+	c, err := loadCheckpoint(r, train.PolicyKind)
+	if err != nil {
+		return err
+	}
+	return l.loadPolicy(c)
+}
+
+func (l *deepLearner) loadPolicy(c *run.Checkpoint) error {
+	net, err := train.LoadPolicy(c)
+	if err != nil {
+		return err
+	}
+	in := l.spec.Observation.Dim()
+	if l.spec.Observation.Kind == Discrete {
+		in = l.spec.Observation.N // one-hot encoded
+	}
+	if net.In() != in || net.Out() != l.spec.Action.N {
+		return fmt.Errorf("%w: the network maps %d inputs to %d actions, %s has %d and %d",
+			run.ErrBadCheckpoint, net.In(), net.Out(), l.spec.ID, in, l.spec.Action.N)
+	}
+	l.setNet(net)
+	return nil
+}
+
+// hookRecorder passes a deep trainer's records to Hooks.
+type hookRecorder struct {
+	h        Hooks
+	episodes int64
+}
+
+func (r *hookRecorder) Episode(step int, ret float64, length int) {
+	r.episodes++
+	if r.h.Episode != nil {
+		r.h.Episode(EpisodeEnd{Step: int64(step), Episode: r.episodes, Return: ret, Length: int64(length)})
+	}
+}
+
+func (r *hookRecorder) Update(step int, values map[string]float64) {
+	if r.h.Update != nil {
+		r.h.Update(int64(step), values)
+	}
+}
+
+// hookCheckpointer is a Checkpointing as a deep.Checkpointer.
+type hookCheckpointer struct {
+	c       *Checkpointing
+	resumed *run.Checkpoint
+}
+
+func newHookCheckpointer(c *Checkpointing) (*hookCheckpointer, error) {
+	k := &hookCheckpointer{c: c}
+	if c.Resume != nil {
+		r, err := run.UnmarshalCheckpoint("resumed state", c.Resume)
+		if err != nil {
+			return nil, err
+		}
+		k.resumed = r
+	}
+	return k, nil
+}
+
+func (k *hookCheckpointer) Resumed() *run.Checkpoint { return k.resumed }
+
+func (k *hookCheckpointer) Due() bool { return k.c.due() }
+
+func (k *hookCheckpointer) Save(c *run.Checkpoint, step, episodes int) error {
+	var b bytes.Buffer
+	if err := saveCheckpoint(&b, c); err != nil {
+		return err
+	}
+	return k.c.Save(b.Bytes(), Stats{Steps: int64(step), Episodes: int64(episodes)})
+}

@@ -1,0 +1,346 @@
+package train
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+	"github.com/xlrl/xlrl/internal/env"
+	"github.com/xlrl/xlrl/internal/progress"
+	"github.com/xlrl/xlrl/internal/run"
+	"github.com/xlrl/xlrl/internal/worker"
+)
+
+// Hooks are what a run needs from its caller besides its options: where
+// progress goes, the clock, the Python worker, and a test's look at each
+// episode. Zero fields get the defaults (io.Discard, time.Now, no worker).
+type Hooks struct {
+	// Progress receives the progress bar and messages (the CLI's stderr).
+	Progress io.Writer
+	// Now is the clock of checkpoint intervals and steps per second.
+	Now func() time.Time
+	// StartWorker starts the Python worker (the tf backend, plots); its log
+	// goes to logFile when that is not empty.
+	StartWorker func(ctx context.Context, logFile string) (*worker.Client, error)
+	// AfterEpisode is called after each logged training episode with its
+	// number over the whole run (tests press "Ctrl-C" at an exact episode).
+	AfterEpisode func(episode int64)
+}
+
+func (h Hooks) withDefaults() Hooks {
+	if h.Progress == nil {
+		h.Progress = io.Discard
+	}
+	if h.Now == nil {
+		h.Now = time.Now
+	}
+	if h.StartWorker == nil {
+		h.StartWorker = func(context.Context, string) (*worker.Client, error) {
+			return nil, errors.New("no Python worker in this program (train.Hooks.StartWorker is nil)")
+		}
+	}
+	return h
+}
+
+// ErrInterrupted marks a run stopped by Ctrl-C (its context cancelled); the
+// message says whether a checkpoint was written and how to continue.
+var ErrInterrupted = errors.New("interrupted")
+
+// loadConfig applies --config or, with --resume, the run's own config.yaml
+// to the flags not given. It runs before any check of the values, so a bad
+// file fails before anything starts.
+func (fl *Flags) loadConfig() error {
+	rf := &fl.Run
+	if rf.Resume != "" {
+		var refused []string
+		fl.Set.VisitAll(func(f *pflag.Flag) {
+			if f.Changed && !slices.Contains(resumeMayChange, f.Name) {
+				refused = append(refused, "--"+f.Name)
+			}
+		})
+		if len(refused) > 0 {
+			return fmt.Errorf("--resume continues %s with its own config.yaml; %s would change what it learns. "+
+				"A resumed run accepts only --%s", rf.Resume, strings.Join(refused, ", "),
+				strings.Join(resumeMayChange[1:], ", --"))
+		}
+		if _, err := run.OpenForResume(rf.Resume); err != nil {
+			return err
+		}
+		return run.LoadFlagConfig(fl.Set, filepath.Join(rf.Resume, run.ConfigFile), notConfigKeys...)
+	}
+	if rf.Config != "" {
+		return run.LoadFlagConfig(fl.Set, rf.Config, notConfigKeys...)
+	}
+	return nil
+}
+
+// Run is a training run's directory as its trainer writes it: metrics,
+// progress, checkpoints. A trainer that gets nil writes nothing.
+type Run struct {
+	dir      *run.Dir
+	opts     *RunOptions
+	metrics  *run.MetricsWriter
+	hooks    Hooks
+	bar      *progress.Bar
+	resumed  *run.Checkpoint // nil for a new run
+	counters Counters        // as of the resumed checkpoint
+	lastCkpt time.Time
+	started  time.Time
+	// interruptSaved: a checkpoint was written after Ctrl-C, so --resume works.
+	interruptSaved bool
+}
+
+// Counters are the "run" section of every checkpoint.
+type Counters struct {
+	Steps    int64 `json:"steps"`
+	Episodes int64 `json:"episodes"`
+}
+
+// startRun creates (or, with --resume, reopens) the run directory, writes
+// config.yaml and opens metrics.jsonl. Nothing has been trained yet, so an
+// unwritable --out fails here.
+func startRun(fl *Flags, h Hooks) (*Run, error) {
+	rf := &fl.Run
+	r := &Run{opts: rf, hooks: h}
+	var err error
+	if rf.Resume != "" {
+		if r.dir, err = run.OpenForResume(rf.Resume); err != nil {
+			return nil, err
+		}
+		if r.resumed, err = run.ReadCheckpoint(r.dir.Checkpoint(), ""); err != nil {
+			return nil, err
+		}
+		if r.resumed.Kind == PolicyKind {
+			return nil, fmt.Errorf("cannot resume %s: the run is complete (its checkpoint holds the final policy, "+
+				"for xlrl eval); start a new run instead", r.dir.Path)
+		}
+		if err := r.resumed.GetJSON("run", &r.counters); err != nil {
+			return nil, err
+		}
+		// Records after the checkpoint are written again by the resumed run.
+		if err := run.TruncateMetrics(r.dir.Metrics(), r.counters.Steps); err != nil {
+			return nil, err
+		}
+	} else if r.dir, err = run.Create(run.Location{Root: rf.Root, Name: rf.Name, Out: rf.Out}); err != nil {
+		return nil, err
+	}
+	for _, name := range alwaysInConfig {
+		// Set to their own value: written as keys even when left at the
+		// default, so that plot and eval can read what the run was.
+		if f := fl.Set.Lookup(name); f != nil && !f.Changed {
+			if err := fl.Set.Set(name, f.Value.String()); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := run.WriteFlagConfig(r.dir.Config(), fl.Set, "", notConfigKeys...); err != nil {
+		return nil, err
+	}
+	if r.metrics, err = run.OpenMetrics(r.dir.Metrics()); err != nil {
+		return nil, err
+	}
+	r.started, r.lastCkpt = h.Now(), h.Now()
+	if r.resumed != nil {
+		fmt.Fprintf(h.Progress, "resuming %s at step %d, episode %d\n", r.dir.Path, r.counters.Steps, r.counters.Episodes)
+	}
+	return r, nil
+}
+
+// Dir is the run's directory.
+func (r *Run) Dir() *run.Dir { return r.dir }
+
+// startProgress shows the bar (or plain lines when the output is not a terminal).
+func (r *Run) startProgress(label, unit string, total, start int64) {
+	out := r.hooks.Progress
+	r.bar = progress.New(out, progress.Options{Label: label, Unit: unit, Total: total, Start: start,
+		Terminal: progress.IsTerminal(out)})
+	r.bar.SetEpisodes(r.counters.Episodes)
+}
+
+// episode logs one finished episode. step and episode are totals over the
+// whole run, resumed parts included.
+func (r *Run) episode(step, episode int64, ret float64, length int64, extra map[string]float64) error {
+	vals := map[string]float64{run.KeyEpisode: float64(episode), run.KeyReturn: ret, run.KeyLength: float64(length)}
+	if el := r.hooks.Now().Sub(r.started).Seconds(); el > 0 {
+		vals[run.KeyStepsPerSec] = float64(step-r.counters.Steps) / el
+	}
+	for k, v := range extra {
+		vals[k] = v
+	}
+	if r.bar != nil {
+		r.bar.Episode(ret)
+	}
+	if r.hooks.AfterEpisode != nil {
+		r.hooks.AfterEpisode(episode)
+	}
+	return r.metrics.Write(run.Record{Kind: run.KindEpisode, Step: step, Values: vals})
+}
+
+// update logs one update (or a logged batch of them): loss, mean_q, ...
+func (r *Run) update(step int64, vals map[string]float64) error {
+	if r.bar != nil {
+		if l, ok := vals[run.KeyLoss]; ok {
+			r.bar.Set("loss", l)
+		}
+	}
+	return r.metrics.Write(run.Record{Kind: run.KindUpdate, Step: step, Values: vals})
+}
+
+// checkpointDue says whether --checkpoint-every has passed since the last one.
+func (r *Run) checkpointDue() bool {
+	return r.hooks.Now().Sub(r.lastCkpt) >= r.opts.CheckpointEvery
+}
+
+// saveCheckpoint writes c, with the run's counters, atomically, and flushes
+// the metrics so that they cover at least what the checkpoint does.
+func (r *Run) saveCheckpoint(c *run.Checkpoint, at Counters) error {
+	if err := c.PutJSON("run", at); err != nil {
+		return err
+	}
+	if err := r.metrics.Flush(); err != nil {
+		return err
+	}
+	if err := run.WriteCheckpoint(r.dir.Checkpoint(), c); err != nil {
+		return err
+	}
+	r.lastCkpt = r.hooks.Now()
+	return nil
+}
+
+// finish closes the run: on success it draws the plots and writes
+// result.json; on Ctrl-C it says how to continue and returns an error
+// wrapping ErrInterrupted.
+func (r *Run) finish(ctx context.Context, res *Result, trainErr error) error {
+	if r.bar != nil {
+		r.bar.Finish()
+	}
+	if err := r.metrics.Close(); err != nil && trainErr == nil {
+		trainErr = err
+	}
+	out := r.hooks.Progress
+	if errors.Is(trainErr, ErrInterrupted) || (trainErr != nil && ctx.Err() != nil) {
+		if errors.Is(trainErr, ErrInterrupted) || r.interruptSaved {
+			fmt.Fprintf(out, "interrupted: checkpoint saved in %s\ncontinue with: xlrl train --resume %s\n",
+				r.dir.Path, r.dir.Path)
+		} else {
+			// A trainer without checkpoints stopped by Ctrl-C: what it logged stays.
+			fmt.Fprintf(out, "interrupted (%v): the metrics so far are in %s; this algorithm (or backend) does not "+
+				"write resumable checkpoints yet\n", trainErr, r.dir.Path)
+		}
+		if errors.Is(trainErr, ErrInterrupted) {
+			return trainErr
+		}
+		return fmt.Errorf("%w: %w", ErrInterrupted, trainErr)
+	}
+	if trainErr != nil {
+		r.discardIfEmpty()
+		return trainErr
+	}
+	res.RunDir = r.dir.Path
+	b, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := run.WriteFileAtomic(r.dir.Join(ResultFile), append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	if r.opts.Plot {
+		title := fmt.Sprintf("%s on %s (%s)", res.Algo, res.Env, filepath.Base(r.dir.Path))
+		plot, err := r.plot(ctx, res.Env, title)
+		if err != nil {
+			// The run itself is complete; a missing Python must not lose it.
+			fmt.Fprintf(out, "no plots (%v); draw them later with: xlrl plot %s\n", err, r.dir.Path)
+		} else {
+			res.Plot = plot
+		}
+	}
+	return nil
+}
+
+// ResultFile is the run's result, the JSON of Result.
+const ResultFile = "result.json"
+
+// discardIfEmpty removes a new run that failed before it logged anything
+// (a bad flag value the trainer found), so that the same command, fixed,
+// can use the same --name.
+func (r *Run) discardIfEmpty() {
+	if r.resumed != nil {
+		return
+	}
+	if st, err := os.Stat(r.dir.Metrics()); err != nil || st.Size() > 0 {
+		return
+	}
+	if _, err := os.Stat(r.dir.Checkpoint()); err == nil {
+		return
+	}
+	for _, f := range []string{r.dir.Config(), r.dir.Metrics(), r.dir.WorkerLog()} {
+		os.Remove(f)
+	}
+	os.Remove(r.dir.Path) // only if nothing else is in it
+}
+
+// plot draws runs/<name>/plots/training.png and the TensorBoard files.
+func (r *Run) plot(ctx context.Context, envID, title string) (string, error) {
+	c, err := r.hooks.StartWorker(ctx, r.dir.WorkerLog())
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	threshold := math.NaN()
+	if spec, err := env.Lookup(envID); err == nil && spec.RewardThreshold != nil {
+		threshold = *spec.RewardThreshold
+	}
+	out := filepath.Join(r.dir.Plots(), PlotFile)
+	res, err := DrawPlot(ctx, c, []string{r.dir.Path}, out, title, threshold, 100)
+	if err != nil {
+		return "", err
+	}
+	if err := c.Call(ctx, "tb.export", map[string]any{"run": r.dir.Path}, nil); err != nil {
+		return "", err
+	}
+	return res.Path, nil
+}
+
+// PlotFile is where a run's own plot goes: runs/<name>/plots/training.png.
+const PlotFile = "training.png"
+
+// PlotResult is what the worker's plot.runs reports.
+type PlotResult struct {
+	Path   string   `msgpack:"path" json:"path"`
+	Panels []string `msgpack:"panels" json:"panels"`
+	Groups []struct {
+		Label string   `msgpack:"label" json:"label"`
+		Runs  []string `msgpack:"runs" json:"runs"`
+	} `msgpack:"groups" json:"groups"`
+}
+
+// DrawPlot asks the worker to draw the runs' metrics into out; a NaN
+// threshold draws none.
+func DrawPlot(ctx context.Context, c *worker.Client, runs []string, out, title string, threshold float64, window int) (*PlotResult, error) {
+	params := map[string]any{"runs": runs, "out": out, "window": window}
+	if !math.IsNaN(threshold) {
+		params["threshold"] = threshold
+	}
+	if title != "" {
+		params["title"] = title
+	}
+	var res PlotResult
+	if err := c.Call(ctx, "plot.runs", params, &res); err != nil {
+		return nil, fmt.Errorf("plotting %s: %w", strings.Join(runs, ", "), err)
+	}
+	return &res, nil
+}
+
+// interrupted wraps a trainer's context error once its checkpoint is saved.
+func interrupted(ctx context.Context) error {
+	return fmt.Errorf("%w: %w", ErrInterrupted, context.Cause(ctx))
+}

@@ -1,0 +1,188 @@
+package train
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/xlrl/xlrl/internal/agent/tabular"
+	"github.com/xlrl/xlrl/internal/env"
+	"github.com/xlrl/xlrl/internal/policy"
+	"github.com/xlrl/xlrl/internal/run"
+)
+
+// Result is what every family reports; the JSON form is result.json and
+// the last line of stdout with --json.
+type Result struct {
+	Env            string   `json:"env"`
+	Algo           string   `json:"algo"`
+	Seed           uint64   `json:"seed"`
+	MeanReturn     float64  `json:"mean_return"`
+	StdReturn      float64  `json:"std_return"`
+	SuccessRate    float64  `json:"success_rate"`
+	Optimum        *float64 `json:"optimum,omitempty"`
+	OptimumPercent *float64 `json:"optimum_percent,omitempty"`
+	// PolicyValue is the exact expected return of the learnt greedy policy,
+	// computed from the model (no sampling noise), where there is a model.
+	PolicyValue   *float64 `json:"policy_value,omitempty"`
+	EvalEpisodes  int      `json:"eval_episodes"`
+	TrainEpisodes int64    `json:"train_episodes"`
+	TrainSteps    int64    `json:"train_steps"`
+	WallSeconds   float64  `json:"wall_seconds"`
+	// Hyper records the hyperparameters actually used, defaults included.
+	Hyper map[string]any `json:"hyperparameters,omitempty"`
+	// Deep is what the deep RL agents add: backend, time breakdown, ...
+	Deep *DeepResult `json:"deep,omitempty"`
+	// RunDir is the run directory; Plot its training plot (when drawn).
+	RunDir string `json:"run_dir,omitempty"`
+	Plot   string `json:"plot,omitempty"`
+}
+
+// trainer trains one algorithm family as fl describes and evaluates the
+// result; r is the run it writes to (nil: nowhere).
+type trainer func(ctx context.Context, fl *Flags, r *Run, h Hooks) (*Result, error)
+
+// trainers maps each algorithm name to its family's trainer; evaluators
+// to the function that restores and evaluates a saved run.
+var (
+	trainers   = map[string]trainer{}
+	evaluators = map[string]evaluator{}
+)
+
+func register(fn trainer, ev evaluator, algos ...string) {
+	for _, a := range algos {
+		if _, dup := trainers[a]; dup {
+			panic("train: algorithm registered twice: " + a)
+		}
+		trainers[a], evaluators[a] = fn, ev
+	}
+}
+
+func init() { register(trainTabular, evalTabular, tabular.Algorithms...) }
+
+// Algorithms lists the algorithm names, sorted.
+func Algorithms() []string {
+	names := make([]string, 0, len(trainers))
+	for a := range trainers {
+		names = append(names, a)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// validate checks the values given, before anything is written.
+func (fl *Flags) validate() error {
+	o := &fl.Options
+	if _, ok := trainers[o.Algo]; !ok {
+		return fmt.Errorf("--algo %q: unknown algorithm; want one of %s", o.Algo, strings.Join(Algorithms(), ", "))
+	}
+	if fl.Changed("lr") && !(o.LR > 0 && o.LR <= 1) {
+		return fmt.Errorf("--lr %g: the learning rate must lie in (0, 1]", o.LR)
+	}
+	if fl.Changed("lr-end") && !(o.LREnd > 0 && o.LREnd <= 1) {
+		return fmt.Errorf("--lr-end %g: the learning rate must lie in (0, 1]", o.LREnd)
+	}
+	if fl.Changed("gamma") && !(o.Gamma > 0 && o.Gamma <= 1) {
+		return fmt.Errorf("--gamma %g: the discount must lie in (0, 1]", o.Gamma)
+	}
+	if fl.Changed("explore") && !slices.Contains(policy.Kinds, o.Explore.Kind) {
+		return fmt.Errorf("--explore %q: unknown exploration; want one of %s", o.Explore.Kind, strings.Join(policy.Kinds, ", "))
+	}
+	if fl.Changed("eval-episodes") && o.EvalEpisodes <= 0 {
+		return fmt.Errorf("--eval-episodes %d: want a positive number", o.EvalEpisodes)
+	}
+	return nil
+}
+
+// Train is `xlrl train`: it reads --config or the resumed run's
+// config.yaml, checks the values, creates the run directory, trains,
+// evaluates, writes result.json and the plots. A run stopped by ctx returns
+// an error wrapping ErrInterrupted after its checkpoint is saved.
+func Train(ctx context.Context, fl *Flags, h Hooks) (*Result, error) {
+	h = h.withDefaults()
+	if err := fl.loadConfig(); err != nil {
+		return nil, err
+	}
+	if err := fl.validate(); err != nil {
+		return nil, err
+	}
+	r, err := startRun(fl, h)
+	if err != nil {
+		return nil, err
+	}
+	start := h.Now()
+	res, err := trainers[fl.Algo](ctx, fl, r, h)
+	if res != nil {
+		res.WallSeconds = h.Now().Sub(start).Seconds()
+	}
+	if err := r.finish(ctx, res, err); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// envOptions turns --map and --slippery into env options, only when given,
+// so that each environment keeps its own defaults.
+func (fl *Flags) envOptions() []env.Option {
+	var opts []env.Option
+	if fl.Map != "" {
+		opts = append(opts, env.WithMap(fl.Map))
+	}
+	if fl.Changed("slippery") {
+		opts = append(opts, env.WithSlippery(fl.Slippery))
+	}
+	return opts
+}
+
+// evaluator restores a trained agent from a run's checkpoint and fills res
+// with the greedy evaluation over episodes episodes (0: the run's own
+// number) seeded by seed (nil: the episodes Train evaluated on at the end
+// of the run). fl holds the run's configuration, from its config.yaml.
+type evaluator func(ctx context.Context, fl *Flags, ckpt *run.Checkpoint, episodes int, seed *uint64, res *Result) error
+
+// Evaluate is `xlrl eval`: it reads the run directory's config.yaml and
+// checkpoint and evaluates the greedy policy on episodes episodes (0: the
+// run's --eval-episodes) seeded by seed (nil: those Train evaluated on).
+func Evaluate(ctx context.Context, runDir string, episodes int, seed *uint64) (*Result, error) {
+	dir, err := run.Open(runDir)
+	if err != nil {
+		return nil, err
+	}
+	if episodes < 0 {
+		return nil, fmt.Errorf("--episodes %d: want a positive number", episodes)
+	}
+	fl, err := ReadConfig(dir)
+	if err != nil {
+		return nil, err
+	}
+	ev, ok := evaluators[fl.Algo]
+	if !ok {
+		return nil, fmt.Errorf("%s: xlrl eval cannot evaluate algorithm %q yet (it evaluates %s)",
+			dir.Config(), fl.Algo, strings.Join(Algorithms(), ", "))
+	}
+	ckpt, err := run.ReadCheckpoint(dir.Checkpoint(), "")
+	if err != nil {
+		return nil, err
+	}
+	var counters Counters
+	if err := ckpt.GetJSON("run", &counters); err != nil {
+		return nil, err
+	}
+	res := &Result{Env: fl.Env, Algo: fl.Algo, Seed: fl.Seed,
+		TrainEpisodes: counters.Episodes, TrainSteps: counters.Steps, RunDir: dir.Path}
+	if err := ev(ctx, fl, ckpt, episodes, seed, res); err != nil {
+		return nil, fmt.Errorf("evaluating %s: %w", dir.Path, err)
+	}
+	return res, nil
+}
+
+// ReadConfig reads a run's config.yaml into fresh train flags.
+func ReadConfig(dir *run.Dir) (*Flags, error) {
+	fl := NewFlags(Defaults{})
+	if err := run.LoadFlagConfig(fl.Set, dir.Config(), notConfigKeys...); err != nil {
+		return nil, err
+	}
+	return fl, nil
+}
