@@ -10,7 +10,7 @@
 //
 //	import "github.com/xlrl/xlrl/envlib"
 //
-//	func init() { envlib.MustRegister(mySpec, newMyEnv) }
+//	func init() { envlib.MustRegister(mySpec, newMyEnv) } // or xlrl.RegisterEnv
 //
 //	func main() {}
 //
@@ -36,8 +36,6 @@ type (
 	Space = env.Space
 	// Action is one action.
 	Action = env.Action
-	// Factory builds one environment for a registered spec.
-	Factory = env.Factory
 )
 
 // Space kinds.
@@ -46,11 +44,13 @@ const (
 	Box      = env.Box
 )
 
-// Register adds the user's environment under spec.ID (see env.Register).
-func Register(spec Spec, build Factory) error { return env.Register(spec, build) }
+// Register adds the user's environment under spec.ID; it is
+// xlrl.RegisterEnv (the public registry), repeated here so that a library
+// build needs one import.
+func Register(spec Spec, build func() (Env, error)) error { return env.Register(spec, build) }
 
 // MustRegister is Register for init functions: it panics on error.
-func MustRegister(spec Spec, build Factory) {
+func MustRegister(spec Spec, build func() (Env, error)) {
 	if err := Register(spec, build); err != nil {
 		panic(err)
 	}

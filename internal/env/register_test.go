@@ -1,9 +1,6 @@
 package env
 
-import (
-	"strings"
-	"testing"
-)
+import "testing"
 
 // coin is a user environment: one step, reward 1 for action 1.
 type coin struct {
@@ -19,10 +16,12 @@ func (c *coin) Step(a Action) ([]float64, float64, bool, bool) {
 	return c.obs, float64(a.Discrete), true, false
 }
 
-func TestRegister(t *testing.T) {
+// TestUserEnvVectorSharedBuffers: a registered env in a Vector that writes
+// into caller-owned buffers (what envlib hands to numpy).
+func TestUserEnvVectorSharedBuffers(t *testing.T) {
 	spec := Spec{ID: "TestCoin-v0", Observation: Space{Kind: Box, Low: []float64{0}, High: []float64{1}},
 		Action: Space{Kind: Discrete, N: 2}, MaxEpisodeSteps: 5}
-	build := func(s *Spec) (Env, error) { return &coin{spec: s, obs: make([]float64, 1)}, nil }
+	build := func() (Env, error) { s := spec; return &coin{spec: &s, obs: make([]float64, 1)}, nil }
 	if err := Register(spec, build); err != nil {
 		t.Fatal(err)
 	}
@@ -55,18 +54,7 @@ func TestRegister(t *testing.T) {
 		t.Fatal("short buffer accepted")
 	}
 
-	bad := []struct {
-		spec Spec
-		want string
-	}{
-		{spec, "registered already"},
-		{Spec{ID: "gym:x"}, "without spaces or ':'"},
-		{Spec{ID: "X-v0", Observation: Space{Kind: Discrete}}, "want N >= 1"},
-		{Spec{ID: "X-v0", Observation: Space{Kind: Discrete, N: 2}, Action: Space{Kind: Box, Low: []float64{0}}}, "1 low and 0 high"},
-	}
-	for _, b := range bad {
-		if err := Register(b.spec, build); err == nil || !strings.Contains(err.Error(), b.want) {
-			t.Errorf("Register(%q): %v, want %q", b.spec.ID, err, b.want)
-		}
+	if err := Register(spec, build); err == nil {
+		t.Fatal("an id registered twice was accepted")
 	}
 }

@@ -44,7 +44,7 @@ func (fl *Flags) zooOptions() (zoo.Options, *env.Spec, error) {
 			return zoo.Options{}, nil, fmt.Errorf("--%s applies to the tabular agents, not to %s (deep RL takes --steps, --lr, --layers/--arch, --backend)", f, o.Algo)
 		}
 	}
-	spec, err := env.Lookup(o.Env)
+	spec, err := env.LookupWith(o.Env, fl.envOptions()...)
 	if err != nil {
 		return zoo.Options{}, nil, err
 	}
@@ -58,7 +58,7 @@ func (fl *Flags) zooOptions() (zoo.Options, *env.Spec, error) {
 // deepOverrides are the given flags as zoo.Options overrides.
 func (fl *Flags) deepOverrides() (zoo.Options, error) {
 	o := &fl.Options
-	opts := zoo.Options{Env: o.Env, Algo: o.Algo, Seed: o.Seed, Arch: o.Deep.Arch, NoEarlyStop: o.Deep.NoEarlyStop}
+	opts := zoo.Options{Env: o.Env, EnvOptions: fl.envOptions(), Algo: o.Algo, Seed: o.Seed, Arch: o.Deep.Arch, NoEarlyStop: o.Deep.NoEarlyStop}
 	for _, kv := range o.Deep.HP {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || k == "" {
@@ -344,7 +344,7 @@ func evalDeep(ctx context.Context, fl *Flags, ckpt *run.Checkpoint, episodes int
 	if err != nil {
 		return err
 	}
-	raw, err := env.Make(fl.Env)
+	raw, err := env.Make(fl.Env, fl.envOptions()...)
 	if err != nil {
 		return err
 	}

@@ -35,13 +35,15 @@ func (c *corridor) Step(a envlib.Action) ([]float64, float64, bool, bool) {
 }
 
 func init() {
-	envlib.MustRegister(envlib.Spec{
+	spec := envlib.Spec{
 		ID:              "Corridor-v0",
 		Observation:     envlib.Space{Kind: envlib.Box, Low: []float64{0}, High: []float64{corridorLen - 1}},
 		Action:          envlib.Space{Kind: envlib.Discrete, N: 2},
 		MaxEpisodeSteps: 20,
-	}, func(s *envlib.Spec) (envlib.Env, error) {
-		return &corridor{spec: s, obs: make([]float64, 1)}, nil
+	}
+	envlib.MustRegister(spec, func() (envlib.Env, error) {
+		s := spec
+		return &corridor{spec: &s, obs: make([]float64, 1)}, nil
 	})
 }
 

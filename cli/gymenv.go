@@ -1,4 +1,4 @@
-package main
+package cli
 
 // Worker-hosted Gymnasium environments: importing gymenv registers the
 // "gym:" resolver, so --env gym:ID and gym:package.module:Name resolve
