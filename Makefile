@@ -91,6 +91,17 @@ venv-box2d: venv
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[box2d]'
 venv-mujoco: venv
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[mujoco]'
+# The learning checks of gym:LunarLander-v3 need Box2D.
+test-long: venv-box2d
+
+# lint also covers envlib and the xlrl_envs package.
+.PHONY: lint-envs
+lint: lint-envs
+lint-envs: venv
+	@test -z "$$(gofmt -l envlib)" || { gofmt -l envlib; echo "gofmt: run 'gofmt -w envlib'"; exit 1; }
+	$(VENV)/bin/ruff check python
+	$(VENV)/bin/ruff format --check python
+
 ## test-extras: the tests of the Box2D and MuJoCo environments (marked box2d, mujoco)
 test-extras: build venv-box2d venv-mujoco
 	$(PY) -m pytest -q -m 'box2d or mujoco' tests
