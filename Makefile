@@ -80,7 +80,7 @@ xlrl-envs: $(VENV)/.xlrl-envs-installed
 $(XLRL_ENVS_LIB): $(GO_SRC) $(shell find envlib -name '*.go' 2>/dev/null)
 	go build -buildmode=c-shared -o $@ ./cmd/libxlrlenvs
 $(VENV)/.xlrl-envs-installed: $(XLRL_ENVS_LIB) $(XLRL_ENVS_PY) $(VENV)/.installed
-	$(PY) -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation --force-reinstall ./python/xlrl_envs
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps --force-reinstall ./python/xlrl_envs
 	rm -rf python/xlrl_envs/build
 	touch $@
 all demo test-py: xlrl-envs
