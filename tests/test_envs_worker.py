@@ -112,6 +112,8 @@ def test_same_seed_same_trajectory_and_copies_differ() -> None:
         ("gym_fixtures:not_an_env", "not a gymnasium.Env"),
         ("no_such_module_xyz:Env", "cannot import module 'no_such_module_xyz'.*PYTHONPATH"),
         ("NoSuchEnv-v0", "gym:NoSuchEnv-v0"),
+        ("gym_fixtures:autoreset_chain", "wrapped in gymnasium.wrappers.Autoreset"),
+        ("gym_fixtures:vector_chain", "gives a VectorEnv .*autoreset_mode"),
     ],
 )
 def test_bad_ids_and_spaces(env_id: str, match: str) -> None:
