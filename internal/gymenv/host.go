@@ -47,6 +47,15 @@ var defaultHost = NewHost(worker.Options{})
 // Default is the host behind the "gym:" resolver.
 func Default() *Host { return defaultHost }
 
+// Configure sets the options the default host starts its worker with (the
+// CLI passes --python); it stops a worker already started with others.
+func Configure(opts worker.Options) {
+	_ = defaultHost.Close()
+	defaultHost.mu.Lock()
+	defaultHost.opts = opts
+	defaultHost.mu.Unlock()
+}
+
 // Shutdown stops the default host's worker (a later use starts a new one).
 func Shutdown() error { return defaultHost.Close() }
 
