@@ -12,7 +12,7 @@ PY_SRC   := $(shell find pyworker -name '*.py' 2>/dev/null)
 
 export XLRL_PYTHON ?= $(abspath $(PY))
 
-.PHONY: build-gorgonia all demo test test-go test-py test-e2e test-slow test-long lint fmt venv build libqvalue bench clean
+.PHONY: build-gorgonia all demo test test-go test-py test-e2e test-slow test-long lint fmt venv build libqvalue bench clean fuzz
 
 all: build venv
 
@@ -21,12 +21,14 @@ demo: build venv
 	$(BIN) demo
 
 ## test: set everything up and run every test (Go with -race, Python, end to end)
-test: lint test-go test-py
+test: lint test-go test-py examples
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
+	@echo "make venv: installing the worker's packages into $(VENV) (TensorFlow is large: a few minutes the first time)"
+	set -o pipefail; $(PY) -m pip install --disable-pip-version-check --progress-bar off -e '.[dev]' \
+		| { grep --line-buffered -v '^Requirement already satisfied' || true; }
 	touch $@
 
 build: $(BIN)
@@ -38,13 +40,14 @@ build-gorgonia:
 	go build -tags gorgonia -o $(BIN) ./cmd/xlrl
 
 lint: venv
-	@test -z "$$(gofmt -l cmd internal)" || { gofmt -l cmd internal; echo "gofmt: run 'make fmt'"; exit 1; }
+	@test -z "$$(gofmt -l cmd internal cli worker examples *.go)" || { gofmt -l cmd internal cli worker examples *.go; echo "gofmt: run 'make fmt'"; exit 1; }
 	go vet ./...
 	$(VENV)/bin/ruff check pyworker tests bench scripts
 	$(VENV)/bin/ruff format --check pyworker tests bench scripts
+	$(VENV)/bin/mypy
 
 fmt: venv
-	gofmt -w cmd internal
+	gofmt -w cmd internal cli worker examples *.go
 	$(VENV)/bin/ruff format pyworker tests bench scripts
 
 test-go: build venv
@@ -56,6 +59,13 @@ test-go: build venv
 
 test-py: build venv libqvalue
 	$(PY) -m pytest -q tests
+
+.PHONY: examples
+## examples: build, vet and run each outside module under examples/ (replace => ../..)
+examples:
+	cd examples/gridworld && go vet ./... && go run .
+	cd examples/embed && go vet ./... && go run . && go test -run '^$$' -bench Decision -benchtime 20000x .
+	cd examples/custom-cli && go vet ./... && go test ./...
 
 ## libqvalue: the Q-update kernel as a C shared library, for pyworker.native (ctypes)
 libqvalue: libqvalue.so
@@ -105,6 +115,17 @@ lint-envs: venv
 ## test-extras: the tests of the Box2D and MuJoCo environments (marked box2d, mujoco)
 test-extras: build venv-box2d venv-mujoco
 	$(PY) -m pytest -q -m 'box2d or mujoco' tests
+## fuzz: each Go fuzz target for FUZZTIME, then the wire format's Hypothesis properties with more examples
+## (findings and durations: docs/reliability.md)
+FUZZTIME ?= 30s
+FUZZ_TARGETS := FuzzUnmarshalCheckpoint:./internal/run FuzzCheckpointBody:./internal/run FuzzDecodeMetrics:./internal/run FuzzLoad:./internal/replay FuzzLoad:./internal/agent/tabular \
+	FuzzDecodeArray:./internal/worker FuzzHandshake:./internal/worker FuzzConfig:./internal/flagcheck
+fuzz: venv
+	@for t in $(FUZZ_TARGETS); do \
+		echo "== $${t%%:*} ($(FUZZTIME))"; \
+		go test -run '^$$' -fuzz "^$${t%%:*}$$" -fuzztime $(FUZZTIME) $${t#*:} || exit 1; \
+	done
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -q tests/test_protocol_properties.py
 
 clean:
 	rm -rf bin build runs $(VENV) libqvalue.so libqvalue.h $(XLRL_ENVS_LIB) python/xlrl_envs/xlrl_envs/libxlrlenvs.h

@@ -132,10 +132,13 @@ func NewAgent(algo, envID string, o AgentOptions) (Learner, error) {
 		if err != nil {
 			return nil, err
 		}
-		if h.DQN != nil {
+		switch {
+		case h.DQN != nil:
 			return NewDQN(*h.DQN, spec, o.Backend, o.Seed)
+		case h.REINFORCE != nil:
+			return NewREINFORCE(*h.REINFORCE, spec, o.Backend, o.Seed)
 		}
-		return NewPG(algo, *h.PG, spec, o.Backend, o.Seed)
+		return NewA2C(*h.A2C, spec, o.Backend, o.Seed)
 	}
 	return nil, fmt.Errorf("unknown algorithm %q: want one of %s", algo, strings.Join(Algorithms(), ", "))
 }

@@ -18,9 +18,12 @@ import (
 // DQNConfig is DQN's configuration, with Stable-Baselines3's names.
 type DQNConfig = dqn.Config
 
-// PGConfig is the configuration of the policy-gradient agents (reinforce,
-// a2c).
-type PGConfig = pg.Config
+// REINFORCEConfig is REINFORCE's configuration (with value-function
+// baseline); A2CConfig is A2C's. Both embed the common pg.Common fields.
+type (
+	REINFORCEConfig = pg.REINFORCEConfig
+	A2CConfig       = pg.A2CConfig
+)
 
 // TunedDQN is the tuned DQN configuration for envID (the generic one for an
 // environment without a tuned entry); docs/deeprl.md lists the table.
@@ -29,13 +32,16 @@ func TunedDQN(envID string) DQNConfig {
 	return *h.DQN
 }
 
-// TunedPG is the tuned configuration of algo (reinforce or a2c) for envID.
-func TunedPG(envID, algo string) (PGConfig, error) {
-	h, _, err := zoo.Defaults(envID, algo)
-	if err != nil || h.PG == nil {
-		return PGConfig{}, fmt.Errorf("no policy-gradient algorithm %q: want reinforce or a2c", algo)
-	}
-	return *h.PG, nil
+// TunedREINFORCE is the tuned REINFORCE configuration for envID.
+func TunedREINFORCE(envID string) REINFORCEConfig {
+	h, _, _ := zoo.Defaults(envID, "reinforce")
+	return *h.REINFORCE
+}
+
+// TunedA2C is the tuned A2C configuration for envID.
+func TunedA2C(envID string) A2CConfig {
+	h, _, _ := zoo.Defaults(envID, "a2c")
+	return *h.A2C
 }
 
 // NewDQN builds a DQN agent for an environment with the spec's spaces
@@ -58,24 +64,39 @@ func NewDQN(cfg DQNConfig, spec *Spec, be Backend, seed uint64) (Learner, error)
 	})
 }
 
-// NewPG builds a policy-gradient agent, algo reinforce or a2c.
-func NewPG(algo string, cfg PGConfig, spec *Spec, be Backend, seed uint64) (Learner, error) {
-	fn := map[string]func(context.Context, pg.Config, deep.EnvFactory, Backend, uint64, deep.Progress) (*pg.Result, error){
-		"reinforce": pg.TrainREINFORCE, "a2c": pg.TrainA2C}[algo]
-	if fn == nil {
-		return nil, fmt.Errorf("no policy-gradient algorithm %q: want reinforce or a2c", algo)
+// NewREINFORCE builds a REINFORCE agent (Discrete actions).
+func NewREINFORCE(cfg REINFORCEConfig, spec *Spec, be Backend, seed uint64) (Learner, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
-	return newDeep(algo, spec, be, seed, func(ctx context.Context, mk deep.EnvFactory, steps int, be Backend, p deep.Progress) (*nn.MLP, Stats, error) {
+	return newDeep("reinforce", spec, be, seed, func(ctx context.Context, mk deep.EnvFactory, steps int, be Backend, p deep.Progress) (*nn.MLP, Stats, error) {
 		c := cfg
 		if steps > 0 {
 			c.Steps = steps
 		}
-		res, err := fn(ctx, c, mk, be, seed, p)
-		if err != nil {
-			return nil, Stats{}, err
-		}
-		return res.Policy, Stats{Episodes: int64(res.Episodes), Steps: int64(res.Steps), Updates: int64(res.Updates)}, nil
+		return pgStats(pg.TrainREINFORCE(ctx, c, mk, be, seed, p))
 	})
+}
+
+// NewA2C builds an A2C agent (Discrete actions).
+func NewA2C(cfg A2CConfig, spec *Spec, be Backend, seed uint64) (Learner, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return newDeep("a2c", spec, be, seed, func(ctx context.Context, mk deep.EnvFactory, steps int, be Backend, p deep.Progress) (*nn.MLP, Stats, error) {
+		c := cfg
+		if steps > 0 {
+			c.Steps = steps
+		}
+		return pgStats(pg.TrainA2C(ctx, c, mk, be, seed, p))
+	})
+}
+
+func pgStats(res *pg.Result, err error) (*nn.MLP, Stats, error) {
+	if err != nil {
+		return nil, Stats{}, err
+	}
+	return res.Policy, Stats{Episodes: int64(res.Episodes), Steps: int64(res.Steps), Updates: int64(res.Updates)}, nil
 }
 
 type deepTrain func(ctx context.Context, mk deep.EnvFactory, steps int, be Backend, p deep.Progress) (*nn.MLP, Stats, error)

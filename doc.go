@@ -8,7 +8,7 @@
 // command line of package cli included, finds it by id.
 //
 // Agents: every algorithm is a Learner (NewAgent by name with the
-// environment's tuned defaults, or NewTabular, NewDQN, NewPG with a typed
+// environment's tuned defaults, or NewTabular, NewDQN, NewREINFORCE, NewA2C with a typed
 // config). Learn trains it, Act gives its greedy action, Evaluate measures
 // it on fresh episodes, Save and Load keep it.
 //

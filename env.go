@@ -77,3 +77,25 @@ func LookupEnv(id string) (*Spec, error) { return env.Lookup(id) }
 
 // ModelOf returns e's transition model (through its wrappers) when it has one.
 func ModelOf(e Env) (Model, bool) { return env.ModelOf(e) }
+
+// SetState sets e's state (through its wrappers) for environments that
+// can start from a chosen state; each documents its vector in Spec.State.
+func SetState(e Env, state []float64) error { return env.SetState(e, state) }
+
+// ValidateAction checks a against the spec's action space (Step panics on
+// an invalid action; check user input first).
+func ValidateAction(spec *Spec, a Action) error { return env.ValidateAction(spec, a) }
+
+// ActionError reports an action outside the action space.
+type ActionError = env.ActionError
+
+// Vector steps n copies of one environment on several goroutines, with the
+// observations of all copies in one contiguous buffer; an episode that ends
+// is reset in the same step (FinalObs holds its last observation).
+type Vector = env.Vector
+
+// NewVector makes n copies of id stepped by workers goroutines (0: one per
+// CPU); copy i is seeded seed+i.
+func NewVector(id string, n, workers int, seed uint64, opts ...EnvOption) (*Vector, error) {
+	return env.NewVector(id, n, workers, seed, opts...)
+}

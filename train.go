@@ -111,7 +111,9 @@ func (o *TrainOptions) flags() (*train.Flags, error) {
 			return nil, errors.New("train: TrainOptions.Env and .Algo are required (or Resume, to continue a run)")
 		}
 		add("seed", strconv.FormatUint(o.Seed, 10), true)
-		add("backend", "go", o.Backend == "")
+		// The API's deep agents default to the go backend; the tabular ones
+		// take no --backend at all.
+		add("backend", "go", o.Backend == "" && !train.IsTabular(o.Algo))
 	}
 	add("env", o.Env, o.Env != "")
 	add("algo", o.Algo, o.Algo != "")

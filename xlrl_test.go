@@ -265,3 +265,35 @@ func TestDeepLearnerHooks(t *testing.T) {
 		t.Error("an episode budget was accepted by dqn")
 	}
 }
+
+func TestPolicyGradientLearners(t *testing.T) {
+	for _, algo := range []string{"reinforce", "a2c"} {
+		l, err := xlrl.NewAgent(algo, "TestWalk-v0", xlrl.AgentOptions{Seed: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := l.Learn(context.Background(), xlrl.EnvByID("TestWalk-v0"), xlrl.Budget{Steps: 2000}, xlrl.Hooks{})
+		if err != nil || st.Steps < 2000 || st.Updates == 0 {
+			t.Fatalf("%s: %+v, %v", algo, st, err)
+		}
+		var buf bytes.Buffer
+		if err := l.Save(&buf); err != nil {
+			t.Fatal(err)
+		}
+		fresh, _ := xlrl.NewAgent(algo, "TestWalk-v0", xlrl.AgentOptions{})
+		if err := fresh.Load(&buf); err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range []float64{-0.3, 0, 0.4} {
+			if a, b := l.Act([]float64{x}), fresh.Act([]float64{x}); a.Discrete != b.Discrete {
+				t.Errorf("%s at %v: saved agent acts %d, loaded %d", algo, x, a.Discrete, b.Discrete)
+			}
+		}
+	}
+	cfg := xlrl.TunedA2C("TestWalk-v0")
+	cfg.NEnvs = 0
+	spec, _ := xlrl.LookupEnv("TestWalk-v0")
+	if _, err := xlrl.NewA2C(cfg, spec, nil, 1); err == nil || !strings.Contains(err.Error(), "n_envs") {
+		t.Errorf("a2c with no environments: err = %v", err)
+	}
+}

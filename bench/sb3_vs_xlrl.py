@@ -6,7 +6,10 @@ target_update_interval 10, train_freq 256, gradient_steps 128, exploration 0.16 
 several seeds each, on the same machine in one run. Each trained policy is evaluated
 greedily on 100 fresh episodes (seeds apart from training). Printed per run: wall time from
 start to finish (xlrl: the whole process, worker start-up and TensorFlow import included),
-evaluation mean and std, and for xlrl where its time went.
+evaluation mean and std, and for xlrl where its time went; beside each wall time the CPU
+time it used (SB3: its process; xlrl: the binary, and its worker only where the binary waited
+for it, so treat the tf backend's CPU figure as a lower bound), which tells how much of a
+wall time on a shared machine was waiting for a core.
 
 SB3 needs PyTorch; install both into a separate virtual environment (large: PyPI's torch
 wheel pulls the CUDA libraries even on a CPU machine) and run this script with it:
@@ -27,6 +30,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -56,13 +60,13 @@ def run_sb3(seed: int, steps: int, episodes: int) -> dict:
     from stable_baselines3 import DQN
 
     torch.set_num_threads(os.cpu_count() or 1)
-    start = time.perf_counter()
+    start, cpu0 = time.perf_counter(), time.process_time()
     env = gym.make("CartPole-v1")
     model = DQN(
         "MlpPolicy", env, policy_kwargs=dict(net_arch=[256, 256]), seed=seed, verbose=0, **ZOO
     )
     model.learn(total_timesteps=steps)
-    wall = time.perf_counter() - start
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu0
     eval_env = gym.make("CartPole-v1")
     returns = []
     for ep in range(episodes):
@@ -76,6 +80,7 @@ def run_sb3(seed: int, steps: int, episodes: int) -> dict:
         returns.append(total)
     return {
         "wall_s": wall,
+        "cpu_s": cpu,
         "mean": float(np.mean(returns)),
         "std": float(np.std(returns)),
         "steps": steps,
@@ -106,16 +111,19 @@ def run_xlrl(xlrl: str, python: str, seed: int, steps: int, backend: str, early_
     ]
     if not early_stop:
         cmd.append("--no-early-stop")
-    start = time.perf_counter()
+    start, ru0 = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
     p = subprocess.run(
         cmd, capture_output=True, text=True, cwd=ROOT, env=dict(os.environ, XLRL_PYTHON=python)
     )
-    wall = time.perf_counter() - start
+    wall, ru = time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN)
+    # xlrl and the descendants it waited for: the tf worker's threads may be missed
+    cpu = ru.ru_utime + ru.ru_stime - ru0.ru_utime - ru0.ru_stime
     if p.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{p.stderr}")
     res = json.loads(p.stdout.strip().splitlines()[-1])
     return {
         "wall_s": wall,
+        "cpu_s": cpu,
         "mean": res["mean_return"],
         "std": res["std_return"],
         "steps": res["train_steps"],
@@ -136,14 +144,23 @@ def main() -> None:
         help="the interpreter with pyworker and TensorFlow, for the tf backend",
     )
     ap.add_argument("--backends", default="tf", help="xlrl backends, comma-separated (tf, go)")
+    ap.add_argument(
+        "--modes",
+        default="early,full",
+        help="xlrl runs, comma-separated: early (stop at a perfect evaluation), full (whole budget)",
+    )
     ap.add_argument("--skip-sb3", action="store_true")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
 
     runs: dict[str, list[dict]] = {}
     configs = [] if args.skip_sb3 else [("sb3", None)]
+    modes = args.modes.split(",")
     for b in args.backends.split(","):
-        configs += [(f"xlrl-{b}", (b, True)), (f"xlrl-{b}-full-budget", (b, False))]
+        if "early" in modes:
+            configs.append((f"xlrl-{b}", (b, True)))
+        if "full" in modes:
+            configs.append((f"xlrl-{b}-full-budget", (b, False)))
     for seed in range(1, args.seeds + 1):
         for name, conf in configs:
             if conf is None:
@@ -160,7 +177,8 @@ def main() -> None:
                     f"gradient steps {t['train_s']:.1f}s, link {t['link_s']:.1f}s]"
                 )
             print(
-                f"{name:24s} seed {seed}: {r['wall_s']:7.1f} s, {r['steps']:6d} steps, "
+                f"{name:24s} seed {seed}: {r['wall_s']:7.1f} s (CPU {r['cpu_s']:7.1f} s), "
+                f"{r['steps']:6d} steps, "
                 f"eval {r['mean']:6.1f} ± {r['std']:5.1f}{extra}",
                 flush=True,
             )
@@ -169,6 +187,7 @@ def main() -> None:
     for name, rs in runs.items():
         summary[name] = {
             "median_wall_s": statistics.median(r["wall_s"] for r in rs),
+            "median_cpu_s": statistics.median(r["cpu_s"] for r in rs),
             "solved": sum(r["mean"] >= 475 for r in rs),
             "seeds": len(rs),
             "eval_means": [r["mean"] for r in rs],
@@ -184,7 +203,8 @@ def main() -> None:
             if name != "sb3":
                 print(
                     f"{name}: {summary['sb3']['median_wall_s'] / s['median_wall_s']:.1f}x "
-                    "faster than SB3 in median wall time"
+                    f"faster than SB3 in median wall time "
+                    f"({summary['sb3']['median_cpu_s'] / s['median_cpu_s']:.1f}x in CPU time)"
                 )
     if args.json:
         print(

@@ -9,5 +9,6 @@ func newBenchCmd() *cobra.Command {
 	}
 	cmd.AddCommand(newBenchRPCCmd())
 	cmd.AddCommand(newBenchEnvCmd())
+	cmd.AddCommand(newBenchNNCmd())
 	return cmd
 }

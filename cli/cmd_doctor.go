@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"os"
 	"runtime"
 	"time"
 
@@ -42,6 +43,7 @@ something is missing and names the command that fixes it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r := runDoctor(cmd.Context())
+			adviseUnset(cmd.Context(), &r)
 			out := cmd.OutOrStdout()
 			if asJSON {
 				if err := printJSON(out, r); err != nil {
@@ -58,6 +60,21 @@ something is missing and names the command that fixes it.`,
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as one JSON object")
 	return cmd
+}
+
+// adviseUnset adds, to a failed report whose interpreter came from a broken
+// $XLRL_PYTHON, the advice to unset it when the project's .venv works.
+func adviseUnset(ctx context.Context, r *doctorReport) {
+	if r.OK {
+		return
+	}
+	reason := r.PythonReason
+	if reason == "" && global.python == "" && os.Getenv("XLRL_PYTHON") != "" {
+		reason = "$XLRL_PYTHON" // it could not even be found
+	}
+	if adv := worker.UnsetAdvice(ctx, reason); adv != "" {
+		r.Problems = append(r.Problems, adv)
+	}
 }
 
 func runDoctor(ctx context.Context) doctorReport {

@@ -133,7 +133,7 @@ func TestRolloutBadInput(t *testing.T) {
 		{[]string{"--env", "CartPole-v1", "--state", "1,x,3,4", "--actions", "0"}, `"x" is not a number`},
 		{[]string{"--env", "FrozenLake-v1", "--map", "SFF,FH", "--actions", "0"}, "row 2 has 2 tiles"},
 		{[]string{"--env", "CartPole-v1", "--map", "4x4", "--actions", "0"}, `option "map" does not apply`},
-		{[]string{"--env", "FrozenLake-v1", "--slippery", "maybe", "--actions", "0"}, "want true or false"},
+		{[]string{"--env", "FrozenLake-v1", "--slippery=maybe", "--actions", "0"}, `invalid argument "maybe" for "--slippery"`},
 		{[]string{"--env", "CartPole-v1"}, "--actions is required"},
 		{[]string{"--actions", "0"}, "--env is required"},
 	} {

@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/xlrl/xlrl/internal/flagcheck"
 	"io"
 	"strings"
 	"time"
@@ -29,7 +30,7 @@ samples and metrics. Data: digits, mnist5k, moons, circles, 8gaussians, or a
 type genTrainFlags struct {
 	model, data, name, out string
 	epochs, batchSize      int
-	seed                   int
+	seed                   uint64
 	lr                     float64
 	samples                int
 	options                []string
@@ -60,6 +61,7 @@ func newGenTrainCmd() *cobra.Command {
 			})
 			bar.Finish()
 			if err != nil {
+				genDiscardFailed(runDir)
 				return err
 			}
 			return reportGenEval(cmd.OutOrStdout(), res, f.asJSON)
@@ -69,14 +71,15 @@ func newGenTrainCmd() *cobra.Command {
 	fl.StringVar(&f.model, "model", "", "vae, gan, realnvp, maf or made (required)")
 	fl.StringVar(&f.data, "data", "", "digits, mnist5k, moons, circles, 8gaussians, or a .npy/.npz/.csv file (required)")
 	fl.IntVar(&f.epochs, "epochs", 0, "training epochs (default: the model's own, under 2 minutes on 2 cores)")
-	fl.IntVar(&f.seed, "seed", 0, "random seed (same seed, same run)")
+	fl.Uint64Var(&f.seed, "seed", 0, "random seed (same seed, same run)")
 	fl.Float64Var(&f.lr, "lr", 0, "learning rate (default: the model's own)")
+	flagcheck.Declare(fl, "lr", "(0,inf)")
 	fl.IntVar(&f.batchSize, "batch-size", 0, "minibatch size (default: the model's own)")
 	fl.IntVar(&f.samples, "samples", 0, "samples drawn into samples.png and samples.npy at the end (default: 64 images, or as many points as the test split)")
 	fl.StringArrayVar(&f.options, "option", nil, "model setting KEY=VALUE, VALUE in JSON or a bare string "+
 		"(repeatable): e.g. decoder=gaussian, latent=8, orderings=4, hidden=[64,64]")
 	fl.StringVar(&f.name, "name", "", "run name: the run goes to runs/NAME (default: a UTC timestamp)")
-	fl.StringVar(&f.out, "out", "", "run directory (overrides --name)")
+	fl.StringVar(&f.out, "out", "", "run directory, any path (instead of runs/<name>)")
 	fl.BoolVar(&f.asJSON, "json", false, "print the result as one JSON object")
 	return cmd
 }
@@ -168,11 +171,14 @@ func (f *genTrainFlags) params() (map[string]any, error) {
 }
 
 func newGenSampleCmd() *cobra.Command {
-	var n, seed int
+	var (
+		n    int
+		seed uint64
+	)
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "sample RUN_DIR [-n 64]",
-		Short: "Draw samples from a trained model into RUN_DIR/samples.png and samples.npy",
+		Use:   "sample RUN [-n 64]",
+		Short: "Draw samples from a trained model into RUN/samples-n<N>-seed<S>.png and .npy",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if n < 1 {
@@ -199,18 +205,22 @@ func newGenSampleCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("samples from the worker: %w", err)
 			}
+			_, item, err := res.Samples.Batch()
+			if err != nil {
+				return fmt.Errorf("samples from the worker: %w", err)
+			}
 			out := cmd.OutOrStdout()
 			if asJSON {
 				return printJSON(out, map[string]any{"n": n, "shape": res.Samples.Shape, "values": len(vals),
 					"png": res.PNG, "npy": res.NPY, "model": res.Model, "epoch": res.Epoch})
 			}
 			fmt.Fprintf(out, "%d samples of shape %v from %s (epoch %d)\n  %s\n  %s\n",
-				n, res.Samples.Shape[1:], res.Model, res.Epoch, res.PNG, res.NPY)
+				n, item, res.Model, res.Epoch, res.PNG, res.NPY)
 			return nil
 		},
 	}
 	cmd.Flags().IntVarP(&n, "n", "n", 64, "number of samples")
-	cmd.Flags().IntVar(&seed, "seed", 0, "random seed of the samples")
+	cmd.Flags().Uint64Var(&seed, "seed", 0, "random seed of the samples")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as one JSON object")
 	return cmd
 }
@@ -218,7 +228,7 @@ func newGenSampleCmd() *cobra.Command {
 func newGenEvalCmd() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "eval RUN_DIR",
+		Use:   "eval RUN",
 		Short: "Test NLL beside the baseline (VAE, flows, MADE) or sample metrics (GAN)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -53,14 +53,14 @@ func TestGenUsageErrors(t *testing.T) {
 		{[]string{"gen", "train", "--model", "vae", "--data", "mnist"}, `--data "mnist"`},
 		{[]string{"gen", "train", "--model", "vae", "--data", npy}, "or a .npy, .npz or .csv file"},
 		{[]string{"gen", "train", "--model", "vae", "--data", filepath.Join(dir, "no.npy")}, "no such file"},
-		{[]string{"gen", "train", "--model", "vae", "--data", "digits", "--epochs", "-1"}, "must be positive"},
+		{[]string{"gen", "train", "--model", "vae", "--data", "digits", "--epochs", "-1"}, "--epochs -1: must be at least 0"},
 		{[]string{"gen", "train", "--model", "vae", "--data", "digits", "--name", "a/b"}, "a name, not a path"},
 		{[]string{"gen", "train", "--model", "vae", "--data", "digits", "--option", "latent"}, "want KEY=VALUE"},
 		{[]string{"gen", "eval", dir}, "is not a run directory"},
 		{[]string{"gen", "sample", dir, "-n", "0"}, "at least one sample"},
 		{[]string{"robust", "train", "--attack", "cw"}, `--attack "cw"`},
 		{[]string{"robust", "train", "--eps", "0"}, "--eps 0"},
-		{[]string{"robust", "eval", dir, "--steps", "0"}, "--steps 0"},
+		{[]string{"robust", "eval", dir, "--pgd-steps", "0"}, "--pgd-steps 0"},
 		{[]string{"robust", "eval", dir}, "is not a run directory"},
 	}
 	for _, tt := range tests {
@@ -89,9 +89,13 @@ func TestGenRunDir(t *testing.T) {
 	if _, err := genRunDir("", "mine", now); err == nil || !strings.Contains(err.Error(), "already exists and is not empty") {
 		t.Fatalf("reusing a run directory: %v", err)
 	}
-	d, err = genRunDir("elsewhere/x", "ignored", now)
+	d, err = genRunDir("elsewhere/x", "", now)
 	if err != nil || !strings.HasSuffix(d, filepath.Join("elsewhere", "x")) {
 		t.Fatalf("--out run dir %q, %v", d, err)
+	}
+	// --name next to --out is refused, not silently ignored.
+	if _, err := genRunDir("elsewhere/y", "ignored", now); err == nil || !strings.Contains(err.Error(), "give one") {
+		t.Fatalf("--name with --out: %v", err)
 	}
 }
 

@@ -23,6 +23,7 @@ func newPlotCmd() *cobra.Command {
 		window    int
 		tb        bool
 		asJSON    bool
+		groupBy   []string
 	)
 	cmd := &cobra.Command{
 		Use:   "plot RUN [RUN...]",
@@ -31,20 +32,33 @@ func newPlotCmd() *cobra.Command {
 
 The figure has one panel per kind of data the runs have: episode returns with
 a moving average and the environment's solved threshold; the Q-values
-progression (mean and max Q of the updates); the loss trajectory. Runs whose
-config.yaml differ only in seed, name or output folder are drawn as one line,
-their mean, with a shaded band of one standard deviation.
+progression (mean and max Q of the updates); the loss trajectory. The returns
+panel shows the training episodes (which explore) beside the periodic greedy
+evaluations (mean and spread, the best one marked) and the final evaluation
+of result.json.
+
+Runs whose config.yaml differ only in seed, name, output folder or
+bookkeeping flags (--plot, --checkpoint-every) are drawn as one line, their
+mean, with a shaded band of one standard deviation; --group-by KEY groups
+them by that key alone. The legend names the keys whose values differ.
 
 One run is drawn into RUN/plots/training.png; several into compare.png in the
 current directory. -o picks another file.`,
 		Example: `  xlrl plot runs/cartpole
   xlrl plot runs/seed1 runs/seed2 runs/seed3 -o seeds.png
+  xlrl plot runs/lr-* --group-by lr -o lr.png
   xlrl plot runs/cartpole --tensorboard   # also write TensorBoard event files`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			for _, d := range args {
 				if err := checkPlottable(d); err != nil {
 					return err
+				}
+			}
+			keys := train.NewFlags(train.Defaults{}).Set
+			for _, k := range groupBy {
+				if f := keys.Lookup(k); f == nil || f.Name == "help" {
+					return usageErrorf("--group-by %q: not a key of config.yaml (keys are the flags of xlrl train, e.g. lr, gamma, layers)", k)
 				}
 			}
 			if out == "" {
@@ -64,7 +78,7 @@ current directory. -o picks another file.`,
 				return err
 			}
 			defer c.Close()
-			res, err := train.DrawPlot(cmd.Context(), c, args, out, title, threshold, window)
+			res, err := train.DrawPlotGrouped(cmd.Context(), c, args, out, title, threshold, window, groupBy)
 			if err != nil {
 				return err
 			}
@@ -76,8 +90,8 @@ current directory. -o picks another file.`,
 					if err := c.Call(cmd.Context(), "tb.export", map[string]any{"run": d}, &r); err != nil {
 						return err
 					}
-					fmt.Fprintf(w, "wrote %d TensorBoard scalars to %s (tensorboard --logdir %s)\n",
-						r.Scalars, filepath.Dir(r.Path), filepath.Dir(filepath.Clean(d)))
+					fmt.Fprintf(w, "wrote %d TensorBoard scalars to %s (%s tensorboard %s)\n",
+						r.Scalars, filepath.Dir(r.Path), invokedAs(), filepath.Dir(filepath.Clean(d)))
 				}
 			}
 			if asJSON {
@@ -91,6 +105,7 @@ current directory. -o picks another file.`,
 	f.StringVar(&title, "title", "", "figure title")
 	f.Float64Var(&threshold, "threshold", 0, "return at which the task counts as solved, drawn as a dashed line (default: the environment's)")
 	f.IntVar(&window, "window", 100, "episodes in the moving average of the returns")
+	f.StringSliceVar(&groupBy, "group-by", nil, "group the runs by these config keys (comma-separated or repeated), e.g. lr; default: by everything but the seed")
 	f.BoolVar(&tb, "tensorboard", false, "also write each run's metrics as TensorBoard event files into RUN/tb")
 	f.BoolVar(&asJSON, "json", false, "print the result as one JSON object on the last line")
 	return cmd

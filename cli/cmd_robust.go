@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"github.com/xlrl/xlrl/internal/flagcheck"
 	"io"
 	"time"
 
@@ -27,7 +28,7 @@ func newRobustTrainCmd() *cobra.Command {
 		data, attack, name, out  string
 		eps, lr                  float64
 		steps, evalSteps, epochs int
-		seed                     int
+		seed                     uint64
 		noCompare, asJSON        bool
 	)
 	cmd := &cobra.Command{
@@ -44,7 +45,7 @@ func newRobustTrainCmd() *cobra.Command {
 				return usageErrorf("--eps %g: want a positive radius inside the data range (0.1 for [0, 1] images)", eps)
 			}
 			if steps < 0 || evalSteps < 1 || epochs < 0 || lr < 0 {
-				return usageErrorf("--steps, --epochs and --lr must not be negative and --eval-steps at least 1")
+				return usageErrorf("--pgd-steps, --epochs and --lr must not be negative and --eval-steps at least 1")
 			}
 			d, err := genData(data)
 			if err != nil {
@@ -73,6 +74,7 @@ func newRobustTrainCmd() *cobra.Command {
 			})
 			bar.Finish()
 			if err != nil {
+				genDiscardFailed(runDir)
 				return err
 			}
 			return reportRobust(cmd.OutOrStdout(), res, asJSON)
@@ -82,14 +84,16 @@ func newRobustTrainCmd() *cobra.Command {
 	fl.StringVar(&data, "data", "digits", "labelled data: digits, mnist5k, or an .npz with arrays x and y")
 	fl.StringVar(&attack, "attack", "pgd", "training attack: pgd, fgsm, or none (standard training)")
 	fl.Float64Var(&eps, "eps", 0.1, "L-infinity radius of the attack, in data units")
-	fl.IntVar(&steps, "steps", 0, "PGD steps while training (default 10)")
+	fl.IntVar(&steps, "pgd-steps", 0, "PGD steps of the training attack (default 10)")
 	fl.IntVar(&evalSteps, "eval-steps", 20, "PGD steps of the robust-accuracy evaluation (random start)")
 	fl.IntVar(&epochs, "epochs", 0, "training epochs (default 60)")
 	fl.Float64Var(&lr, "lr", 0, "learning rate (default 0.001)")
-	fl.IntVar(&seed, "seed", 0, "random seed")
+	flagcheck.Declare(fl, "lr", "(0,inf)")
+	flagcheck.Declare(fl, "eps", "[0,inf)")
+	fl.Uint64Var(&seed, "seed", 0, "random seed")
 	fl.BoolVar(&noCompare, "no-compare", false, "skip training a standard model for comparison")
 	fl.StringVar(&name, "name", "", "run name: the run goes to runs/NAME (default: a UTC timestamp)")
-	fl.StringVar(&out, "out", "", "run directory (overrides --name)")
+	fl.StringVar(&out, "out", "", "run directory, any path (instead of runs/<name>)")
 	fl.BoolVar(&asJSON, "json", false, "print the result as one JSON object")
 	return cmd
 }
@@ -99,11 +103,11 @@ func newRobustEvalCmd() *cobra.Command {
 		attack string
 		eps    float64
 		steps  int
-		seed   int
+		seed   uint64
 		asJSON bool
 	)
 	cmd := &cobra.Command{
-		Use:   "eval RUN_DIR [--attack pgd --eps E --steps K]",
+		Use:   "eval RUN [--attack pgd --eps E --pgd-steps K]",
 		Short: "Clean accuracy and accuracy under attack of a trained classifier",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -114,7 +118,7 @@ func newRobustEvalCmd() *cobra.Command {
 				return usageErrorf("--eps %g: want a positive radius inside the data range", eps)
 			}
 			if steps < 1 {
-				return usageErrorf("--steps %d: want at least 1", steps)
+				return usageErrorf("--pgd-steps %d: want at least 1", steps)
 			}
 			runDir, err := genExistingRun(args[0])
 			if err != nil {
@@ -137,8 +141,9 @@ func newRobustEvalCmd() *cobra.Command {
 	fl := cmd.Flags()
 	fl.StringVar(&attack, "attack", "pgd", "fgsm or pgd (with random start)")
 	fl.Float64Var(&eps, "eps", 0, "L-infinity radius (default: the training eps)")
-	fl.IntVar(&steps, "steps", 20, "PGD steps")
-	fl.IntVar(&seed, "seed", 0, "seed of PGD's random start")
+	flagcheck.Declare(fl, "eps", "[0,inf)")
+	fl.IntVar(&steps, "pgd-steps", 20, "PGD steps")
+	fl.Uint64Var(&seed, "seed", 0, "seed of PGD's random start")
 	fl.BoolVar(&asJSON, "json", false, "print the result as one JSON object")
 	return cmd
 }

@@ -7,13 +7,14 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/xlrl/xlrl/internal/env"
+	"github.com/xlrl/xlrl/internal/train"
 )
 
 func newRolloutCmd() *cobra.Command {
 	var (
 		id, stateText, actionsText, mapText string
 		seed                                uint64
-		slippery                            string
+		slippery                            bool
 		maxSteps                            int
 		kwargs                              []string
 		asJSON                              bool
@@ -38,12 +39,8 @@ Pendulum's torque. The state vector each environment takes is listed by
 			if mapText != "" {
 				opts = append(opts, env.WithMap(mapText))
 			}
-			if slippery != "" {
-				b, err := strconv.ParseBool(slippery)
-				if err != nil {
-					return usageErrorf("--slippery %q: want true or false", slippery)
-				}
-				opts = append(opts, env.WithSlippery(b))
+			if cmd.Flags().Changed("slippery") {
+				opts = append(opts, env.WithSlippery(slippery))
 			}
 			if cmd.Flags().Changed("max-episode-steps") {
 				opts = append(opts, env.WithMaxEpisodeSteps(maxSteps))
@@ -99,7 +96,7 @@ Pendulum's torque. The state vector each environment takes is listed by
 	f.StringVar(&stateText, "state", "", "comma-separated state to start from instead of the reset state")
 	f.StringVar(&actionsText, "actions", "", "comma-separated actions")
 	f.StringVar(&mapText, "map", "", "FrozenLake map: 4x4, 8x8, or rows like SFFF,FHFH,FFFH,HFFG")
-	f.StringVar(&slippery, "slippery", "", "FrozenLake/CliffWalking is_slippery: true or false (default: the env's)")
+	f.BoolVar(&slippery, "slippery", false, train.SlipperyUsage)
 	f.IntVar(&maxSteps, "max-episode-steps", 0, "replace the time limit (0: none)")
 	f.StringArrayVar(&kwargs, "env-kwargs", nil, "constructor argument of a gym: environment, KEY=VALUE (repeatable)")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object per step")

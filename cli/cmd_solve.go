@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/xlrl/xlrl/internal/env"
 	"github.com/xlrl/xlrl/internal/mdp"
+	"github.com/xlrl/xlrl/internal/train"
 )
 
 type solveResult struct {
@@ -111,7 +112,7 @@ shown is the first step's.`,
 	f := cmd.Flags()
 	f.StringVar(&envID, "env", "FrozenLake-v1", "environment id: FrozenLake-v1, FrozenLake8x8-v1, Taxi-v3, CliffWalking-v0")
 	f.StringVar(&mapName, "map", "", "FrozenLake map: 4x4, 8x8 or rows such as SFFF,FHFH,FFFH,HFFG")
-	f.BoolVar(&slippery, "slippery", true, "slippery ice (FrozenLake, CliffWalking); default: the environment's own")
+	f.BoolVar(&slippery, "slippery", false, train.SlipperyUsage)
 	f.IntVar(&horizon, "horizon", -1, "steps to optimise over; default: the time limit; 0: infinite horizon")
 	f.Float64Var(&gamma, "gamma", 1, "discount in (0, 1]")
 	f.StringVar(&method, "method", "auto", "auto, finite-horizon, value-iteration or policy-iteration")

@@ -37,7 +37,8 @@ default): config.yaml (every flag below is a key; --config reads such a file
 back, flags given beside it win), metrics.jsonl (one record per episode and
 per update), checkpoint.ckpt, result.json, plots/training.png and TensorBoard
 files in tb/. Ctrl-C saves a checkpoint; --resume runs/<name> continues the
-run exactly (tabular agents, DQN on the go backend). See docs/runs.md.`,
+run exactly (the tabular agents, and DQN on either backend; REINFORCE and A2C
+runs can be evaluated but not resumed). See docs/runs.md.`,
 		Example: `  xlrl train --env FrozenLake-v1 --algo q-learning --seed 1
   xlrl train --env CliffWalking-v0 --algo sarsa --explore epsilon-greedy --schedule constant --explore-start 0.1
   xlrl train --env Taxi-v3 --algo double-q-learning --episodes 20000 --json`,
@@ -74,6 +75,7 @@ func runTrain(ctx context.Context, cmd *cobra.Command, fl *train.Flags, s settin
 func (s settings) hooks(cmd *cobra.Command) train.Hooks {
 	h := s.trainHooks
 	h.Progress = cmd.ErrOrStderr()
+	h.Command = invokedAs()
 	h.StartWorker = func(ctx context.Context, logFile string) (*worker.Client, error) {
 		return startWorker(ctx, logFile)
 	}
@@ -124,6 +126,6 @@ func printRunFiles(w io.Writer, res *train.Result) {
 	}
 	fmt.Fprintf(w, "run directory: %s (config.yaml, metrics.jsonl, checkpoint.ckpt)\n", res.RunDir)
 	if res.Plot != "" {
-		fmt.Fprintf(w, "plot: %s   TensorBoard: tensorboard --logdir %s\n", res.Plot, filepath.Dir(res.RunDir))
+		fmt.Fprintf(w, "plot: %s   TensorBoard: %s tensorboard %s\n", res.Plot, invokedAs(), filepath.Dir(res.RunDir))
 	}
 }

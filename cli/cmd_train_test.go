@@ -22,7 +22,9 @@ func TestTrainBadInput(t *testing.T) {
 		{[]string{"--gamma", "1.01"}, "--gamma 1.01: the discount must lie in (0, 1]"},
 		{[]string{"--eval-episodes", "0"}, "--eval-episodes 0"},
 		{[]string{"--env", "Nope-v9"}, `unknown environment id "Nope-v9"`},
-		{[]string{"--env", "CartPole-v1"}, "q-learning is tabular and needs Discrete observations and actions, got observations Box(4)"},
+		{[]string{"--env", "CartPole-v1", "--algo", "q-learning"}, "q-learning is tabular and needs Discrete observations and actions, got observations Box(4)"},
+		// Without --algo CartPole trains its tuned DQN, which takes steps, not episodes.
+		{[]string{"--env", "CartPole-v1"}, "--episodes applies to the tabular agents, not to dqn"},
 		{[]string{"--env", "Pendulum-v1", "--algo", "sarsa"}, "use a deep agent"},
 		{[]string{"--env", "Taxi-v3", "--map", "8x8"}, `option "map" does not apply`},
 		{[]string{"--algo", "expected-sarsa", "--explore", "ucb"}, "use epsilon-greedy or boltzmann"},

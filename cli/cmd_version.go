@@ -23,11 +23,16 @@ func newVersionCmd() *cobra.Command {
 					"go":       runtime.Version(),
 				})
 			}
-			fmt.Fprintf(out, "xlrl %s (protocol %d.%d, %s %s/%s)\n", buildinfo.Version,
-				buildinfo.ProtocolMajor, buildinfo.ProtocolMinor, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			fmt.Fprintln(out, versionLine())
 			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as one JSON object")
 	return cmd
+}
+
+// versionLine is what xlrl version and xlrl --version print.
+func versionLine() string {
+	return fmt.Sprintf("xlrl %s (protocol %d.%d, %s %s/%s)", buildinfo.Version,
+		buildinfo.ProtocolMajor, buildinfo.ProtocolMinor, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }

@@ -28,6 +28,9 @@ var genBuiltinData = []string{"digits", "mnist5k", "moons", "circles", "8gaussia
 // refuses a directory that is not empty, so a typo in --name never
 // overwrites earlier results.
 func genRunDir(out, name string, now time.Time) (string, error) {
+	if out != "" && name != "" {
+		return "", usageErrorf("--name %q and --out %q: give one (--name writes runs/<name>, --out any path)", name, out)
+	}
 	if out == "" && strings.ContainsAny(name, `/\`) {
 		return "", usageErrorf("--name %q: a name, not a path (use --out for a path)", name)
 	}
@@ -102,4 +105,14 @@ func epochBar(w io.Writer, label string) *progress.Bar {
 func num(m map[string]any, k string) float64 {
 	v, _ := progress.Number(m[k])
 	return v
+}
+
+// genDiscardFailed removes the run directory of a gen or robust training
+// that failed before it wrote a model (bad data, a bad option): only its
+// worker.log is there, and the same command, corrected, may use the name.
+func genDiscardFailed(runDir string) {
+	if _, err := os.Stat(filepath.Join(runDir, "meta.json")); err == nil {
+		return
+	}
+	(&run.Dir{Path: runDir}).Discard()
 }

@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"github.com/xlrl/xlrl/internal/flagcheck"
 	"log/slog"
 	"os"
 
 	"github.com/spf13/cobra"
+	"github.com/xlrl/xlrl/internal/buildinfo"
 	"github.com/xlrl/xlrl/internal/train"
 )
 
@@ -41,12 +43,18 @@ Commands that report figures accept --json and then print them as one JSON
 object on the last line of stdout.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       buildinfo.Version,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			// Every command's numeric flags, checked the same way before any work.
+			if err := flagcheck.Check(cmd.Flags()); err != nil {
+				return usageErrorf("%v", err)
+			}
 			return setupLogging(global.logLevel)
 		},
 	}
+	root.SetVersionTemplate(versionLine() + "\n")
 	root.PersistentFlags().StringVar(&global.python, "python", "",
-		"Python interpreter for the worker (default: $XLRL_PYTHON, then ./.venv, then python3)")
+		"Python interpreter for the worker (default: $XLRL_PYTHON, then the .venv of the xlrl binary's checkout, then python3)")
 	root.PersistentFlags().StringVar(&global.logLevel, "log-level", "warn", "log level: debug, info, warn or error")
 
 	root.AddCommand(
@@ -65,6 +73,9 @@ object on the last line of stdout.`,
 		newRobustCmd(),
 		newExportCmd(),
 		newCheckEnvCmd(),
+		newTensorBoardCmd(s),
+		newTuneCmd(s),
+		newSweepCmd(s),
 	)
 	return root
 }

@@ -20,7 +20,7 @@ func TestTrainDeepBadInput(t *testing.T) {
 		{[]string{"--algo", "dqn", "--backend", "jax"}, `--backend "jax": want one of go, tf`},
 		{[]string{"--algo", "dqn", "--episodes", "10"}, "--episodes applies to the tabular agents, not to dqn"},
 		{[]string{"--algo", "a2c", "--explore", "ucb"}, "--explore applies to the tabular agents"},
-		{[]string{"--algo", "dqn", "--steps", "-5"}, "--steps -5: want a positive number"},
+		{[]string{"--algo", "dqn", "--steps", "-5"}, "--steps -5: must be at least 1"},
 		{[]string{"--algo", "dqn", "--hp", "double"}, `--hp "double": want name=value`},
 		{[]string{"--algo", "dqn", "--hp", "dubble=true"}, `unknown hyperparameter "dubble": this algorithm has `},
 		{[]string{"--algo", "dqn", "--hp", "train_freq=often"}, `hyperparameters map[train_freq:often]`},

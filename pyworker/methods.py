@@ -8,9 +8,11 @@ imported lazily, so the handshake stays fast.
 HANDLER_MODULES: list[str] = [
     "pyworker.core",
     "pyworker.plots",
+    "pyworker.render",
     "pyworker.tblog",
     "pyworker.rl",
     "pyworker.gen.handlers",
     "pyworker.envs",
     "pyworker.export",
+    "pyworker.tune",
 ]

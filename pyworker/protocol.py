@@ -99,6 +99,49 @@ def _ext_hook(code: int, data: bytes) -> Any:
     raise ProtocolError(f"unknown msgpack ext type {code}")
 
 
+class Malformed:
+    """A value that arrived whole (its msgpack framing is intact) but cannot be decoded.
+
+    The serving unpacker puts one in place of a bad array ext or an ext of an
+    unknown type, so that the request holding it is answered with an error
+    and every other call goes on.
+    """
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def __repr__(self) -> str:
+        return f"Malformed({self.reason!r})"
+
+
+def _lenient_ext_hook(code: int, data: bytes) -> Any:
+    try:
+        return _ext_hook(code, data)
+    except ProtocolError as exc:
+        return Malformed(str(exc))
+
+
+def find_malformed(value: Any, where: str = "params", depth: int = 0) -> tuple[str, str] | None:
+    """The first :class:`Malformed` inside ``value``: its place (``params.x[2]``) and why."""
+    if isinstance(value, Malformed):
+        return where, value.reason
+    if depth > 64:  # deeper than anything the host sends; the unpacker limits it anyway
+        return None
+    if isinstance(value, dict):
+        for k, v in value.items():
+            found = find_malformed(v, f"{where}.{k}", depth + 1)
+            if found:
+                return found
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            found = find_malformed(v, f"{where}[{i}]", depth + 1)
+            if found:
+                return found
+    return None
+
+
 def _default(obj: Any) -> Any:
     if isinstance(obj, np.ndarray):
         return encode_array(obj)
@@ -161,9 +204,11 @@ def packer() -> msgpack.Packer:
     return msgpack.Packer(default=_default, use_bin_type=True, datetime=False)
 
 
-def unpacker() -> msgpack.Unpacker:
+def unpacker(*, lenient: bool = False) -> msgpack.Unpacker:
+    """A streaming unpacker; ``lenient`` decodes bad exts as :class:`Malformed` values."""
     # max_buffer_size=0 lifts msgpack's 100 MiB default: arrays may be large.
-    return msgpack.Unpacker(raw=False, ext_hook=_ext_hook, max_buffer_size=0, strict_map_key=False)
+    hook = _lenient_ext_hook if lenient else _ext_hook
+    return msgpack.Unpacker(raw=False, ext_hook=hook, max_buffer_size=0, strict_map_key=False)
 
 
 def pack(obj: Any) -> bytes:

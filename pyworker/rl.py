@@ -48,6 +48,7 @@ class _Net:
     n_in: int
     n_out: int
     n_params: int
+    fit_double_fn: Any = None
 
 
 _nets: dict[int, _Net] = {}
@@ -119,13 +120,37 @@ def _make(n_in, hidden, activation, n_out, loss, lr, ent_coef, max_grad_norm) ->
             total += value
         return total / tf.cast(tf.shape(x)[0], tf.float32)
 
+    double_spec = [
+        spec[0],
+        spec[1],
+        tf.TensorSpec([None, None, n_in], tf.float32),
+        tf.TensorSpec([None, None], tf.float32),
+        tf.TensorSpec([None, None], tf.float32),
+        tf.TensorSpec([None, None, n_out], tf.float32),
+    ]
+
+    @tf.function(input_signature=double_spec)
+    def fit_double_fn(x, a, next_x, r, discount, q_target):
+        # Double DQN: each step's targets take the argmax of the online
+        # network as the previous steps left it.
+        total = tf.constant(0.0)
+        for k in tf.range(tf.shape(x)[0]):
+            best = tf.argmax(model(next_x[k], training=False), axis=1, output_type=tf.int32)
+            y = r[k] + discount[k] * tf.gather(q_target[k], best, batch_dims=1)
+            value, grads = gradient(x[k], a[k], y)
+            if max_grad_norm > 0:
+                grads, _ = tf.clip_by_global_norm(grads, max_grad_norm)
+            optimizer.apply_gradients(zip(grads, variables, strict=True))
+            total += value
+        return total / tf.cast(tf.shape(x)[0], tf.float32)
+
     @tf.function(input_signature=[s for s in spec])
     def grad_fn(x, a, y):
         value, grads = gradient(x[0], a[0], y[0])
         return value, tf.concat([tf.reshape(g, [-1]) for g in grads], axis=0)
 
     n_params = int(sum(int(np.prod(v.shape)) for v in variables))
-    return _Net(model, optimizer, fit_fn, grad_fn, n_in, n_out, n_params)
+    return _Net(model, optimizer, fit_fn, grad_fn, n_in, n_out, n_params, fit_double_fn)
 
 
 def _flat(net: _Net) -> np.ndarray:
@@ -220,20 +245,56 @@ def fit(
     a: np.ndarray,
     y: np.ndarray,
     return_weights: bool = False,
+    double_next: np.ndarray | None = None,
+    double_r: np.ndarray | None = None,
+    double_discount: np.ndarray | None = None,
+    double_q_target: np.ndarray | None = None,
 ) -> dict:
     """Take one gradient step per minibatch: x (K, N, n_in), a (K, N) int32, y (K, N).
 
-    Returns the mean loss, the seconds spent computing and, when
+    With the four ``double_*`` arrays (Double DQN) the targets are computed
+    here before each step, with the online weights of that step, and ``y`` is
+    ignored: ``y = r + discount * q_target[argmax online(next)]`` for
+    ``double_next`` (K, N, n_in), ``double_r`` and ``double_discount`` (K, N)
+    and ``double_q_target`` (K, N, n_out), the target network's outputs.
+
+    Returns the mean loss, the seconds spent computing (``compute_s``, wall;
+    ``compute_cpu_s``, the CPU time of all the process's threads) and, when
     ``return_weights``, the new flat weights.
     """
     n = _get(net)
     x, a, y = _batches(n, x, a, y)
-    start = time.perf_counter()
-    loss = float(n.fit_fn(x, a, y))
+    double = (double_next, double_r, double_discount, double_q_target)
+    if any(v is not None for v in double):
+        if any(v is None for v in double):
+            raise ArgumentError(
+                "Double DQN needs all of double_next, double_r, double_discount and double_q_target"
+            )
+        k, rows = a.shape
+        nx = check_array(
+            "double_next", double_next, dtype="float32", shape=(k, rows, n.n_in), finite=True
+        )
+        r = check_array("double_r", double_r, dtype="float32", shape=(k, rows), finite=True)
+        disc = check_array(
+            "double_discount", double_discount, dtype="float32", shape=(k, rows), finite=True
+        )
+        qt = check_array(
+            "double_q_target",
+            double_q_target,
+            dtype="float32",
+            shape=(k, rows, n.n_out),
+            finite=True,
+        )
+        start, cpu0 = time.perf_counter(), time.process_time()
+        loss = float(n.fit_double_fn(x, a, nx, r, disc, qt))
+    else:
+        start, cpu0 = time.perf_counter(), time.process_time()
+        loss = float(n.fit_fn(x, a, y))
     out: dict[str, Any] = {"loss": loss}
     if return_weights:
         out["weights"] = _flat(n)
     out["compute_s"] = time.perf_counter() - start
+    out["compute_cpu_s"] = time.process_time() - cpu0
     return out
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import importlib.util
+import io
 import logging
 import os
 import platform
@@ -125,7 +126,7 @@ class Server:
             hello["python"],
             hello["tensorflow"] or "not installed",
         )
-        unpacker = protocol.unpacker()
+        unpacker = protocol.unpacker(lenient=True)
         seen = bytearray()  # the first bytes read, for the report on malformed input
         # readinto a buffer kept across reads: os.read(fd, 1 MiB) allocates a
         # 1 MiB object per read, which costs more than the rest of an empty call.
@@ -149,7 +150,7 @@ class Server:
             except Exception as exc:  # msgpack's own decoding errors
                 return self._malformed(f"{type(exc).__name__}: {exc}", seen)
 
-    def _malformed(self, why: str, seen: bytes) -> int:
+    def _malformed(self, why: str, seen: bytes | bytearray) -> int:
         log.error(
             "malformed input on stdin (%s); first bytes read: %s. The host must speak "
             "msgpack-RPC: [0, msgid, method, [params]]",
@@ -174,6 +175,10 @@ class Server:
             self._respond(msgid, None, {"ok": True})
             return "shutdown"
         try:
+            bad = protocol.find_malformed(params)
+            if bad is not None:
+                where, why = bad
+                raise ArgumentError(f"{name!r:.40}: {where.replace('params.', '', 1)}: {why}")
             method, kwargs = self._resolve(name, params)
         except ArgumentError as exc:
             self._respond(msgid, error_object(exc), None)
@@ -215,13 +220,19 @@ class Server:
         return method, params
 
     def _on_notification(self, name: Any, params: Any) -> None:
+        # A notification has no reply: whatever is wrong with one is logged
+        # and the worker goes on.
         if name == "cancel" and isinstance(params, dict):
+            msgid = params.get("msgid")
+            if not isinstance(msgid, int) or isinstance(msgid, bool):
+                log.warning("ignoring a cancel with msgid %.40r (not an integer)", msgid)
+                return
             with self._contexts_lock:
-                ctx = self._contexts.get(params.get("msgid"))
+                ctx = self._contexts.get(msgid)
             if ctx is not None:
                 ctx.cancelled.set()
         else:
-            log.warning("ignoring unknown notification %r", name)
+            log.warning("ignoring unknown notification %.80r", name)
 
     def _run(self, method: Method, ctx: CallContext, kwargs: dict[str, Any]) -> None:
         try:
@@ -272,7 +283,8 @@ def protect_stdio() -> tuple[int, int]:
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.close(devnull)
-    sys.stdout.reconfigure(line_buffering=True)
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(line_buffering=True)
     return proto_in, proto_out
 
 

@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from pyworker import paths
 from pyworker.metrics import read_metrics
 from pyworker.registry import CallContext, method
 
@@ -141,8 +142,16 @@ _writers: dict[str, EventWriter] = {}
 
 
 @method("tb.scalars")
-def scalars(ctx: CallContext, *, logdir: str, points: list[Any]) -> dict:
-    """Append ``[tag, step, value]`` points to ``logdir``'s event file."""
+def scalars(
+    ctx: CallContext, *, logdir: str, points: list[Any], run_dir: str | None = None
+) -> dict:
+    """Append ``[tag, step, value]`` points to ``logdir``'s event file.
+
+    With ``run_dir``, ``logdir`` is relative to it and must stay inside it.
+    """
+    logdir = str(
+        paths.inside(run_dir, logdir, "logdir") if run_dir is not None else paths.from_host(logdir)
+    )
     key = os.path.abspath(logdir)
     w = _writers.get(key)
     if w is None:
@@ -156,8 +165,10 @@ def scalars(ctx: CallContext, *, logdir: str, points: list[Any]) -> dict:
 
 
 @method("tb.close")
-def close(ctx: CallContext, *, logdir: str) -> dict:
-    w = _writers.pop(os.path.abspath(logdir), None)
+def close(ctx: CallContext, *, logdir: str, run_dir: str | None = None) -> dict:
+    if run_dir is not None:
+        logdir = str(paths.inside(run_dir, logdir, "logdir"))
+    w = _writers.pop(os.path.abspath(paths.from_host(logdir)), None)
     if w is not None:
         w.close()
     return {"closed": w is not None}
@@ -166,7 +177,7 @@ def close(ctx: CallContext, *, logdir: str) -> dict:
 def export_run(run: str | Path) -> tuple[Path, int]:
     """Write a run's metrics as TensorBoard scalars; returns (file, count)."""
     metrics = read_metrics(run)
-    logdir = Path(run) / TB_DIR
+    logdir = paths.inside(run, TB_DIR, "the TensorBoard folder")  # refuses a tb that links out
     for old in logdir.glob(f"events.out.tfevents.*{EXPORT_SUFFIX}"):
         old.unlink()
     w = EventWriter(logdir, suffix=EXPORT_SUFFIX)
@@ -186,5 +197,5 @@ def export_run(run: str | Path) -> tuple[Path, int]:
 @method("tb.export")
 def export(ctx: CallContext, *, run: str) -> dict:
     """Write ``run/metrics.jsonl`` as TensorBoard scalars into ``run/tb/``."""
-    path, n = export_run(run)
-    return {"path": str(path), "scalars": n}
+    path, n = export_run(paths.from_host(run))
+    return {"path": str(Path(run) / TB_DIR / path.name), "scalars": n}  # as the host named the run

@@ -17,14 +17,19 @@ def make_run(
     updates: bool = True,
     lr: float = 0.001,
     torn: bool = False,
+    evals: list[tuple[int, float, float]] | None = None,
+    result: dict | None = None,
+    extra_config: str = "",
 ) -> Path:
     """Write runs/<name>/ with a config.yaml and a metrics.jsonl whose returns
-    rise with the step, as a learning agent's would."""
+    rise with the step, as a learning agent's would. ``evals`` adds periodic
+    evaluation records (step, eval_mean, eval_std), ``result`` a result.json,
+    ``extra_config`` lines of config.yaml."""
     rng = np.random.default_rng(seed)
     d = root / name
     d.mkdir(parents=True)
     (d / "config.yaml").write_text(
-        f"algo: dqn\nenv: CartPole-v1\nseed: {seed}\nlr: {lr}\nname: {name}\n"
+        f"algo: dqn\nenv: CartPole-v1\nseed: {seed}\nlr: {lr}\nname: {name}\n" + extra_config
     )
     lines, step = [], 0
     for ep in range(1, episodes + 1):
@@ -53,6 +58,11 @@ def make_run(
                 "length": length,
             }
         )
+    for st, mean, std in evals or []:
+        lines.append({"kind": "eval", "step": st, "eval_mean": mean, "eval_std": std})
+    lines.sort(key=lambda r: r["step"])
+    if result is not None:
+        (d / "result.json").write_text(json.dumps(result))
     body = "".join(json.dumps(r) + "\n" for r in lines)
     if torn:
         body += '{"kind": "episode", "st'

@@ -58,8 +58,12 @@ def test_gen_train_eval_sample_through_the_handlers(tmp_path):
     for k in ("test_nll", "baseline_nll", "epoch", "examples_per_s"):
         assert again[k] == pytest.approx(res[k], rel=1e-6), k
     assert set(again) == set(res)
+    trained_png = (tmp_path / "run" / "samples.png").read_bytes()
     s = METHODS["gen.sample"].func(rec.ctx, run_dir=run, n=10, seed=2)
     assert s["samples"].shape == (10, 64)
+    # gen sample keeps the training's samples and names its own files.
+    assert s["png"].endswith("samples-n10-seed2.png") and s["npy"].endswith("samples-n10-seed2.npy")
+    assert (tmp_path / "run" / "samples.png").read_bytes() == trained_png
     assert np.array_equal(np.load(s["npy"]), s["samples"])
     with open(s["png"], "rb") as f:
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"

@@ -82,6 +82,53 @@ def test_fit_takes_k_steps_in_one_call(ctx):
     assert not np.allclose(res["weights"], w0)
 
 
+def test_fit_double_takes_each_steps_online_argmax(ctx):
+    """Double DQN in rl.fit: step k's targets use the weights steps 0..k-1 left."""
+    rng = np.random.default_rng(7)
+    k, n, n_in, n_out = 4, 16, 4, 3
+    x, a, _ = _batch(rng, k, n, n_in, n_out)
+    nxt = rng.normal(size=(k, n, n_in)).astype(np.float32)
+    r = rng.normal(size=(k, n)).astype(np.float32)
+    disc = np.where(rng.random((k, n)) < 0.1, 0.0, 0.99).astype(np.float32)
+    qt = (3 * rng.normal(size=(k, n, n_out))).astype(np.float32)
+    one = rl.create(ctx, n_in=n_in, n_out=n_out, hidden=[8], lr=0.05, loss="huber")
+    w0 = rl.get_weights(ctx, net=one["net"])["weights"]
+    ref = rl.create(ctx, n_in=n_in, n_out=n_out, hidden=[8], lr=0.05, loss="huber", weights=w0)
+    res = rl.fit(
+        ctx,
+        net=one["net"],
+        x=x,
+        a=a,
+        y=np.zeros((k, n), np.float32),
+        double_next=nxt,
+        double_r=r,
+        double_discount=disc,
+        double_q_target=qt,
+        return_weights=True,
+    )
+    for j in range(k):
+        best = rl.forward(ctx, net=ref["net"], x=nxt[j])["y"].argmax(axis=1)
+        y = (r[j] + disc[j] * qt[j, np.arange(n), best]).astype(np.float32)
+        rl.fit(ctx, net=ref["net"], x=x[j : j + 1], a=a[j : j + 1], y=y[None])
+    np.testing.assert_allclose(
+        res["weights"], rl.get_weights(ctx, net=ref["net"])["weights"], rtol=1e-5, atol=1e-6
+    )
+    with pytest.raises(ArgumentError, match="needs all of double_next"):
+        rl.fit(ctx, net=one["net"], x=x, a=a, y=x[..., 0].copy(), double_next=nxt)
+    with pytest.raises(ArgumentError, match="double_q_target"):
+        rl.fit(
+            ctx,
+            net=one["net"],
+            x=x,
+            a=a,
+            y=x[..., 0].copy(),
+            double_next=nxt,
+            double_r=r,
+            double_discount=disc,
+            double_q_target=qt[..., :2].copy(),
+        )
+
+
 def test_fit_learns_a_regression(ctx):
     rng = np.random.default_rng(4)
     r = rl.create(ctx, n_in=2, n_out=1, hidden=[32], activation="tanh", loss="mse", lr=0.01)

@@ -14,6 +14,7 @@ package backend
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
@@ -36,6 +37,52 @@ type Batches struct {
 	X        []float32
 	A        []int32
 	Y        []float32
+	// Double, when set, makes the backend compute Y itself before each step
+	// (Double DQN; see Bootstrap); what Y holds afterwards is unspecified.
+	Double *Bootstrap
+}
+
+// Bootstrap is what a backend needs to compute Double DQN's targets itself,
+// minibatch by minibatch, with the online weights of each gradient step (as
+// van Hasselt et al. 2016 and SB3 do). Before step k the backend sets
+//
+//	Y[k][i] = R[i] + Discount[i] * QTarget[i][argmax_a online(Next[i])[a]]
+//
+// where online is the network as steps 0..k-1 left it and QTarget holds the
+// target network's outputs for the next states, fixed during the call. (With
+// the argmax taken once per call, a target network copied at every call's
+// start would make Double DQN plain DQN.)
+type Bootstrap struct {
+	Out      int       // the network's output width (actions)
+	Next     []float32 // K*N*In next states
+	R        []float32 // K*N rewards
+	Discount []float32 // K*N: gamma, or 0 where the next state is terminal
+	QTarget  []float32 // K*N*Out target-network Q-values of the next states
+}
+
+// NewBootstrap allocates a Bootstrap for b's minibatches and nA actions.
+func (b *Batches) NewBootstrap(nA int) *Bootstrap {
+	return &Bootstrap{Out: nA, Next: make([]float32, len(b.X)), R: make([]float32, len(b.Y)),
+		Discount: make([]float32, len(b.Y)), QTarget: make([]float32, len(b.Y)*nA)}
+}
+
+// Targets writes minibatch k's Double DQN targets into y, given the online
+// network's outputs qOnline (N*Out values) for its next states.
+func (d *Bootstrap) Targets(k, n int, qOnline, y []float32) {
+	for i := 0; i < n; i++ {
+		row := k*n + i
+		a := nn.Argmax(qOnline[i*d.Out : (i+1)*d.Out])
+		y[i] = d.R[row] + d.Discount[row]*d.QTarget[row*d.Out+a]
+	}
+}
+
+// check reports a Bootstrap whose sizes do not fit the minibatches.
+func (d *Bootstrap) check(b *Batches) error {
+	if d.Out <= 0 || len(d.Next) != b.K*b.N*b.In || len(d.R) != b.K*b.N || len(d.Discount) != b.K*b.N || len(d.QTarget) != b.K*b.N*d.Out {
+		return fmt.Errorf("backend: a Double DQN bootstrap of %d next-state values, %d rewards, %d discounts and %d Q-values (%d actions) for %d minibatches of %d rows of %d inputs",
+			len(d.Next), len(d.R), len(d.Discount), len(d.QTarget), d.Out, b.K, b.N, b.In)
+	}
+	return nil
 }
 
 // NewBatches allocates K minibatches of N rows of in inputs.

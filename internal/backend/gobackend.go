@@ -40,9 +40,18 @@ func (n *goNet) Fit(ctx context.Context, b *Batches, sync *nn.MLP) (float64, err
 	if n.tr.WS.Cap < b.N {
 		n.tr.WS = n.tr.Net.NewWorkspace(b.N)
 	}
+	if b.Double != nil {
+		if err := b.Double.check(b); err != nil {
+			return 0, err
+		}
+	}
 	var total float64
 	for k := 0; k < b.K; k++ {
 		x, a, y := b.Row(k)
+		if d := b.Double; d != nil {
+			next := d.Next[k*b.N*b.In : (k+1)*b.N*b.In]
+			d.Targets(k, b.N, n.tr.Net.Forward(n.tr.WS, next, b.N), y)
+		}
 		total += n.tr.Step(x, a, y, b.N)
 	}
 	if sync != nil {

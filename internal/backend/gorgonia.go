@@ -47,6 +47,7 @@ type gorgoniaNet struct {
 	net  *nn.MLP // the weights; the graphs' weight tensors share its memory
 	opt  *nn.Adam
 	grad []float32
+	ws   *nn.Workspace // Double DQN's online forward passes
 
 	rows   int // the graphs are built for minibatches of this many rows
 	fwd    *graph
@@ -171,9 +172,21 @@ func (m *gorgoniaNet) Fit(ctx context.Context, b *Batches, sync *nn.MLP) (float6
 	if err := m.prepare(b.N); err != nil {
 		return 0, err
 	}
+	if b.Double != nil {
+		if err := b.Double.check(b); err != nil {
+			return 0, err
+		}
+		if m.ws == nil || m.ws.Cap < b.N {
+			m.ws = m.net.NewWorkspace(b.N)
+		}
+	}
 	var total float64
 	for k := 0; k < b.K; k++ {
 		x, a, y := b.Row(k)
+		if d := b.Double; d != nil { // the online argmax with this step's weights
+			next := d.Next[k*b.N*b.In : (k+1)*b.N*b.In]
+			d.Targets(k, b.N, m.net.Forward(m.ws, next, b.N), y)
+		}
 		loss, err := m.step(x, a, y, b.N)
 		if err != nil {
 			return 0, err

@@ -74,3 +74,34 @@ func TestGorgoniaAgreesWithGo(t *testing.T) {
 		})
 	}
 }
+
+// TestGorgoniaDoubleTargetsPerStep: Gorgonia's Double DQN steps take each
+// step's online argmax, as the go backend's do.
+func TestGorgoniaDoubleTargetsPerStep(t *testing.T) {
+	ctx := context.Background()
+	be, _, err := OpenOptional(ctx, "gorgonia")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(25, 26))
+	init, err := nn.New(nn.Spec{In: 4, Hidden: []int{16, 16}, Act: nn.ReLU, Out: 3}, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := NetConfig{Loss: nn.Huber, LR: 0.01, MaxGradNorm: 10}
+	bs := doubleBatches(rng, 5, 32, 4, 3)
+	net, err := be.NewNet(ctx, cfg, init)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := init.Clone()
+	if _, err := net.Fit(ctx, bs, got); err != nil {
+		t.Fatal(err)
+	}
+	want := referenceDouble(init, cfg, bs, true)
+	for j := range want.Params {
+		if !near(float64(got.Params[j]), float64(want.Params[j]), 1e-4) {
+			t.Fatalf("parameter %d after %d Double DQN steps: gorgonia %g, go %g", j, bs.K, got.Params[j], want.Params[j])
+		}
+	}
+}

@@ -59,14 +59,28 @@ func (n *TFNet) Fit(ctx context.Context, bs *Batches, sync *nn.MLP) (float64, er
 		Weights  worker.Array `msgpack:"weights"`
 		ComputeS float64      `msgpack:"compute_s"`
 	}
-	start := time.Now()
-	err := n.b.c.Call(ctx, "rl.fit", map[string]any{
+	args := map[string]any{
 		"net":            n.id,
 		"x":              worker.Float32Array(bs.X, bs.K, bs.N, bs.In),
 		"a":              worker.Int32Array(bs.A, bs.K, bs.N),
 		"y":              worker.Float32Array(bs.Y, bs.K, bs.N),
 		"return_weights": sync != nil,
-	}, &res)
+	}
+	if d := bs.Double; d != nil {
+		if err := d.check(bs); err != nil {
+			return 0, err
+		}
+		if d.Out != n.out {
+			return 0, fmt.Errorf("tf backend: a Double DQN bootstrap for %d actions, the network has %d outputs", d.Out, n.out)
+		}
+		// The worker computes the targets before each step (rl.fit's double_*).
+		args["double_next"] = worker.Float32Array(d.Next, bs.K, bs.N, bs.In)
+		args["double_r"] = worker.Float32Array(d.R, bs.K, bs.N)
+		args["double_discount"] = worker.Float32Array(d.Discount, bs.K, bs.N)
+		args["double_q_target"] = worker.Float32Array(d.QTarget, bs.K, bs.N, d.Out)
+	}
+	start := time.Now()
+	err := n.b.c.Call(ctx, "rl.fit", args, &res)
 	if err != nil {
 		return 0, err
 	}

@@ -207,11 +207,6 @@ var taxiLocs = [4][2]int{{0, 0}, {0, 4}, {4, 0}, {4, 3}}
 // TaxiEncode is Taxi's state index: ((row*5 + col)*5 + passenger)*4 + destination.
 func TaxiEncode(row, col, pass, dest int) int { return ((row*5+col)*5+pass)*4 + dest }
 
-// TaxiDecode inverts TaxiEncode.
-func TaxiDecode(s int) (row, col, pass, dest int) {
-	return s / 100, s / 20 % 5, s / 4 % 5, s % 4
-}
-
 func taxiLocIndex(row, col int) int {
 	for i, l := range taxiLocs {
 		if l[0] == row && l[1] == col {

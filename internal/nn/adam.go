@@ -23,14 +23,7 @@ func (o *Adam) Step(params, g []float32) {
 	b2p := math.Pow(o.Beta2, float64(o.t))
 	alpha := float32(o.LR * math.Sqrt(1-b2p) / (1 - b1p))
 	b1, b2, eps := float32(o.Beta1), float32(o.Beta2), float32(o.Eps)
-	m, v := o.m[:len(params)], o.v[:len(params)]
-	g = g[:len(params)]
-	for i := range params {
-		gi := g[i]
-		m[i] += (gi - m[i]) * (1 - b1)
-		v[i] += (gi*gi - v[i]) * (1 - b2)
-		params[i] -= alpha * m[i] / (float32(math.Sqrt(float64(v[i]))) + eps)
-	}
+	adamStep(params, g, o.m, o.v, alpha, 1-b1, 1-b2, eps)
 }
 
 // Steps is the number of updates taken so far.

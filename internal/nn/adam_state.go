@@ -19,6 +19,9 @@ func (o *Adam) SetState(s AdamState) error {
 	if len(s.M) != len(o.m) || len(s.V) != len(o.v) {
 		return fmt.Errorf("nn: Adam state for %d and %d parameters, this optimizer has %d", len(s.M), len(s.V), len(o.m))
 	}
+	if s.T < 0 {
+		return fmt.Errorf("nn: Adam state at step %d", s.T)
+	}
 	copy(o.m, s.M)
 	copy(o.v, s.V)
 	o.t = s.T

@@ -1,14 +1,16 @@
 package nn
 
-// The three matrix products of a dense layer, blocked so that each loaded
-// value feeds several multiply-adds held in registers (Go does not
-// vectorise). On the shared 2-core development machine the blocking showed
-// no gain over the plain axpy loop beyond noise (BenchmarkMulAdd64x64x64
-// against BenchmarkNaiveMulAdd64x64x64); measure on a quiet machine before
-// building on it. All matrices are row-major.
+import "math"
 
-// mulAdd computes y (n×m) += x (n×k) · w (k×m).
-func mulAdd(x []float32, n, k int, w []float32, m int, y []float32) {
+// The portable kernels: the three matrix products of a dense layer and the
+// element-wise loops around them, in plain Go. They serve processors
+// without AVX2/FMA and builds with -tags purego, and are the reference the
+// vector kernels (kernels_amd64.s) are tested against. The products are
+// blocked so that each loaded value feeds several multiply-adds held in
+// registers (Go does not vectorise). All matrices are row-major.
+
+// mulAddGo computes y (n×m) += x (n×k) · w (k×m).
+func mulAddGo(x []float32, n, k int, w []float32, m int, y []float32) {
 	r := 0
 	for ; r+2 <= n; r += 2 {
 		x0 := x[r*k : r*k+k]
@@ -61,9 +63,9 @@ func mulAdd(x []float32, n, k int, w []float32, m int, y []float32) {
 	}
 }
 
-// mulTAdd computes g (k×m) += xᵀ · d, for x (n×k) and d (n×m): the kernel
-// gradient.
-func mulTAdd(x []float32, n, k int, d []float32, m int, g []float32) {
+// mulTAddGo computes g (k×m) += xᵀ · d, for x (n×k) and d (n×m): the
+// kernel gradient.
+func mulTAddGo(x []float32, n, k int, d []float32, m int, g []float32) {
 	i := 0
 	for ; i+2 <= k; i += 2 {
 		g0 := g[i*m : i*m+m]
@@ -112,8 +114,9 @@ func mulTAdd(x []float32, n, k int, d []float32, m int, g []float32) {
 	}
 }
 
-// mulBT computes dx (n×k) = d (n×m) · wᵀ, for w (k×m): the input gradient.
-func mulBT(d []float32, n, m int, w []float32, k int, dx []float32) {
+// mulBTGo computes dx (n×k) = d (n×m) · wᵀ, for w (k×m): the input
+// gradient.
+func mulBTGo(d []float32, n, m int, w []float32, k int, dx []float32) {
 	r := 0
 	for ; r+2 <= n; r += 2 {
 		d0 := d[r*m : r*m+m]
@@ -147,5 +150,65 @@ func mulBT(d []float32, n, m int, w []float32, k int, dx []float32) {
 		for i := 0; i < k; i++ {
 			dx[r*k+i] = dot(w[i*m:i*m+m], dr)
 		}
+	}
+}
+
+// gemvGo computes y (m) += x (k) · w (k×m): one state's dense layer. It skips
+// the zeros relu leaves.
+func gemvGo(x []float32, k int, w []float32, m int, y []float32) {
+	for i, xi := range x[:k] {
+		if xi != 0 {
+			axpy(xi, w[i*m:(i+1)*m:(i+1)*m], y[:m])
+		}
+	}
+}
+
+// sumRowsGo adds the n rows of d (n×m) to g (m): the bias gradient.
+func sumRowsGo(d []float32, n, m int, g []float32) {
+	g = g[:m]
+	for r := 0; r < n; r++ {
+		for j, v := range d[r*m : (r+1)*m] {
+			g[j] += v
+		}
+	}
+}
+
+// reluGo sets the negative values of y to zero.
+func reluGo(y []float32) {
+	for j, v := range y {
+		if v < 0 {
+			y[j] = 0
+		}
+	}
+}
+
+// reluGradGo zeroes d where the relu output x is not positive.
+func reluGradGo(x, d []float32) {
+	d = d[:len(x)]
+	for i, v := range x {
+		if v <= 0 {
+			d[i] = 0
+		}
+	}
+}
+
+// sumSquaresGo is the sum of the squares of g, in float64.
+func sumSquaresGo(g []float32) float64 {
+	var s float64
+	for _, v := range g {
+		s += float64(v) * float64(v)
+	}
+	return s
+}
+
+// adamGo is Adam's update of params from g with moments m and v, bias
+// corrected step alpha, c1 = 1-beta1, c2 = 1-beta2.
+func adamGo(params, g, m, v []float32, alpha, c1, c2, eps float32) {
+	g, m, v = g[:len(params)], m[:len(params)], v[:len(params)]
+	for i := range params {
+		gi := g[i]
+		m[i] += (gi - m[i]) * c1
+		v[i] += (gi*gi - v[i]) * c2
+		params[i] -= alpha * m[i] / (float32(math.Sqrt(float64(v[i]))) + eps)
 	}
 }

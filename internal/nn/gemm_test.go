@@ -35,18 +35,26 @@ func closeAll(t *testing.T, what string, got, want []float32) {
 	}
 }
 
-// TestKernelsMatchNaive covers the blocked kernels' remainders with odd sizes.
+// TestKernelsMatchNaive covers the kernels in use (vector or portable) and
+// the portable ones, with sizes that leave remainders of every block (4
+// rows, 16 columns, 8×8 tiles, 32-lane vector rows).
 func TestKernelsMatchNaive(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 9))
-	for _, n := range []int{1, 2, 3, 5} {
-		for _, k := range []int{1, 2, 3, 7} {
-			for _, m := range []int{1, 3, 4, 9} {
+	sizes := []int{1, 2, 3, 5, 8, 17, 33, 64}
+	for _, n := range sizes {
+		for _, k := range sizes {
+			for _, m := range sizes {
+				scratch := &scratch{t: make([]float32, max(n, k)*max(k, m)), f: make([]float32, 16*max(n, k, m))}
 				x, w := randSlice(rng, n*k), randSlice(rng, k*m)
-				y, want := randSlice(rng, n*m), make([]float32, n*m)
-				copy(want, y)
-				mulAdd(x, n, k, w, m, y)
+				y := randSlice(rng, n*m)
+				want := append([]float32(nil), y...)
 				naiveMulAdd(x, n, k, w, m, want)
-				closeAll(t, "mulAdd", y, want)
+				got := append([]float32(nil), y...)
+				mulAdd(x, n, k, w, m, got, scratch)
+				closeAll(t, "mulAdd", got, want)
+				got = append(got[:0], y...)
+				mulAddGo(x, n, k, w, m, got)
+				closeAll(t, "mulAddGo", got, want)
 
 				// xᵀ·d: transpose x into (k×n) and reuse the naive product.
 				d := randSlice(rng, n*m)
@@ -56,10 +64,15 @@ func TestKernelsMatchNaive(t *testing.T) {
 						xt[i*n+r] = x[r*k+i]
 					}
 				}
-				g, wantG := make([]float32, k*m), make([]float32, k*m)
-				mulTAdd(x, n, k, d, m, g)
+				g0 := randSlice(rng, k*m)
+				wantG := append([]float32(nil), g0...)
 				naiveMulAdd(xt, k, n, d, m, wantG)
+				g := append([]float32(nil), g0...)
+				mulTAdd(x, n, k, d, m, g, scratch)
 				closeAll(t, "mulTAdd", g, wantG)
+				g = append(g[:0], g0...)
+				mulTAddGo(x, n, k, d, m, g)
+				closeAll(t, "mulTAddGo", g, wantG)
 
 				// d·wᵀ
 				wt := make([]float32, m*k)
@@ -68,20 +81,94 @@ func TestKernelsMatchNaive(t *testing.T) {
 						wt[j*k+i] = w[i*m+j]
 					}
 				}
-				dx, wantDx := make([]float32, n*k), make([]float32, n*k)
-				mulBT(d, n, m, w, k, dx)
+				dx, wantDx := randSlice(rng, n*k), make([]float32, n*k)
 				naiveMulAdd(d, n, m, wt, k, wantDx)
+				mulBT(d, n, m, w, k, dx, scratch)
 				closeAll(t, "mulBT", dx, wantDx)
+				mulBTGo(d, n, m, w, k, dx)
+				closeAll(t, "mulBTGo", dx, wantDx)
+
+				if n == 1 { // one state: y (m) += x (k) · w
+					y1 := randSlice(rng, m)
+					want1 := append([]float32(nil), y1...)
+					naiveMulAdd(x, 1, k, w, m, want1)
+					got1 := append([]float32(nil), y1...)
+					gemv(x, k, w, m, got1)
+					closeAll(t, "gemv", got1, want1)
+					got1 = append(got1[:0], y1...)
+					gemvGo(x, k, w, m, got1)
+					closeAll(t, "gemvGo", got1, want1)
+				}
 			}
 		}
+	}
+}
+
+// TestElementwiseKernelsMatchGo: relu, its gradient, the sum of squares,
+// the bias gradient and Adam's update agree with the portable loops, for
+// lengths with and without a remainder of 8, NaN and -0 included.
+func TestElementwiseKernelsMatchGo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(10, 10))
+	same := func(what string, got, want []float32) {
+		t.Helper()
+		for i := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("%s[%d] = %v, want %v", what, i, got[i], want[i])
+			}
+		}
+	}
+	for _, n := range []int{1, 7, 8, 9, 64, 100, 4610} {
+		x := randSlice(rng, n)
+		x[0] = float32(math.NaN())
+		x[n/2] = float32(math.Copysign(0, -1))
+		y, want := append([]float32(nil), x...), append([]float32(nil), x...)
+		relu(y)
+		reluGo(want)
+		same("relu", y, want)
+
+		d := randSlice(rng, n)
+		got, wantD := append([]float32(nil), d...), append([]float32(nil), d...)
+		reluGrad(x, got)
+		reluGradGo(x, wantD)
+		same("reluGrad", got, wantD)
+
+		g := randSlice(rng, n)
+		if s, w := sumSquares(g), sumSquaresGo(g); math.Abs(s-w) > 1e-12*w {
+			t.Fatalf("sumSquares of %d values: %v, want %v", n, s, w)
+		}
+
+		for _, rows := range []int{1, 3, 64} {
+			dd := randSlice(rng, rows*n)
+			gb, wantB := randSlice(rng, n), make([]float32, n)
+			copy(wantB, gb)
+			ones := make([]float32, rows)
+			for i := range ones {
+				ones[i] = 1
+			}
+			sumRows(dd, rows, n, gb, ones)
+			sumRowsGo(dd, rows, n, wantB)
+			closeAll(t, "sumRows", gb, wantB)
+		}
+
+		p, m, v := randSlice(rng, n), randSlice(rng, n), randSlice(rng, n)
+		for i := range v {
+			v[i] *= v[i]
+		}
+		p2, m2, v2 := append([]float32(nil), p...), append([]float32(nil), m...), append([]float32(nil), v...)
+		adamStep(p, g, m, v, 1e-3, 0.1, 0.001, 1e-7)
+		adamGo(p2, g, m2, v2, 1e-3, 0.1, 0.001, 1e-7)
+		same("adam params", p, p2)
+		same("adam m", m, m2)
+		same("adam v", v, v2)
 	}
 }
 
 func BenchmarkMulAdd64x64x64(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	x, w, y := randSlice(rng, 64*64), randSlice(rng, 64*64), make([]float32, 64*64)
+	scratch := &scratch{t: make([]float32, 64*64), f: make([]float32, 16*64)}
 	for b.Loop() {
-		mulAdd(x, 64, 64, w, 64, y)
+		mulAdd(x, 64, 64, w, 64, y, scratch)
 	}
 }
 
@@ -92,6 +179,37 @@ func BenchmarkNaiveMulAdd64x64x64(b *testing.B) {
 		for r := 0; r < 64; r++ {
 			for i := 0; i < 64; i++ {
 				axpy(x[r*64+i], w[i*64:(i+1)*64], y[r*64:(r+1)*64])
+			}
+		}
+	}
+}
+
+// TestLargeProductsSharedAmongGoroutines: products large enough to be
+// shared among goroutines give the same bits as with one, and match the
+// naive product.
+func TestLargeProductsSharedAmongGoroutines(t *testing.T) {
+	defer SetThreads(SetThreads(3))
+	rng := rand.New(rand.NewPCG(11, 11))
+	for _, sz := range [][3]int{{64, 256, 256}, {70, 250, 130}} {
+		n, k, m := sz[0], sz[1], sz[2]
+		if n*k*m < parallelMACs {
+			t.Fatalf("%v is below the parallel threshold", sz)
+		}
+		x, w := randSlice(rng, n*k), randSlice(rng, k*m)
+		want := make([]float32, n*m)
+		naiveMulAdd(x, n, k, w, m, want)
+		run := func(threads int) []float32 {
+			SetThreads(threads)
+			s := &scratch{t: make([]float32, k*m), f: make([]float32, 16*max(n, k, m)*threads)}
+			y := make([]float32, n*m)
+			mulAdd(x, n, k, w, m, y, s)
+			return y
+		}
+		one, three := run(1), run(3)
+		closeAll(t, "mulAdd on 3 goroutines", three, want)
+		for i := range one {
+			if one[i] != three[i] {
+				t.Fatalf("%v: element %d is %v on one goroutine, %v on three", sz, i, one[i], three[i])
 			}
 		}
 	}

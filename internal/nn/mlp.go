@@ -13,6 +13,8 @@
 // exactly Params, so weights move between the two without reshuffling.
 //
 // Forward and Backward run on a caller-owned Workspace and allocate nothing.
+// On amd64 with AVX2 and FMA they run on vector kernels (kernels_amd64.s),
+// elsewhere on portable Go loops; Kernel says which (docs/architecture.md).
 package nn
 
 import (
@@ -205,15 +207,21 @@ type Workspace struct {
 	acts  [][]float32 // acts[0] is the input copy, acts[l+1] the output of layer l
 	delta [][]float32 // delta[l]: dLoss/d(pre-activation of layer l)
 	Grad  []float32   // gradient, laid out like Params
+	s     *scratch    // the vector kernels' scratch
+	ones  []float32   // Cap ones (the vector kernels' bias gradient)
 }
 
 // NewWorkspace allocates a workspace for m and batches of up to capRows.
 func (m *MLP) NewWorkspace(capRows int) *Workspace {
-	ws := &Workspace{Cap: capRows, Grad: make([]float32, len(m.Params))}
+	ws := &Workspace{Cap: capRows, Grad: make([]float32, len(m.Params)), ones: make([]float32, capRows)}
 	ws.acts = append(ws.acts, make([]float32, capRows*m.In()))
 	for _, ly := range m.Layers {
 		ws.acts = append(ws.acts, make([]float32, capRows*ly.Out))
 		ws.delta = append(ws.delta, make([]float32, capRows*ly.Out))
+	}
+	ws.s = newScratch(m, capRows)
+	for i := range ws.ones {
+		ws.ones[i] = 1
 	}
 	return ws
 }
@@ -229,33 +237,38 @@ func (m *MLP) Forward(ws *Workspace, x []float32, n int) []float32 {
 	copy(in, x[:n*m.In()])
 	for l := range m.Layers {
 		ly := &m.Layers[l]
-		dense(ly, ws.acts[l][:n*ly.In], ws.acts[l+1][:n*ly.Out], n)
+		dense(ly, ws.acts[l][:n*ly.In], ws.acts[l+1][:n*ly.Out], n, ws.s)
 	}
 	return ws.acts[len(m.Layers)][:n*m.Out()]
 }
 
+// newScratch is the scratch the vector kernels need for m and batches of up
+// to capRows rows: a transposed matrix (a kernel, or a layer's input) and
+// 16-column panels of the longest inner dimension, one for each goroutine
+// of a large product.
+func newScratch(m *MLP, capRows int) *scratch {
+	t, inner := 0, capRows
+	for _, ly := range m.Layers {
+		t = max(t, ly.In*ly.Out, capRows*ly.In)
+		inner = max(inner, ly.In, ly.Out)
+	}
+	return &scratch{t: make([]float32, t), f: make([]float32, 16*inner*Threads())}
+}
+
 // dense computes y = act(x W + b) for n rows.
-func dense(ly *Layer, x, y []float32, n int) {
+func dense(ly *Layer, x, y []float32, n int, s *scratch) {
 	out := ly.Out
 	for r := 0; r < n; r++ {
 		copy(y[r*out:(r+1)*out], ly.B)
 	}
-	if n == 1 { // acting: one state, skip the zeros relu leaves
-		for i, xi := range x[:ly.In] {
-			if xi != 0 {
-				axpy(xi, ly.W[i*out:(i+1)*out:(i+1)*out], y[:out])
-			}
-		}
+	if n == 1 { // acting: one state
+		gemv(x, ly.In, ly.W, out, y)
 	} else {
-		mulAdd(x, n, ly.In, ly.W, out, y)
+		mulAdd(x, n, ly.In, ly.W, out, y, s)
 	}
 	switch ly.Act {
 	case ReLU:
-		for j, v := range y {
-			if v < 0 {
-				y[j] = 0
-			}
-		}
+		relu(y)
 	case Tanh:
 		for j, v := range y {
 			y[j] = float32(math.Tanh(float64(v)))
@@ -310,26 +323,18 @@ func (m *MLP) Backward(ws *Workspace, n int) {
 		gB := ws.Grad[off+in*out : off+in*out+out]
 		d := ws.delta[l][:n*out]
 		x := ws.acts[l][:n*in]
-		for r := 0; r < n; r++ {
-			for j, v := range d[r*out : (r+1)*out] {
-				gB[j] += v
-			}
-		}
-		mulTAdd(x, n, in, d, out, gW)
+		sumRows(d, n, out, gB, ws.ones)
+		mulTAdd(x, n, in, d, out, gW, ws.s)
 		if l == 0 {
 			break
 		}
 		// delta of the layer below: (d Wᵀ) * act'(its output).
 		prev := &m.Layers[l-1]
 		dp := ws.delta[l-1][:n*in]
-		mulBT(d, n, out, ly.W, in, dp)
+		mulBT(d, n, out, ly.W, in, dp, ws.s)
 		switch prev.Act {
 		case ReLU:
-			for i, v := range x {
-				if v <= 0 {
-					dp[i] = 0
-				}
-			}
+			reluGrad(x, dp)
 		case Tanh:
 			for i, v := range x {
 				dp[i] *= 1 - v*v
@@ -349,11 +354,7 @@ func (m *MLP) OutputGrad(ws *Workspace, n int) []float32 {
 // tf.clip_by_global_norm does) and returns the norm before clipping.
 // maxNorm <= 0 disables clipping.
 func ClipGradNorm(g []float32, maxNorm float64) float64 {
-	var s float64
-	for _, v := range g {
-		s += float64(v) * float64(v)
-	}
-	norm := math.Sqrt(s)
+	norm := math.Sqrt(sumSquares(g))
 	if maxNorm > 0 && norm > maxNorm {
 		scale := float32(maxNorm / norm)
 		for i := range g {

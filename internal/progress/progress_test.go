@@ -2,10 +2,14 @@ package progress
 
 import (
 	"bytes"
+	"fmt"
+	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 type clock struct{ t time.Time }
@@ -70,14 +74,131 @@ func TestTerminalRedrawsOneLine(t *testing.T) {
 	}
 }
 
+// midRun is a bar 17% through a DQN run: episodes, returns, an evaluation, a
+// loss and a rate, as a deep training shows them.
+func midRun(t *testing.T, out *bytes.Buffer, o Options) *Bar {
+	t.Helper()
+	c := newClock()
+	o.Label, o.Total, o.Terminal, o.Now, o.Interval = "dqn CartPole-v1", 100_000, true, c.now, time.Nanosecond
+	b := New(out, o)
+	b.Update(1) // the first step ends the set-up
+	for i := 0; i < 339; i++ {
+		b.Episode(83.2)
+	}
+	b.Set("eval", 500)
+	b.Set("loss", 0.0123)
+	c.advance(5 * time.Second)
+	out.Reset()
+	b.Update(16_933)
+	return b
+}
+
+// lastLine is the last redrawn line of terminal output.
+func lastLine(s string) string {
+	s = s[strings.LastIndex(s, "\r")+1:]
+	return strings.TrimSuffix(s, "\x1b[K")
+}
+
 func TestTerminalLineFitsWidth(t *testing.T) {
+	for _, tc := range []struct {
+		width      int
+		want, lack []string
+	}{
+		// The four that matter come first, in their shortest forms if need be.
+		{40, []string{"17%", "ret 83.2", "eval 500", "ETA 25s"}, []string{"dqn", "ep 339", "loss", "elapsed"}},
+		{80, []string{"[###.................] 16933/100000 steps (17%)", "ret 83.2", "eval 500", "ETA 25s"}, []string{"loss", "elapsed"}},
+		{120, []string{"[###.................] 16933/100000 steps (17%)", "return(last 100) 83.2", "eval 500", "ETA 25s", "dqn CartPole-v1", "ep 339"}, []string{"elapsed"}},
+		{200, []string{"dqn CartPole-v1", "[###.................] 16933/100000 steps (17%)", "ep 339", "return(last 100) 83.2", "eval 500", "loss 0.0123", "3386 steps/s", "ETA 25s", "elapsed 5s"}, nil},
+	} {
+		t.Run(fmt.Sprint(tc.width), func(t *testing.T) {
+			var out bytes.Buffer
+			midRun(t, &out, Options{Width: tc.width})
+			line := lastLine(out.String())
+			if n := utf8.RuneCountInString(line); n > tc.width-1 {
+				t.Fatalf("line of %d characters on a %d-column terminal: %q", n, tc.width, line)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(line, w) {
+					t.Errorf("line %q lacks %q", line, w)
+				}
+			}
+			for _, w := range tc.lack {
+				if strings.Contains(line, w) {
+					t.Errorf("line %q has %q, which should have given way", line, w)
+				}
+			}
+			if strings.Contains(line, "| |") || strings.HasSuffix(line, "| ") {
+				t.Errorf("line %q has an empty part", line)
+			}
+		})
+	}
+}
+
+func TestLongLabelGivesWay(t *testing.T) {
 	var out bytes.Buffer
 	c := newClock()
 	b := New(&out, Options{Label: strings.Repeat("x", 100), Terminal: true, Width: 40, Now: c.now})
+	c.advance(time.Second)
 	b.Update(1)
-	line := strings.TrimSuffix(strings.TrimPrefix(out.String(), "\r"), "\x1b[K")
-	if len(line) != 39 {
-		t.Fatalf("line of %d characters on a 40-column terminal: %q", len(line), line)
+	line := lastLine(out.String())
+	if len(line) > 39 || strings.Contains(line, "xxx") || !strings.HasPrefix(line, "1 steps") {
+		t.Fatalf("on 40 columns the label should give way to the step count: %q", line)
+	}
+}
+
+func TestSettingUpHasNoETA(t *testing.T) {
+	var out bytes.Buffer
+	c := newClock()
+	b := New(&out, Options{Total: 100_000, Terminal: true, Width: 120, Interval: time.Nanosecond, Now: c.now})
+	if line := lastLine(out.String()); !strings.Contains(line, "0/100000 steps (0%) | setting up") {
+		t.Fatalf("a terminal bar should show itself at once: %q", line)
+	}
+	c.advance(40 * time.Second) // TensorFlow starts
+	b.Update(0)
+	if line := lastLine(out.String()); !strings.Contains(line, "setting up") || strings.Contains(line, "ETA") {
+		t.Fatalf("before the first step: %q, want \"setting up\" and no ETA", line)
+	}
+	b.Update(1) // the first step after 40 s: no rate yet, and no 40 s in it
+	c.advance(time.Second)
+	b.Update(1001)
+	line := lastLine(out.String())
+	if strings.Contains(line, "setting up") || !strings.Contains(line, "1000 steps/s") || !strings.Contains(line, "ETA 1m39s") {
+		t.Fatalf("after the set-up: %q, want 1000 steps/s and ETA 1m39s", line)
+	}
+}
+
+func TestRedrawOnResize(t *testing.T) {
+	var out bytes.Buffer
+	width := 200
+	b := midRun(t, &out, Options{Size: func() int { return width }})
+	if line := lastLine(out.String()); !strings.Contains(line, "elapsed") {
+		t.Fatalf("200 columns: %q", line)
+	}
+	width = 40
+	out.Reset()
+	// The terminal sends SIGWINCH to the process on a resize; the bar
+	// listens for it.
+	if err := syscall.Kill(os.Getpid(), syscall.SIGWINCH); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		b.mu.Lock()
+		s := out.String()
+		b.mu.Unlock()
+		if line := lastLine(s); s != "" && len(line) <= 39 && strings.Contains(line, "17%") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no redraw at 40 columns after SIGWINCH: %q", s)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	b.Finish()
+	out.Reset()
+	b.Resize() // after Finish: nothing more is drawn
+	if out.Len() != 0 {
+		t.Fatalf("redrawn after Finish: %q", out.String())
 	}
 }
 
@@ -86,10 +207,13 @@ func TestNotifyRendersWorkerProgress(t *testing.T) {
 	c := newClock()
 	b := New(&out, Options{Label: "gen vae", Unit: "epochs", Interval: time.Nanosecond, Now: c.now})
 	c.advance(2 * time.Second)
+	b.Notify(map[string]any{"step": int8(2), "total": uint16(10)}) // the first epoch ends the set-up
+	c.advance(2 * time.Second)
+	out.Reset()
 	// msgpack decodes small integers as int8/uint8 and floats as float32/64.
-	b.Notify(map[string]any{"msgid": uint32(7), "step": int8(4), "total": uint16(10), "loss": float32(0.5), "note": "x"})
+	b.Notify(map[string]any{"msgid": uint32(7), "step": int8(6), "total": uint16(10), "loss": float32(0.5), "note": "x"})
 	line := out.String()
-	for _, want := range []string{"4/10 epochs (40%)", "loss 0.5", "2 epochs/s", "ETA 3s"} {
+	for _, want := range []string{"6/10 epochs (60%)", "loss 0.5", "2 epochs/s", "ETA 2s"} {
 		if !strings.Contains(line, want) {
 			t.Errorf("line %q lacks %q", line, want)
 		}

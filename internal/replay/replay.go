@@ -10,6 +10,7 @@
 package replay
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -118,7 +119,9 @@ func (b *Buffer) Save(w io.Writer) error {
 	return nil
 }
 
-// Load reads a buffer written by Save.
+// Load reads a buffer written by Save. Nothing the header claims is trusted:
+// the contents are read before the buffer is allocated, so a header that
+// claims more than the data holds is an error, never a huge allocation.
 func Load(r io.Reader) (*Buffer, error) {
 	m := make([]byte, len(magic))
 	if _, err := io.ReadFull(r, m); err != nil {
@@ -134,13 +137,22 @@ func Load(r io.Reader) (*Buffer, error) {
 	if hdr[0] == 0 || hdr[1] == 0 || hdr[0] > math.MaxInt32 || hdr[1] > 1<<20 || hdr[2] > hdr[0] || hdr[3] >= hdr[0] {
 		return nil, fmt.Errorf("replay: loading: corrupt header %v", hdr)
 	}
-	b, err := New(int(hdr[0]), int(hdr[1]))
+	// Both bounds hold, so these products fit in 64 bits: 2^31 * 2^20 * 8.
+	capacity, dim := int64(hdr[0]), int64(hdr[1])
+	need := 2*capacity*dim*4 + capacity*(4+4+1)
+	var contents bytes.Buffer // grows with what arrives, not with what the header claims
+	if n, err := io.CopyN(&contents, r, need); err != nil {
+		return nil, fmt.Errorf("replay: loading: the header claims %d x %d transitions (%d bytes), the data holds %d",
+			capacity, dim, need, n)
+	}
+	b, err := New(int(capacity), int(dim))
 	if err != nil {
 		return nil, err
 	}
 	b.size, b.next = int(hdr[2]), int(hdr[3])
+	cr := bytes.NewReader(contents.Bytes())
 	for _, v := range []any{b.obs, b.nobs, b.act, b.rew, b.term} {
-		if err := binary.Read(r, binary.LittleEndian, v); err != nil {
+		if err := binary.Read(cr, binary.LittleEndian, v); err != nil {
 			return nil, fmt.Errorf("replay: loading the contents: %w", err)
 		}
 	}

@@ -288,3 +288,42 @@ func ReadCheckpoint(path, wantKind string) (*Checkpoint, error) {
 	}
 	return c, nil
 }
+
+// EnvIdentity says which environment a checkpoint was trained on: its id and
+// every setting that changes its dynamics. A checkpoint resumed, or
+// evaluated, on another environment is refused.
+type EnvIdentity struct {
+	ID       string            `json:"id"`
+	Map      string            `json:"map,omitempty"`      // FrozenLake's map, as given
+	Slippery *bool             `json:"slippery,omitempty"` // nil: the environment's default
+	Options  map[string]string `json:"options,omitempty"`  // any other setting, by name
+}
+
+func (e EnvIdentity) String() string {
+	b, _ := json.Marshal(e)
+	return string(b)
+}
+
+// envSection is the section that holds the EnvIdentity.
+const envSection = "environment"
+
+// PutEnv records the environment the checkpoint's state was trained on.
+func (c *Checkpoint) PutEnv(id EnvIdentity) error { return c.PutJSON(envSection, id) }
+
+// CheckEnv refuses a checkpoint trained on another environment than want,
+// naming both, and one that does not say (written before xlrl recorded it).
+func (c *Checkpoint) CheckEnv(want EnvIdentity) error {
+	if _, ok := c.sections[envSection]; !ok {
+		return fmt.Errorf("%w: the checkpoint does not record its environment (an older xlrl wrote it); "+
+			"start the run again", ErrBadCheckpoint)
+	}
+	var got EnvIdentity
+	if err := c.GetJSON(envSection, &got); err != nil {
+		return err
+	}
+	if got.String() != want.String() {
+		return fmt.Errorf("%w: the checkpoint was trained on the environment %s, this run has %s",
+			ErrBadCheckpoint, got, want)
+	}
+	return nil
+}

@@ -117,3 +117,36 @@ func TestCheckpointKindAndShapeMismatch(t *testing.T) {
 		t.Fatalf("missing file: %v", err)
 	}
 }
+
+func TestCheckpointEnvIdentity(t *testing.T) {
+	no := false
+	trained := EnvIdentity{ID: "FrozenLake-v1", Map: "4x4", Slippery: &no}
+	c := NewCheckpoint("tabular")
+	if err := c.PutEnv(trained); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := c.MarshalBinary()
+	c, err := UnmarshalCheckpoint("test", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CheckEnv(trained); err != nil {
+		t.Fatalf("same environment refused: %v", err)
+	}
+	yes := true
+	for name, other := range map[string]EnvIdentity{
+		"slippery":    {ID: "FrozenLake-v1", Map: "4x4", Slippery: &yes},
+		"map":         {ID: "FrozenLake-v1", Map: "8x8", Slippery: &no},
+		"environment": {ID: "CliffWalking-v0"},
+		"options":     {ID: "FrozenLake-v1", Map: "4x4", Slippery: &no, Options: map[string]string{"reward": "shaped"}},
+	} {
+		err := c.CheckEnv(other)
+		if !errors.Is(err, ErrBadCheckpoint) || !strings.Contains(err.Error(), "environment") {
+			t.Errorf("%s: CheckEnv = %v, want ErrBadCheckpoint naming the environment", name, err)
+		}
+	}
+	// A checkpoint from before environments were recorded cannot be checked.
+	if err := NewCheckpoint("tabular").CheckEnv(trained); !errors.Is(err, ErrBadCheckpoint) {
+		t.Errorf("checkpoint without an environment: %v", err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -27,6 +28,7 @@ const DefaultRoot = "runs"
 // Dir is one run directory.
 type Dir struct {
 	Path string
+	lock *heldLock // nil: opened to read only
 }
 
 // Join returns the path of name inside the run directory.
@@ -75,38 +77,154 @@ func (l Location) Path() string {
 type ExistsError struct{ Path string }
 
 func (e *ExistsError) Error() string {
+	d := Dir{Path: e.Path}
+	_, cfgErr := os.Stat(d.Config())
+	_, ckptErr := os.Stat(d.Checkpoint())
+	if cfgErr == nil && ckptErr != nil {
+		return fmt.Sprintf("run directory %s already holds a run that stopped before its first checkpoint "+
+			"(nothing to resume): to start it again, rm -r %s and run the same command; or choose another --name or --out",
+			e.Path, e.Path)
+	}
 	return fmt.Sprintf("run directory %s already exists and is not empty: choose another --name or --out, "+
 		"or continue it with --resume %s", e.Path, e.Path)
 }
 
-// Create makes a new run directory and proves it is writable, so that a bad
-// --out fails before any training starts. It refuses a directory that exists
-// and is not empty. A timestamped default that is taken (two runs in one
-// second) gets a numeric suffix instead.
+// BusyError reports a run directory whose lock another process (or another
+// claim in this one) holds: a training or a resume of it is running.
+type BusyError struct {
+	Path string
+	PID  int // the holder's process id as it wrote it; 0 when unknown
+}
+
+func (e *BusyError) Error() string {
+	holder := "another process"
+	if e.PID > 0 {
+		holder = fmt.Sprintf("process %d", e.PID)
+	}
+	return fmt.Sprintf("run directory %s is in use by %s (a training or a resume of it is running): "+
+		"wait for it to end, or choose another --name or --out", e.Path, holder)
+}
+
+// maxDefaultNames bounds the search for a free timestamped name.
+const maxDefaultNames = 10000
+
+// Create claims a new run directory and proves it is writable, so that a bad
+// --out fails before any training starts. The claim is atomic: the directory
+// is made with os.Mkdir under its final name and locked (an advisory lock
+// on the directory itself) before anything is written, so of two processes that ask for one name
+// exactly one gets it, and the other gets an ExistsError or a BusyError. A
+// directory that exists is used only when it is empty. A taken
+// timestamped default (runs started in the same second, a parallel sweep)
+// gets the next free numeric suffix, claimed the same way. The returned Dir
+// holds the run's lock until Close or the end of the process.
 func Create(l Location) (*Dir, error) {
 	if l.Out == "" && strings.ContainsAny(l.Name, `/\`) {
 		return nil, fmt.Errorf("--name %q: a name, not a path (use --out for a path)", l.Name)
 	}
-	path := l.Path()
+	base := l.Path()
+	if err := os.MkdirAll(filepath.Dir(base), 0o755); err != nil {
+		return nil, fmt.Errorf("cannot create run directory %s: %w", base, err)
+	}
 	if l.Out == "" && l.Name == "" {
-		for i := 2; !isEmptyOrMissing(path); i++ {
-			path = fmt.Sprintf("%s-%d", l.Path(), i)
+		for i := 1; i <= maxDefaultNames; i++ {
+			path := base
+			if i > 1 {
+				path = fmt.Sprintf("%s-%d", base, i)
+			}
+			err := os.Mkdir(path, 0o755)
+			if errors.Is(err, fs.ErrExist) {
+				continue
+			}
+			if err != nil {
+				return nil, fmt.Errorf("cannot create run directory %s: %w", path, err)
+			}
+			d, err := claim(path)
+			var busy *BusyError
+			if errors.As(err, &busy) {
+				continue // a named run of this very name took it between the two steps
+			}
+			return d, err
 		}
+		return nil, fmt.Errorf("cannot create a run directory: %s and its %d numbered variants are taken; "+
+			"choose a --name", base, maxDefaultNames)
 	}
-	if !isEmptyOrMissing(path) {
-		return nil, &ExistsError{Path: path}
+	if err := os.Mkdir(base, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+		return nil, fmt.Errorf("cannot create run directory %s: %w", base, err)
 	}
-	if err := os.MkdirAll(path, 0o755); err != nil {
-		return nil, fmt.Errorf("cannot create run directory %s: %w", path, err)
-	}
-	if err := checkWritable(path); err != nil {
-		return nil, err
-	}
-	return &Dir{Path: path}, nil
+	return claim(base)
 }
 
-// Open opens an existing run directory (for --resume, eval and plot): it must
-// hold a config.yaml.
+// claim locks the directory at path for a new run and checks that it holds
+// no run.
+func claim(path string) (*Dir, error) {
+	if !holdsNoRun(path) { // the common case, answered without a lock
+		return nil, &ExistsError{Path: path}
+	}
+	lk, err := lockDir(path, false)
+	if err != nil {
+		return nil, err
+	}
+	d := &Dir{Path: path, lock: lk}
+	if !holdsNoRun(path) { // another process filled it before our lock
+		d.Close()
+		return nil, &ExistsError{Path: path}
+	}
+	if err := checkWritable(path); err != nil {
+		d.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// Close releases the run's lock (a no-op for a Dir opened without one).
+func (d *Dir) Close() {
+	if d.lock != nil {
+		d.lock.release()
+		d.lock = nil
+	}
+}
+
+// discardable are the files a run may hold and still be worth nothing, when
+// its metrics are empty: what a run that failed at once (bad data, a bad
+// flag value the trainer found) leaves.
+var discardable = []string{ConfigFile, MetricsFile, WorkerLogFile}
+
+// Discard removes a new run that failed before it produced anything (no
+// checkpoint, no metrics records, no file other than its config, empty
+// metrics and worker log), so that the same command, fixed, can use
+// the same name; it reports whether it did. It releases the lock this
+// process holds on the directory either way.
+func (d *Dir) Discard() bool {
+	if d.lock == nil { // a Dir made from a path: release this process's lock on it, if any
+		if key, err := filepath.Abs(d.Path); err == nil {
+			held.Lock()
+			d.lock = held.m[key]
+			held.Unlock()
+		}
+	}
+	defer d.Close()
+	entries, err := os.ReadDir(d.Path)
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		if !slices.Contains(discardable, e.Name()) {
+			return false
+		}
+		if e.Name() == MetricsFile {
+			if info, err := e.Info(); err != nil || info.Size() > 0 {
+				return false
+			}
+		}
+	}
+	for _, e := range entries {
+		os.Remove(d.Join(e.Name()))
+	}
+	return os.Remove(d.Path) == nil
+}
+
+// Open opens an existing run directory (for eval and plot, which only read
+// it): it must hold a config.yaml. It takes no lock.
 func Open(path string) (*Dir, error) {
 	st, err := os.Stat(path)
 	if err != nil {
@@ -126,27 +244,32 @@ func Open(path string) (*Dir, error) {
 }
 
 // OpenForResume opens a run directory to continue it: it must hold a
-// checkpoint as well, and be writable.
+// checkpoint as well, and be writable, and it is locked; a run that another
+// process trains or resumes is refused with a BusyError naming that
+// process. Opening the same run again in this process shares the lock
+// (each Dir is closed on its own).
 func OpenForResume(path string) (*Dir, error) {
 	d, err := Open(path)
 	if err != nil {
 		return nil, err
 	}
 	if _, err := os.Stat(d.Checkpoint()); err != nil {
-		return nil, fmt.Errorf("cannot resume %s: it has no %s (the run stopped before its first checkpoint); "+
-			"start it again instead", path, CheckpointFile)
+		return nil, fmt.Errorf("cannot resume %s: it has no %s (the run stopped before its first checkpoint, "+
+			"so there is nothing to continue); to start it again, rm -r %s and run the same command without --resume",
+			path, CheckpointFile, path)
 	}
 	if err := checkWritable(path); err != nil {
+		return nil, err
+	}
+	if d.lock, err = lockDir(path, true); err != nil {
 		return nil, err
 	}
 	return d, nil
 }
 
-func isEmptyOrMissing(path string) bool {
+// holdsNoRun reports whether path is an empty directory.
+func holdsNoRun(path string) bool {
 	entries, err := os.ReadDir(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return true
-	}
 	return err == nil && len(entries) == 0
 }
 

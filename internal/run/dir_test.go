@@ -31,17 +31,22 @@ func TestLocationPath(t *testing.T) {
 
 func TestCreateRefusesNonEmptyRun(t *testing.T) {
 	root := t.TempDir()
+	// An empty existing directory (made by hand for --out) is fine to use.
+	os.Mkdir(filepath.Join(root, "a"), 0o755)
 	d, err := Create(Location{Root: root, Name: "a"})
 	if err != nil {
-		t.Fatal(err)
-	}
-	// An empty existing directory is fine to reuse.
-	if _, err := Create(Location{Root: root, Name: "a"}); err != nil {
 		t.Fatalf("empty dir refused: %v", err)
 	}
+	d.Close()
 	os.WriteFile(d.Config(), []byte("env: x\n"), 0o644)
+	// Stopped before its first checkpoint: nothing to resume, one way forward.
 	_, err = Create(Location{Root: root, Name: "a"})
 	var exists *ExistsError
+	if !errors.As(err, &exists) || !contains(err.Error(), "rm -r "+d.Path) || contains(err.Error(), "--resume") {
+		t.Fatalf("err = %v, want ExistsError saying how to start again", err)
+	}
+	os.WriteFile(d.Checkpoint(), nil, 0o644)
+	_, err = Create(Location{Root: root, Name: "a"})
 	if !errors.As(err, &exists) || !contains(err.Error(), "--resume") {
 		t.Fatalf("err = %v, want ExistsError suggesting --resume", err)
 	}

@@ -2,6 +2,7 @@ package run
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -61,19 +62,34 @@ func LoadFlagConfig(fs *pflag.FlagSet, path string, skip ...string) error {
 			continue // the command line wins
 		}
 		if err := setFlagFromNode(fs, f, v); err != nil {
+			var se *shapeError
+			if errors.As(err, &se) {
+				return fmt.Errorf("%s:%d: key %q: want %s", path, v.Line, k.Value, se.msg)
+			}
 			return fmt.Errorf("%s:%d: key %q: want %s, got %s", path, v.Line, k.Value, flagTypeDesc(f), nodeDesc(v))
 		}
 	}
 	return nil
 }
 
+// setFlagFromNode sets f from the YAML value v, accepting what a person
+// writes as well as what WriteFlagConfig writes:
+//
+//   - a list flag takes a list ([a, b]), a mapping of key: value items
+//     ({train_freq: 4, double: false} for --hp, in the file's order) or one
+//     scalar, read as on the command line;
+//   - a string flag takes a list of scalars as its comma-separated form
+//     (layers: [32, 32] is --layers 32,32).
+//
+// A *shapeError says what in v's shape is wrong; any other error means v is
+// not of the flag's type.
 func setFlagFromNode(fs *pflag.FlagSet, f *pflag.Flag, v *yaml.Node) error {
 	if sv, ok := f.Value.(pflag.SliceValue); ok {
-		var items []string
-		if v.Kind != yaml.SequenceNode {
-			return fmt.Errorf("not a list")
+		if v.Kind == yaml.ScalarNode && v.Tag != "!!null" {
+			return fs.Set(f.Name, v.Value)
 		}
-		if err := v.Decode(&items); err != nil {
+		items, err := listItems(v)
+		if err != nil {
 			return err
 		}
 		if err := sv.Replace(items); err != nil {
@@ -81,6 +97,16 @@ func setFlagFromNode(fs *pflag.FlagSet, f *pflag.Flag, v *yaml.Node) error {
 		}
 		f.Changed = true
 		return nil
+	}
+	if v.Kind == yaml.SequenceNode && f.Value.Type() == "string" {
+		items := make([]string, len(v.Content))
+		for i, it := range v.Content {
+			if it.Kind != yaml.ScalarNode {
+				return &shapeError{fmt.Sprintf("a list of plain values (such as [32, 32]), got %s at item %d", nodeDesc(it), i+1)}
+			}
+			items[i] = it.Value
+		}
+		return fs.Set(f.Name, strings.Join(items, ","))
 	}
 	if v.Kind != yaml.ScalarNode {
 		return fmt.Errorf("not a scalar")
@@ -94,6 +120,50 @@ func setFlagFromNode(fs *pflag.FlagSet, f *pflag.Flag, v *yaml.Node) error {
 		val = ""
 	}
 	return fs.Set(f.Name, val)
+}
+
+// shapeError is a value of the right kind with a wrong part inside.
+type shapeError struct{ msg string }
+
+func (e *shapeError) Error() string { return e.msg }
+
+// listItems reads a list flag's items: a list of values or of one-key
+// mappings, or a mapping (key: value becomes "key=value"); null is no item.
+func listItems(v *yaml.Node) ([]string, error) {
+	var items []string
+	pairs := func(m *yaml.Node) error {
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			k, val := m.Content[i], m.Content[i+1]
+			if k.Kind != yaml.ScalarNode || val.Kind != yaml.ScalarNode {
+				return &shapeError{fmt.Sprintf("key: value items with plain values (such as {train_freq: 4}), got %s for %q", nodeDesc(val), k.Value)}
+			}
+			items = append(items, k.Value+"="+val.Value)
+		}
+		return nil
+	}
+	switch v.Kind {
+	case yaml.MappingNode:
+		if err := pairs(v); err != nil {
+			return nil, err
+		}
+	case yaml.SequenceNode:
+		for i, it := range v.Content {
+			switch it.Kind {
+			case yaml.ScalarNode:
+				items = append(items, it.Value)
+			case yaml.MappingNode:
+				if err := pairs(it); err != nil {
+					return nil, err
+				}
+			default:
+				return nil, &shapeError{fmt.Sprintf("a list of values, got %s at item %d", nodeDesc(it), i+1)}
+			}
+		}
+	case yaml.ScalarNode: // null
+	default:
+		return nil, fmt.Errorf("not a list")
+	}
+	return items, nil
 }
 
 func flagTypeDesc(f *pflag.Flag) string {
@@ -110,7 +180,7 @@ func flagTypeDesc(f *pflag.Flag) string {
 		return "a string"
 	case t == "duration":
 		return "a duration such as 30s or 5m"
-	case strings.HasSuffix(t, "Slice"):
+	case strings.HasSuffix(t, "Slice"), strings.HasSuffix(t, "Array"):
 		return "a list"
 	default:
 		return t

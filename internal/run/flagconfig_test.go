@@ -16,6 +16,8 @@ type flagVals struct {
 	lr       float64
 	slippery bool
 	tags     []string
+	hp       []string
+	layers   string
 	config   string
 }
 
@@ -27,6 +29,8 @@ func newFlags(v *flagVals) *pflag.FlagSet {
 	fs.Float64Var(&v.lr, "lr", 1e-3, "learning rate")
 	fs.BoolVar(&v.slippery, "slippery", true, "slippery ice")
 	fs.StringSliceVar(&v.tags, "tags", nil, "labels")
+	fs.StringArrayVar(&v.hp, "hp", nil, "hyperparameters, key=value (repeatable)")
+	fs.StringVar(&v.layers, "layers", "", "hidden layer sizes, e.g. 64,64")
 	fs.StringVar(&v.config, "config", "", "config file")
 	return fs
 }
@@ -78,7 +82,10 @@ func TestLoadFlagConfigErrors(t *testing.T) {
 		{"lr: [1]\n", `key "lr": want a number, got a list`},
 		{"slippery: sometimes\n", `key "slippery": want true or false`},
 		{"env: 5\n", `key "env": want a string, got "5"`},
-		{"tags: a\n", `key "tags": want a list`},
+		{"tags: {a: [1]}\n", `c.yaml:1: key "tags": want key: value items with plain values (such as {train_freq: 4}), got a list for "a"`},
+		{"hp: [[1]]\n", `key "hp": want a list of values, got a list at item 1`},
+		{"layers: [32, [1]]\n", `key "layers": want a list of plain values (such as [32, 32]), got a list at item 2`},
+		{"layers: {a: 1}\n", `key "layers": want a string, got a mapping`},
 		{"steps: 1\nsteps: 2\n", `given twice`},
 		{"[1, 2]\n", "mapping"},
 	}
@@ -90,5 +97,68 @@ func TestLoadFlagConfigErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%q: err = %v, want it to contain %q", tt.yaml, err, tt.want)
 		}
+	}
+}
+
+// TestLoadFlagConfigTakesWhatPeopleWrite: list flags take lists, mappings
+// and single values; comma-list string flags take YAML lists.
+func TestLoadFlagConfigTakesWhatPeopleWrite(t *testing.T) {
+	for _, tc := range []struct {
+		yaml   string
+		hp     []string
+		tags   []string
+		layers string
+	}{
+		{yaml: "hp: {train_freq: 4, double: false}\n", hp: []string{"train_freq=4", "double=false"}},
+		{yaml: "hp:\n  train_freq: 4\n  lr: 1e-3\n", hp: []string{"train_freq=4", "lr=1e-3"}},
+		{yaml: "hp: [train_freq=4, double=false]\n", hp: []string{"train_freq=4", "double=false"}},
+		{yaml: "hp:\n  - train_freq: 4\n  - double=false\n", hp: []string{"train_freq=4", "double=false"}},
+		{yaml: "hp: train_freq=4\n", hp: []string{"train_freq=4"}},
+		{yaml: "hp: []\n", hp: []string{}},
+		{yaml: "hp:\n", hp: []string{}},
+		{yaml: "tags: x,y\n", tags: []string{"x", "y"}}, // as on the command line
+		{yaml: "layers: [32, 32]\n", layers: "32,32"},
+		{yaml: "layers: [64]\n", layers: "64"},
+		{yaml: "layers: \"64,64\"\n", layers: "64,64"},
+		{yaml: "layers: 64,64\n", layers: "64,64"},
+	} {
+		path := filepath.Join(t.TempDir(), "c.yaml")
+		os.WriteFile(path, []byte(tc.yaml), 0o644)
+		var v flagVals
+		fs := newFlags(&v)
+		if err := LoadFlagConfig(fs, path, "config"); err != nil {
+			t.Errorf("%q: %v", tc.yaml, err)
+			continue
+		}
+		if tc.hp != nil && (strings.Join(v.hp, " ") != strings.Join(tc.hp, " ") || !fs.Changed("hp")) {
+			t.Errorf("%q: hp = %q (changed %v), want %q", tc.yaml, v.hp, fs.Changed("hp"), tc.hp)
+		}
+		if tc.tags != nil && strings.Join(v.tags, " ") != strings.Join(tc.tags, " ") {
+			t.Errorf("%q: tags = %q, want %q", tc.yaml, v.tags, tc.tags)
+		}
+		if v.layers != tc.layers {
+			t.Errorf("%q: layers = %q, want %q", tc.yaml, v.layers, tc.layers)
+		}
+	}
+}
+
+// TestWrittenListsReadBack: what WriteFlagConfig writes for the list and
+// comma-list flags reads back to the same values.
+func TestWrittenListsReadBack(t *testing.T) {
+	var a flagVals
+	fa := newFlags(&a)
+	if err := fa.Parse([]string{"--hp", "train_freq=4", "--hp", "double=false", "--layers", "32,32"}); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), ConfigFile)
+	if err := WriteFlagConfig(path, fa, "", "config"); err != nil {
+		t.Fatal(err)
+	}
+	var b flagVals
+	if err := LoadFlagConfig(newFlags(&b), path, "config"); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(b.hp, " ") != "train_freq=4 double=false" || b.layers != "32,32" {
+		t.Fatalf("read back hp %q, layers %q", b.hp, b.layers)
 	}
 }

@@ -137,11 +137,12 @@ type MetricsWriter struct {
 	Now           func() time.Time // default time.Now; for tests
 }
 
-// OpenMetrics opens path for appending, creating it if needed. A partially
-// written last line (the process died mid-write) is cut off first, so that
-// new records start on a line of their own.
+// OpenMetrics opens path for appending (O_APPEND: every flush lands at the
+// end of the file, whatever else appended), creating it if needed. A
+// partially written last line (the process died mid-write) is cut off first,
+// so that new records start on a line of their own.
 func OpenMetrics(path string) (*MetricsWriter, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("opening metrics: %w", err)
 	}

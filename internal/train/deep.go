@@ -9,9 +9,11 @@ import (
 	"time"
 
 	"github.com/xlrl/xlrl/internal/agent/deep"
+	"github.com/xlrl/xlrl/internal/agent/dqn"
 	"github.com/xlrl/xlrl/internal/agent/zoo"
 	"github.com/xlrl/xlrl/internal/backend"
 	"github.com/xlrl/xlrl/internal/env"
+	"github.com/xlrl/xlrl/internal/flagcheck"
 	"github.com/xlrl/xlrl/internal/nn"
 	"github.com/xlrl/xlrl/internal/run"
 )
@@ -60,9 +62,9 @@ func (fl *Flags) deepOverrides() (zoo.Options, error) {
 	o := &fl.Options
 	opts := zoo.Options{Env: o.Env, EnvOptions: fl.envOptions(), Algo: o.Algo, Seed: o.Seed, Arch: o.Deep.Arch, NoEarlyStop: o.Deep.NoEarlyStop}
 	for _, kv := range o.Deep.HP {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok || k == "" {
-			return opts, fmt.Errorf("--hp %q: want name=value, e.g. --hp double=false", kv)
+		k, v, err := flagcheck.HP(kv)
+		if err != nil {
+			return opts, err
 		}
 		if opts.Set == nil {
 			opts.Set = map[string]string{}
@@ -97,7 +99,7 @@ func (fl *Flags) deepOverrides() (zoo.Options, error) {
 		return opts, fmt.Errorf("--arch and --layers both describe the network: give one of them")
 	}
 	if _, ok := zoo.Architectures[o.Deep.Arch]; o.Deep.Arch != "" && !ok {
-		return opts, fmt.Errorf("--arch %q: unknown architecture; known: seed (or give --layers such as 64,64)", o.Deep.Arch)
+		return opts, fmt.Errorf("--arch %q: unknown architecture; known: %s (or give --layers such as 64,64)", o.Deep.Arch, zoo.ArchitectureNames())
 	}
 	return opts, nil
 }
@@ -226,15 +228,10 @@ func deepTotalSteps(opts zoo.Options) int64 {
 		return int64(opts.Steps)
 	}
 	h, _, err := zoo.Defaults(opts.Env, opts.Algo)
-	switch {
-	case err != nil:
+	if err != nil {
 		return 0
-	case h.DQN != nil:
-		return int64(h.DQN.Steps)
-	case h.PG != nil:
-		return int64(h.PG.Steps)
 	}
-	return 0
+	return int64(h.Steps())
 }
 
 // deepRun connects a deep trainer to the run: the returned context carries
@@ -244,8 +241,12 @@ func (r *Run) deepRun(ctx context.Context, opts *zoo.Options) (context.Context, 
 	rec := &deepRecorder{r: r, episodes: r.counters.Episodes}
 	opts.Progress = func(step int, m map[string]float64) {
 		r.bar.Set("eval", m["eval_mean"])
+		if err := r.ready(); err != nil {
+			rec.keep(err)
+			return
+		}
 		rec.keep(r.metrics.Write(run.Record{Kind: run.KindEval, Step: int64(step),
-			Values: map[string]float64{"eval_mean": m["eval_mean"]}}))
+			Values: map[string]float64{"eval_mean": m["eval_mean"], "eval_std": m["eval_std"]}}))
 	}
 	ctx = deep.WithCheckpointer(ctx, &deepCheckpointer{r: r, ctx: ctx})
 	return deep.WithRecorder(ctx, rec), rec
@@ -337,19 +338,26 @@ func LoadPolicy(c *run.Checkpoint) (*nn.MLP, error) {
 // evalDeep evaluates a deep run's saved policy greedily, by default on the
 // episodes of zoo.Run's final evaluation.
 func evalDeep(ctx context.Context, fl *Flags, ckpt *run.Checkpoint, episodes int, seed *uint64, res *Result) error {
-	if ckpt.Kind != PolicyKind {
-		return fmt.Errorf("%w: a %s run's checkpoint holds a %q, want %q", run.ErrBadCheckpoint, fl.Algo, ckpt.Kind, PolicyKind)
-	}
-	net, err := LoadPolicy(ckpt)
-	if err != nil {
-		return err
-	}
 	raw, err := env.Make(fl.Env, fl.envOptions()...)
 	if err != nil {
 		return err
 	}
 	e := env.OneHot(raw) // as the trainers saw it
 	spec := e.Spec()
+	var net *nn.MLP
+	switch ckpt.Kind {
+	case PolicyKind:
+		net, err = LoadPolicy(ckpt)
+	case dqn.CheckpointKind:
+		// A run interrupted before its end: its best (else latest) Q-network.
+		res.Partial = true
+		net, err = dqn.GreedyNet(ckpt, spec.Observation.Dim(), spec.Action.N)
+	default:
+		err = fmt.Errorf("%w: a %s run's checkpoint holds a %q, want %q", run.ErrBadCheckpoint, fl.Algo, ckpt.Kind, PolicyKind)
+	}
+	if err != nil {
+		return err
+	}
 	if spec.Observation.Dim() != net.In() || spec.Action.N != net.Out() {
 		return fmt.Errorf("%w: the network maps %d inputs to %d actions, %s has %d and %d",
 			run.ErrBadCheckpoint, net.In(), net.Out(), spec.ID, spec.Observation.Dim(), spec.Action.N)

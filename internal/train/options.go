@@ -15,7 +15,9 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
-	"github.com/xlrl/xlrl/internal/agent/tabular"
+	"github.com/xlrl/xlrl/internal/agent/zoo"
+	"github.com/xlrl/xlrl/internal/flagcheck"
+
 	"github.com/xlrl/xlrl/internal/policy"
 	"github.com/xlrl/xlrl/internal/run"
 )
@@ -84,14 +86,28 @@ var alwaysInConfig = []string{"env", "algo", "seed"}
 // run is written, never what it learns.
 var resumeMayChange = []string{"resume", "episodes", "steps", "eval-episodes", "checkpoint-every", "plot", "json"}
 
+// flagRules are the values the numeric train flags accept when given (the
+// defaults, 0 for "tuned", are not checked); flagcheck.Check applies them,
+// to typed flags and to those read from --config alike.
+var flagRules = map[string]string{
+	"episodes": "[1,inf)", "steps": "[1,inf)", "eval-episodes": "[1,inf)", "decay-steps": "[1,inf)",
+	"decay":         "(0,1)", // --lr, --lr-end and --gamma: finite here, their range in validate, which names it
+	"explore-start": "[0,inf)", "explore-end": "[0,inf)", "ucb-c": "[0,inf)",
+}
+
+// SlipperyUsage is the help of --slippery in every command: it applies only
+// when given, so each environment keeps its own default.
+const SlipperyUsage = "slippery ice, Gymnasium's is_slippery (default: the environment's own: true for FrozenLake, false for CliffWalking)"
+
 // NewFlags returns the train flags at their defaults.
 func NewFlags(d Defaults) *Flags {
 	fl := &Flags{Set: pflag.NewFlagSet("train", pflag.ContinueOnError)}
 	o, f := &fl.Options, fl.Set
 	f.StringVar(&o.Env, "env", "FrozenLake-v1", "environment id (xlrl envs lists them)")
-	f.StringVar(&o.Algo, "algo", tabular.QLearning, "algorithm: "+strings.Join(Algorithms(), ", "))
+	f.StringVar(&o.Algo, "algo", "", "algorithm: "+strings.Join(Algorithms(), ", ")+
+		" (default: the environment's own, q-learning on the grids, dqn on CartPole, MountainCar and Acrobot)")
 	f.StringVar(&o.Map, "map", "", "FrozenLake map: 4x4, 8x8 or rows such as SFFF,FHFH,FFFH,HFFG")
-	f.BoolVar(&o.Slippery, "slippery", true, "slippery ice (FrozenLake, CliffWalking); default: the environment's own")
+	f.BoolVar(&o.Slippery, "slippery", false, SlipperyUsage)
 	f.StringArrayVar(&o.EnvKwargs, "env-kwargs", nil, "constructor argument of a gym: environment (worker-hosted Gymnasium), KEY=VALUE (repeatable)")
 	f.Int64Var(&o.Episodes, "episodes", 0, "training episodes (default: tuned per environment)")
 	f.Int64Var(&o.Steps, "steps", 0, "training environment steps; with --episodes, training stops at whichever comes first")
@@ -109,7 +125,7 @@ func NewFlags(d Defaults) *Flags {
 	f.Float64Var(&o.Explore.C, "ucb-c", 0, "UCB exploration weight")
 	f.StringVar(&o.Deep.Backend, "backend", "tf", "deep RL: where gradient steps run: tf (the Python worker) or go (pure Go, no Python)")
 	f.StringVar(&o.Deep.Layers, "layers", "", "deep RL: hidden layer sizes, e.g. 64,64 (default: tuned)")
-	f.StringVar(&o.Deep.Arch, "arch", "", "deep RL: a named network instead of --layers: seed (Dense 32 relu, Adam 0.001, MSE)")
+	f.StringVar(&o.Deep.Arch, "arch", "", "deep RL: a named network instead of --layers: "+zoo.ArchitectureNames())
 	f.BoolVar(&o.Deep.NoEarlyStop, "no-early-stop", false, "deep RL: use the whole step budget even after a perfect periodic evaluation")
 	f.StringArrayVar(&o.Deep.HP, "hp", nil, "deep RL: set a hyperparameter of the tuned table by name, e.g. --hp double=false --hp train_freq=4 (repeatable; see docs/deeprl.md)")
 	rf := &o.Run
@@ -119,6 +135,9 @@ func NewFlags(d Defaults) *Flags {
 	f.StringVar(&rf.Resume, "resume", "", "continue the run in this directory from its checkpoint, with its config.yaml")
 	f.DurationVar(&rf.CheckpointEvery, "checkpoint-every", 30*time.Second, "time between checkpoints (also written at the end and on Ctrl-C)")
 	f.BoolVar(&rf.Plot, "plot", d.Plot, "draw plots/training.png and TensorBoard files at the end (needs the Python worker)")
+	for name, rule := range flagRules {
+		flagcheck.Declare(f, name, rule)
+	}
 	rf.Root = d.Root
 	if rf.Root == "" {
 		rf.Root = run.DefaultRoot

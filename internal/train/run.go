@@ -34,6 +34,9 @@ type Hooks struct {
 	// AfterEpisode is called after each logged training episode with its
 	// number over the whole run (tests press "Ctrl-C" at an exact episode).
 	AfterEpisode func(episode int64)
+	// Command is the xlrl binary as the user invoked it (bin/xlrl, xlrl),
+	// for the commands the hints name; default "xlrl".
+	Command string
 }
 
 func (h Hooks) withDefaults() Hooks {
@@ -42,6 +45,9 @@ func (h Hooks) withDefaults() Hooks {
 	}
 	if h.Now == nil {
 		h.Now = time.Now
+	}
+	if h.Command == "" {
+		h.Command = "xlrl"
 	}
 	if h.StartWorker == nil {
 		h.StartWorker = func(context.Context, string) (*worker.Client, error) {
@@ -97,12 +103,21 @@ type Run struct {
 	started  time.Time
 	// interruptSaved: a checkpoint was written after Ctrl-C, so --resume works.
 	interruptSaved bool
+	// commitResume, for a resumed run, truncates the metrics to the
+	// checkpoint, rewrites config.yaml and opens the metrics: it runs when
+	// the trainer first writes (after it restored the checkpoint), so that a
+	// refused resume changes no file.
+	commitResume func() error
+	envID        run.EnvIdentity
 }
 
 // Counters are the "run" section of every checkpoint.
 type Counters struct {
 	Steps    int64 `json:"steps"`
 	Episodes int64 `json:"episodes"`
+	// WallSeconds is the training time up to the checkpoint, over every
+	// part of a resumed run (0 in checkpoints written before it was kept).
+	WallSeconds float64 `json:"wall_seconds,omitempty"`
 }
 
 // startRun creates (or, with --resume, reopens) the run directory, writes
@@ -110,7 +125,7 @@ type Counters struct {
 // unwritable --out fails here.
 func startRun(fl *Flags, h Hooks) (*Run, error) {
 	rf := &fl.Run
-	r := &Run{opts: rf, hooks: h}
+	r := &Run{opts: rf, hooks: h, envID: fl.envIdentity()}
 	var err error
 	if rf.Resume != "" {
 		if r.dir, err = run.OpenForResume(rf.Resume); err != nil {
@@ -126,33 +141,76 @@ func startRun(fl *Flags, h Hooks) (*Run, error) {
 		if err := r.resumed.GetJSON("run", &r.counters); err != nil {
 			return nil, err
 		}
-		// Records after the checkpoint are written again by the resumed run.
-		if err := run.TruncateMetrics(r.dir.Metrics(), r.counters.Steps); err != nil {
+		if r.counters.Steps < 0 || r.counters.Episodes < 0 || r.counters.Episodes > r.counters.Steps {
+			return nil, fmt.Errorf("%w: %s: impossible counters %+v", run.ErrBadCheckpoint, r.dir.Checkpoint(), r.counters)
+		}
+		if err := r.resumed.CheckEnv(r.envID); err != nil {
+			return nil, fmt.Errorf("cannot resume %s: %w", r.dir.Path, err)
+		}
+		// Every check the trainer makes (the agent's own, in its restore)
+		// happens before it writes: the files change only then.
+		r.commitResume = func() error {
+			// Records after the checkpoint are written again by the resumed run.
+			if err := run.TruncateMetrics(r.dir.Metrics(), r.counters.Steps); err != nil {
+				return err
+			}
+			if err := r.writeConfig(fl); err != nil {
+				return err
+			}
+			r.metrics, err = run.OpenMetrics(r.dir.Metrics())
+			return err
+		}
+	} else {
+		if r.dir, err = run.Create(run.Location{Root: rf.Root, Name: rf.Name, Out: rf.Out}); err != nil {
 			return nil, err
 		}
-	} else if r.dir, err = run.Create(run.Location{Root: rf.Root, Name: rf.Name, Out: rf.Out}); err != nil {
-		return nil, err
-	}
-	for _, name := range alwaysInConfig {
-		// Set to their own value: written as keys even when left at the
-		// default, so that plot and eval can read what the run was.
-		if f := fl.Set.Lookup(name); f != nil && !f.Changed {
-			if err := fl.Set.Set(name, f.Value.String()); err != nil {
-				return nil, err
-			}
+		if err := r.writeConfig(fl); err != nil {
+			return nil, err
 		}
-	}
-	if err := run.WriteFlagConfig(r.dir.Config(), fl.Set, "", notConfigKeys...); err != nil {
-		return nil, err
-	}
-	if r.metrics, err = run.OpenMetrics(r.dir.Metrics()); err != nil {
-		return nil, err
+		if r.metrics, err = run.OpenMetrics(r.dir.Metrics()); err != nil {
+			return nil, err
+		}
 	}
 	r.started, r.lastCkpt = h.Now(), h.Now()
 	if r.resumed != nil {
 		fmt.Fprintf(h.Progress, "resuming %s at step %d, episode %d\n", r.dir.Path, r.counters.Steps, r.counters.Episodes)
 	}
 	return r, nil
+}
+
+// writeConfig writes config.yaml from the flags.
+func (r *Run) writeConfig(fl *Flags) error {
+	for _, name := range alwaysInConfig {
+		// Set to their own value: written as keys even when left at the
+		// default, so that plot and eval can read what the run was.
+		if f := fl.Set.Lookup(name); f != nil && !f.Changed {
+			if err := fl.Set.Set(name, f.Value.String()); err != nil {
+				return err
+			}
+		}
+	}
+	return run.WriteFlagConfig(r.dir.Config(), fl.Set, "", notConfigKeys...)
+}
+
+// ready makes the run writable: for a resumed run, the first write commits
+// the resume (see commitResume).
+func (r *Run) ready() error {
+	if r.commitResume == nil {
+		return nil
+	}
+	commit := r.commitResume
+	r.commitResume = nil
+	return commit()
+}
+
+// envIdentity is the environment a checkpoint of this run was trained on.
+func (fl *Flags) envIdentity() run.EnvIdentity {
+	id := run.EnvIdentity{ID: fl.Env, Map: fl.Map}
+	if fl.Changed("slippery") {
+		s := fl.Slippery
+		id.Slippery = &s
+	}
+	return id
 }
 
 // Dir is the run's directory.
@@ -182,6 +240,9 @@ func (r *Run) episode(step, episode int64, ret float64, length int64, extra map[
 	if r.hooks.AfterEpisode != nil {
 		r.hooks.AfterEpisode(episode)
 	}
+	if err := r.ready(); err != nil {
+		return err
+	}
 	return r.metrics.Write(run.Record{Kind: run.KindEpisode, Step: step, Values: vals})
 }
 
@@ -191,6 +252,9 @@ func (r *Run) update(step int64, vals map[string]float64) error {
 		if l, ok := vals[run.KeyLoss]; ok {
 			r.bar.Set("loss", l)
 		}
+	}
+	if err := r.ready(); err != nil {
+		return err
 	}
 	return r.metrics.Write(run.Record{Kind: run.KindUpdate, Step: step, Values: vals})
 }
@@ -203,7 +267,14 @@ func (r *Run) checkpointDue() bool {
 // saveCheckpoint writes c, with the run's counters, atomically, and flushes
 // the metrics so that they cover at least what the checkpoint does.
 func (r *Run) saveCheckpoint(c *run.Checkpoint, at Counters) error {
+	at.WallSeconds = r.wallSeconds()
 	if err := c.PutJSON("run", at); err != nil {
+		return err
+	}
+	if err := c.PutEnv(r.envID); err != nil {
+		return err
+	}
+	if err := r.ready(); err != nil {
 		return err
 	}
 	if err := r.metrics.Flush(); err != nil {
@@ -216,6 +287,12 @@ func (r *Run) saveCheckpoint(c *run.Checkpoint, at Counters) error {
 	return nil
 }
 
+// wallSeconds is the run's training time so far: the parts before the
+// resumed checkpoint and this one.
+func (r *Run) wallSeconds() float64 {
+	return r.counters.WallSeconds + r.hooks.Now().Sub(r.started).Seconds()
+}
+
 // finish closes the run: on success it draws the plots and writes
 // result.json; on Ctrl-C it says how to continue and returns an error
 // wrapping ErrInterrupted.
@@ -223,18 +300,30 @@ func (r *Run) finish(ctx context.Context, res *Result, trainErr error) error {
 	if r.bar != nil {
 		r.bar.Finish()
 	}
-	if err := r.metrics.Close(); err != nil && trainErr == nil {
-		trainErr = err
+	if trainErr == nil {
+		trainErr = r.ready()
+	}
+	if r.metrics != nil {
+		if err := r.metrics.Close(); err != nil && trainErr == nil {
+			trainErr = err
+		}
 	}
 	out := r.hooks.Progress
 	if errors.Is(trainErr, ErrInterrupted) || (trainErr != nil && ctx.Err() != nil) {
-		if errors.Is(trainErr, ErrInterrupted) || r.interruptSaved {
-			fmt.Fprintf(out, "interrupted: checkpoint saved in %s\ncontinue with: xlrl train --resume %s\n",
-				r.dir.Path, r.dir.Path)
-		} else {
-			// A trainer without checkpoints stopped by Ctrl-C: what it logged stays.
-			fmt.Fprintf(out, "interrupted (%v): the metrics so far are in %s; this algorithm (or backend) does not "+
-				"write resumable checkpoints yet\n", trainErr, r.dir.Path)
+		_, statErr := os.Stat(r.dir.Checkpoint())
+		switch {
+		case errors.Is(trainErr, ErrInterrupted) || r.interruptSaved:
+			fmt.Fprintf(out, "interrupted: checkpoint saved in %s\ncontinue with: %s train --resume %s\n",
+				r.dir.Path, r.hooks.Command, r.dir.Path)
+		case r.resumed != nil || statErr == nil:
+			fmt.Fprintf(out, "interrupted (%v): the last checkpoint in %s is kept\ncontinue with: %s train --resume %s\n",
+				trainErr, r.dir.Path, r.hooks.Command, r.dir.Path)
+		default:
+			// Stopped before any checkpoint (or by a trainer that writes
+			// none): there is nothing to resume; what it logged stays.
+			fmt.Fprintf(out, "interrupted (%v) before the first checkpoint: there is nothing to resume "+
+				"(the metrics so far are in %s).\nstart again with the same command after: rm -r %s\n",
+				trainErr, r.dir.Path, r.dir.Path)
 		}
 		if errors.Is(trainErr, ErrInterrupted) {
 			return trainErr
@@ -273,19 +362,9 @@ const ResultFile = "result.json"
 // (a bad flag value the trainer found), so that the same command, fixed,
 // can use the same --name.
 func (r *Run) discardIfEmpty() {
-	if r.resumed != nil {
-		return
+	if r.resumed == nil {
+		r.dir.Discard()
 	}
-	if st, err := os.Stat(r.dir.Metrics()); err != nil || st.Size() > 0 {
-		return
-	}
-	if _, err := os.Stat(r.dir.Checkpoint()); err == nil {
-		return
-	}
-	for _, f := range []string{r.dir.Config(), r.dir.Metrics(), r.dir.WorkerLog()} {
-		os.Remove(f)
-	}
-	os.Remove(r.dir.Path) // only if nothing else is in it
 }
 
 // plot draws runs/<name>/plots/training.png and the TensorBoard files.
@@ -321,12 +400,32 @@ type PlotResult struct {
 		Label string   `msgpack:"label" json:"label"`
 		Runs  []string `msgpack:"runs" json:"runs"`
 	} `msgpack:"groups" json:"groups"`
+	// DifferingKeys are the config keys that tell the groups apart.
+	DifferingKeys []string `msgpack:"differing_keys" json:"differing_keys"`
 }
 
 // DrawPlot asks the worker to draw the runs' metrics into out; a NaN
-// threshold draws none.
+// threshold draws none. Runs that differ only in seed are one group.
 func DrawPlot(ctx context.Context, c *worker.Client, runs []string, out, title string, threshold float64, window int) (*PlotResult, error) {
-	params := map[string]any{"runs": runs, "out": out, "window": window}
+	return DrawPlotGrouped(ctx, c, runs, out, title, threshold, window, nil)
+}
+
+// DrawPlotGrouped is DrawPlot with the runs grouped by the values of the
+// config keys groupBy (none: by everything but the seed).
+func DrawPlotGrouped(ctx context.Context, c *worker.Client, runs []string, out, title string, threshold float64, window int, groupBy []string) (*PlotResult, error) {
+	// The worker writes only inside the directory it is given: the run's
+	// own for its plot (a plots/ that links elsewhere is refused), else the
+	// directory of out, which the user chose.
+	dir, rel := filepath.Dir(out), filepath.Base(out)
+	if len(runs) == 1 {
+		if r, err := filepath.Rel(runs[0], out); err == nil && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+			dir, rel = runs[0], r
+		}
+	}
+	params := map[string]any{"runs": runs, "out": rel, "run_dir": dir, "window": window}
+	if len(groupBy) > 0 {
+		params["group_by"] = groupBy
+	}
 	if !math.IsNaN(threshold) {
 		params["threshold"] = threshold
 	}

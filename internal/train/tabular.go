@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/xlrl/xlrl/internal/agent/tabular"
+	"github.com/xlrl/xlrl/internal/agent/zoo"
 	"github.com/xlrl/xlrl/internal/env"
 	"github.com/xlrl/xlrl/internal/mdp"
 	"github.com/xlrl/xlrl/internal/policy"
@@ -93,7 +95,19 @@ func (fl *Flags) explore(e policy.Config, episodes int64) policy.Config {
 	return e
 }
 
+// IsTabular says whether algo is one of the tabular agents.
+func IsTabular(algo string) bool { return slices.Contains(tabular.Algorithms, algo) }
+
+// deepOnly are train flags that the tabular agents do not read.
+var deepOnly = []string{"backend", "layers", "arch", "no-early-stop", "hp"}
+
 func trainTabular(ctx context.Context, fl *Flags, r *Run, h Hooks) (*Result, error) {
+	for _, f := range deepOnly {
+		if fl.Changed(f) {
+			return nil, fmt.Errorf("--%s applies to the deep agents (%s), not to %s (the tabular agents take --episodes, --lr, --gamma, --explore and its schedule)",
+				f, strings.Join(zoo.Algos, ", "), fl.Algo)
+		}
+	}
 	trainEnv, agent, hp, err := BuildTabular(fl)
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package train
 import (
 	"context"
 	"fmt"
+	"github.com/xlrl/xlrl/internal/flagcheck"
 	"slices"
 	"sort"
 	"strings"
@@ -38,6 +39,10 @@ type Result struct {
 	// RunDir is the run directory; Plot its training plot (when drawn).
 	RunDir string `json:"run_dir,omitempty"`
 	Plot   string `json:"plot,omitempty"`
+	// Partial: xlrl eval of a run interrupted before its end, evaluated from
+	// its last training checkpoint (a DQN run: its best evaluated network,
+	// else the latest).
+	Partial bool `json:"partial,omitempty"`
 }
 
 // trainer trains one algorithm family as fl describes and evaluates the
@@ -75,6 +80,17 @@ func Algorithms() []string {
 // validate checks the values given, before anything is written.
 func (fl *Flags) validate() error {
 	o := &fl.Options
+	if err := flagcheck.Check(fl.Set); err != nil {
+		return err
+	}
+	for _, kv := range o.Deep.HP {
+		if _, _, err := flagcheck.HP(kv); err != nil {
+			return err
+		}
+	}
+	if o.Run.Name != "" && o.Run.Out != "" {
+		return fmt.Errorf("--name %q and --out %q: give one (--name writes runs/<name>, --out any path)", o.Run.Name, o.Run.Out)
+	}
 	if _, ok := trainers[o.Algo]; !ok {
 		return fmt.Errorf("--algo %q: unknown algorithm; want one of %s", o.Algo, strings.Join(Algorithms(), ", "))
 	}
@@ -108,6 +124,9 @@ func Train(ctx context.Context, fl *Flags, h Hooks) (*Result, error) {
 	if err := fl.loadConfig(); err != nil {
 		return nil, err
 	}
+	if err := fl.pickAlgo(h.Progress); err != nil {
+		return nil, err
+	}
 	if err := fl.validate(); err != nil {
 		return nil, err
 	}
@@ -115,10 +134,9 @@ func Train(ctx context.Context, fl *Flags, h Hooks) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	start := h.Now()
 	res, err := runTrainer(ctx, fl, r, h)
 	if res != nil {
-		res.WallSeconds = h.Now().Sub(start).Seconds()
+		res.WallSeconds = r.wallSeconds() // every part of a resumed run
 	}
 	if err := r.finish(ctx, res, err); err != nil {
 		return nil, err

@@ -44,17 +44,34 @@ type Array struct {
 	Data  []byte
 }
 
-// Len is the number of elements the shape holds.
+// Len is the number of elements the shape holds, or -1 when that number
+// does not fit in an int (a shape no array can have).
 func (a Array) Len() int {
-	n := 1
-	for _, d := range a.Shape {
-		n *= d
+	n, ok := a.Elements()
+	if !ok {
+		return -1
 	}
 	return n
 }
 
+// Elements is the number of elements the shape holds, computed without
+// overflow: ok is false for a negative dimension or a product beyond MaxInt.
+func (a Array) Elements() (n int, ok bool) {
+	n = 1
+	for _, d := range a.Shape {
+		if d < 0 {
+			return 0, false
+		}
+		if d != 0 && n > math.MaxInt/d {
+			return 0, false
+		}
+		n *= d
+	}
+	return n, true
+}
+
 // Validate checks that the dtype is known and that the shape and the byte
-// length agree.
+// length agree, with overflow-safe arithmetic.
 func (a Array) Validate() error {
 	size, ok := dtypeSizes[a.DType]
 	if !ok {
@@ -65,10 +82,24 @@ func (a Array) Validate() error {
 			return fmt.Errorf("array shape %v has a negative dimension", a.Shape)
 		}
 	}
-	if want := a.Len() * size; want != len(a.Data) {
+	n, ok := a.Elements()
+	if !ok || n > math.MaxInt/size {
+		return fmt.Errorf("array shape %v is too large: its element count overflows", a.Shape)
+	}
+	if want := n * size; want != len(a.Data) {
 		return fmt.Errorf("array of dtype %s and shape %v needs %d bytes, has %d", a.DType, a.Shape, want, len(a.Data))
 	}
 	return nil
+}
+
+// Batch splits the shape into its first dimension and the shape of one item,
+// for results that are a batch of items (samples, rows): a 0-d array is an
+// error rather than a shape to index.
+func (a Array) Batch() (n int, item []int, err error) {
+	if len(a.Shape) == 0 {
+		return 0, nil, fmt.Errorf("array is 0-d (a scalar of dtype %s), a batch needs at least one dimension", a.DType)
+	}
+	return a.Shape[0], a.Shape[1:], nil
 }
 
 // The machine is little-endian on every platform xlrl supports (amd64,

@@ -39,6 +39,36 @@ type Options struct {
 	Env          []string      // extra environment variables, "K=V"
 	StartTimeout time.Duration // for the handshake (default 60s)
 	GracePeriod  time.Duration // between the steps of Close (default 2s)
+	// CallTimeout fails a call that gets neither its reply nor a progress
+	// notification for this long, even when its context has no deadline, so
+	// that a stuck worker cannot hang the host. 0: $XLRL_WORKER_TIMEOUT,
+	// else DefaultCallTimeout; negative: no such deadline.
+	CallTimeout time.Duration
+}
+
+// DefaultCallTimeout is how long a call may go without a reply or a
+// progress notification when neither Options.CallTimeout nor
+// $XLRL_WORKER_TIMEOUT says otherwise. Long handlers (training) send
+// progress notifications, each of which restarts the clock.
+const DefaultCallTimeout = 10 * time.Minute
+
+// callTimeout resolves Options.CallTimeout (see there); 0 means none.
+func callTimeout(opt time.Duration) (time.Duration, error) {
+	switch {
+	case opt > 0:
+		return opt, nil
+	case opt < 0:
+		return 0, nil
+	}
+	v := os.Getenv("XLRL_WORKER_TIMEOUT")
+	if v == "" {
+		return DefaultCallTimeout, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("$XLRL_WORKER_TIMEOUT=%q: want a duration such as 30m, or 0 for no deadline", v)
+	}
+	return d, nil
 }
 
 // Handshake is the worker's first message.
@@ -73,6 +103,9 @@ type Client struct {
 	closing bool          // Close has begun: the worker's exit is expected
 
 	helloCh   chan Handshake
+	helloSeen bool          // the reader goroutine's: a second hello is a protocol error
+	timeout   time.Duration // resolved CallTimeout; 0: none
+	workDir   string        // the worker's own working directory, removed after it exits
 	exited    chan struct{} // closed when the process has been reaped
 	finished  chan struct{} // closed when its stderr is drained and its log closed
 	status    string        // exit status, valid after exited is closed
@@ -86,6 +119,7 @@ type call struct {
 	result     any
 	onProgress func(map[string]any)
 	done       chan error
+	alive      chan struct{} // a progress notification arrived (restarts the call's timeout)
 }
 
 // Start starts a worker and waits for its handshake. ctx bounds the start-up
@@ -100,6 +134,10 @@ func Start(ctx context.Context, opts Options) (*Client, error) {
 	if opts.GracePeriod == 0 {
 		opts.GracePeriod = 2 * time.Second
 	}
+	timeout, err := callTimeout(opts.CallTimeout)
+	if err != nil {
+		return nil, err
+	}
 	interp, err := FindPython(opts.Python)
 	if err != nil {
 		return nil, err
@@ -107,6 +145,7 @@ func Start(ctx context.Context, opts Options) (*Client, error) {
 	c := &Client{
 		opts:     opts,
 		interp:   interp,
+		timeout:  timeout,
 		pending:  make(map[uint32]*call),
 		helloCh:  make(chan Handshake, 1),
 		dead:     make(chan struct{}),
@@ -139,7 +178,22 @@ func (c *Client) spawn() error {
 		args = c.opts.Command
 	}
 	cmd := exec.Command(args[0], args[1:]...)
-	cmd.Env = append(os.Environ(), "PYTHONUNBUFFERED=1")
+	// The worker's trust boundary: it runs in a directory of its own (a run
+	// or data folder's matplotlibrc and the like are not read), and with
+	// PYTHONSAFEPATH no directory, the working one included, is put in front
+	// of sys.path, so nothing a downloaded folder holds (a msgpack.py) is
+	// imported. Relative paths in requests are resolved against the host's
+	// working directory, which it gets as XLRL_HOST_CWD.
+	dir, err := os.MkdirTemp("", "xlrl-worker-")
+	if err != nil {
+		return fmt.Errorf("creating the worker's working directory: %w", err)
+	}
+	c.workDir = dir
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "PYTHONUNBUFFERED=1", "PYTHONSAFEPATH=1")
+	if wd, err := os.Getwd(); err == nil {
+		cmd.Env = append(cmd.Env, "XLRL_HOST_CWD="+wd)
+	}
 	if os.Getenv("TF_CPP_MIN_LOG_LEVEL") == "" {
 		cmd.Env = append(cmd.Env, "TF_CPP_MIN_LOG_LEVEL=2")
 	}
@@ -174,6 +228,7 @@ func (c *Client) spawn() error {
 		inW.Close()
 		outR.Close()
 		errR.Close()
+		os.RemoveAll(c.workDir)
 		return fmt.Errorf("starting the worker with %s (%s): %w", c.interp.Path, c.interp.Reason, err)
 	}
 	c.cmd = cmd
@@ -231,7 +286,8 @@ func (c *Client) Call(ctx context.Context, method string, params, result any) er
 // CallWithProgress is Call with a callback for the progress notifications the
 // handler sends. The callback runs on the client's reader goroutine: keep it short.
 func (c *Client) CallWithProgress(ctx context.Context, method string, params, result any, onProgress func(map[string]any)) error {
-	cl := &call{method: method, result: result, onProgress: onProgress, done: make(chan error, 1)}
+	cl := &call{method: method, result: result, onProgress: onProgress, done: make(chan error, 1),
+		alive: make(chan struct{}, 1)}
 	c.mu.Lock()
 	if c.failed != nil {
 		err := c.failed
@@ -253,10 +309,14 @@ func (c *Client) CallWithProgress(ctx context.Context, method string, params, re
 		}
 		return fmt.Errorf("worker call %s: %w", method, err)
 	}
-	select {
-	case err := <-cl.done:
-		return err
-	case <-ctx.Done():
+	var timeout <-chan time.Time
+	var timer *time.Timer
+	if c.timeout > 0 {
+		timer = time.NewTimer(c.timeout)
+		defer timer.Stop()
+		timeout = timer.C
+	}
+	abandon := func(why error) error {
 		c.mu.Lock()
 		_, waiting := c.pending[id]
 		delete(c.pending, id)
@@ -265,9 +325,26 @@ func (c *Client) CallWithProgress(ctx context.Context, method string, params, re
 			return <-cl.done
 		}
 		_ = c.send(msgNotification, 0, "cancel", map[string]any{"msgid": id})
-		return fmt.Errorf("worker call %s: %w", method, context.Cause(ctx))
+		return fmt.Errorf("worker call %s: %w", method, why)
+	}
+	for {
+		select {
+		case err := <-cl.done:
+			return err
+		case <-cl.alive:
+			timer.Reset(c.timeout)
+		case <-timeout:
+			return abandon(fmt.Errorf("%w: no reply and no progress for %s (the worker may be stuck; "+
+				"set XLRL_WORKER_TIMEOUT to allow longer, 0 for no limit)", ErrCallTimeout, c.timeout))
+		case <-ctx.Done():
+			return abandon(context.Cause(ctx))
+		}
 	}
 }
+
+// ErrCallTimeout is wrapped by the error of a call that went past its
+// client's CallTimeout.
+var ErrCallTimeout = errors.New("timed out")
 
 // send encodes a message in full before writing it, so that a value that
 // cannot be encoded fails this call and never leaves half a message on the wire.
@@ -311,6 +388,9 @@ func (c *Client) readLoop(r *os.File) {
 				return
 			}
 			perr := &ProtocolError{Msg: fmt.Sprintf("the worker wrote bytes that are not msgpack-RPC (%v); last bytes read: % x", err, tr.last)}
+			if errors.Is(err, errSecondHello) {
+				perr = &ProtocolError{Msg: err.Error()}
+			}
 			c.fail(perr)
 			c.killGroup(syscall.SIGKILL)
 			return
@@ -414,6 +494,10 @@ func (c *Client) readNotification(dec *msgpack.Decoder) error {
 		if err := dec.Decode(&h); err != nil {
 			return err
 		}
+		if c.helloSeen {
+			return errSecondHello
+		}
+		c.helloSeen = true
 		c.helloCh <- h
 	case "progress":
 		var p map[string]any
@@ -424,6 +508,12 @@ func (c *Client) readNotification(dec *msgpack.Decoder) error {
 		c.mu.Lock()
 		cl := c.pending[id]
 		c.mu.Unlock()
+		if cl != nil {
+			select {
+			case cl.alive <- struct{}{}:
+			default:
+			}
+		}
 		if cl != nil && cl.onProgress != nil {
 			delete(p, "msgid")
 			cl.onProgress(p)
@@ -434,6 +524,9 @@ func (c *Client) readNotification(dec *msgpack.Decoder) error {
 	}
 	return nil
 }
+
+// errSecondHello is a worker that said hello twice.
+var errSecondHello = errors.New("the worker sent a second hello notification; it is not the worker this host started")
 
 func toUint32(v any) (uint32, bool) {
 	switch x := v.(type) {
@@ -468,6 +561,7 @@ func (c *Client) wait() {
 	}
 	c.fail(c.exitError(""))
 	c.closeLog()
+	os.RemoveAll(c.workDir)
 	close(c.finished)
 }
 

@@ -2,7 +2,10 @@ package worker
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -31,12 +34,18 @@ func newStderrLog(logger *slog.Logger, file *os.File) *stderrLog {
 	return &stderrLog{logger: logger, file: file, ring: make([]string, tailLines), done: make(chan struct{})}
 }
 
+// MaxStderrLine is the longest line of the worker's stderr kept whole; the
+// rest of a longer line is dropped (and counted), and reading goes on.
+const MaxStderrLine = 64 << 10
+
 func (s *stderrLog) run(r io.Reader) {
 	defer close(s.done)
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 4<<20)
-	for sc.Scan() {
-		line := sc.Text()
+	br := bufio.NewReaderSize(r, MaxStderrLine)
+	for {
+		line, err := readCappedLine(br)
+		if err != nil && line == "" {
+			return
+		}
 		s.mu.Lock()
 		s.ring[s.next] = line
 		s.next = (s.next + 1) % len(s.ring)
@@ -46,6 +55,36 @@ func (s *stderrLog) run(r io.Reader) {
 			_, _ = s.file.WriteString(line + "\n")
 		}
 		s.logger.Log(context.Background(), levelOf(line), line, "source", "worker")
+		if err != nil {
+			return
+		}
+	}
+}
+
+// readCappedLine reads one line (without its newline) and keeps at most
+// MaxStderrLine bytes of it; the rest of a longer line is read and dropped,
+// and the line says how many bytes were cut. err is set at the end of the
+// stream, with what was left before it.
+func readCappedLine(br *bufio.Reader) (string, error) {
+	var line []byte
+	cut := 0
+	for {
+		chunk, err := br.ReadSlice('\n')
+		more := errors.Is(err, bufio.ErrBufferFull) // the line goes on
+		if !more {
+			chunk = bytes.TrimSuffix(chunk, []byte("\n"))
+		}
+		keep := min(len(chunk), MaxStderrLine-len(line))
+		line = append(line, chunk[:keep]...)
+		cut += len(chunk) - keep
+		if more {
+			continue
+		}
+		s := string(line)
+		if cut > 0 {
+			s += fmt.Sprintf(" ... (%d bytes cut)", cut)
+		}
+		return s, err
 	}
 }
 

@@ -15,8 +15,10 @@ type Interpreter struct {
 }
 
 // FindPython picks the interpreter: the explicit path (the --python flag),
-// then $XLRL_PYTHON, then the project's .venv (next to the xlrl binary's bin/
-// directory, or in the working directory), then python3 on PATH.
+// then $XLRL_PYTHON, then the .venv of the checkout that holds the xlrl
+// binary (bin/xlrl -> ../.venv), then python3 on PATH. The working
+// directory is never searched: running xlrl inside a downloaded run or data
+// folder must not run that folder's .venv.
 func FindPython(explicit string) (Interpreter, error) {
 	if explicit != "" {
 		return checkInterpreter(explicit, "--python flag")
@@ -33,7 +35,7 @@ func FindPython(explicit string) (Interpreter, error) {
 	p, err := exec.LookPath("python3")
 	if err != nil {
 		return Interpreter{}, errors.New("no Python found: no --python flag, no $XLRL_PYTHON, no .venv " +
-			"next to the xlrl binary or in the working directory, and no python3 on PATH; " +
+			"in the checkout of the xlrl binary, and no python3 on PATH; " +
 			"run `make venv` in the xlrl checkout, or point --python at an interpreter with pyworker installed")
 	}
 	return Interpreter{Path: p, Reason: "python3 on PATH"}, nil
@@ -48,16 +50,13 @@ func checkInterpreter(path, reason string) (Interpreter, error) {
 }
 
 // projectVenvs lists where the project's .venv may be: the checkout that holds
-// the running binary (bin/xlrl -> ../.venv), then the working directory.
+// the running binary (bin/xlrl -> ../.venv).
 func projectVenvs() []string {
 	var dirs []string
 	if exe, err := os.Executable(); err == nil {
 		if exe, err = filepath.EvalSymlinks(exe); err == nil {
 			dirs = append(dirs, filepath.Join(filepath.Dir(filepath.Dir(exe)), ".venv"))
 		}
-	}
-	if wd, err := os.Getwd(); err == nil {
-		dirs = append(dirs, filepath.Join(wd, ".venv"))
 	}
 	return dirs
 }

@@ -126,7 +126,7 @@ def gen_train(
 @click.option("--seed", type=int, default=0)
 @click.option("--json", "as_json", is_flag=True)
 def gen_sample(run_dir: str, n: int, seed: int, as_json: bool) -> None:
-    """Write n samples to RUN_DIR/samples.npy and RUN_DIR/samples.png."""
+    """Write n samples to RUN_DIR/samples-n<N>-seed<SEED>.npy and .png."""
     from pyworker.gen import service
 
     _emit(_run(service.gen_sample, run_dir=run_dir, n=n, seed=seed), as_json)

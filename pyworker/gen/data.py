@@ -69,7 +69,7 @@ class Dataset:
 
     @property
     def num_classes(self) -> int:
-        if self.y_train is None:
+        if self.y_train is None or self.y_test is None:
             return 0
         return int(max(self.y_train.max(), self.y_test.max())) + 1
 

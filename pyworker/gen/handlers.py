@@ -53,7 +53,8 @@ def gen_train(
 
 @method("gen.sample")
 def gen_sample(ctx: CallContext, *, run_dir: str, n: int = 64, seed: int = 0) -> dict[str, Any]:
-    """``n`` samples as an array, also written to ``samples.npy`` and ``samples.png``."""
+    """``n`` samples as an array, also written to ``samples-n<n>-seed<seed>.npy``
+    and ``.png`` (the training run's ``samples.png`` stays)."""
     from pyworker.gen import service
 
     return service.gen_sample(run_dir=run_dir, n=n, seed=seed)

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
+from pyworker import paths
 from pyworker.gen import data as gdata
 from pyworker.gen import train as gt
 from pyworker.gen.robust_checks import ATTACKS, check_eps
@@ -50,6 +51,7 @@ def gen_train(
             f"epochs={epochs}, batch_size={batch_size}, learning_rate={learning_rate:g}: "
             "each must be positive"
         )
+    gt.check_options(model, options or {})
     ds, opts = gt.prepare(model, gdata.load(data), options or {})
     import keras  # after the data checks: a bad file is reported without loading TensorFlow
 
@@ -87,17 +89,27 @@ def gen_train(
     return _evaluate(net, ds, meta, run_dir)
 
 
+def sample_files(n: int, seed: int) -> tuple[str, str]:
+    """The files ``gen sample`` writes: named after what they hold, so that
+    the samples training drew (``samples.png``) stay, as does every earlier
+    draw with other settings."""
+    stem = f"samples-n{n}-seed{seed}"
+    return stem + ".png", stem + ".npy"
+
+
 def gen_sample(*, run_dir: str, n: int = 64, seed: int = 0) -> dict[str, Any]:
-    """Draw ``n`` samples; write them as ``samples.npy`` and a picture ``samples.png``."""
+    """Draw ``n`` samples; write them as ``samples-n<n>-seed<seed>.npy`` and a
+    picture ``samples-n<n>-seed<seed>.png``."""
     if n < 1:
         raise ValueError(f"n={n}: want at least one sample")
     net, meta = gt.load_model(run_dir)
     ds = gt.dataset_for(meta)
-    samples = _write_samples(net, ds, run_dir, n, seed)
+    png, npy = sample_files(n, seed)
+    samples = _write_samples(net, ds, run_dir, n, seed, png=png, npy=npy)
     return {
         "samples": samples,
-        "png": os.path.join(run_dir, SAMPLES_PNG),
-        "npy": os.path.join(run_dir, SAMPLES_NPY),
+        "png": os.path.join(run_dir, png),
+        "npy": os.path.join(run_dir, npy),
         "model": meta["model"],
         "epoch": meta["epoch"],
     }
@@ -109,13 +121,22 @@ def gen_eval(*, run_dir: str) -> dict[str, Any]:
     return _evaluate(net, gt.dataset_for(meta), meta, run_dir)
 
 
-def _write_samples(net: Any, ds: gdata.Dataset, run_dir: str, n: int, seed: int) -> np.ndarray:
+def _write_samples(
+    net: Any,
+    ds: gdata.Dataset,
+    run_dir: str,
+    n: int,
+    seed: int,
+    *,
+    png: str = SAMPLES_PNG,
+    npy: str = SAMPLES_NPY,
+) -> np.ndarray:
     from pyworker.gen.plots import save_samples_png
 
     samples = net.sample(n, seed).astype(np.float32)
     tmp = os.path.join(run_dir, ".samples.tmp.npy")
     np.save(tmp, samples)
-    os.replace(tmp, os.path.join(run_dir, SAMPLES_NPY))
+    os.replace(tmp, os.path.join(run_dir, npy))
     title = f"{net.kind} on {ds.name}: {n} samples (seed {seed})"
     picture = samples
     if net.kind == "vae" and net.decoder_kind == "bernoulli":
@@ -123,7 +144,7 @@ def _write_samples(net: Any, ds: gdata.Dataset, run_dir: str, n: int, seed: int)
         # from (same latent draws) show what the model learned
         picture = net.mean_images(n, seed)
         title = f"vae on {ds.name}: pixel probabilities of the {n} samples (seed {seed})"
-    save_samples_png(os.path.join(run_dir, SAMPLES_PNG), picture, ds, title)
+    save_samples_png(os.path.join(run_dir, png), picture, ds, title)
     return samples
 
 
@@ -199,8 +220,8 @@ def robust_train(
 
     from pyworker.gen import robust as R
 
-    epochs = ROBUST_DEFAULTS["epochs"] if epochs is None else int(epochs)
-    steps = ROBUST_DEFAULTS["train_steps"] if steps is None else int(steps)
+    epochs = int(ROBUST_DEFAULTS["epochs"]) if epochs is None else int(epochs)
+    steps = int(ROBUST_DEFAULTS["train_steps"]) if steps is None else int(steps)
     lr = ROBUST_DEFAULTS["learning_rate"] if learning_rate is None else float(learning_rate)
     if epochs < 1:
         raise ValueError(f"epochs={epochs}: want at least 1")
@@ -279,7 +300,7 @@ def robust_eval(
     from pyworker.gen import robust as R
 
     clf = R.classifier(meta["config"]["dim"], meta["config"]["classes"])
-    clf.load_weights(os.path.join(run_dir, meta["weights"]))
+    clf.load_weights(paths.stored(run_dir, meta.get("weights"), f"{gt.META}'s weights"))
     res = {
         "data": meta["data"],
         "run_dir": run_dir,
@@ -292,7 +313,7 @@ def robust_eval(
 
 
 def _robust_figures(
-    clf: Any, ds: gdata.Dataset, attack: str, eps: float, steps: int, seed: int
+    clf: Any, ds: _Labelled, attack: str, eps: float, steps: int, seed: int
 ) -> dict[str, Any]:
     from pyworker.gen import robust as R
 
@@ -308,11 +329,18 @@ def _robust_figures(
     }
 
 
-def _labelled(data: str) -> gdata.Dataset:
+class _Labelled(gdata.Dataset):
+    """A data set whose labels are known to be there."""
+
+    y_train: np.ndarray
+    y_test: np.ndarray
+
+
+def _labelled(data: str) -> _Labelled:
     ds = gdata.load(data)
-    if ds.y_train is None:
+    if ds.y_train is None or ds.y_test is None:
         raise gdata.DataError(
             f"data {data!r} has no class labels; robust training needs a labelled set "
             "(digits, mnist5k, or an .npz with arrays x and y)"
         )
-    return ds
+    return cast(_Labelled, ds)

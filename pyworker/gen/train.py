@@ -13,6 +13,7 @@ checkpoint in place and raises :class:`Diverged`, which names it.
 from __future__ import annotations
 
 import contextlib
+import errno
 import inspect
 import json
 import math
@@ -25,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from pyworker import paths
 from pyworker.gen import data as gdata
 
 META = "meta.json"
@@ -55,6 +57,28 @@ class Progress:
 
     report: Callable[..., None]
     cancelled: Callable[[], bool] = lambda: False
+
+
+#: The options of each model's constructor beyond dim and seed, known without
+#: importing TensorFlow, so that a bad --option is reported at once;
+#: tests/test_gen_options.py checks them against the constructors.
+MODEL_OPTIONS: dict[str, tuple[str, ...]] = {
+    "vae": ("decoder", "latent", "hidden", "iw_samples"),
+    "gan": ("latent", "hidden", "output", "n_critic", "gp_weight"),
+    "realnvp": ("layers", "hidden"),
+    "maf": ("layers", "hidden"),
+    "made": ("likelihood", "hidden", "orderings", "components"),
+}
+
+
+def check_options(kind: str, options: dict[str, Any]) -> None:
+    """Refuse options the model does not have, before TensorFlow loads."""
+    allowed = MODEL_OPTIONS[kind]
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        raise ValueError(
+            f"{kind} has no option {', '.join(unknown)}; its options are {', '.join(allowed)}"
+        )
 
 
 def model_class(kind: str) -> type:
@@ -197,28 +221,88 @@ def fit(
 
 
 def save(model: Any, run_dir: str, meta: dict[str, Any]) -> None:
-    """Write the weights and ``meta.json`` atomically (see the module docstring)."""
+    """Write the weights and ``meta.json`` atomically (see the module docstring).
+
+    The weights go to a temporary name in the run directory and are renamed
+    when complete. A disk without room for them is an ``OSError`` (ENOSPC)
+    raised before writing (h5py crashes the process on a full disk), and a
+    failed write leaves the last checkpoint as it was.
+    """
     os.makedirs(run_dir, exist_ok=True)
     old = _meta_or_none(run_dir)
+    old_weights = None
+    if old and old.get("weights") is not None:
+        old_weights = paths.stored(run_dir, old["weights"], f"{META}'s weights")
+    _check_space(run_dir, model)
     fd, tmp = tempfile.mkstemp(prefix=".model-", suffix=".weights.h5", dir=run_dir)
+    os.fchmod(fd, FILE_MODE)
     os.close(fd)
-    model.save_weights(tmp, overwrite=True)
-    weights = f"model-{meta.get('epoch', 0)}-{os.path.basename(tmp)[7:15]}.weights.h5"
-    os.replace(tmp, os.path.join(run_dir, weights))
-    write_json(os.path.join(run_dir, META), {**meta, "weights": weights})
-    if old and old.get("weights") and old["weights"] != weights:
+    try:
+        model.save_weights(tmp, overwrite=True)
+        weights = f"model-{meta.get('epoch', 0)}-{os.path.basename(tmp)[7:15]}.weights.h5"
+        os.replace(tmp, os.path.join(run_dir, weights))
+    except BaseException:
         with contextlib.suppress(FileNotFoundError):
-            os.remove(os.path.join(run_dir, old["weights"]))
+            os.remove(tmp)
+        raise
+    write_json(os.path.join(run_dir, META), {**meta, "weights": weights})
+    if old_weights is not None and old_weights.name != weights:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(old_weights)
+
+
+#: Room kept free beyond the weights' own size when checking the disk before a save.
+SAVE_MARGIN_BYTES = 1 << 20
+
+
+def _check_space(run_dir: str, model: Any) -> None:
+    """Raise ENOSPC when the run directory's file system cannot hold the weights."""
+    need = SAVE_MARGIN_BYTES
+    for w in getattr(model, "weights", []):
+        need += int(np.prod(w.shape)) * np.dtype(str(w.dtype)).itemsize
+    st = os.statvfs(run_dir)
+    free = st.f_bavail * st.f_frsize
+    if free < need:
+        raise OSError(
+            errno.ENOSPC,
+            f"No space left on device: saving the model needs about {need / 2**20:.1f} MiB in "
+            f"{run_dir}, {free / 2**20:.1f} MiB are free; free some space and run the command "
+            "again (the last checkpoint is kept)",
+        )
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it (os.umask would, for a
+    moment, under the worker's other threads)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    return 0o022
+
+
+#: The mode of a run's files, as the Go host creates those of RL runs
+#: (0644 less the umask); tempfile.mkstemp alone would leave them 0600.
+FILE_MODE = 0o644 & ~_umask()
 
 
 def write_json(path: str, obj: dict[str, Any]) -> None:
     """Write ``obj`` to ``path`` through a temporary file and a rename."""
     d = os.path.dirname(path) or "."
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=d)
-    with os.fdopen(fd, "w") as f:
-        json.dump(obj, f, indent=2, sort_keys=True)
-        f.write("\n")
-    os.replace(tmp, path)
+    os.fchmod(fd, FILE_MODE)
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(obj, f, indent=2, sort_keys=True)
+            f.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(tmp)
+        raise
 
 
 def _meta_or_none(run_dir: str) -> dict[str, Any] | None:
@@ -240,9 +324,7 @@ def load_meta(run_dir: str) -> dict[str, Any]:
 
 def build(kind: str, config: dict[str, Any]) -> Any:
     cls = model_class(kind)
-    allowed = [
-        p for p in inspect.signature(cls.__init__).parameters if p not in ("self", "dim", "seed")
-    ]
+    allowed = [p for p in inspect.signature(cls).parameters if p not in ("self", "dim", "seed")]
     unknown = sorted(set(config) - set(allowed) - {"dim", "seed"})
     if unknown:
         raise ValueError(
@@ -262,7 +344,7 @@ def load_model(run_dir: str, expect: tuple[str, ...] = MODEL_KINDS) -> tuple[Any
             f"{', '.join(expect)}"
         )
     model = build(meta["model"], meta["config"])
-    model.load_weights(os.path.join(run_dir, meta["weights"]))
+    model.load_weights(paths.stored(run_dir, meta.get("weights"), f"{META}'s weights"))
     return model, meta
 
 

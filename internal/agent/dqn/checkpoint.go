@@ -101,7 +101,18 @@ func (k *checkpoint) restore(ctx context.Context, c *run.Checkpoint, cfg Config)
 	a, _ := json.Marshal(st.Config)
 	b, _ := json.Marshal(cfg)
 	if !bytes.Equal(a, b) {
+		if same := st.Config; same.Steps != cfg.Steps {
+			same.Steps = cfg.Steps
+			if c, _ := json.Marshal(same); bytes.Equal(c, b) {
+				return fmt.Errorf("%w: the run was trained for %d steps and DQN's exploration schedule is laid out "+
+					"over them: resume with the run's own --steps %d, or start a new run from its config.yaml",
+					run.ErrBadCheckpoint, st.Config.Steps, st.Config.Steps)
+			}
+		}
 		return fmt.Errorf("%w: the checkpoint was trained with %s, this run has %s", run.ErrBadCheckpoint, a, b)
+	}
+	if err := st.check(cfg); err != nil {
+		return err
 	}
 	rng, err := c.Get("agent_rng")
 	if err != nil {
@@ -162,4 +173,55 @@ func (k *checkpoint) restore(ctx context.Context, c *run.Checkpoint, cfg Config)
 	*k.next, *k.lastEvl = st.Next, st.LastEval
 	k.res.GradSteps, k.res.FinalLoss = st.GradSteps, st.FinalLoss
 	return nil
+}
+
+// check refuses counters no training could have reached.
+func (st *loopState) check(cfg Config) error {
+	switch {
+	case st.Next < 1 || st.Next > cfg.Steps+1:
+		return fmt.Errorf("%w: next step %d, the run has steps 1 to %d", run.ErrBadCheckpoint, st.Next, cfg.Steps)
+	case st.LastEval < -1 || st.LastEval >= st.Next:
+		return fmt.Errorf("%w: last evaluation at step %d, before step %d", run.ErrBadCheckpoint, st.LastEval, st.Next)
+	case st.GradSteps < 0 || st.BestStep < -1 || st.BestStep >= st.Next || st.Episodes.Count < 0 || st.Episodes.Count >= st.Next:
+		return fmt.Errorf("%w: impossible counters (gradient steps %d, best at step %d, episodes %d at step %d)",
+			run.ErrBadCheckpoint, st.GradSteps, st.BestStep, st.Episodes.Count, st.Next)
+	}
+	return nil
+}
+
+// GreedyNet rebuilds the online Q-network of a training checkpoint (a run
+// interrupted before its end), for evaluating it: the best evaluated weights
+// when the checkpoint has them, else the latest. in and out are the
+// environment's observation size and action count.
+func GreedyNet(c *run.Checkpoint, in, out int) (*nn.MLP, error) {
+	if c.Kind != CheckpointKind {
+		return nil, fmt.Errorf("%w: a %q checkpoint, not a DQN training checkpoint", run.ErrBadCheckpoint, c.Kind)
+	}
+	var st loopState
+	if err := c.GetJSON("dqn", &st); err != nil {
+		return nil, err
+	}
+	act, err := nn.ParseActivation(st.Config.Activation)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", run.ErrBadCheckpoint, err)
+	}
+	for _, h := range st.Config.Hidden {
+		if h <= 0 || h > 1<<16 {
+			return nil, fmt.Errorf("%w: hidden layer of %d units", run.ErrBadCheckpoint, h)
+		}
+	}
+	q, err := nn.New(nn.Spec{In: in, Hidden: st.Config.Hidden, Act: act, Out: out}, rand.New(rand.NewPCG(0, 0)))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", run.ErrBadCheckpoint, err)
+	}
+	name := "q"
+	if st.BestScore != nil {
+		name = "best"
+	}
+	p, err := c.Float32s(name, len(q.Params))
+	if err != nil {
+		return nil, err
+	}
+	copy(q.Params, p)
+	return q, nil
 }

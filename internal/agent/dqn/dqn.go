@@ -148,7 +148,7 @@ func Train(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Backe
 
 	t := &trainer{cfg: cfg, rng: rng, q: q, target: target, net: net, buf: buf, nA: nA,
 		mb: replay.NewBatch(cfg.BatchSize, obsDim), bs: backend.NewBatches(cfg.GradientSteps, cfg.BatchSize, obsDim),
-		wsT: target.NewWorkspace(cfg.BatchSize), wsQ: q.NewWorkspace(cfg.BatchSize)}
+		wsT: target.NewWorkspace(cfg.BatchSize)}
 	t.fwd, _ = be.(backend.Forwarder)
 	epsilon := policy.Linear{Start: cfg.ExplorationInitial, End: cfg.ExplorationFinal,
 		Steps: max(1, int64(cfg.ExplorationFraction*float64(cfg.Steps)))}
@@ -157,6 +157,7 @@ func Train(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Backe
 	res := &Result{Q: q}
 	var eps deep.Episodes
 
+	var evalStd float64 // the spread of the last evaluation's episodes
 	evaluate := func(step int) (float64, error) {
 		t0 := time.Now()
 		ev, err := deep.Evaluate(ctx, evalEnv, cfg.EvalEpisodes, greedy.Act)
@@ -165,6 +166,7 @@ func Train(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Backe
 			return 0, err
 		}
 		best.Offer(ev.Mean, step, q)
+		evalStd = ev.Std
 		return ev.Mean, nil
 	}
 
@@ -270,7 +272,7 @@ func Train(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Backe
 			}
 			lastEval = step
 			if progress != nil {
-				progress(step, map[string]float64{"eval_mean": score, "train_mean": eps.RecentMean(),
+				progress(step, map[string]float64{"eval_mean": score, "eval_std": evalStd, "train_mean": eps.RecentMean(),
 					"epsilon": epsilon.Value(int64(step)), "loss": res.FinalLoss})
 			}
 			if cfg.StopAt != nil && score >= *cfg.StopAt {
@@ -319,31 +321,36 @@ type trainer struct {
 	nA        int
 	mb        *replay.Batch
 	bs        *backend.Batches
-	wsT, wsQ  *nn.Workspace
+	wsT       *nn.Workspace
 	// Statistics of max_a Q_target(s', a) over the last fillBatches, for
 	// the Q-values progression of the run's metrics.
 	qSum, qMax float64
 	qN         int
 	// K*N next states, rewards and terminal flags of the minibatches, and
-	// the target (and online, for Double DQN) Q-values of the next states.
+	// the target Q-values of the next states (for Double DQN they live in
+	// bs.Double).
 	next       []float32
 	rew        []float32
 	terminated []bool
-	qT, qO     []float32
+	qT         []float32
 }
 
-// fillBatches samples GradientSteps minibatches and computes their targets.
-// All of them use the target and online weights as they are now: the
-// backend then takes the steps in one call.
+// fillBatches samples GradientSteps minibatches and computes their targets
+// with the target weights as they are now: the backend then takes the steps
+// in one call. For Double DQN the target network's Q-values go to the
+// backend, which takes the argmax with the online weights of each step
+// (backend.Bootstrap).
 func (t *trainer) fillBatches(ctx context.Context) error {
 	k, n, d := t.bs.K, t.bs.N, t.buf.Dim()
 	if t.next == nil {
-		t.next = make([]float32, k*n*d)
 		t.rew = make([]float32, k*n)
 		t.terminated = make([]bool, k*n)
-		t.qT = make([]float32, k*n*t.nA)
 		if t.cfg.Double {
-			t.qO = make([]float32, k*n*t.nA)
+			t.bs.Double = t.bs.NewBootstrap(t.nA)
+			t.next, t.qT, t.rew = t.bs.Double.Next, t.bs.Double.QTarget, t.bs.Double.R
+		} else {
+			t.next = make([]float32, k*n*d)
+			t.qT = make([]float32, k*n*t.nA)
 		}
 	}
 	for i := 0; i < k; i++ {
@@ -356,23 +363,25 @@ func (t *trainer) fillBatches(ctx context.Context) error {
 		copy(t.terminated[i*n:], t.mb.Terminated)
 	}
 	if t.fwd != nil {
-		nets, outs := []*nn.MLP{t.target}, [][]float32{t.qT}
-		if t.cfg.Double {
-			nets, outs = append(nets, t.q), append(outs, t.qO)
-		}
-		if err := t.fwd.ForwardBatch(ctx, nets, t.next, k*n, outs); err != nil {
+		if err := t.fwd.ForwardBatch(ctx, []*nn.MLP{t.target}, t.next, k*n, [][]float32{t.qT}); err != nil {
 			return err
 		}
 	} else {
 		for i := 0; i < k; i++ {
 			rows := t.next[i*n*d : (i+1)*n*d]
 			copy(t.qT[i*n*t.nA:], t.target.Forward(t.wsT, rows, n))
-			if t.cfg.Double {
-				copy(t.qO[i*n*t.nA:], t.q.Forward(t.wsQ, rows, n))
-			}
 		}
 	}
-	Targets(t.bs.Y, t.rew, t.terminated, t.qT, t.qO, t.nA, float32(t.cfg.Gamma))
+	if dd := t.bs.Double; dd != nil {
+		for i, term := range t.terminated {
+			dd.Discount[i] = float32(t.cfg.Gamma)
+			if term {
+				dd.Discount[i] = 0
+			}
+		}
+	} else {
+		Targets(t.bs.Y, t.rew, t.terminated, t.qT, t.nA, float32(t.cfg.Gamma))
+	}
 	// The Q-value statistics cover the next states that bootstrap: a
 	// terminal state's values never enter a target, so nothing trains them.
 	t.qSum, t.qMax, t.qN = 0, math.Inf(-1), 0
@@ -389,22 +398,15 @@ func (t *trainer) fillBatches(ctx context.Context) error {
 }
 
 // Targets writes the Bellman targets y = r + gamma * (1 - terminated) *
-// Q_target(s', a*) where a* = argmax Q_target(s', .) or, for Double DQN
-// (qOnline non-nil), argmax Q_online(s', .). Truncated transitions are not
-// terminated and so bootstrap.
-func Targets(y, r []float32, terminated []bool, qTarget, qOnline []float32, nA int, gamma float32) {
+// max_a Q_target(s', a). Truncated transitions are not terminated and so
+// bootstrap. (Double DQN's targets need the online network of each gradient
+// step: the backend computes them, backend.Bootstrap.)
+func Targets(y, r []float32, terminated []bool, qTarget []float32, nA int, gamma float32) {
 	for i := range y {
 		y[i] = r[i]
 		if terminated[i] {
 			continue
 		}
-		row := qTarget[i*nA : (i+1)*nA]
-		var next float32
-		if qOnline != nil {
-			next = row[nn.Argmax(qOnline[i*nA:(i+1)*nA])]
-		} else {
-			next = row[nn.Argmax(row)]
-		}
-		y[i] += gamma * next
+		y[i] += gamma * slices.Max(qTarget[i*nA:(i+1)*nA])
 	}
 }

@@ -14,7 +14,7 @@ import (
 
 func TestTargets(t *testing.T) {
 	// Two actions; rows: a terminal transition, a truncated (not terminal)
-	// one, and one where target and online nets disagree on the argmax.
+	// one, and one more.
 	r := []float32{1, 1, 0.5}
 	term := []bool{true, false, false}
 	qTarget := []float32{
@@ -22,19 +22,10 @@ func TestTargets(t *testing.T) {
 		3, 7,
 		4, 2,
 	}
-	qOnline := []float32{
-		0, 0,
-		9, 1, // online prefers action 0
-		1, 5, // online prefers action 1
-	}
 	y := make([]float32, 3)
-	Targets(y, r, term, qTarget, nil, 2, 0.5)
+	Targets(y, r, term, qTarget, 2, 0.5)
 	if want := []float32{1, 1 + 0.5*7, 0.5 + 0.5*4}; !equal(y, want) {
 		t.Errorf("DQN targets %v, want %v", y, want)
-	}
-	Targets(y, r, term, qTarget, qOnline, 2, 0.5)
-	if want := []float32{1, 1 + 0.5*3, 0.5 + 0.5*2}; !equal(y, want) {
-		t.Errorf("Double DQN targets %v, want %v", y, want)
 	}
 }
 

@@ -12,9 +12,12 @@ import (
 // TrainA2C runs A2C: cfg.NEnvs environments step in lockstep for cfg.NSteps
 // steps, then one policy step and one value step on the NEnvs*NSteps rows,
 // with n-step returns bootstrapped from V of the last observation.
-func TrainA2C(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Backend, seed uint64, progress deep.Progress) (*Result, error) {
+func TrainA2C(ctx context.Context, cfg A2CConfig, mk deep.EnvFactory, be backend.Backend, seed uint64, progress deep.Progress) (*Result, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	mk = mk.Vectors() // for the extra environments below; newAgent does the same
-	a, first, err := newAgent(ctx, "a2c", cfg, mk, be, seed, progress)
+	a, first, err := newAgent(ctx, "a2c", cfg.Common, mk, be, seed, progress)
 	if err != nil {
 		return nil, err
 	}

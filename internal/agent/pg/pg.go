@@ -26,34 +26,60 @@ import (
 	"github.com/xlrl/xlrl/internal/nn"
 )
 
-// Config is the hyperparameters of both agents.
-type Config struct {
-	Steps      int     `yaml:"steps" json:"steps"`
-	Hidden     []int   `yaml:"hidden" json:"hidden"`
-	Activation string  `yaml:"activation" json:"activation"`
-	LR         float64 `yaml:"learning_rate" json:"learning_rate"`       // policy
-	VFLR       float64 `yaml:"vf_learning_rate" json:"vf_learning_rate"` // value function
-	Gamma      float64 `yaml:"gamma" json:"gamma"`
-	EntCoef    float64 `yaml:"ent_coef" json:"ent_coef"`
+// Common is the hyperparameters both agents have; their JSON names are
+// those of the tuned table and of --hp.
+type Common struct {
+	Steps      int     `json:"steps"`
+	Hidden     []int   `json:"hidden"`
+	Activation string  `json:"activation"`
+	LR         float64 `json:"learning_rate"`    // policy
+	VFLR       float64 `json:"vf_learning_rate"` // value function
+	Gamma      float64 `json:"gamma"`
+	EntCoef    float64 `json:"ent_coef"`
 	// MaxGradNorm clips each network's gradient by global norm (<= 0: off).
-	MaxGradNorm float64 `yaml:"max_grad_norm" json:"max_grad_norm"`
+	MaxGradNorm float64 `json:"max_grad_norm"`
 	// NormalizeAdvantage standardises the advantages of each update.
-	NormalizeAdvantage bool `yaml:"normalize_advantage" json:"normalize_advantage"`
+	NormalizeAdvantage bool `json:"normalize_advantage"`
 
-	// REINFORCE: complete episodes per update, value-function steps per update.
-	Episodes int `yaml:"episodes_per_update" json:"episodes_per_update"`
-	VFSteps  int `yaml:"vf_steps" json:"vf_steps"`
-
-	// A2C: parallel environments and steps per environment per update.
-	NEnvs  int `yaml:"n_envs" json:"n_envs"`
-	NSteps int `yaml:"n_steps" json:"n_steps"`
-
-	EvalEvery    int      `yaml:"eval_every" json:"eval_every"`
-	EvalEpisodes int      `yaml:"eval_episodes" json:"eval_episodes"`
-	StopAt       *float64 `yaml:"stop_at" json:"stop_at"` // nil: never stop early
+	EvalEvery    int      `json:"eval_every"`
+	EvalEpisodes int      `json:"eval_episodes"`
+	StopAt       *float64 `json:"stop_at"` // nil: never stop early
 }
 
-func (c *Config) validate(algo string) error {
+// REINFORCEConfig is REINFORCE's hyperparameters.
+type REINFORCEConfig struct {
+	Common
+	// Episodes complete episodes per update, VFSteps value-function steps
+	// per update.
+	Episodes int `json:"episodes_per_update"`
+	VFSteps  int `json:"vf_steps"`
+}
+
+// A2CConfig is A2C's hyperparameters.
+type A2CConfig struct {
+	Common
+	// NEnvs parallel environments, NSteps steps of each per update.
+	NEnvs  int `json:"n_envs"`
+	NSteps int `json:"n_steps"`
+}
+
+// Validate reports the first unusable setting.
+func (c *REINFORCEConfig) Validate() error {
+	if c.Episodes <= 0 || c.VFSteps <= 0 {
+		return fmt.Errorf("reinforce: episodes_per_update and vf_steps must be positive")
+	}
+	return c.validate("reinforce")
+}
+
+// Validate reports the first unusable setting.
+func (c *A2CConfig) Validate() error {
+	if c.NEnvs <= 0 || c.NSteps <= 0 {
+		return fmt.Errorf("a2c: n_envs and n_steps must be positive")
+	}
+	return c.validate("a2c")
+}
+
+func (c *Common) validate(algo string) error {
 	switch {
 	case c.Steps <= 0:
 		return fmt.Errorf("%s: steps must be positive, got %d", algo, c.Steps)
@@ -61,10 +87,6 @@ func (c *Config) validate(algo string) error {
 		return fmt.Errorf("%s: learning rates must be positive", algo)
 	case c.Gamma < 0 || c.Gamma > 1:
 		return fmt.Errorf("%s: gamma %v is outside [0, 1]", algo, c.Gamma)
-	case algo == "reinforce" && (c.Episodes <= 0 || c.VFSteps <= 0):
-		return fmt.Errorf("reinforce: episodes_per_update and vf_steps must be positive")
-	case algo == "a2c" && (c.NEnvs <= 0 || c.NSteps <= 0):
-		return fmt.Errorf("a2c: n_envs and n_steps must be positive")
 	}
 	_, err := nn.ParseActivation(c.Activation)
 	return err
@@ -86,7 +108,7 @@ type Result struct {
 
 // agent is the state both algorithms share.
 type agent struct {
-	cfg         Config
+	cfg         Common
 	algo        string
 	rng         *rand.Rand
 	pi, v       *nn.MLP // Go copies: acting and advantages
@@ -101,13 +123,11 @@ type agent struct {
 	eps         deep.Episodes
 	progress    deep.Progress
 	lastEval    int
+	lastEvalStd float64 // the spread of the last evaluation's episodes
 	logp        []float64
 }
 
-func newAgent(ctx context.Context, algo string, cfg Config, mk deep.EnvFactory, be backend.Backend, seed uint64, progress deep.Progress) (*agent, env.Env, error) {
-	if err := cfg.validate(algo); err != nil {
-		return nil, nil, err
-	}
+func newAgent(ctx context.Context, algo string, cfg Common, mk deep.EnvFactory, be backend.Backend, seed uint64, progress deep.Progress) (*agent, env.Env, error) {
 	mk = mk.Vectors()
 	e, err := mk()
 	if err != nil {
@@ -207,7 +227,7 @@ func (a *agent) maybeEvaluate(ctx context.Context, step, prevStep int) (bool, er
 		return false, err
 	}
 	if a.progress != nil {
-		a.progress(step, map[string]float64{"eval_mean": score, "train_mean": a.eps.RecentMean()})
+		a.progress(step, map[string]float64{"eval_mean": score, "eval_std": a.lastEvalStd, "train_mean": a.eps.RecentMean()})
 	}
 	if a.cfg.StopAt != nil && score >= *a.cfg.StopAt {
 		a.res.StoppedAt = step
@@ -223,7 +243,7 @@ func (a *agent) evaluate(ctx context.Context, step int) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	a.lastEval = step
+	a.lastEval, a.lastEvalStd = step, ev.Std
 	a.best.Offer(ev.Mean, step, a.pi)
 	return ev.Mean, nil
 }

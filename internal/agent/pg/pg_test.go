@@ -12,9 +12,16 @@ import (
 	"github.com/xlrl/xlrl/internal/env"
 )
 
-func smallConfig() Config {
-	return Config{Steps: 6000, Hidden: []int{8}, Activation: "tanh", LR: 1e-3, VFLR: 0.02, Gamma: 0.9,
-		Episodes: 8, VFSteps: 2, NEnvs: 4, NSteps: 5}
+func smallConfig() Common {
+	return Common{Steps: 6000, Hidden: []int{8}, Activation: "tanh", LR: 1e-3, VFLR: 0.02, Gamma: 0.9}
+}
+
+// train trains algo with c and the small settings of its own.
+func train(ctx context.Context, algo string, c Common, mk deep.EnvFactory, seed uint64) (*Result, error) {
+	if algo == "reinforce" {
+		return TrainREINFORCE(ctx, REINFORCEConfig{Common: c, Episodes: 8, VFSteps: 2}, mk, backend.NewGo(), seed, nil)
+	}
+	return TrainA2C(ctx, A2CConfig{Common: c, NEnvs: 4, NSteps: 5}, mk, backend.NewGo(), seed, nil)
 }
 
 // On a one-state task paying 1 per step, the value function learns
@@ -27,11 +34,7 @@ func TestValueBootstrapsThroughTruncationOnly(t *testing.T) {
 			want       float64
 		}{{false, 10}, {true, 1}} {
 			mk := func() (env.Env, error) { return deeptest.NewOneState(tc.terminates, 2), nil }
-			train := TrainA2C
-			if algo == "reinforce" {
-				train = TrainREINFORCE
-			}
-			res, err := train(context.Background(), smallConfig(), mk, backend.NewGo(), 1, nil)
+			res, err := train(context.Background(), algo, smallConfig(), mk, 1)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -59,11 +62,7 @@ func TestPolicyLearnsTheBetterArm(t *testing.T) {
 		mk := func() (env.Env, error) { return &bandit{*deeptest.NewOneState(true, 2)}, nil }
 		cfg := smallConfig()
 		cfg.LR = 0.01
-		train := TrainA2C
-		if algo == "reinforce" {
-			train = TrainREINFORCE
-		}
-		res, err := train(context.Background(), cfg, mk, backend.NewGo(), 2, nil)
+		res, err := train(context.Background(), algo, cfg, mk, 2)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -77,7 +76,7 @@ func TestPolicyLearnsTheBetterArm(t *testing.T) {
 
 func TestRejectsContinuousActions(t *testing.T) {
 	mk := func() (env.Env, error) { return env.Make("Pendulum-v1") }
-	if _, err := TrainA2C(context.Background(), smallConfig(), mk, backend.NewGo(), 1, nil); err == nil ||
+	if _, err := train(context.Background(), "a2c", smallConfig(), mk, 1); err == nil ||
 		!strings.Contains(err.Error(), "a2c needs a discrete action space") {
 		t.Errorf("got %v", err)
 	}
@@ -99,7 +98,7 @@ func TestA2CRecordsEachEnvironmentsEpisodes(t *testing.T) {
 	mk := func() (env.Env, error) { return env.Make("CartPole-v1") }
 	cfg := smallConfig()
 	cfg.Steps = 4000
-	res, err := TrainA2C(ctx, cfg, mk, backend.NewGo(), 3, nil)
+	res, err := TrainA2C(ctx, A2CConfig{Common: cfg, NEnvs: 4, NSteps: 5}, mk, backend.NewGo(), 3, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,8 +13,11 @@ import (
 // collects cfg.Episodes complete episodes with the stochastic policy, takes
 // one policy-gradient step on all their steps with advantage G_t - V(s_t),
 // and cfg.VFSteps value steps regressing V(s_t) onto G_t.
-func TrainREINFORCE(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Backend, seed uint64, progress deep.Progress) (*Result, error) {
-	a, e, err := newAgent(ctx, "reinforce", cfg, mk, be, seed, progress)
+func TrainREINFORCE(ctx context.Context, cfg REINFORCEConfig, mk deep.EnvFactory, be backend.Backend, seed uint64, progress deep.Progress) (*Result, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	a, e, err := newAgent(ctx, "reinforce", cfg.Common, mk, be, seed, progress)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package tabular
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/xlrl/xlrl/internal/policy"
 	"github.com/xlrl/xlrl/internal/run"
@@ -84,6 +85,11 @@ func (a *Agent) Load(c *run.Checkpoint) error {
 	case st.Explorer != a.explorer.String():
 		return fmt.Errorf("%w: the checkpoint explored with %q, this agent with %q",
 			run.ErrBadCheckpoint, st.Explorer, a.explorer.String())
+	case st.Position < 0:
+		return fmt.Errorf("%w: the checkpoint's schedule position is %d", run.ErrBadCheckpoint, st.Position)
+	}
+	if err := checkCounts(st.UCBCounts, a.nS, a.nA); err != nil {
+		return err
 	}
 	q, err := c.Float64s("q", len(a.q))
 	if err != nil {
@@ -107,6 +113,27 @@ func (a *Agent) Load(c *run.Checkpoint) error {
 	a.explorer.SetPosition(st.Position)
 	if u, ok := a.explorer.(*policy.UCB); ok {
 		u.Counts = st.UCBCounts
+	}
+	return nil
+}
+
+// checkCounts checks UCB visit counts read from a checkpoint: at most one
+// row per state, each empty or one count per action, every count finite and
+// not negative.
+func checkCounts(counts [][]float64, nS, nA int) error {
+	if len(counts) > nS {
+		return fmt.Errorf("%w: UCB counts for %d states, the table has %d", run.ErrBadCheckpoint, len(counts), nS)
+	}
+	for s, row := range counts {
+		if len(row) != 0 && len(row) != nA {
+			return fmt.Errorf("%w: UCB counts of state %d hold %d actions, the table has %d",
+				run.ErrBadCheckpoint, s, len(row), nA)
+		}
+		for _, n := range row {
+			if n < 0 || math.IsNaN(n) || math.IsInf(n, 0) {
+				return fmt.Errorf("%w: UCB count %v of state %d", run.ErrBadCheckpoint, n, s)
+			}
+		}
 	}
 	return nil
 }

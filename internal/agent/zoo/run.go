@@ -111,19 +111,7 @@ func Run(ctx context.Context, opts Options, be backend.Backend) (_ *Report, err 
 		rep.Policy, rep.Steps, rep.Episodes, rep.GradSteps = res.Q, res.Steps, res.Episodes, res.GradSteps
 		rep.TrainMean, rep.BestPeriodic, rep.StoppedAt, rep.Breakdown = res.TrainMean, res.Best, res.StoppedAt, res.Breakdown
 	} else {
-		c := h.PG
-		if err := setFields(c, opts.Set); err != nil {
-			return nil, err
-		}
-		if err := applyPG(c, opts); err != nil {
-			return nil, err
-		}
-		rep.Hyper = c
-		train := pg.TrainA2C
-		if opts.Algo == "reinforce" {
-			train = pg.TrainREINFORCE
-		}
-		res, err := train(ctx, *c, mk, be, opts.Seed, opts.Progress)
+		res, err := runPG(ctx, h, opts, mk, be, rep)
 		if err != nil {
 			return nil, err
 		}
@@ -181,12 +169,35 @@ func applyDQN(c *dqn.Config, o Options) error {
 func architecture(name string) (Architecture, error) {
 	a, ok := Architectures[name]
 	if !ok {
-		return Architecture{}, fmt.Errorf("unknown architecture %q: known are %v; or give a layer list such as --layers 64,64", name, archNames())
+		return Architecture{}, fmt.Errorf("unknown architecture %q: known are %s; or give a layer list such as --layers 64,64", name, ArchitectureNames())
 	}
 	return a, nil
 }
 
-func applyPG(c *pg.Config, o Options) error {
+// runPG trains the policy-gradient entry of h (reinforce or a2c) with the
+// overrides of opts; rep.Hyper records the configuration used.
+func runPG(ctx context.Context, h Hyper, opts Options, mk deep.EnvFactory, be backend.Backend, rep *Report) (*pg.Result, error) {
+	var cfg any
+	var common *pg.Common
+	if h.REINFORCE != nil {
+		cfg, common = h.REINFORCE, &h.REINFORCE.Common
+	} else {
+		cfg, common = h.A2C, &h.A2C.Common
+	}
+	if err := setFields(cfg, opts.Set); err != nil {
+		return nil, err
+	}
+	if err := applyPG(common, opts); err != nil {
+		return nil, err
+	}
+	rep.Hyper = cfg
+	if h.REINFORCE != nil {
+		return pg.TrainREINFORCE(ctx, *h.REINFORCE, mk, be, opts.Seed, opts.Progress)
+	}
+	return pg.TrainA2C(ctx, *h.A2C, mk, be, opts.Seed, opts.Progress)
+}
+
+func applyPG(c *pg.Common, o Options) error {
 	if o.Steps > 0 {
 		c.Steps = o.Steps
 	}
@@ -212,12 +223,24 @@ func applyPG(c *pg.Config, o Options) error {
 	return nil
 }
 
-func archNames() []string {
-	var names []string
+// ArchitectureNames lists the named networks, each with what it is, e.g.
+// "seed (Dense 32 relu, Adam 0.001, MSE)": the text of --arch's help and
+// errors, so that the table above is the only definition.
+func ArchitectureNames() string {
+	names := make([]string, 0, len(Architectures))
 	for n := range Architectures {
 		names = append(names, n)
 	}
-	return names
+	slices.Sort(names)
+	for i, n := range names {
+		a := Architectures[n]
+		layers := make([]string, len(a.Hidden))
+		for j, h := range a.Hidden {
+			layers[j] = fmt.Sprintf("Dense %d %s", h, a.Activation)
+		}
+		names[i] = fmt.Sprintf("%s (%s, Adam %g, %s)", n, strings.Join(layers, ", "), a.LR, strings.ToUpper(a.Loss))
+	}
+	return strings.Join(names, "; ")
 }
 
 // setFields overrides fields of the config c by their JSON names; values

@@ -20,10 +20,11 @@ var Algos = []string{"dqn", "reinforce", "a2c"}
 // IsAlgo reports whether algo is one of Algos.
 func IsAlgo(algo string) bool { return slices.Contains(Algos, algo) }
 
-// Hyper is one table entry: DQN for dqn, PG for reinforce and a2c.
+// Hyper is one table entry: the configuration of its algorithm.
 type Hyper struct {
-	DQN *dqn.Config
-	PG  *pg.Config
+	DQN       *dqn.Config
+	REINFORCE *pg.REINFORCEConfig
+	A2C       *pg.A2CConfig
 }
 
 // key is "env/algo"; "*/algo" is the fallback for other discrete-action
@@ -88,34 +89,45 @@ var table = map[string]func() Hyper{
 		}}
 	},
 	"CartPole-v1/reinforce": func() Hyper {
-		return Hyper{PG: &pg.Config{
+		return Hyper{REINFORCE: &pg.REINFORCEConfig{Episodes: 4, VFSteps: 4, Common: pg.Common{
 			Steps: 300_000, Hidden: []int{64, 64}, Activation: "tanh", LR: 1e-3, VFLR: 1e-3, Gamma: 0.99,
-			Episodes: 4, VFSteps: 4, NormalizeAdvantage: true, MaxGradNorm: 0.5,
-			EvalEvery: 5000, EvalEpisodes: 20, StopAt: at(500),
-		}}
+			NormalizeAdvantage: true, MaxGradNorm: 0.5, EvalEvery: 5000, EvalEpisodes: 20, StopAt: at(500),
+		}}}
 	},
 	"*/reinforce": func() Hyper {
-		return Hyper{PG: &pg.Config{
+		return Hyper{REINFORCE: &pg.REINFORCEConfig{Episodes: 4, VFSteps: 4, Common: pg.Common{
 			Steps: 300_000, Hidden: []int{64, 64}, Activation: "tanh", LR: 1e-3, VFLR: 1e-3, Gamma: 0.99,
-			Episodes: 4, VFSteps: 4, NormalizeAdvantage: true, MaxGradNorm: 0.5,
-			EvalEvery: 5000, EvalEpisodes: 10,
-		}}
+			NormalizeAdvantage: true, MaxGradNorm: 0.5, EvalEvery: 5000, EvalEpisodes: 10,
+		}}}
 	},
 	// rl-zoo's a2c.yml CartPole-v1 entry: 8 envs, 500k steps, ent_coef 0;
 	// SB3's defaults n_steps 5, gamma 0.99, max_grad_norm 0.5. Adam at 7e-4
 	// in place of RMSprop.
 	"CartPole-v1/a2c": func() Hyper {
-		return Hyper{PG: &pg.Config{
+		return Hyper{A2C: &pg.A2CConfig{NEnvs: 8, NSteps: 5, Common: pg.Common{
 			Steps: 500_000, Hidden: []int{64, 64}, Activation: "tanh", LR: 7e-4, VFLR: 7e-4, Gamma: 0.99,
-			NEnvs: 8, NSteps: 5, MaxGradNorm: 0.5, EvalEvery: 5000, EvalEpisodes: 20, StopAt: at(500),
-		}}
+			MaxGradNorm: 0.5, EvalEvery: 5000, EvalEpisodes: 20, StopAt: at(500),
+		}}}
 	},
 	"*/a2c": func() Hyper {
-		return Hyper{PG: &pg.Config{
+		return Hyper{A2C: &pg.A2CConfig{NEnvs: 8, NSteps: 5, Common: pg.Common{
 			Steps: 500_000, Hidden: []int{64, 64}, Activation: "tanh", LR: 7e-4, VFLR: 7e-4, Gamma: 0.99,
-			NEnvs: 8, NSteps: 5, MaxGradNorm: 0.5, EvalEvery: 5000, EvalEpisodes: 10,
-		}}
+			MaxGradNorm: 0.5, EvalEvery: 5000, EvalEpisodes: 10,
+		}}}
 	},
+}
+
+// Steps is the entry's step budget.
+func (h Hyper) Steps() int {
+	switch {
+	case h.DQN != nil:
+		return h.DQN.Steps
+	case h.REINFORCE != nil:
+		return h.REINFORCE.Steps
+	case h.A2C != nil:
+		return h.A2C.Steps
+	}
+	return 0
 }
 
 // Defaults returns a fresh copy of the tuned hyperparameters for envID and
@@ -130,18 +142,6 @@ func Defaults(envID, algo string) (Hyper, bool, error) {
 		return f(), true, nil
 	}
 	return table["*/"+algo](), false, nil
-}
-
-// Tuned lists the "env/algo" entries with tuned settings, sorted.
-func Tuned() []string {
-	var keys []string
-	for k := range table {
-		if !strings.HasPrefix(k, "*/") {
-			keys = append(keys, k)
-		}
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 func at(v float64) *float64 { return &v }

@@ -20,8 +20,11 @@ func TestDefaultsAreFreshCopies(t *testing.T) {
 	if again.DQN.Hidden[0] == 1 || again.DQN.Steps == 1 {
 		t.Fatal("changing one copy of the defaults changed the table")
 	}
-	for _, key := range Tuned() {
+	for key := range table {
 		env, algo, _ := strings.Cut(key, "/")
+		if env == "*" {
+			continue
+		}
 		h, tuned, err := Defaults(env, algo)
 		if err != nil || !tuned {
 			t.Fatalf("%s: tuned %v, %v", key, tuned, err)
@@ -30,15 +33,15 @@ func TestDefaultsAreFreshCopies(t *testing.T) {
 			if err := h.DQN.Validate(); err != nil {
 				t.Errorf("%s: %v", key, err)
 			}
-		} else if (algo == "a2c" && h.PG.NEnvs == 0) || (algo == "reinforce" && h.PG.Episodes == 0) {
-			t.Errorf("%s: incomplete entry %+v", key, h.PG)
+		} else if (algo == "a2c" && h.A2C.Validate() != nil) || (algo == "reinforce" && h.REINFORCE.Validate() != nil) {
+			t.Errorf("%s: incomplete entry %+v %+v", key, h.A2C, h.REINFORCE)
 		}
 	}
 }
 
 func TestDefaultsFallBackForOtherEnvironments(t *testing.T) {
 	h, tuned, err := Defaults("LunarLander-v3", "a2c")
-	if err != nil || tuned || h.PG == nil || h.PG.NEnvs == 0 {
+	if err != nil || tuned || h.A2C == nil || h.A2C.NEnvs == 0 {
 		t.Fatalf("fallback: %+v tuned %v err %v", h, tuned, err)
 	}
 	if _, _, err := Defaults("CartPole-v1", "ppo"); err == nil || !strings.Contains(err.Error(), "want one of dqn, reinforce, a2c") {

@@ -57,6 +57,27 @@ elif mode == "never-answers":
     hello()
     read_request()
     time.sleep(30)
+elif mode == "second-hello":
+    hello()
+    hello()
+    read_request()
+    time.sleep(30)
+elif mode == "long-stderr-line":
+    # A line of 5 MiB, then one of normal length: the host must keep reading
+    # (a 4 MiB line limit used to stop the reader and block this process).
+    sys.stderr.write("x" * (5 << 20) + "\n")
+    sys.stderr.write("after the long line\n")
+    sys.stderr.flush()
+    hello()
+    msg = read_request()
+    send([1, msg[1], None, "pong"])
+    time.sleep(30)
+elif mode == "report-cwd":
+    # Answers the first request with its working directory and sys.path[0].
+    hello()
+    msg = read_request()
+    send([1, msg[1], None, {"cwd": os.getcwd(), "path0": sys.path[0], "flags_safe_path": getattr(sys.flags, "safe_path", None)}])
+    time.sleep(30)
 elif mode == "stubborn":
     # Ignores the shutdown request, stdin EOF and SIGTERM: only SIGKILL ends it.
     import signal

@@ -1,0 +1,84 @@
+"""Two `xlrl tune` processes on one PostgreSQL study against one process:
+wall time for the same number of trials (the goal: about half).
+
+Starts a throwaway PostgreSQL (tests/pgserver.py), then runs the study once
+with one process and once with two processes started together, each on a
+fresh study; trials have a near-constant cost (a tiny network, a fixed
+training schedule, no pruning) so that the two runs do the same work.
+
+    python bench/tune_pg_scaling.py [--trials 8] [--budget-steps 4000] [--xlrl bin/xlrl] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from pgserver import running_postgres  # noqa: E402
+
+SPACE = """\
+net_arch: tiny
+train_freq: 16
+subsample_steps: 1
+learning_starts: 0
+buffer_size: 10000
+batch_size: 64
+target_update_interval: 1000
+"""
+
+
+def tune(xlrl: str, url: str, study: str, out: Path, trials: int, budget: int, procs: int) -> float:
+    space = out / "space.yaml"
+    space.write_text(SPACE)
+    args = [
+        xlrl, "tune", "--env", "CartPole-v1", "--algo", "dqn", "--backend", "go", "--trials", str(trials),
+        "--budget-steps", str(budget), "--eval-episodes", "10", "--pruner", "none", "--space", str(space),
+        "--hp", "stop_at=null", "--study", study, "--storage", url, "--dir", str(out / study), "--json",
+    ]  # fmt: skip
+    env = dict(os.environ, XLRL_PYTHON=os.environ.get("XLRL_PYTHON", sys.executable))
+    t0 = time.monotonic()
+    ps = [
+        subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(procs)
+    ]
+    here = 0
+    for p in ps:
+        out_s, err = p.communicate()
+        if p.returncode != 0:
+            raise SystemExit(f"xlrl tune failed:\n{err}")
+        r = json.loads(out_s.strip().splitlines()[-1])
+        here += r["here"]["trials_run_here"]
+        if r["trials"] != trials:
+            raise SystemExit(f"study {study} holds {r['trials']} trials, want {trials}")
+    if here != trials:
+        raise SystemExit(f"{here} trials run, want {trials}: a trial ran twice or not at all")
+    return time.monotonic() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--trials", type=int, default=8)
+    ap.add_argument("--budget-steps", type=int, default=4000)
+    ap.add_argument("--xlrl", default="bin/xlrl")
+    ap.add_argument("--json", action="store_true")
+    a = ap.parse_args()
+    with running_postgres() as url, tempfile.TemporaryDirectory() as d:
+        one = tune(a.xlrl, url, "one", Path(d), a.trials, a.budget_steps, 1)
+        two = tune(a.xlrl, url, "two", Path(d), a.trials, a.budget_steps, 2)
+    res = {"trials": a.trials, "budget_steps": a.budget_steps, "one_process_s": one, "two_processes_s": two,
+           "ratio": two / one, "cores": os.cpu_count(), "load1": os.getloadavg()[0]}  # fmt: skip
+    print(f"{a.trials} trials of {a.budget_steps} steps: one process {one:.1f} s, two processes {two:.1f} s "
+          f"({two / one:.2f} of the time; {os.cpu_count()} cores, load {res['load1']:.1f})")  # fmt: skip
+    if a.json:
+        print(json.dumps(res))
+
+
+if __name__ == "__main__":
+    main()

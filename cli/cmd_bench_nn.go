@@ -1,0 +1,92 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/xlrl/xlrl/internal/nnbench"
+)
+
+func newBenchNNCmd() *cobra.Command {
+	var (
+		asJSON  bool
+		noTF    bool
+		rounds  int
+		seconds float64
+	)
+	cmd := &cobra.Command{
+		Use:   "nn",
+		Short: "Time the go backend's Adam step and forward pass beside TensorFlow's, in one run",
+		Long: `nn times, on the networks the deep RL agents use:
+
+  step_256x256_b64         one Adam step (forward, backward, clipping, update) of
+                           4 -> 256 -> 256 -> 2 on a minibatch of 64 (goal: go at
+                           most half of tf)
+  step_64x64_b64           the same for 4 -> 64 -> 64 -> 2 (goal: go <= 100 us)
+  forward_64x64_one_state  the forward pass of one state through 4 -> 64 -> 64 -> 2,
+                           as an agent acts (goal: go <= 0.5 us)
+
+Go and TensorFlow alternate round by round, so both see the same load; each
+figure is the median over --rounds. Go shares large products among up to
+GOMAXPROCS goroutines (TensorFlow uses every core too); the one-goroutine
+step is printed beside it, and the CPU time of its thread: what it costs
+on a core whatever else the machine runs. TensorFlow's figure is the worker's
+compute time inside its tf.function, without the link, and the CPU time of
+all its threads. Each goal is judged on wall time ("met") and on CPU time
+("on CPU time"), which on a machine that other work shares tells what each
+side costs on the cores it gets. "kernel" says which
+kernels ran (avx2, or go: the portable ones).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if rounds < 1 || seconds <= 0 {
+				return usageErrorf("--rounds must be at least 1 and --round-seconds positive")
+			}
+			opts := nnbench.Options{Rounds: rounds, MinRound: time.Duration(seconds * float64(time.Second))}
+			if !noTF {
+				c, err := startWorker(cmd.Context(), "")
+				if err != nil {
+					return fmt.Errorf("bench nn: the tf side needs the worker (or pass --no-tf): %w", err)
+				}
+				defer c.Close()
+				opts.Worker = c
+			}
+			rep, err := nnbench.Run(cmd.Context(), nnbench.Cases, opts)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "kernel %s, up to %d goroutines a product, median of %d rounds\n", rep.Kernel, rep.Threads, rep.Rounds)
+			for _, r := range rep.Results {
+				tf := "         -"
+				if r.TFUS > 0 {
+					tf = fmt.Sprintf("%7.1f us (%.1f us CPU; tf/go %.1fx)", r.TFUS, r.TFCPUUS, r.TFOverGo)
+				}
+				met := map[bool]string{true: "met", false: "NOT met"}
+				verdict := met[r.Met] + " (on CPU time: " + met[r.MetCPU] + ")"
+				var notes []string
+				if r.GoOneThreadUS > 0 {
+					notes = append(notes, fmt.Sprintf("1 goroutine %.1f us", r.GoOneThreadUS))
+				}
+				if r.GoCPUUS > 0 {
+					notes = append(notes, fmt.Sprintf("%.2f us CPU", r.GoCPUUS))
+				}
+				one := ""
+				if notes != nil {
+					one = " (" + strings.Join(notes, ", ") + ")"
+				}
+				fmt.Fprintf(out, "%-24s %-12s batch %-3d go %9.2f us%s   tf %s   goal %s: %s\n", r.Name, r.Layers, r.Batch, r.GoUS, one, tf, r.Goal, verdict)
+			}
+			if asJSON {
+				return printJSON(out, rep)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the results as one JSON object")
+	cmd.Flags().BoolVar(&noTF, "no-tf", false, "measure go only (no Python worker)")
+	cmd.Flags().IntVar(&rounds, "rounds", 7, "alternating go/tf rounds per measurement")
+	cmd.Flags().Float64Var(&seconds, "round-seconds", 0.3, "the least time one round measures")
+	return cmd
+}

@@ -1,0 +1,586 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// AVX2/FMA kernels for the dense layers (see kernels_amd64.go). Every sum
+// runs over its inner index in order, as the portable kernels' do; FMA
+// rounds each multiply-add once where the portable code rounds twice.
+
+// func gemmAVX(k int, a0, a1, a2, a3 *float32, aStep int, b *float32, ldb int, c0, c1, c2, c3 *float32, mask *int32)
+//
+// For the four rows t of a block and 16 columns j:
+//   c_t[j] += sum over p < k of a_t[p*aStep] * b[p*ldb + j]
+// aStep and ldb are in bytes. mask nil: all 16 columns; else a 16-lane
+// mask (-1: column present) for the loads and stores of b and c.
+TEXT ·gemmAVX(SB), NOSPLIT, $0-104
+	MOVQ k+0(FP), CX
+	MOVQ a0+8(FP), R8
+	MOVQ a1+16(FP), R9
+	MOVQ a2+24(FP), R10
+	MOVQ a3+32(FP), R11
+	MOVQ aStep+40(FP), SI
+	MOVQ b+48(FP), BX
+	MOVQ ldb+56(FP), DX
+	MOVQ mask+96(FP), AX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	TESTQ CX, CX
+	JLE  gemm_done
+	TESTQ AX, AX
+	JNZ  gemm_masked
+
+gemm_loop:
+	VMOVUPS      (BX), Y12
+	VMOVUPS      32(BX), Y13
+	VBROADCASTSS (R8), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS (R9), Y15
+	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y13, Y15, Y3
+	VBROADCASTSS (R10), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS (R11), Y15
+	VFMADD231PS  Y12, Y15, Y6
+	VFMADD231PS  Y13, Y15, Y7
+	ADDQ         SI, R8
+	ADDQ         SI, R9
+	ADDQ         SI, R10
+	ADDQ         SI, R11
+	ADDQ         DX, BX
+	DECQ         CX
+	JNZ          gemm_loop
+
+	MOVQ    c0+64(FP), DI
+	VADDPS  (DI), Y0, Y0
+	VMOVUPS Y0, (DI)
+	VADDPS  32(DI), Y1, Y1
+	VMOVUPS Y1, 32(DI)
+	MOVQ    c1+72(FP), DI
+	VADDPS  (DI), Y2, Y2
+	VMOVUPS Y2, (DI)
+	VADDPS  32(DI), Y3, Y3
+	VMOVUPS Y3, 32(DI)
+	MOVQ    c2+80(FP), DI
+	VADDPS  (DI), Y4, Y4
+	VMOVUPS Y4, (DI)
+	VADDPS  32(DI), Y5, Y5
+	VMOVUPS Y5, 32(DI)
+	MOVQ    c3+88(FP), DI
+	VADDPS  (DI), Y6, Y6
+	VMOVUPS Y6, (DI)
+	VADDPS  32(DI), Y7, Y7
+	VMOVUPS Y7, 32(DI)
+	VZEROUPPER
+	RET
+
+gemm_masked:
+	VMOVUPS (AX), Y8
+	VMOVUPS 32(AX), Y9
+
+gemm_mloop:
+	VMASKMOVPS   (BX), Y8, Y12
+	VMASKMOVPS   32(BX), Y9, Y13
+	VBROADCASTSS (R8), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS (R9), Y15
+	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y13, Y15, Y3
+	VBROADCASTSS (R10), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS (R11), Y15
+	VFMADD231PS  Y12, Y15, Y6
+	VFMADD231PS  Y13, Y15, Y7
+	ADDQ         SI, R8
+	ADDQ         SI, R9
+	ADDQ         SI, R10
+	ADDQ         SI, R11
+	ADDQ         DX, BX
+	DECQ         CX
+	JNZ          gemm_mloop
+
+	MOVQ       c0+64(FP), DI
+	VMASKMOVPS (DI), Y8, Y12
+	VADDPS     Y12, Y0, Y0
+	VMASKMOVPS Y0, Y8, (DI)
+	VMASKMOVPS 32(DI), Y9, Y13
+	VADDPS     Y13, Y1, Y1
+	VMASKMOVPS Y1, Y9, 32(DI)
+	MOVQ       c1+72(FP), DI
+	VMASKMOVPS (DI), Y8, Y12
+	VADDPS     Y12, Y2, Y2
+	VMASKMOVPS Y2, Y8, (DI)
+	VMASKMOVPS 32(DI), Y9, Y13
+	VADDPS     Y13, Y3, Y3
+	VMASKMOVPS Y3, Y9, 32(DI)
+	MOVQ       c2+80(FP), DI
+	VMASKMOVPS (DI), Y8, Y12
+	VADDPS     Y12, Y4, Y4
+	VMASKMOVPS Y4, Y8, (DI)
+	VMASKMOVPS 32(DI), Y9, Y13
+	VADDPS     Y13, Y5, Y5
+	VMASKMOVPS Y5, Y9, 32(DI)
+	MOVQ       c3+88(FP), DI
+	VMASKMOVPS (DI), Y8, Y12
+	VADDPS     Y12, Y6, Y6
+	VMASKMOVPS Y6, Y8, (DI)
+	VMASKMOVPS 32(DI), Y9, Y13
+	VADDPS     Y13, Y7, Y7
+	VMASKMOVPS Y7, Y9, 32(DI)
+
+gemm_done:
+	VZEROUPPER
+	RET
+
+// func gemvAVX(k int, x *float32, w *float32, ldw int, y *float32, mask *int32)
+//
+// For 32 columns j: y[j] += sum over i < k of x[i] * w[i*ldw + j]; ldw in
+// bytes. mask nil: all 32 columns; else a 32-lane mask.
+TEXT ·gemvAVX(SB), NOSPLIT, $0-48
+	MOVQ k+0(FP), CX
+	MOVQ x+8(FP), R8
+	MOVQ w+16(FP), BX
+	MOVQ ldw+24(FP), DX
+	MOVQ y+32(FP), DI
+	MOVQ mask+40(FP), AX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	TESTQ CX, CX
+	JLE  gemv_done
+	TESTQ AX, AX
+	JNZ  gemv_masked
+
+gemv_loop:
+	VBROADCASTSS (R8), Y14
+	VFMADD231PS  (BX), Y14, Y0
+	VFMADD231PS  32(BX), Y14, Y1
+	VFMADD231PS  64(BX), Y14, Y2
+	VFMADD231PS  96(BX), Y14, Y3
+	ADDQ         $4, R8
+	ADDQ         DX, BX
+	DECQ         CX
+	JNZ          gemv_loop
+
+	VADDPS  (DI), Y0, Y0
+	VMOVUPS Y0, (DI)
+	VADDPS  32(DI), Y1, Y1
+	VMOVUPS Y1, 32(DI)
+	VADDPS  64(DI), Y2, Y2
+	VMOVUPS Y2, 64(DI)
+	VADDPS  96(DI), Y3, Y3
+	VMOVUPS Y3, 96(DI)
+	VZEROUPPER
+	RET
+
+gemv_masked:
+	VMOVUPS (AX), Y8
+	VMOVUPS 32(AX), Y9
+	VMOVUPS 64(AX), Y10
+	VMOVUPS 96(AX), Y11
+
+gemv_mloop:
+	VBROADCASTSS (R8), Y14
+	VMASKMOVPS   (BX), Y8, Y12
+	VFMADD231PS  Y12, Y14, Y0
+	VMASKMOVPS   32(BX), Y9, Y13
+	VFMADD231PS  Y13, Y14, Y1
+	VMASKMOVPS   64(BX), Y10, Y12
+	VFMADD231PS  Y12, Y14, Y2
+	VMASKMOVPS   96(BX), Y11, Y13
+	VFMADD231PS  Y13, Y14, Y3
+	ADDQ         $4, R8
+	ADDQ         DX, BX
+	DECQ         CX
+	JNZ          gemv_mloop
+
+	VMASKMOVPS (DI), Y8, Y12
+	VADDPS     Y12, Y0, Y0
+	VMASKMOVPS Y0, Y8, (DI)
+	VMASKMOVPS 32(DI), Y9, Y13
+	VADDPS     Y13, Y1, Y1
+	VMASKMOVPS Y1, Y9, 32(DI)
+	VMASKMOVPS 64(DI), Y10, Y12
+	VADDPS     Y12, Y2, Y2
+	VMASKMOVPS Y2, Y10, 64(DI)
+	VMASKMOVPS 96(DI), Y11, Y13
+	VADDPS     Y13, Y3, Y3
+	VMASKMOVPS Y3, Y11, 96(DI)
+
+gemv_done:
+	VZEROUPPER
+	RET
+
+// func adamAVX(n int, p, grad, m, v *float32, c *[4]float32)
+//
+// Keras's Adam on n (a multiple of 8) parameters, c = {alpha, 1-beta1,
+// 1-beta2, eps}, in the portable loop's order of operations:
+//   m += (g - m) * c1;  v += (g*g - v) * c2;  p -= alpha*m / (sqrt(v) + eps)
+TEXT ·adamAVX(SB), NOSPLIT, $0-48
+	MOVQ n+0(FP), CX
+	MOVQ p+8(FP), DI
+	MOVQ grad+16(FP), SI
+	MOVQ m+24(FP), R8
+	MOVQ v+32(FP), R9
+	MOVQ c+40(FP), AX
+	VBROADCASTSS (AX), Y12
+	VBROADCASTSS 4(AX), Y13
+	VBROADCASTSS 8(AX), Y14
+	VBROADCASTSS 12(AX), Y15
+	SHRQ $3, CX
+	JZ   adam_done
+
+adam_loop:
+	VMOVUPS (SI), Y0       // g
+	VMOVUPS (R8), Y1       // m
+	VSUBPS  Y1, Y0, Y2     // g - m
+	VMULPS  Y13, Y2, Y2
+	VADDPS  Y2, Y1, Y1     // m + (g-m)*c1
+	VMOVUPS Y1, (R8)
+	VMOVUPS (R9), Y3       // v
+	VMULPS  Y0, Y0, Y4     // g*g
+	VSUBPS  Y3, Y4, Y4     // g*g - v
+	VMULPS  Y14, Y4, Y4
+	VADDPS  Y4, Y3, Y3     // v + (g*g-v)*c2
+	VMOVUPS Y3, (R9)
+	VSQRTPS Y3, Y5
+	VADDPS  Y15, Y5, Y5    // sqrt(v) + eps
+	VMULPS  Y1, Y12, Y6    // alpha*m
+	VDIVPS  Y5, Y6, Y6
+	VMOVUPS (DI), Y7
+	VSUBPS  Y6, Y7, Y7
+	VMOVUPS Y7, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, R8
+	ADDQ    $32, R9
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     adam_loop
+
+adam_done:
+	VZEROUPPER
+	RET
+
+// func reluAVX(n int, y *float32)
+//
+// y[i] = 0 where y[i] < 0, for n a multiple of 8 (NaN and -0 stay).
+TEXT ·reluAVX(SB), NOSPLIT, $0-16
+	MOVQ   n+0(FP), CX
+	MOVQ   y+8(FP), DI
+	VXORPS Y15, Y15, Y15
+	SHRQ   $3, CX
+	JZ     relu_done
+
+relu_loop:
+	VMOVUPS (DI), Y0
+	VMAXPS  Y0, Y15, Y0 // 0 > y ? 0 : y
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     relu_loop
+
+relu_done:
+	VZEROUPPER
+	RET
+
+// func reluGradAVX(n int, x, d *float32)
+//
+// d[i] = 0 where x[i] <= 0, for n a multiple of 8.
+TEXT ·reluGradAVX(SB), NOSPLIT, $0-24
+	MOVQ   n+0(FP), CX
+	MOVQ   x+8(FP), SI
+	MOVQ   d+16(FP), DI
+	VXORPS Y15, Y15, Y15
+	SHRQ   $3, CX
+	JZ     rgrad_done
+
+rgrad_loop:
+	VMOVUPS (SI), Y0
+	VCMPPS  $2, Y15, Y0, Y1 // x <= 0
+	VMOVUPS (DI), Y2
+	VANDNPS Y2, Y1, Y2
+	VMOVUPS Y2, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     rgrad_loop
+
+rgrad_done:
+	VZEROUPPER
+	RET
+
+// func sumSquaresAVX(n int, grad *float32) float64
+//
+// The sum of g[i]^2 in float64 for n a multiple of 8, in four interleaved
+// partial sums.
+TEXT ·sumSquaresAVX(SB), NOSPLIT, $0-24
+	MOVQ   n+0(FP), CX
+	MOVQ   grad+8(FP), SI
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	SHRQ   $3, CX
+	JZ     ssq_done
+
+ssq_loop:
+	VCVTPS2PD   (SI), Y2
+	VCVTPS2PD   16(SI), Y3
+	VFMADD231PD Y2, Y2, Y0
+	VFMADD231PD Y3, Y3, Y1
+	ADDQ        $32, SI
+	DECQ        CX
+	JNZ         ssq_loop
+
+ssq_done:
+	VADDPD       Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPD       X1, X0, X0
+	VHADDPD      X0, X0, X0
+	MOVSD        X0, ret+16(FP)
+	VZEROUPPER
+	RET
+
+// func transpose8AVX(src *float32, lds int, dst *float32, ldd int)
+//
+// Writes the transpose of the 8×8 tile at src (row stride lds bytes) to dst
+// (row stride ldd bytes).
+TEXT ·transpose8AVX(SB), NOSPLIT, $0-32
+	MOVQ src+0(FP), SI
+	MOVQ lds+8(FP), AX
+	MOVQ dst+16(FP), DI
+	MOVQ ldd+24(FP), DX
+	VMOVUPS (SI), Y0
+	ADDQ    AX, SI
+	VMOVUPS (SI), Y1
+	ADDQ    AX, SI
+	VMOVUPS (SI), Y2
+	ADDQ    AX, SI
+	VMOVUPS (SI), Y3
+	ADDQ    AX, SI
+	VMOVUPS (SI), Y4
+	ADDQ    AX, SI
+	VMOVUPS (SI), Y5
+	ADDQ    AX, SI
+	VMOVUPS (SI), Y6
+	ADDQ    AX, SI
+	VMOVUPS (SI), Y7
+
+	VUNPCKLPS Y1, Y0, Y8  // a0 b0 a1 b1 | a4 b4 a5 b5
+	VUNPCKHPS Y1, Y0, Y9  // a2 b2 a3 b3 | a6 b6 a7 b7
+	VUNPCKLPS Y3, Y2, Y10
+	VUNPCKHPS Y3, Y2, Y11
+	VUNPCKLPS Y5, Y4, Y12
+	VUNPCKHPS Y5, Y4, Y13
+	VUNPCKLPS Y7, Y6, Y14
+	VUNPCKHPS Y7, Y6, Y15
+
+	VSHUFPS $0x44, Y10, Y8, Y0  // a0 b0 c0 d0 | a4 b4 c4 d4
+	VSHUFPS $0xEE, Y10, Y8, Y1  // a1 b1 c1 d1 | a5 b5 c5 d5
+	VSHUFPS $0x44, Y11, Y9, Y2
+	VSHUFPS $0xEE, Y11, Y9, Y3
+	VSHUFPS $0x44, Y14, Y12, Y4
+	VSHUFPS $0xEE, Y14, Y12, Y5
+	VSHUFPS $0x44, Y15, Y13, Y6
+	VSHUFPS $0xEE, Y15, Y13, Y7
+
+	VPERM2F128 $0x20, Y4, Y0, Y8
+	VPERM2F128 $0x20, Y5, Y1, Y9
+	VPERM2F128 $0x20, Y6, Y2, Y10
+	VPERM2F128 $0x20, Y7, Y3, Y11
+	VPERM2F128 $0x31, Y4, Y0, Y12
+	VPERM2F128 $0x31, Y5, Y1, Y13
+	VPERM2F128 $0x31, Y6, Y2, Y14
+	VPERM2F128 $0x31, Y7, Y3, Y15
+
+	VMOVUPS Y8, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y9, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y10, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y11, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y12, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y13, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y14, (DI)
+	ADDQ    DX, DI
+	VMOVUPS Y15, (DI)
+	VZEROUPPER
+	RET
+
+// func packAVX(k int, b *float32, ldb int, dst *float32, mask *int32)
+//
+// Copies k rows of 16 columns of b (row stride ldb bytes) to dst, 16 values
+// a row, contiguous. mask nil: all 16; else the masked-off columns are
+// written as zeros.
+TEXT ·packAVX(SB), NOSPLIT, $0-40
+	MOVQ  k+0(FP), CX
+	MOVQ  b+8(FP), SI
+	MOVQ  ldb+16(FP), DX
+	MOVQ  dst+24(FP), DI
+	MOVQ  mask+32(FP), AX
+	TESTQ CX, CX
+	JLE   pack_done
+	TESTQ AX, AX
+	JNZ   pack_masked
+
+pack_loop:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	ADDQ    DX, SI
+	ADDQ    $64, DI
+	DECQ    CX
+	JNZ     pack_loop
+	JMP     pack_done
+
+pack_masked:
+	VMOVUPS (AX), Y8
+	VMOVUPS 32(AX), Y9
+
+pack_mloop:
+	VMASKMOVPS (SI), Y8, Y0
+	VMASKMOVPS 32(SI), Y9, Y1
+	VMOVUPS    Y0, (DI)
+	VMOVUPS    Y1, 32(DI)
+	ADDQ       DX, SI
+	ADDQ       $64, DI
+	DECQ       CX
+	JNZ        pack_mloop
+
+pack_done:
+	VZEROUPPER
+	RET
+
+// func gemv64AVX(k int, x *float32, w *float32, ldw int, y *float32)
+//
+// For 64 columns j: y[j] += sum over i < k of x[i] * w[i*ldw + j]; ldw in
+// bytes. Eight accumulators keep both FMA units busy.
+TEXT ·gemv64AVX(SB), NOSPLIT, $0-40
+	MOVQ   k+0(FP), CX
+	MOVQ   x+8(FP), R8
+	MOVQ   w+16(FP), BX
+	MOVQ   ldw+24(FP), DX
+	MOVQ   y+32(FP), DI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	TESTQ  CX, CX
+	JLE    gemv64_store
+
+gemv64_loop:
+	VBROADCASTSS (R8), Y14
+	VFMADD231PS  (BX), Y14, Y0
+	VFMADD231PS  32(BX), Y14, Y1
+	VFMADD231PS  64(BX), Y14, Y2
+	VFMADD231PS  96(BX), Y14, Y3
+	VFMADD231PS  128(BX), Y14, Y4
+	VFMADD231PS  160(BX), Y14, Y5
+	VFMADD231PS  192(BX), Y14, Y6
+	VFMADD231PS  224(BX), Y14, Y7
+	ADDQ         $4, R8
+	ADDQ         DX, BX
+	DECQ         CX
+	JNZ          gemv64_loop
+
+gemv64_store:
+	VADDPS  (DI), Y0, Y0
+	VMOVUPS Y0, (DI)
+	VADDPS  32(DI), Y1, Y1
+	VMOVUPS Y1, 32(DI)
+	VADDPS  64(DI), Y2, Y2
+	VMOVUPS Y2, 64(DI)
+	VADDPS  96(DI), Y3, Y3
+	VMOVUPS Y3, 96(DI)
+	VADDPS  128(DI), Y4, Y4
+	VMOVUPS Y4, 128(DI)
+	VADDPS  160(DI), Y5, Y5
+	VMOVUPS Y5, 160(DI)
+	VADDPS  192(DI), Y6, Y6
+	VMOVUPS Y6, 192(DI)
+	VADDPS  224(DI), Y7, Y7
+	VMOVUPS Y7, 224(DI)
+	VZEROUPPER
+	RET
+
+// func gemv8AVX(k int, x *float32, w *float32, ldw int, y *float32, mask *int32)
+//
+// For up to 8 columns (mask, 8 lanes): y[j] += sum over i < k of x[i] *
+// w[i*ldw + j], in four partial sums over i mod 4 (a narrow output layer
+// would otherwise wait on one FMA chain), added at the end.
+TEXT ·gemv8AVX(SB), NOSPLIT, $0-48
+	MOVQ    k+0(FP), CX
+	MOVQ    x+8(FP), R8
+	MOVQ    w+16(FP), BX
+	MOVQ    ldw+24(FP), DX
+	MOVQ    y+32(FP), DI
+	MOVQ    mask+40(FP), AX
+	VMOVUPS (AX), Y8
+	VXORPS  Y0, Y0, Y0
+	VXORPS  Y1, Y1, Y1
+	VXORPS  Y2, Y2, Y2
+	VXORPS  Y3, Y3, Y3
+	MOVQ    CX, R9
+	SHRQ    $2, R9
+	JZ      gemv8_tail
+
+gemv8_loop4:
+	VBROADCASTSS (R8), Y14
+	VMASKMOVPS   (BX), Y8, Y12
+	VFMADD231PS  Y12, Y14, Y0
+	ADDQ         DX, BX
+	VBROADCASTSS 4(R8), Y15
+	VMASKMOVPS   (BX), Y8, Y13
+	VFMADD231PS  Y13, Y15, Y1
+	ADDQ         DX, BX
+	VBROADCASTSS 8(R8), Y14
+	VMASKMOVPS   (BX), Y8, Y12
+	VFMADD231PS  Y12, Y14, Y2
+	ADDQ         DX, BX
+	VBROADCASTSS 12(R8), Y15
+	VMASKMOVPS   (BX), Y8, Y13
+	VFMADD231PS  Y13, Y15, Y3
+	ADDQ         DX, BX
+	ADDQ         $16, R8
+	DECQ         R9
+	JNZ          gemv8_loop4
+
+gemv8_tail:
+	ANDQ $3, CX
+	JZ   gemv8_store
+
+gemv8_loop1:
+	VBROADCASTSS (R8), Y14
+	VMASKMOVPS   (BX), Y8, Y12
+	VFMADD231PS  Y12, Y14, Y0
+	ADDQ         DX, BX
+	ADDQ         $4, R8
+	DECQ         CX
+	JNZ          gemv8_loop1
+
+gemv8_store:
+	VADDPS     Y1, Y0, Y0
+	VADDPS     Y3, Y2, Y2
+	VADDPS     Y2, Y0, Y0
+	VMASKMOVPS (DI), Y8, Y12
+	VADDPS     Y12, Y0, Y0
+	VMASKMOVPS Y0, Y8, (DI)
+	VZEROUPPER
+	RET

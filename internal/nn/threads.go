@@ -1,0 +1,37 @@
+package nn
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// parallelMACs is the size (multiply-adds) from which one matrix product of
+// the vector kernels is shared among goroutines: a 64-row minibatch through
+// a 256×256 layer (4.2M) is, the 64×64 layers (262k) are not, their
+// products being over before the goroutines would start.
+const parallelMACs = 1 << 20
+
+// maxThreads bounds Threads.
+const maxThreads = 8
+
+var threads atomic.Int32
+
+func init() { threads.Store(int32(min(runtime.GOMAXPROCS(0), maxThreads))) }
+
+// Threads is how many goroutines may share one large matrix product:
+// min(GOMAXPROCS at start, 8) unless SetThreads changed it. Workspaces hold
+// scratch for the value current when they are made.
+func Threads() int { return int(threads.Load()) }
+
+// SetThreads sets Threads (between 1 and 8) and returns the previous value.
+// Results do not depend on it: each goroutine computes whole columns.
+func SetThreads(n int) int { return int(threads.Swap(int32(min(max(1, n), maxThreads)))) }
+
+// scratch is a workspace's room for the vector kernels: t for a transposed
+// matrix, f for the 16-column panels of the goroutines sharing a product,
+// and their WaitGroup.
+type scratch struct {
+	t, f []float32
+	wg   sync.WaitGroup
+}

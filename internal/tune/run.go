@@ -1,0 +1,296 @@
+package tune
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is what Run needs besides the study.
+type Config struct {
+	Exe       string // the xlrl binary that runs each trial
+	Dir       string // the study directory; trials go to Dir/trials/NNNN
+	Base      *Base
+	Algo      string
+	Space     Space
+	TrainFreq int // train_freq of the base configuration (for subsample_steps)
+	Trials    int // the study's total
+	Jobs      int // trials at once in this process
+	Heartbeat time.Duration
+	Grace     time.Duration // SIGINT to SIGKILL for a stopped trial
+	Poll      time.Duration // how often a trial's metrics are read
+	Log       io.Writer     // one line per trial
+}
+
+// Stats is what this process did.
+type Stats struct {
+	Started     int            `json:"trials_run_here"`
+	States      map[string]int `json:"states_here"`
+	FailedStale []int          `json:"failed_stale,omitempty"`
+	Wall        time.Duration  `json:"-"`
+	Interrupted bool           `json:"interrupted"`
+}
+
+// Run runs trials until the study holds cfg.Trials or ctx ends: cfg.Jobs
+// at a time, each an `xlrl train` child. A trial that fails is told FAIL
+// and the study goes on; an error of the study itself (the worker died)
+// ends Run. On ctx's end the running trials are stopped and told FAIL
+// (attribute xlrl_fail_reason "interrupted").
+func Run(ctx context.Context, cfg Config, st Study) (*Stats, error) {
+	if cfg.Jobs <= 0 {
+		cfg.Jobs = 1
+	}
+	if cfg.Heartbeat <= 0 {
+		cfg.Heartbeat = 30 * time.Second
+	}
+	if cfg.Log == nil {
+		cfg.Log = io.Discard
+	}
+	if err := os.MkdirAll(filepath.Join(cfg.Dir, "trials"), 0o755); err != nil {
+		return nil, fmt.Errorf("creating the study directory: %w", err)
+	}
+	start := time.Now()
+	stats := &Stats{States: map[string]int{}}
+	var mu sync.Mutex // guards stats, running, firstErr, the log
+	running := map[int]bool{}
+	var firstErr error
+	fail := func(err error) {
+		mu.Lock()
+		if firstErr == nil {
+			firstErr = err
+		}
+		mu.Unlock()
+	}
+	// A study error stops every job: no new trials, running ones stopped.
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+
+	hbDone := make(chan struct{})
+	go func() {
+		t := time.NewTicker(cfg.Heartbeat)
+		defer t.Stop()
+		for {
+			select {
+			case <-hbDone:
+				return
+			case <-t.C:
+				mu.Lock()
+				nums := make([]int, 0, len(running))
+				for n := range running {
+					nums = append(nums, n)
+				}
+				mu.Unlock()
+				if len(nums) > 0 {
+					if err := st.Heartbeat(ctx, nums); err != nil && ctx.Err() == nil {
+						slog.Warn("tune: heartbeat", "err", err)
+					}
+				}
+			}
+		}
+	}()
+
+	var wg sync.WaitGroup
+	for j := 0; j < cfg.Jobs; j++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				a, err := st.Ask(ctx, cfg.Trials)
+				if err != nil {
+					if ctx.Err() == nil {
+						fail(err)
+						cancel(err)
+					}
+					return
+				}
+				mu.Lock()
+				stats.FailedStale = append(stats.FailedStale, a.FailedStale...)
+				for _, n := range a.FailedStale {
+					fmt.Fprintf(cfg.Log, "trial %d: left running by a process that is gone: failed\n", n)
+				}
+				if a.Full {
+					mu.Unlock()
+					return
+				}
+				stats.Started++
+				running[a.Number] = true
+				mu.Unlock()
+				state, line, err := runTrial(ctx, cfg, st, a)
+				mu.Lock()
+				delete(running, a.Number)
+				stats.States[state]++
+				fmt.Fprintln(cfg.Log, line)
+				mu.Unlock()
+				if err != nil {
+					fail(err)
+					cancel(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(hbDone)
+	stats.Wall = time.Since(start)
+	if firstErr != nil {
+		return stats, firstErr
+	}
+	if context.Cause(ctx) != nil {
+		stats.Interrupted = true
+		return stats, context.Cause(ctx)
+	}
+	return stats, nil
+}
+
+// TrialDir is the run directory of trial number in the study directory.
+func TrialDir(studyDir string, number int) string {
+	return filepath.Join(studyDir, "trials", fmt.Sprintf("%04d", number))
+}
+
+// runTrial runs one trial and tells the study its outcome. It returns the
+// state told, a line for the log and an error only when the study failed.
+func runTrial(ctx context.Context, cfg Config, st Study, a *Asked) (string, string, error) {
+	dir := TrialDir(cfg.Dir, a.Number)
+	values := map[string]any{}
+	for k, v := range cfg.Space.Fixed {
+		values[k] = v
+	}
+	for k, v := range a.Params {
+		values[k] = v
+	}
+	// The context of the study's calls outlives Ctrl-C: an interrupted
+	// trial is still told.
+	tellCtx := context.WithoutCancel(ctx)
+	tell := func(state string, value float64, attrs map[string]any) error {
+		c, cancel := context.WithTimeout(tellCtx, 60*time.Second)
+		defer cancel()
+		return st.Tell(c, a.Number, state, value, attrs)
+	}
+	hp, err := HPSettings(cfg.Algo, values, cfg.TrainFreq)
+	if err != nil {
+		reason := "bad parameters: " + err.Error()
+		return StateFail, fmt.Sprintf("trial %d: failed (%s)", a.Number, reason),
+			tell(StateFail, 0, map[string]any{AttrReason: reason})
+	}
+	var studyErr error
+	ch := Child{
+		Exe: cfg.Exe, Args: cfg.Base.TrainArgs(nil, hp, dir), Metrics: filepath.Join(dir, "metrics.jsonl"),
+		Log: dir + ".log", Grace: cfg.Grace, Poll: cfg.Poll,
+		OnEval: func(step int64, value float64) bool {
+			prune, err := st.Report(tellCtx, a.Number, step, value)
+			if err != nil {
+				studyErr = err
+				return true
+			}
+			return prune
+		},
+	}
+	out := ch.Run(ctx)
+	attrs := map[string]any{AttrRunDir: absPath(dir), AttrWallS: out.Wall.Seconds(), AttrHP: strings.Join(hp, " ")}
+	if cfgText, err := CleanConfig(filepath.Join(dir, "config.yaml")); err == nil {
+		attrs[AttrConfig] = cfgText
+	}
+	if studyErr != nil {
+		return StateFail, fmt.Sprintf("trial %d: the study failed: %v", a.Number, studyErr), studyErr
+	}
+	params := formatParams(a.Params)
+	switch {
+	case out.Stopped:
+		err := tell(StatePruned, 0, attrs)
+		return StatePruned, fmt.Sprintf("trial %d: pruned at step %d (%.1f s) %s", a.Number, out.LastStep, out.Wall.Seconds(), params), err
+	case out.Canceled:
+		attrs[AttrReason] = "interrupted"
+		err := tell(StateFail, 0, attrs)
+		return StateFail, fmt.Sprintf("trial %d: interrupted (%.1f s)", a.Number, out.Wall.Seconds()), err
+	case out.Result != nil:
+		err := tell(StateComplete, out.Result.MeanReturn, attrs)
+		return StateComplete, fmt.Sprintf("trial %d: value %.2f (%.1f s) %s", a.Number, out.Result.MeanReturn, out.Wall.Seconds(), params), err
+	}
+	reason := "exit status " + fmt.Sprint(out.ExitCode)
+	if out.Err != nil {
+		reason = out.Err.Error()
+	}
+	attrs[AttrReason] = reason
+	err = tell(StateFail, 0, attrs)
+	return StateFail, fmt.Sprintf("trial %d: failed (%s) %s", a.Number, reason, params), err
+}
+
+func formatParams(p map[string]any) string {
+	keys := make([]string, 0, len(p))
+	for k := range p {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + shortValue(p[k])
+	}
+	return strings.Join(parts, " ")
+}
+
+func shortValue(v any) string {
+	if f, ok := v.(float64); ok {
+		return fmt.Sprintf("%.4g", f)
+	}
+	return formatValue(v)
+}
+
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}
+
+// notInBest are config keys that say how a trial was run, not what it
+// learnt: a best.yaml leaves them to the user.
+var notInBest = []string{"plot", "eval-episodes"}
+
+// CleanConfig reads a run's config.yaml and returns it without comments
+// and without the keys of notInBest: the trial's configuration, as
+// `xlrl train --config` reads it.
+func CleanConfig(path string) (string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return "", fmt.Errorf("%s: not a mapping", path)
+	}
+	root := doc.Content[0]
+	var kept []*yaml.Node
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		if slices.Contains(notInBest, k.Value) {
+			continue
+		}
+		k.HeadComment, k.LineComment, k.FootComment = "", "", ""
+		v.HeadComment, v.LineComment, v.FootComment = "", "", ""
+		kept = append(kept, k, v)
+	}
+	root.Content = kept
+	root.HeadComment, root.FootComment, doc.HeadComment, doc.FootComment = "", "", "", ""
+	out, err := yaml.Marshal(root)
+	if err != nil {
+		return "", err
+	}
+	return string(out), nil
+}
+
+// ErrNoBest says no trial of the study completed.
+var ErrNoBest = errors.New("no trial completed")

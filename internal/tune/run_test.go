@@ -1,0 +1,156 @@
+package tune
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func testConfig(t *testing.T, trials, jobs int) Config {
+	b, err := NewBase("", []Flag{{"env", "Fake-v0"}, {"algo", "dqn"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Config{Exe: fakeExe(t), Dir: t.TempDir(), Base: b, Algo: "dqn", Trials: trials, Jobs: jobs,
+		Grace: 5 * time.Second, Poll: 10 * time.Millisecond, Heartbeat: 50 * time.Millisecond}
+}
+
+// Every outcome of a trial: complete (with its value), pruned by the
+// study, failed when the process exits with an error or dies; the study
+// holds exactly the total and goes on after each failure.
+func TestRunOutcomes(t *testing.T) {
+	modes := map[int]string{2: "die", 4: "crash", 5: "slow"}
+	st := &fakeStudy{pruneBelow: 1, params: func(n int) map[string]any {
+		p := map[string]any{"learning_rate": 0.05 + 0.01*float64(n)}
+		if m, ok := modes[n]; ok {
+			p["mode"] = m
+		}
+		if n == 5 {
+			p["learning_rate"] = 0.001 // reports 0.1: pruned
+		}
+		return p
+	}}
+	var log bytes.Buffer
+	cfg := testConfig(t, 7, 3)
+	cfg.Log = &log
+	stats, err := Run(context.Background(), cfg, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.trials) != 7 || stats.Started != 7 {
+		t.Fatalf("%d trials, %d started here; want exactly 7", len(st.trials), stats.Started)
+	}
+	want := map[int]string{0: StateComplete, 1: StateComplete, 2: StateFail, 3: StateComplete, 4: StateFail, 5: StatePruned, 6: StateComplete}
+	for n, tr := range st.trials {
+		if tr.state != want[n] || tr.tells != 1 {
+			t.Errorf("trial %d: %s told %d times, want %s once", n, tr.state, tr.tells, want[n])
+		}
+		if tr.state == StateComplete {
+			if wantV := 100 * (0.05 + 0.01*float64(n)); abs(tr.value-wantV) > 1e-9 {
+				t.Errorf("trial %d: value %g, want %g", n, tr.value, wantV)
+			}
+			if len(tr.reports) != 3 {
+				t.Errorf("trial %d: %d reports, want its 3 periodic evaluations", n, len(tr.reports))
+			}
+			if _, err := os.Stat(filepath.Join(TrialDir(cfg.Dir, n), "metrics.jsonl")); err != nil {
+				t.Errorf("trial %d has no run directory: %v", n, err)
+			}
+			if c, _ := tr.attrs[AttrConfig].(string); strings.Contains(c, "#") || strings.Contains(c, "plot") || !strings.Contains(c, "env: Fake-v0") {
+				t.Errorf("trial %d: recorded config %q, want the run's config.yaml without comments and plot", n, c)
+			}
+		}
+	}
+	if r := st.trials[2].attrs[AttrReason]; r != "xlrl: boom" {
+		t.Errorf("the dying trial's reason is %q, want its error line", r)
+	}
+	if r, _ := st.trials[4].attrs[AttrReason].(string); !strings.Contains(r, "killed") {
+		t.Errorf("the crashed trial's reason is %q, want the signal", r)
+	}
+	if stats.States[StateComplete] != 4 || stats.States[StatePruned] != 1 || stats.States[StateFail] != 2 {
+		t.Errorf("states here %v", stats.States)
+	}
+	if !strings.Contains(log.String(), "trial 5: pruned") {
+		t.Errorf("log:\n%s", log.String())
+	}
+	sum, _ := st.Summary(context.Background())
+	best := filepath.Join(cfg.Dir, "best.yaml")
+	b, err := WriteBest(best, sum)
+	if err != nil || b.Number != 6 {
+		t.Fatalf("best = %+v, %v; want trial 6", b, err)
+	}
+	data, _ := os.ReadFile(best)
+	if !strings.Contains(string(data), "env: Fake-v0") || !strings.HasPrefix(string(data), "# The best trial (6)") {
+		t.Errorf("best.yaml:\n%s", data)
+	}
+	var table bytes.Buffer
+	if err := WriteTable(&table, sum); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(table.String()), "\n")
+	if len(lines) != 8 || !strings.HasPrefix(lines[1], "6 ") || !strings.Contains(lines[1], "complete *") {
+		t.Errorf("table (best first, marked):\n%s", table.String())
+	}
+}
+
+// Ctrl-C stops the running trials (SIGINT to each child), tells them FAIL
+// (interrupted) and starts no more.
+func TestRunInterrupt(t *testing.T) {
+	st := &fakeStudy{params: func(n int) map[string]any { return map[string]any{"mode": "slow", "learning_rate": 0.5} },
+		reported: make(chan int, 100)}
+	cfg := testConfig(t, 10, 2)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		seen := map[int]bool{}
+		for n := range st.reported {
+			seen[n] = true
+			if len(seen) == 2 {
+				cancel()
+				return
+			}
+		}
+	}()
+	start := time.Now()
+	stats, err := Run(ctx, cfg, st)
+	if !errors.Is(err, context.Canceled) || !stats.Interrupted {
+		t.Fatalf("err = %v (interrupted %v), want the context's", err, stats.Interrupted)
+	}
+	if time.Since(start) > 4*time.Second {
+		t.Errorf("stopping took %v: the children did not stop at SIGINT", time.Since(start))
+	}
+	if len(st.trials) != 2 {
+		t.Errorf("%d trials started, want the 2 running at Ctrl-C", len(st.trials))
+	}
+	for n, tr := range st.trials {
+		if tr.state != StateFail || tr.attrs[AttrReason] != "interrupted" {
+			t.Errorf("trial %d: %s (%v), want fail (interrupted)", n, tr.state, tr.attrs[AttrReason])
+		}
+	}
+}
+
+// A study that fails (the worker died) ends the run with its error.
+func TestRunStudyError(t *testing.T) {
+	st := &brokenStudy{fakeStudy{params: func(int) map[string]any { return map[string]any{"learning_rate": 0.1} }}}
+	_, err := Run(context.Background(), testConfig(t, 3, 1), st)
+	if err == nil || !strings.Contains(err.Error(), "worker is gone") {
+		t.Fatalf("err = %v, want the study's", err)
+	}
+}
+
+type brokenStudy struct{ fakeStudy }
+
+func (b *brokenStudy) Ask(ctx context.Context, total int) (*Asked, error) {
+	return nil, errors.New("worker is gone")
+}
+
+func abs(x float64) float64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
