@@ -82,6 +82,39 @@ test-long: build venv
 	go test -run 'Learning' -tags long -timeout 180m ./...
 	$(PY) -m pytest -q -m long tests -p no:cacheprovider || test $$? -eq 5
 
+## xlrl-envs: the Go environments as a C shared library inside the xlrl_envs Python package, installed into the .venv
+XLRL_ENVS_LIB := python/xlrl_envs/xlrl_envs/libxlrlenvs.so
+XLRL_ENVS_PY  := $(shell find python/xlrl_envs -name '*.py' -not -path '*/build/*' 2>/dev/null) python/xlrl_envs/pyproject.toml
+.PHONY: xlrl-envs
+xlrl-envs: $(VENV)/.xlrl-envs-installed
+$(XLRL_ENVS_LIB): $(GO_SRC) $(shell find envlib -name '*.go' 2>/dev/null)
+	go build -buildmode=c-shared -o $@ ./cmd/libxlrlenvs
+$(VENV)/.xlrl-envs-installed: $(XLRL_ENVS_LIB) $(XLRL_ENVS_PY) $(VENV)/.installed
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps --force-reinstall ./python/xlrl_envs
+	rm -rf python/xlrl_envs/build
+	touch $@
+all demo test-py: xlrl-envs
+
+## venv-box2d, venv-mujoco: Gymnasium's Box2D / MuJoCo environments in the .venv (pyproject extras)
+.PHONY: venv-box2d venv-mujoco test-extras
+venv-box2d: venv
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[box2d]'
+venv-mujoco: venv
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[mujoco]'
+# The learning checks of gym:LunarLander-v3 need Box2D.
+test-long: venv-box2d
+
+# lint also covers envlib and the xlrl_envs package.
+.PHONY: lint-envs
+lint: lint-envs
+lint-envs: venv
+	@test -z "$$(gofmt -l envlib)" || { gofmt -l envlib; echo "gofmt: run 'gofmt -w envlib'"; exit 1; }
+	$(VENV)/bin/ruff check python
+	$(VENV)/bin/ruff format --check python
+
+## test-extras: the tests of the Box2D and MuJoCo environments (marked box2d, mujoco)
+test-extras: build venv-box2d venv-mujoco
+	$(PY) -m pytest -q -m 'box2d or mujoco' tests
 ## fuzz: each Go fuzz target for FUZZTIME, then the wire format's Hypothesis properties with more examples
 ## (findings and durations: docs/reliability.md)
 FUZZTIME ?= 30s
@@ -95,4 +128,4 @@ fuzz: venv
 	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -q tests/test_protocol_properties.py
 
 clean:
-	rm -rf bin build runs $(VENV) libqvalue.so libqvalue.h
+	rm -rf bin build runs $(VENV) libqvalue.so libqvalue.h $(XLRL_ENVS_LIB) python/xlrl_envs/xlrl_envs/libxlrlenvs.h

@@ -16,6 +16,7 @@ func newRolloutCmd() *cobra.Command {
 		seed                                uint64
 		slippery                            bool
 		maxSteps                            int
+		kwargs                              []string
 		asJSON                              bool
 	)
 	cmd := &cobra.Command{
@@ -44,7 +45,11 @@ Pendulum's torque. The state vector each environment takes is listed by
 			if cmd.Flags().Changed("max-episode-steps") {
 				opts = append(opts, env.WithMaxEpisodeSteps(maxSteps))
 			}
-			e, err := env.Make(id, opts...)
+			kw, err := env.ParseKwargs(kwargs)
+			if err != nil {
+				return usageErrorf("%v", err)
+			}
+			e, err := env.Make(id, append(opts, kw...)...)
 			if err != nil {
 				return err
 			}
@@ -93,6 +98,7 @@ Pendulum's torque. The state vector each environment takes is listed by
 	f.StringVar(&mapText, "map", "", "FrozenLake map: 4x4, 8x8, or rows like SFFF,FHFH,FFFH,HFFG")
 	f.BoolVar(&slippery, "slippery", false, train.SlipperyUsage)
 	f.IntVar(&maxSteps, "max-episode-steps", 0, "replace the time limit (0: none)")
+	f.StringArrayVar(&kwargs, "env-kwargs", nil, "constructor argument of a gym: environment, KEY=VALUE (repeatable)")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object per step")
 	return cmd
 }

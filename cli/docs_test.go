@@ -277,6 +277,11 @@ func cheap(c docCommand) bool {
 	if len(c.args) == 0 {
 		return false
 	}
+	for _, a := range c.args {
+		if strings.HasPrefix(a, "gym:") { // worker-hosted environments need the worker
+			return false
+		}
+	}
 	switch c.args[0] {
 	case "envs", "solve", "rollout", "version":
 		return true

@@ -13,5 +13,7 @@ HANDLER_MODULES: list[str] = [
     "pyworker.rl",
     "pyworker.ac",
     "pyworker.gen.handlers",
+    "pyworker.envs",
+    "pyworker.export",
     "pyworker.tune",
 ]

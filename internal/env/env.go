@@ -26,6 +26,10 @@ type Space struct {
 	N    int       // number of elements, for Discrete
 	Low  []float64 // bounds, for Box (len == dimension)
 	High []float64
+	// Shape is the shape of one Box element when it is not a plain vector
+	// (images, from worker-hosted environments): Low, High and observations
+	// hold it flattened in C order. nil means [len(Low)].
+	Shape []int
 }
 
 // Dim is the length of the vector that carries one element of the space: 1
@@ -40,6 +44,9 @@ func (s Space) Dim() int {
 func (s Space) String() string {
 	if s.Kind == Discrete {
 		return fmt.Sprintf("Discrete(%d)", s.N)
+	}
+	if len(s.Shape) > 1 {
+		return fmt.Sprintf("Box%v", s.Shape)
 	}
 	return fmt.Sprintf("Box(%d)", len(s.Low))
 }

@@ -14,6 +14,7 @@ type config struct {
 	mapText     *string
 	slippery    *bool
 	maxSteps    *int
+	kwargs      map[string]string // for resolvers (WithKwarg)
 	usedOptions []string
 }
 
@@ -83,26 +84,41 @@ func Specs() []*Spec {
 // ErrUnknownID is wrapped by the error for an id that is not registered.
 var ErrUnknownID = errors.New("unknown environment id")
 
-// Lookup returns a copy of the spec registered under id.
+// Lookup returns a copy of the spec registered under id, or the spec a
+// resolver gives for a prefixed id (see RegisterResolver).
 func Lookup(id string) (*Spec, error) {
+	if _, ok := resolverFor(id); ok {
+		return LookupWith(id)
+	}
 	r, ok := registry[id]
 	if !ok {
-		return nil, fmt.Errorf("%w %q: known ids are %s", ErrUnknownID, id, strings.Join(IDs(), ", "))
+		return nil, unknownID(id)
 	}
 	s := r.spec
 	return &s, nil
 }
 
 // Make builds the environment registered under id, wrapped in its time
-// limit (which truncates, never terminates).
+// limit (which truncates, never terminates). A prefixed id goes to its
+// resolver (see RegisterResolver).
 func Make(id string, opts ...Option) (Env, error) {
+	if res, ok := resolverFor(id); ok {
+		ro, err := resolverOptions(id, opts)
+		if err != nil {
+			return nil, err
+		}
+		return res.Make(id, ro)
+	}
 	r, ok := registry[id]
 	if !ok {
-		return nil, fmt.Errorf("%w %q: known ids are %s", ErrUnknownID, id, strings.Join(IDs(), ", "))
+		return nil, unknownID(id)
 	}
 	var c config
 	for _, o := range opts {
 		o(&c)
+	}
+	if len(c.kwargs) > 0 {
+		return nil, fmt.Errorf("%s: %w (gym:... ids); Go environments take --map, --slippery and --max-episode-steps", id, ErrKwargsGoEnv)
 	}
 	for _, name := range c.usedOptions {
 		if !contains(r.options, name) {

@@ -377,3 +377,26 @@ func (t *workerTuner) record(d time.Duration) {
 		t.phase, t.left, t.active = tunerExploit, t.exploit, verdict
 	}
 }
+
+// Seed reseeds copy i with seed+i (Gymnasium's vector reset(seed=...));
+// the next Reset starts from those seeds.
+func (v *Vector) Seed(seed uint64) {
+	for i, e := range v.envs {
+		e.Seed(seed + uint64(i))
+	}
+}
+
+// UseBuffers makes the vector write its results into the given slices
+// instead of its own (memory shared with another language: the xlrl_envs
+// Python package views these as numpy arrays). Each must have the length of
+// the buffer it replaces; the vector must not be stepping.
+func (v *Vector) UseBuffers(obs, finalObs, rewards []float64, terminated, truncated []bool) error {
+	if len(obs) != len(v.obs) || len(finalObs) != len(v.finalObs) || len(rewards) != v.n ||
+		len(terminated) != v.n || len(truncated) != v.n {
+		return fmt.Errorf("Vector.UseBuffers: lengths %d, %d, %d, %d, %d; want %d, %d, %d, %d, %d",
+			len(obs), len(finalObs), len(rewards), len(terminated), len(truncated), len(v.obs), len(v.finalObs), v.n, v.n, v.n)
+	}
+	copy(obs, v.obs)
+	v.obs, v.finalObs, v.rewards, v.terminated, v.truncated = obs, finalObs, rewards, terminated, truncated
+	return nil
+}

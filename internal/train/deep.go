@@ -46,7 +46,7 @@ func (fl *Flags) zooOptions() (zoo.Options, *env.Spec, error) {
 			return zoo.Options{}, nil, fmt.Errorf("--%s applies to the tabular agents, not to %s (deep RL takes --steps, --lr, --layers/--arch, --backend)", f, o.Algo)
 		}
 	}
-	spec, err := env.Lookup(o.Env)
+	spec, err := env.LookupWith(o.Env, fl.envOptions()...)
 	if err != nil {
 		return zoo.Options{}, nil, err
 	}
@@ -60,7 +60,7 @@ func (fl *Flags) zooOptions() (zoo.Options, *env.Spec, error) {
 // deepOverrides are the given flags as zoo.Options overrides.
 func (fl *Flags) deepOverrides() (zoo.Options, error) {
 	o := &fl.Options
-	opts := zoo.Options{Env: o.Env, Algo: o.Algo, Seed: o.Seed, Arch: o.Deep.Arch, NoEarlyStop: o.Deep.NoEarlyStop}
+	opts := zoo.Options{Env: o.Env, EnvOptions: fl.envOptions(), Algo: o.Algo, Seed: o.Seed, Arch: o.Deep.Arch, NoEarlyStop: o.Deep.NoEarlyStop}
 	for _, kv := range o.Deep.HP {
 		k, v, err := flagcheck.HP(kv)
 		if err != nil {

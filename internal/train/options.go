@@ -30,6 +30,7 @@ type Options struct {
 	Algo         string
 	Map          string
 	Slippery     bool
+	EnvKwargs    []string // KEY=VALUE constructor arguments of gym: environments
 	Episodes     int64
 	Steps        int64
 	Seed         uint64
@@ -107,6 +108,7 @@ func NewFlags(d Defaults) *Flags {
 		" (default: the environment's own, q-learning on the grids, dqn on CartPole, MountainCar and Acrobot)")
 	f.StringVar(&o.Map, "map", "", "FrozenLake map: 4x4, 8x8 or rows such as SFFF,FHFH,FFFH,HFFG")
 	f.BoolVar(&o.Slippery, "slippery", false, SlipperyUsage)
+	f.StringArrayVar(&o.EnvKwargs, "env-kwargs", nil, "constructor argument of a gym: environment (worker-hosted Gymnasium), KEY=VALUE (repeatable)")
 	f.Int64Var(&o.Episodes, "episodes", 0, "training episodes (default: tuned per environment)")
 	f.Int64Var(&o.Steps, "steps", 0, "training environment steps; with --episodes, training stops at whichever comes first")
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed (agent, training and evaluation environments)")

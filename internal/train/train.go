@@ -113,6 +113,9 @@ func (fl *Flags) validate() error {
 	if fl.Changed("explore") && !slices.Contains(policy.Kinds, o.Explore.Kind) {
 		return fmt.Errorf("--explore %q: unknown exploration; want one of %s", o.Explore.Kind, strings.Join(policy.Kinds, ", "))
 	}
+	if _, err := env.ParseKwargs(o.EnvKwargs); err != nil {
+		return err
+	}
 	if fl.Changed("eval-episodes") && o.EvalEpisodes <= 0 {
 		return fmt.Errorf("--eval-episodes %d: want a positive number", o.EvalEpisodes)
 	}
@@ -138,7 +141,7 @@ func Train(ctx context.Context, fl *Flags, h Hooks) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := trainers[fl.Algo](ctx, fl, r, h)
+	res, err := runTrainer(ctx, fl, r, h)
 	if res != nil {
 		res.WallSeconds = r.wallSeconds() // every part of a resumed run
 	}
@@ -146,6 +149,14 @@ func Train(ctx context.Context, fl *Flags, h Hooks) (*Result, error) {
 		return nil, err
 	}
 	return res, nil
+}
+
+// runTrainer runs the algorithm's trainer; an environment that fails
+// inside Step (an exception in a gym: environment, a worker that died) ends
+// the run with that error, and the run keeps its last checkpoint.
+func runTrainer(ctx context.Context, fl *Flags, r *Run, h Hooks) (res *Result, err error) {
+	defer env.Recover(&err)
+	return trainers[fl.Algo](ctx, fl, r, h)
 }
 
 // envOptions turns --map and --slippery into env options, only when given,
@@ -158,7 +169,8 @@ func (fl *Flags) envOptions() []env.Option {
 	if fl.Changed("slippery") {
 		opts = append(opts, env.WithSlippery(fl.Slippery))
 	}
-	return opts
+	kw, _ := env.ParseKwargs(fl.EnvKwargs) // validate has checked them
+	return append(opts, kw...)
 }
 
 // evaluator restores a trained agent from a run's checkpoint and fills res

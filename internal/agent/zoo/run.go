@@ -35,6 +35,7 @@ var Architectures = map[string]Architecture{
 // Options choose what Run trains. Zero values keep the table's defaults.
 type Options struct {
 	Env          string
+	EnvOptions   []env.Option // e.g. env.WithKwarg for gym: ids
 	Algo         string
 	Seed         uint64
 	Steps        int
@@ -74,9 +75,10 @@ type Report struct {
 // Run trains opts.Algo on opts.Env with the table's hyperparameters (and the
 // overrides in opts) on be, then evaluates the greedy policy on fresh
 // episodes (seeded apart from training and periodic evaluation).
-func Run(ctx context.Context, opts Options, be backend.Backend) (*Report, error) {
+func Run(ctx context.Context, opts Options, be backend.Backend) (_ *Report, err error) {
+	defer env.Recover(&err) // an environment that fails inside Step (gym:... ids) is an error
 	start := time.Now()
-	spec, err := env.Lookup(opts.Env)
+	spec, err := env.LookupWith(opts.Env, opts.EnvOptions...)
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +92,7 @@ func Run(ctx context.Context, opts Options, be backend.Backend) (*Report, error)
 	if opts.Arch != "" && opts.Hidden != nil {
 		return nil, fmt.Errorf("choose either a named architecture (--arch %s) or a layer list (--layers), not both", opts.Arch)
 	}
-	mk := func() (env.Env, error) { return env.Make(opts.Env) }
+	mk := func() (env.Env, error) { return env.Make(opts.Env, opts.EnvOptions...) }
 	rep := &Report{Env: opts.Env, Algo: opts.Algo, Backend: be.Name(), Seed: opts.Seed, Tuned: tuned}
 
 	if h.DQN != nil {

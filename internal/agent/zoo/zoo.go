@@ -67,6 +67,19 @@ var table = map[string]func() Hyper{
 			Loss: "huber", MaxGradNorm: 10, EvalEvery: 5000, EvalEpisodes: 20, StopAt: at(-80),
 		}}
 	},
+	// rl-zoo's dqn.yml LunarLander-v2 entry (v3 in Gymnasium 1.x, served by
+	// the worker as gym:LunarLander-v3): 100k steps, [256, 256], lr 6.3e-4,
+	// batch 128, buffer 50k, train_freq 4, gradient_steps -1 (one per env
+	// step), target update 250, exploration 0.12 -> 0.1. rl-zoo's result at
+	// that budget: 154.
+	"LunarLander-v3/dqn": func() Hyper {
+		return Hyper{DQN: &dqn.Config{
+			Steps: 100_000, Hidden: []int{256, 256}, Activation: "relu", LR: 6.3e-4, Gamma: 0.99,
+			BufferSize: 50_000, LearningStarts: 0, BatchSize: 128, TrainFreq: 4, GradientSteps: 4,
+			TargetUpdate: 250, Tau: 1, ExplorationInitial: 1, ExplorationFinal: 0.1, ExplorationFraction: 0.12,
+			Loss: "huber", MaxGradNorm: 10, EvalEvery: 10_000, EvalEpisodes: 10,
+		}}
+	},
 	"*/dqn": func() Hyper {
 		return Hyper{DQN: &dqn.Config{
 			Steps: 100_000, Hidden: []int{64, 64}, Activation: "relu", LR: 1e-3, Gamma: 0.99,
@@ -123,7 +136,9 @@ func Defaults(envID, algo string) (Hyper, bool, error) {
 	if !IsAlgo(algo) {
 		return Hyper{}, false, fmt.Errorf("unknown deep RL algorithm %q: want one of %s", algo, strings.Join(Algos, ", "))
 	}
-	if f, ok := table[envID+"/"+algo]; ok {
+	// A worker-hosted Gymnasium id takes the settings of the same id:
+	// gym:CartPole-v1 trains as CartPole-v1 does.
+	if f, ok := table[strings.TrimPrefix(envID, "gym:")+"/"+algo]; ok {
 		return f(), true, nil
 	}
 	return table["*/"+algo](), false, nil

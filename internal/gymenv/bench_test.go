@@ -1,0 +1,69 @@
+package gymenv
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/xlrl/xlrl/internal/env"
+)
+
+// BenchmarkLink measures a worker-hosted vector step from Go beside the same
+// copies stepped by the worker itself (env.bench: no link) and by
+// Gymnasium's SyncVectorEnv in the worker's process, and reports the link's
+// cost per step (goal: <= 30 us + 1 us per copy). The three alternate in
+// rounds and the median round counts, so that a change of load on a shared
+// machine hits all of them alike:
+//
+//	go test -run '^$' -bench Link -benchtime 2000x ./internal/gymenv
+func BenchmarkLink(b *testing.B) {
+	const rounds = 7
+	for _, n := range []int{1, 16, 256} {
+		b.Run(fmt.Sprintf("copies=%d", n), func(b *testing.B) {
+			h := testHost(b)
+			v, err := h.NewVector("gym:CartPole-v1", n, 0, env.ResolverOptions{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer v.Close()
+			c, err := h.Client(context.Background())
+			if err != nil {
+				b.Fatal(err)
+			}
+			v.Reset()
+			actions := make([]int, n)
+			per := max(b.N/rounds, 20)
+			var link, inWorker, sync []float64
+			b.ResetTimer()
+			for r := 0; r < rounds; r++ {
+				start := time.Now()
+				for i := 0; i < per; i++ {
+					for j := range actions {
+						actions[j] = (i + j) & 1
+					}
+					v.StepDiscrete(actions)
+				}
+				goStep := time.Since(start).Seconds() / float64(per)
+				var ref struct {
+					Seconds     float64 `msgpack:"seconds"`
+					SyncSeconds float64 `msgpack:"sync_vector_seconds"`
+				}
+				if err := c.Call(context.Background(), "env.bench", map[string]any{"handle": v.hd.id, "steps": per}, &ref); err != nil {
+					b.Fatal(err)
+				}
+				w := ref.Seconds / float64(per)
+				inWorker = append(inWorker, w)
+				sync = append(sync, ref.SyncSeconds/float64(per))
+				link = append(link, goStep-w)
+			}
+			b.StopTimer()
+			med := func(xs []float64) float64 { slices.Sort(xs); return xs[len(xs)/2] }
+			b.ReportMetric(med(inWorker)*1e6, "worker-us/step")
+			b.ReportMetric(med(sync)*1e6, "syncvec-us/step")
+			b.ReportMetric(med(link)*1e6, "link-us/step")
+			b.ReportMetric(30+float64(n), "goal-link-us/step")
+		})
+	}
+}

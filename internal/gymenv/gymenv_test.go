@@ -1,0 +1,237 @@
+package gymenv
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/xlrl/xlrl/internal/env"
+	"github.com/xlrl/xlrl/internal/worker"
+	"github.com/xlrl/xlrl/internal/worker/workertest"
+)
+
+// TestMain puts the repository (for pyworker) and tests/fixtures (for
+// gym_fixtures) on the worker's PYTHONPATH, and stops the default host.
+func TestMain(m *testing.M) {
+	root, _ := filepath.Abs("../..")
+	os.Setenv("PYTHONPATH", root+string(os.PathListSeparator)+filepath.Join(root, "tests", "fixtures"))
+	code := m.Run()
+	_ = Shutdown()
+	os.Exit(code)
+}
+
+func testHost(t testing.TB) *Host {
+	t.Helper()
+	h := NewHost(worker.Options{Python: workertest.Python(t)})
+	t.Cleanup(func() { _ = h.Close() })
+	return h
+}
+
+func TestSpecOfGymCartPoleMatchesGo(t *testing.T) {
+	h := testHost(t)
+	got, err := h.Lookup("gym:CartPole-v1", env.ResolverOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := env.Lookup("CartPole-v1")
+	if got.Observation.String() != want.Observation.String() || got.Action.String() != want.Action.String() ||
+		got.MaxEpisodeSteps != 500 || got.RewardThreshold == nil || *got.RewardThreshold != 475 {
+		t.Fatalf("gym spec %+v, Go spec %+v", got, want)
+	}
+	for i := range want.Observation.Low {
+		// Gymnasium's bounds are float32: compare at that precision.
+		if float32(got.Observation.High[i]) != float32(want.Observation.High[i]) {
+			t.Errorf("high[%d] = %v, Go %v", i, got.Observation.High[i], want.Observation.High[i])
+		}
+	}
+}
+
+func TestEnvSameSeedSameTrajectory(t *testing.T) {
+	h := testHost(t)
+	e, err := h.Make("gym:CartPole-v1", env.ResolverOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	run := func() []float64 {
+		e.Seed(3)
+		var seq []float64
+		seq = append(seq, e.Reset()...)
+		for t := 0; ; t++ {
+			obs, r, term, trunc := e.Step(env.DiscreteAction(t % 2))
+			seq = append(seq, obs...)
+			seq = append(seq, r)
+			if term || trunc {
+				return seq
+			}
+		}
+	}
+	a, b := run(), run()
+	if len(a) != len(b) || len(a) < 10 {
+		t.Fatalf("trajectories of %d and %d values", len(a), len(b))
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("value %d differs: %v vs %v", i, a[i], b[i])
+		}
+	}
+	// The episode ended: stepping on is refused until Reset.
+	err = func() (err error) {
+		defer env.Recover(&err)
+		e.Step(env.DiscreteAction(0))
+		return nil
+	}()
+	if err == nil || !strings.Contains(err.Error(), "reset it first") {
+		t.Fatalf("step after the end: %v", err)
+	}
+}
+
+func TestVectorSameStepResetAndFinalObs(t *testing.T) {
+	h := testHost(t)
+	v, err := h.NewVector("gym:gym_fixtures:Chain", 2, 0, env.ResolverOptions{Kwargs: map[string]string{"n": "3", "limit": "4"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	if v.Spec().Observation.Dim() != 3 || v.Spec().Action.N != 2 {
+		t.Fatalf("spec %+v", v.Spec())
+	}
+	v.Reset()
+	v.StepDiscrete([]int{1, 1})
+	obs := v.StepDiscrete([]int{1, 0})
+	// Copy 0 reached the end (state 2), copy 1 took the prize in state 1:
+	// both terminated and were reset in the same step.
+	if !v.Terminated()[0] || !v.Terminated()[1] || v.Rewards()[0] != 1 || v.Rewards()[1] != 0.1 || v.Truncated()[0] {
+		t.Fatalf("terminated %v truncated %v rewards %v", v.Terminated(), v.Truncated(), v.Rewards())
+	}
+	wantFinal := []float64{0, 0, 1, 0, 1, 0}
+	wantObs := []float64{1, 0, 0, 1, 0, 0}
+	for i := range wantFinal {
+		if v.FinalObs()[i] != wantFinal[i] || obs[i] != wantObs[i] {
+			t.Fatalf("final obs %v, obs %v", v.FinalObs(), obs)
+		}
+	}
+
+	long, err := h.NewVector("gym:gym_fixtures:Chain", 1, 0, env.ResolverOptions{Kwargs: map[string]string{"n": "10", "limit": "3"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer long.Close()
+	long.Reset()
+	for i := 0; i < 3; i++ {
+		long.StepDiscrete([]int{1})
+	}
+	if !long.Truncated()[0] || long.Terminated()[0] || long.FinalObs()[3] != 1 || long.Obs()[0] != 1 {
+		t.Fatalf("after the limit: truncated %v terminated %v final %v obs %v", long.Truncated(), long.Terminated(), long.FinalObs(), long.Obs())
+	}
+}
+
+func TestImageObservations(t *testing.T) {
+	h := testHost(t)
+	v, err := h.NewVector("gym:gym_fixtures:Noisy", 3, 5, env.ResolverOptions{Kwargs: map[string]string{"shape": "(2, 3, 4)", "dtype": "uint8"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	s := v.Spec().Observation
+	if s.String() != "Box[2 3 4]" || s.Dim() != 24 || v.ObsDType() != "uint8" || v.Spec().Action.Dim() != 2 {
+		t.Fatalf("space %s dtype %s", s, v.ObsDType())
+	}
+	obs := v.Reset()
+	big := false
+	for _, x := range obs {
+		if x != float64(int(x)) || x < 0 || x > 255 {
+			t.Fatalf("uint8 observation %v", x)
+		}
+		big = big || x > 1
+	}
+	if !big {
+		t.Fatal("observations all 0 or 1: not the uint8 draws")
+	}
+	v.StepContinuous([]float64{0.5, 0.5, 1, 1, 0, 0})
+	if r := v.Rewards(); r[0] != 1 || r[1] != 2 || r[2] != 0 {
+		t.Fatalf("rewards %v", r)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	h := testHost(t)
+	tests := []struct {
+		id   string
+		want string
+	}{
+		{"gym:gym_fixtures:DictObs", "the observation space is Dict"},
+		{"gym:NoSuch-v0", "gym:NoSuch-v0"},
+		{"gym:", "want gym:ID"},
+		{"gym:no_such_module_q:Env", "add the module's directory to PYTHONPATH"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.id, func(t *testing.T) {
+			_, err := h.Lookup(tt.id, env.ResolverOptions{})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v, want %q", err, tt.want)
+			}
+			var re *worker.RemoteError
+			if tt.id != "gym:" && !errors.As(err, &re) {
+				t.Errorf("the worker's error is not in the chain: %v", err)
+			}
+		})
+	}
+}
+
+func TestExceptionInsideTheEnv(t *testing.T) {
+	h := testHost(t)
+	v, err := h.NewVector("gym:gym_fixtures:Exploding", 2, 0, env.ResolverOptions{Kwargs: map[string]string{"at": "2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	err = func() (err error) {
+		defer env.Recover(&err)
+		v.Reset()
+		v.StepDiscrete([]int{0, 1})
+		v.StepDiscrete([]int{0, 1})
+		return nil
+	}()
+	want := "gym:gym_fixtures:Exploding copy 0 step 2: ValueError: the reactor overheated"
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Fatalf("error %q, want it to start with %q", err, want)
+	}
+	// A bad action is refused on the Go side, as Go environments do.
+	err = func() (err error) {
+		defer env.Recover(&err)
+		v.StepDiscrete([]int{0, 2})
+		return nil
+	}()
+	var ae *env.ActionError
+	if !errors.As(err, &ae) {
+		t.Fatalf("error %v, want an ActionError", err)
+	}
+}
+
+func TestResolverServesGymIDs(t *testing.T) {
+	t.Setenv("XLRL_PYTHON", workertest.Python(t))
+	e, err := env.Make("gym:gym_fixtures:Chain", env.WithKwarg("n", "4"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Spec().Observation.Dim() != 4 || e.Spec().ID != "gym:gym_fixtures:Chain" {
+		t.Fatalf("spec %+v", e.Spec())
+	}
+	if s, err := env.LookupWith("gym:gym_fixtures:Chain", env.WithKwarg("n", "5")); err != nil || s.Observation.Dim() != 5 {
+		t.Fatalf("spec %+v, %v", s, err)
+	}
+	v, err := env.MakeVector("gym:CartPole-v1", 4, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	if len(v.Reset()) != 16 {
+		t.Fatal("vector of 4 CartPoles")
+	}
+	if _, err := env.Make("gym:CartPole-v1", env.WithSlippery(true)); err == nil || !strings.Contains(err.Error(), "--env-kwargs") {
+		t.Fatalf("Go option on a gym id: %v", err)
+	}
+}

@@ -1,0 +1,448 @@
+"""Gymnasium environments hosted by the worker, N copies per handle.
+
+The Go host (internal/gymenv) asks for ``env.make(id, num, seed)`` and then
+steps all N copies in one call: actions in; observations, rewards,
+terminated, truncated and the final observations of the episodes that ended
+out, all as raw arrays.
+
+Ids:
+
+- ``CartPole-v1``: any id registered with Gymnasium (``gymnasium.make``), and
+  Gymnasium's own ``module:Env-v0`` form (the module registers the id).
+- ``package.module:Name``: a class or factory function importable by the
+  worker's Python, called with the keyword arguments. Modules are imported
+  from ``sys.path`` without the working directory (``python -m`` puts it
+  first): a file that happens to lie where the worker was started is never
+  imported by accident; list its directory in ``PYTHONPATH`` to use it.
+
+Resets are explicit. With ``autoreset=True`` (vectors) a copy whose episode
+ends is reset in the same step and its last observation comes back in
+``final_obs`` (Gymnasium's ``AutoresetMode.SAME_STEP``); with
+``autoreset=False`` (one environment driven by ``env.reset``) stepping a copy
+whose episode ended is an error. Nothing depends on Gymnasium's vector
+autoreset default (``NEXT_STEP`` since 1.0).
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from pyworker.errors import ArgumentError, check_array
+from pyworker.registry import CallContext, method
+
+# The observation dtypes the host decodes (internal/gymenv).
+_HOST_DTYPES = {np.dtype(d) for d in ("<f4", "<f8", "u1", "<i4", "<i8", "?")}
+
+# More copies than this in one handle is a mistake, not a plan.
+MAX_COPIES = 1 << 16
+
+
+class EnvError(RuntimeError):
+    """An exception raised inside a hosted environment, with where it happened."""
+
+
+class SpaceError(ArgumentError):
+    """A space the host cannot drive, with the wrapper that would fix it."""
+
+
+# What to do about each unsupported space, by role.
+_FIXES_OBS = {
+    "Dict": "wrap the env in gymnasium.wrappers.FlattenObservation",
+    "Tuple": "wrap the env in gymnasium.wrappers.FlattenObservation",
+    "MultiDiscrete": "wrap the env in gymnasium.wrappers.FlattenObservation (one-hot Box)",
+    "MultiBinary": "wrap the env in gymnasium.wrappers.FlattenObservation",
+    "Text": "encode the text as a Box with a gymnasium.ObservationWrapper",
+    "Graph": "encode the graph as a Box with a gymnasium.ObservationWrapper",
+    "Sequence": "pad it to a fixed-size Box with a gymnasium.ObservationWrapper",
+}
+_FIXES_ACT = {
+    "MultiDiscrete": "map one Discrete(prod(nvec)) onto it with a gymnasium.ActionWrapper",
+    "MultiBinary": "map one Discrete(2**n) onto it with a gymnasium.ActionWrapper",
+    "Dict": "flatten it to a Box with a gymnasium.ActionWrapper (gymnasium.spaces.flatten)",
+    "Tuple": "flatten it to a Box with a gymnasium.ActionWrapper (gymnasium.spaces.flatten)",
+    "Text": "map a Discrete onto the strings with a gymnasium.ActionWrapper",
+}
+_WRAP_HOW = (
+    "; wrappers apply in a factory of your own: def make(**kw): return Wrapper(gymnasium.make(...)),"
+    " then --env gym:yourmodule:make"
+)
+
+
+def parse_kwarg(value: str) -> Any:
+    """A ``KEY=VALUE`` value as Python sees it: numbers, booleans, None, lists, else the string."""
+    lowered = value.strip().lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if lowered in ("none", "null"):
+        return None
+    try:
+        return ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return value
+
+
+def describe_space(space: Any, role: str, env_id: str) -> dict[str, Any]:
+    """The wire form of a Discrete or Box space; a :class:`SpaceError` for any other."""
+    from gymnasium import spaces
+
+    if isinstance(space, spaces.Discrete):
+        return {"kind": "discrete", "n": int(space.n), "start": int(space.start)}
+    if isinstance(space, spaces.Box):
+        if space.dtype.kind not in "fiub":
+            raise SpaceError(f"{env_id}: {role} space {space} has dtype {space.dtype}")
+        return {
+            "kind": "box",
+            "shape": [int(d) for d in space.shape],
+            "dtype": str(space.dtype),
+            "low": np.asarray(space.low, dtype=np.float64).reshape(-1),
+            "high": np.asarray(space.high, dtype=np.float64).reshape(-1),
+        }
+    name = type(space).__name__
+    fixes = _FIXES_OBS if role == "observation" else _FIXES_ACT
+    fix = fixes.get(name, "convert it to a Discrete or Box space with a gymnasium wrapper")
+    raise SpaceError(
+        f"{env_id}: the {role} space is {name} ({space}); xlrl drives Discrete and Box "
+        f"spaces only: {fix}{_WRAP_HOW}"
+    )
+
+
+def _import_from_path(module: str) -> Any:
+    """Import ``module`` from sys.path minus the working directory (unless PYTHONPATH lists it)."""
+    if module in sys.modules:
+        return sys.modules[module]
+    cwd = os.path.realpath(os.getcwd())
+    allowed = {os.path.realpath(p) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p}
+    saved = list(sys.path)
+    sys.path[:] = [
+        p for p in saved if (p not in ("", ".") and os.path.realpath(p) != cwd) or cwd in allowed
+    ]
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        raise ArgumentError(
+            f"cannot import module {module!r} for the environment ({exc}); the worker's Python "
+            f"({sys.executable}) imports from PYTHONPATH and its site-packages, never from the "
+            "working directory: add the module's directory to PYTHONPATH"
+        ) from exc
+    finally:
+        sys.path[:] = saved
+
+
+def build_env(env_id: str, kwargs: dict[str, Any]) -> Any:
+    """One Gymnasium environment for ``env_id`` (a registered id or ``module:Name``)."""
+    import gymnasium
+
+    module, sep, name = env_id.partition(":")
+    if sep and name.isidentifier():
+        factory = getattr(_import_from_path(module), name, None)
+        if factory is None:
+            raise ArgumentError(f"{env_id}: module {module!r} has no attribute {name!r}")
+        if not callable(factory):
+            raise ArgumentError(f"{env_id}: {name!r} is not a class or function")
+        try:
+            env = factory(**kwargs)
+        except TypeError as exc:
+            raise ArgumentError(f"{env_id}: cannot call it with {kwargs}: {exc}") from exc
+    else:
+        if sep:  # gymnasium's module:Env-v0 form: importing the module registers the id
+            _import_from_path(module)
+            env_id = name
+        try:
+            env = gymnasium.make(env_id, **kwargs)
+        except gymnasium.error.Error as exc:
+            raise ArgumentError(f"gym:{env_id}: {exc}") from exc
+    if isinstance(env, gymnasium.vector.VectorEnv):
+        raise ArgumentError(
+            f"{env_id} gives a VectorEnv (autoreset_mode {env.metadata.get('autoreset_mode')}); "
+            "give one environment: xlrl makes and resets the copies itself"
+        )
+    if not isinstance(env, gymnasium.Env):
+        raise ArgumentError(f"{env_id} gives a {type(env).__name__}, not a gymnasium.Env")
+    inner: Any = env
+    while inner is not None:
+        if isinstance(inner, gymnasium.wrappers.Autoreset):
+            raise ArgumentError(
+                f"{env_id} is wrapped in gymnasium.wrappers.Autoreset; xlrl resets explicitly "
+                "after each episode: remove the wrapper"
+            )
+        inner = getattr(inner, "env", None)
+    return env
+
+
+@dataclass
+class Hosted:
+    """The N copies behind one handle and the buffers their results go into."""
+
+    id: str
+    envs: list[Any]
+    obs_space: Any
+    act_space: Any
+    obs_start: int  # Discrete observation spaces: subtracted so the host sees 0..n-1
+    act_start: int
+    autoreset: bool
+    obs: np.ndarray
+    rewards: np.ndarray
+    terminated: np.ndarray
+    truncated: np.ndarray
+    steps: np.ndarray  # steps since make, per copy (for error messages)
+    ended: np.ndarray  # autoreset=False: the copy's episode ended and awaits reset
+    started: np.ndarray  # the copy has been reset at least once
+    seeds: list[int]  # each copy's first reset
+    kwargs: dict[str, Any]  # the constructor arguments (env.bench rebuilds the copies)
+    spec: dict[str, Any] = field(default_factory=dict)
+
+    def put_obs(self, i: int, value: Any, out: np.ndarray | None = None) -> None:
+        target = self.obs if out is None else out
+        arr = np.asarray(value)
+        if self.obs_start:
+            arr = arr - self.obs_start
+        if arr.size != target[i].size:
+            raise EnvError(
+                f"{self.id} copy {i}: observation of shape {list(arr.shape)} does not fit the "
+                f"observation space {self.obs_space}"
+            )
+        target[i] = arr.reshape(target[i].shape)
+
+
+_hosted: dict[int, Hosted] = {}
+_next_handle = 1
+
+
+def _get(handle: int) -> Hosted:
+    h = _hosted.get(handle)
+    if h is None:
+        raise ArgumentError(f"no environment with handle {handle} (closed, or never made)")
+    return h
+
+
+def _spec(env: Any, env_id: str, obs: dict[str, Any], act: dict[str, Any]) -> dict[str, Any]:
+    spec = getattr(env, "spec", None)
+    max_steps = getattr(spec, "max_episode_steps", None) if spec is not None else None
+    threshold = getattr(spec, "reward_threshold", None) if spec is not None else None
+    return {
+        "id": env_id,
+        "observation": obs,
+        "action": act,
+        "max_episode_steps": int(max_steps or 0),
+        "reward_threshold": None if threshold is None else float(threshold),
+        "autoreset_mode": "same-step",
+    }
+
+
+@method("env.make")
+def make(
+    ctx: CallContext,
+    *,
+    id: str,
+    num: int = 1,
+    seed: int = 0,
+    kwargs: dict[str, Any] | None = None,
+    max_episode_steps: int = 0,
+    autoreset: bool = True,
+) -> dict[str, Any]:
+    """Make ``num`` copies of ``id``; copy i's first reset is seeded with ``seed + i``."""
+    global _next_handle
+    if not isinstance(id, str) or not id:
+        raise ArgumentError("env.make: id must be a non-empty string")
+    if not 1 <= num <= MAX_COPIES:
+        raise ArgumentError(f"env.make: num={num}: want 1 to {MAX_COPIES} copies")
+    if max_episode_steps < 0:
+        raise ArgumentError(f"env.make: max_episode_steps={max_episode_steps}: want >= 0")
+    parsed = {
+        str(k): parse_kwarg(v) if isinstance(v, str) else v for k, v in (kwargs or {}).items()
+    }
+    envs = []
+    try:
+        for _ in range(num):
+            e = build_env(id, parsed)
+            if max_episode_steps:
+                import gymnasium
+
+                e = gymnasium.wrappers.TimeLimit(e, max_episode_steps)
+            envs.append(e)
+        obs = describe_space(envs[0].observation_space, "observation", id)
+        act = describe_space(envs[0].action_space, "action", id)
+    except BaseException:
+        for e in envs:
+            e.close()
+        raise
+    space = envs[0].observation_space
+    shape = (num,) if obs["kind"] == "discrete" else (num, *space.shape)
+    dtype = np.int64 if obs["kind"] == "discrete" else space.dtype
+    if np.dtype(dtype) not in _HOST_DTYPES:  # the host reads these; others travel as float64
+        dtype = np.float64
+    h = Hosted(
+        id=id,
+        envs=envs,
+        obs_space=space,
+        act_space=envs[0].action_space,
+        obs_start=obs.get("start", 0),
+        act_start=act.get("start", 0),
+        autoreset=autoreset,
+        obs=np.zeros(shape, dtype=dtype),
+        rewards=np.zeros(num, dtype=np.float64),
+        terminated=np.zeros(num, dtype=bool),
+        truncated=np.zeros(num, dtype=bool),
+        steps=np.zeros(num, dtype=np.int64),
+        ended=np.zeros(num, dtype=bool),
+        started=np.zeros(num, dtype=bool),
+        seeds=[seed + i for i in range(num)],
+        kwargs=parsed,
+    )
+    h.spec = _spec(envs[0], id, obs, act)
+    if max_episode_steps:
+        h.spec["max_episode_steps"] = max_episode_steps
+    handle = _next_handle
+    _next_handle += 1
+    _hosted[handle] = h
+    return {"handle": handle, "spec": h.spec}
+
+
+def _reset_copy(h: Hosted, i: int, seed: int | None) -> None:
+    try:
+        obs, _info = h.envs[i].reset(seed=seed)
+    except Exception as exc:
+        raise EnvError(
+            f"{h.id} copy {i}: reset after step {int(h.steps[i])} raised "
+            f"{type(exc).__name__}: {exc}"
+        ) from exc
+    h.put_obs(i, obs)
+    h.ended[i] = False
+    h.started[i] = True
+
+
+@method("env.reset", inline=True)
+def reset(
+    ctx: CallContext, *, handle: int, seeds: list[int | None] | None = None
+) -> dict[str, Any]:
+    """Reset every copy; ``seeds[i]`` (or None: the copy's stream goes on) reseeds copy i.
+
+    Without ``seeds``, a copy's first reset takes its seed from make.
+    """
+    h = _get(handle)
+    n = len(h.envs)
+    if seeds is not None and len(seeds) != n:
+        raise ArgumentError(f"env.reset: {len(seeds)} seeds for {n} copies")
+    for i in range(n):
+        first = None if h.started[i] else h.seeds[i]
+        _reset_copy(h, i, seeds[i] if seeds is not None else first)
+    return {"obs": h.obs}
+
+
+@method("env.step", inline=True)
+def step(ctx: CallContext, *, handle: int, actions: np.ndarray) -> dict[str, Any]:
+    """Step every copy once; copies whose episode ended are reset when autoreset is on."""
+    h = _get(handle)
+    n = len(h.envs)
+    discrete = h.spec["action"]["kind"] == "discrete"
+    if discrete:
+        acts = check_array("actions", actions, ndim=1, shape=(n,))
+        if acts.dtype.kind not in "iu":
+            raise ArgumentError(f"env.step: discrete actions must be integers, got {acts.dtype}")
+        bad = (acts < 0) | (acts >= h.spec["action"]["n"])
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise ArgumentError(
+                f"{h.id} copy {i}: action {int(acts[i])} is outside Discrete({h.spec['action']['n']})"
+            )
+    else:
+        acts = check_array("actions", actions)
+        size = int(np.prod(h.act_space.shape))
+        if acts.size != n * size:
+            raise ArgumentError(
+                f"env.step: {acts.size} action values for {n} copies of {h.act_space}"
+            )
+        acts = acts.reshape((n, *h.act_space.shape)).astype(h.act_space.dtype, copy=False)
+    if not h.started.all():
+        raise ArgumentError(f"{h.id}: call env.reset before the first env.step")
+    ended: list[int] = []
+    final: list[np.ndarray] = []
+    for i in range(n):
+        if h.ended[i]:
+            raise ArgumentError(
+                f"{h.id} copy {i}: its episode ended at step {int(h.steps[i])}; reset it first"
+            )
+        a = int(acts[i]) + h.act_start if discrete else acts[i]
+        try:
+            obs, reward, term, trunc, _info = h.envs[i].step(a)
+        except Exception as exc:
+            raise EnvError(
+                f"{h.id} copy {i} step {int(h.steps[i]) + 1}: {type(exc).__name__}: {exc}"
+            ) from exc
+        h.steps[i] += 1
+        h.put_obs(i, obs)
+        h.rewards[i] = reward
+        h.terminated[i] = bool(term)
+        h.truncated[i] = bool(trunc)
+        if term or trunc:
+            if h.autoreset:
+                ended.append(i)
+                final.append(h.obs[i].copy())
+                _reset_copy(h, i, None)
+            else:
+                h.ended[i] = True
+    final_obs = np.stack(final) if final else np.zeros((0, *h.obs.shape[1:]), h.obs.dtype)
+    return {
+        "obs": h.obs,
+        "rewards": h.rewards,
+        "terminated": h.terminated,
+        "truncated": h.truncated,
+        "ended": np.asarray(ended, dtype=np.int64),
+        "final_obs": final_obs,
+    }
+
+
+@method("env.close", inline=True)
+def close(ctx: CallContext, *, handle: int) -> None:
+    """Close the copies behind ``handle``; closing twice is not an error."""
+    h = _hosted.pop(handle, None)
+    if h is not None:
+        for e in h.envs:
+            e.close()
+
+
+@method("env.bench", inline=True)
+def bench(ctx: CallContext, *, handle: int, steps: int) -> dict[str, Any]:
+    """Step the copies ``steps`` times with random actions inside the worker (no link).
+
+    The reference for the link's cost: the same stepping without the round trip. For a
+    Gymnasium peer it also times ``gymnasium.vector.SyncVectorEnv`` of the same copies
+    (same-step autoreset) on the same actions.
+    """
+    import time
+
+    h = _get(handle)
+    if steps <= 0:
+        raise ArgumentError(f"env.bench: steps={steps}: want a positive number")
+    n = len(h.envs)
+    rng = np.random.default_rng(0)
+    if h.spec["action"]["kind"] == "discrete":
+        actions = rng.integers(0, h.spec["action"]["n"], size=(steps, n))
+    else:
+        lo = np.where(np.isfinite(h.act_space.low), h.act_space.low, -1.0)
+        hi = np.where(np.isfinite(h.act_space.high), h.act_space.high, 1.0)
+        actions = rng.uniform(lo, hi, size=(steps, n, *h.act_space.shape))
+    start = time.perf_counter()
+    for t in range(steps):
+        step(ctx, handle=handle, actions=actions[t])
+    seconds = time.perf_counter() - start
+    import gymnasium
+
+    sync = gymnasium.vector.SyncVectorEnv(
+        [lambda: build_env(h.id, h.kwargs)] * n,
+        autoreset_mode=gymnasium.vector.AutoresetMode.SAME_STEP,
+    )
+    sync.reset(seed=0)
+    start = time.perf_counter()
+    for t in range(steps):
+        sync.step(actions[t])
+    sync_seconds = time.perf_counter() - start
+    sync.close()
+    return {"seconds": seconds, "sync_vector_seconds": sync_seconds, "steps": steps, "copies": n}
