@@ -423,6 +423,7 @@ def bench(ctx: CallContext, *, handle: int, steps: int) -> dict[str, Any]:
         raise ArgumentError(f"env.bench: steps={steps}: want a positive number")
     n = len(h.envs)
     rng = np.random.default_rng(0)
+    actions: np.ndarray
     if h.spec["action"]["kind"] == "discrete":
         actions = rng.integers(0, h.spec["action"]["n"], size=(steps, n))
     else:

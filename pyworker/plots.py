@@ -31,6 +31,7 @@ import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 
@@ -331,16 +332,16 @@ def _returns_panel(
                 )
         final = _final_eval(g)
         if final is not None:
-            x, y, err, n = final
+            fx, fy, err, n = final
             what = f"{n} episodes" if len(g.results) == 1 else f"mean of {len(g.results)} runs"
-            summary = f"{y:.4g} ± {err:.3g}"
+            summary = f"{fy:.4g} ± {err:.3g}"
             p.points.append(
                 Point(
                     f"final greedy evaluation ({what}): {summary}"
                     if one_group
                     else "final greedy evaluation",
-                    x,
-                    y,
+                    fx,
+                    fy,
                     _FINAL if one_group else color,
                     err=err,
                     marker="D",
@@ -531,7 +532,9 @@ def _group_legends(ax, panel: Panel) -> None:
         if pt.group:
             groups.setdefault(pt.group, (pt.color, []))[1].append(pt.summary)
     handles = [
-        Line2D([], [], color=c, linewidth=2, label=g + (": " + ", ".join(s) if s else ""))
+        Line2D(
+            [], [], color=cast(Any, c), linewidth=2, label=g + (": " + ", ".join(s) if s else "")
+        )
         for g, (c, s) in groups.items()
     ]
     first = ax.legend(
@@ -541,7 +544,14 @@ def _group_legends(ax, panel: Panel) -> None:
     for ln in panel.lines:
         kinds.setdefault(
             ln.label,
-            Line2D([], [], color="gray", linestyle=ln.style, marker=ln.marker, label=ln.label),
+            Line2D(
+                [],
+                [],
+                color="gray",
+                linestyle=cast(Any, ln.style),
+                marker=ln.marker,
+                label=ln.label,
+            ),
         )
     for pt in panel.points:
         kinds.setdefault(

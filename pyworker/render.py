@@ -229,8 +229,8 @@ def _taxi_frames(states: list[int]) -> list:
         for r in range(5):  # the walls between cells
             for c in range(4):
                 if _TAXI_MAP[1 + r][2 * c + 2] == "|":
-                    x = (c + 1) * CELL
-                    d.line([(x, r * CELL), (x, (r + 1) * CELL)], fill="black", width=4)
+                    wall = (c + 1) * CELL
+                    d.line([(wall, r * CELL), (wall, (r + 1) * CELL)], fill="black", width=4)
         if len(path) > 1:
             d.line([_centre(r, c) for r, c in path], fill=(230, 120, 30), width=3)
         x, y = _centre(row, col)

@@ -32,7 +32,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pyworker.errors import ArgumentError
 from pyworker.registry import CallContext, method
@@ -339,6 +339,7 @@ def _tell(s: _Open, number: int, state: str, value: float | None, attrs: dict[st
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if state == "complete":
+            assert value is not None  # a finite value, checked above
             s.study.tell(number, float(value), skip_if_finished=True)
         elif state == "pruned":
             s.study.tell(number, state=states.PRUNED, skip_if_finished=True)
@@ -417,7 +418,7 @@ def plots(ctx: CallContext, *, study: int, out_dir: str) -> dict:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
                 ax = draw(s.study)
-            fig = ax.figure if hasattr(ax, "figure") else ax[0].figure
+            fig: Any = ax.figure if hasattr(ax, "figure") else cast(Any, ax)[0].figure
             fig.set_size_inches(8, 5)
             fig.tight_layout()
             fig.savefig(path, dpi=100)

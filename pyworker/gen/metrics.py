@@ -71,6 +71,7 @@ def feature_classifier(
         keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"],
     )
+    assert ds.x_train is not None and ds.y_train is not None  # a labelled data set
     clf.fit(ds.x_train[idx], ds.y_train[idx], epochs=30, batch_size=64, verbose=0, shuffle=True)
     acc = float(clf.evaluate(ds.x_test, ds.y_test, verbose=0)[1])
     _CLASSIFIERS[key] = (clf, keras.Model(inp, feats), acc)
