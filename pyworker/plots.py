@@ -39,6 +39,9 @@ from pyworker import paths
 from pyworker.metrics import Metrics, RunError, Series, read_config, read_metrics
 from pyworker.registry import CallContext, method
 
+#: The title of the returns panel (training episodes beside greedy evaluations).
+RETURNS_TITLE = "Returns: training episodes and greedy evaluations"
+
 # Keys that tell runs of one configuration apart without changing what is
 # trained: the seed, where the run is written and how it is reported.
 _NOT_CONFIG = {
@@ -269,7 +272,7 @@ def _smooth_updates(s: Series) -> Series:
 def _returns_panel(
     groups: list[Group], threshold: float | None, window: int, single: bool, one_group: bool
 ) -> Panel:
-    p = Panel("Returns: training episodes and greedy evaluations", "episode return")
+    p = Panel(RETURNS_TITLE, "episode return")
     if threshold is not None and math.isfinite(threshold):
         p.threshold = threshold
     for gi, g in enumerate(groups):

@@ -19,6 +19,7 @@ import pytest
 from matplotlib import image
 
 from pyworker.metrics import read_metrics
+from pyworker.plots import RETURNS_TITLE as RETURNS_PANEL
 
 pytestmark = pytest.mark.e2e
 
@@ -155,7 +156,7 @@ def test_ctrl_c_checkpoints_and_resume_finishes(xlrl_binary, tmp_path):
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
-    assert "continue with: xlrl train --resume runs/sig" in err
+    assert f"continue with: {xlrl_binary} train --resume runs/sig" in err
     run = tmp_path / "runs" / "sig"
     done = read_metrics(run).records
     assert 0 < len(done) < int(episodes)
@@ -232,7 +233,7 @@ def test_plot_several_seeds(xlrl_binary, tmp_path):
         xlrl(xlrl_binary, tmp_path, "plot", "runs/s1", "runs/s2", "-o", "cmp.png", "--json")
     )
     assert time.monotonic() - t0 < 60
-    assert res["path"] == "cmp.png" and res["panels"] == ["Episode return"]
+    assert res["path"] == "cmp.png" and res["panels"] == [RETURNS_PANEL]
     assert len(res["groups"]) == 1 and len(res["groups"][0]["runs"]) == 2
     gray = image.imread(tmp_path / "cmp.png")[..., :3].mean(axis=2)
     assert gray.std() > 0.05
@@ -267,7 +268,7 @@ def test_dqn_run_has_the_seed_panels(xlrl_binary, tmp_path):
     assert len([r for r in m.records if r["kind"] == "episode"]) == res["train_episodes"]
     assert res["plot"] == "runs/dqn/plots/training.png"
     plotted = last_json(xlrl(xlrl_binary, tmp_path, "plot", "runs/dqn", "--json"))
-    assert plotted["panels"] == ["Episode return", "Q-values progression", "Loss trajectory"]
+    assert plotted["panels"] == [RETURNS_PANEL, "Q-values progression", "Loss trajectory"]
     ev = last_json(xlrl(xlrl_binary, tmp_path, "eval", "runs/dqn", "--json"))
     assert ev["mean_return"] == res["mean_return"]
 
@@ -305,7 +306,7 @@ def test_dqn_ctrl_c_and_resume_match_an_uninterrupted_run(xlrl_binary, tmp_path,
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
-    assert "continue with: xlrl train --resume runs/sig" in err
+    assert f"continue with: {xlrl_binary} train --resume runs/sig" in err
 
     resumed = last_json(xlrl(xlrl_binary, tmp_path, "train", "--resume", "runs/sig", "--json"))
     full = last_json(xlrl(xlrl_binary, tmp_path, *args, "--name", "full", "--json"))

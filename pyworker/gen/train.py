@@ -65,8 +65,8 @@ class Progress:
 MODEL_OPTIONS: dict[str, tuple[str, ...]] = {
     "vae": ("decoder", "latent", "hidden", "iw_samples"),
     "gan": ("latent", "hidden", "output", "n_critic", "gp_weight"),
-    "realnvp": ("layers", "hidden"),
-    "maf": ("layers", "hidden"),
+    "realnvp": ("layers", "hidden", "levels"),
+    "maf": ("layers", "hidden", "levels"),
     "made": ("likelihood", "hidden", "orderings", "components"),
 }
 
