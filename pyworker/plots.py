@@ -576,14 +576,15 @@ def runs(
     threshold: float | None = None,
     title: str | None = None,
     window: int = 100,
-    run_dir: str | None = None,
+    run_dir: str,
     group_by: list[str] | None = None,
 ) -> dict:
     """Plot run directories into the PNG ``out`` (see :func:`plot_runs`).
 
-    With ``run_dir``, ``out`` is relative to it and must stay inside it.
+    ``out`` is relative to ``run_dir`` (the directory the host lets the
+    worker write in) and must stay inside it.
     """
-    target = paths.inside(run_dir, out, "out") if run_dir is not None else paths.from_host(out)
+    target = paths.inside(run_dir, out, "out")
     res = plot_runs(
         [str(paths.from_host(r)) for r in runs],
         str(target),
@@ -592,7 +593,5 @@ def runs(
         window=window,
         group_by=group_by,
     )
-    res["path"] = (
-        out if run_dir is None else os.path.normpath(os.path.join(run_dir, out))
-    )  # as given
+    res["path"] = os.path.normpath(os.path.join(run_dir, out))  # as given
     return res

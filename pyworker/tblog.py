@@ -8,10 +8,6 @@ TensorFlow (3 s) for a run trained on the pure-Go backend.
 
 RPC methods:
 
-* ``tb.scalars(logdir, points)``: append ``[tag, step, value]`` points to the
-  event file of ``logdir`` (opened on first use), flushed at every call, so a
-  live TensorBoard sees them.
-* ``tb.close(logdir)``: close that file.
 * ``tb.export(run)``: write every value of ``run/metrics.jsonl`` as scalars
   ``<kind>/<key>`` into ``run/tb/``, replacing an earlier export.
 """
@@ -24,7 +20,7 @@ import socket
 import struct
 import time
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from pyworker import paths
 from pyworker.metrics import read_metrics
@@ -136,42 +132,6 @@ class EventWriter:
 
     def close(self) -> None:
         self._f.close()
-
-
-_writers: dict[str, EventWriter] = {}
-
-
-@method("tb.scalars")
-def scalars(
-    ctx: CallContext, *, logdir: str, points: list[Any], run_dir: str | None = None
-) -> dict:
-    """Append ``[tag, step, value]`` points to ``logdir``'s event file.
-
-    With ``run_dir``, ``logdir`` is relative to it and must stay inside it.
-    """
-    logdir = str(
-        paths.inside(run_dir, logdir, "logdir") if run_dir is not None else paths.from_host(logdir)
-    )
-    key = os.path.abspath(logdir)
-    w = _writers.get(key)
-    if w is None:
-        w = _writers[key] = EventWriter(logdir)
-    for i, p in enumerate(points):
-        if not (isinstance(p, (list, tuple)) and len(p) == 3 and isinstance(p[0], str)):
-            raise ValueError(f"points[{i}] = {p!r}: want [tag, step, value]")
-        w.scalar(p[0], p[1], p[2])
-    w.flush()
-    return {"path": str(w.path), "written": len(points)}
-
-
-@method("tb.close")
-def close(ctx: CallContext, *, logdir: str, run_dir: str | None = None) -> dict:
-    if run_dir is not None:
-        logdir = str(paths.inside(run_dir, logdir, "logdir"))
-    w = _writers.pop(os.path.abspath(paths.from_host(logdir)), None)
-    if w is not None:
-        w.close()
-    return {"closed": w is not None}
 
 
 def export_run(run: str | Path) -> tuple[Path, int]:
