@@ -1,7 +1,8 @@
 // Package ac holds what the actor-critic agents (internal/agent/ppo, sac,
 // td3) share: evaluation with any kind of action, Stable-Baselines3's
-// orthogonal initialisation, the names of their metrics, and the arithmetic
-// of diagonal Gaussian policies.
+// orthogonal initialisation, the names of their metrics, the arithmetic
+// of diagonal Gaussian policies, and SAC's and TD3's replay buffer and
+// environment loop (OffPolicy).
 package ac
 
 import (

@@ -115,13 +115,10 @@ func (p *Policy) Act(obs []float64) env.Action {
 	out := p.Net.Forward(p.ws, p.x, 1)
 	p.act = p.act[:0]
 	for j := range p.Low {
-		p.act = append(p.act, rescale(math.Tanh(float64(out[j])), p.Low[j], p.High[j]))
+		p.act = append(p.act, ac.Rescale(math.Tanh(float64(out[j])), p.Low[j], p.High[j]))
 	}
 	return env.Action{Continuous: p.act}
 }
-
-// rescale maps a in [-1, 1] to [low, high].
-func rescale(a, low, high float64) float64 { return low + 0.5*(a+1)*(high-low) }
 
 // Result is what training produced.
 type Result struct {
@@ -297,82 +294,21 @@ func (tr *trainer) sampleActions(ws *nn.Workspace, obs []float32, n int, noise, 
 	return out
 }
 
+// run steps e with the shared off-policy loop, acting with reparameterised
+// samples of the actor after learning_starts.
 func (tr *trainer) run(ctx context.Context, e env.Env, progress deep.Progress) error {
 	cfg := tr.cfg
-	d, od := tr.actDim, tr.obsDim
-	rec := deep.RecorderFrom(ctx)
-	obs := make([]float32, od)
-	next := make([]float32, od)
-	a := make([]float32, d)
-	scaled := make([]float64, d)
+	loop := &ac.OffPolicy{Name: "sac", Steps: cfg.Steps, LearningStarts: cfg.LearningStarts, TrainFreq: cfg.TrainFreq,
+		GradientSteps: cfg.GradientSteps, EvalEvery: cfg.EvalEvery, StopAt: cfg.StopAt, Rng: tr.rng,
+		Low: tr.low, High: tr.high, Buf: tr.buf, Clock: tr.clock, Episodes: &tr.eps, Last: tr.res.Last,
+		GradSteps: &tr.gradSteps, GradientStep: tr.gradientStep, Evaluate: tr.evaluate}
+	d := tr.actDim
 	one := tr.actor.NewWorkspace(1)
 	u1, n1, lp1 := make([]float32, d), make([]float32, d), make([]float32, 1)
-	t0 := time.Now()
-	ac.ToFloat32(obs, e.Reset())
-	tr.clock.Env += time.Since(t0)
-	var epRet float64
-	epLen := 0
-	for step := 1; step <= cfg.Steps; step++ {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		t0 := time.Now()
-		if step <= cfg.LearningStarts {
-			for j := range a {
-				a[j] = float32(2*tr.rng.Float64() - 1)
-			}
-		} else {
-			tr.sampleActions(one, obs, 1, n1, u1, a, lp1)
-		}
-		for j := range a {
-			scaled[j] = rescale(float64(a[j]), tr.low[j], tr.high[j])
-		}
-		tr.clock.Forward += time.Since(t0)
-		t0 = time.Now()
-		o, r, term, trunc := e.Step(env.Action{Continuous: scaled})
-		tr.clock.Env += time.Since(t0)
-		ac.ToFloat32(next, o)
-		tr.buf.Add(obs, a, float32(r), next, term)
-		epRet += r
-		epLen++
-		if term || trunc {
-			tr.eps.Record(epRet, epLen)
-			if rec != nil {
-				rec.Episode(step, epRet, epLen)
-			}
-			epRet, epLen = 0, 0
-			t0 := time.Now()
-			ac.ToFloat32(obs, e.Reset())
-			tr.clock.Env += time.Since(t0)
-		} else {
-			copy(obs, next)
-		}
-		tr.res.Steps = step
-		if step > cfg.LearningStarts && step%cfg.TrainFreq == 0 {
-			for g := 0; g < cfg.GradientSteps; g++ {
-				if err := tr.gradientStep(ctx); err != nil {
-					return fmt.Errorf("sac: gradient step %d: %w", tr.gradSteps+1, err)
-				}
-			}
-			if rec != nil {
-				rec.Update(step, tr.res.Last)
-			}
-		}
-		if cfg.EvalEvery > 0 && step%cfg.EvalEvery == 0 {
-			score, err := tr.evaluate(ctx, step)
-			if err != nil {
-				return err
-			}
-			if progress != nil {
-				progress(step, map[string]float64{"eval_mean": score, "train_mean": tr.eps.RecentMean()})
-			}
-			if cfg.StopAt != nil && score >= *cfg.StopAt {
-				tr.res.StoppedAt = step
-				return nil
-			}
-		}
-	}
-	return nil
+	loop.Act = func(obs, a []float32) { tr.sampleActions(one, obs, 1, n1, u1, a, lp1) }
+	steps, stopped, err := loop.Run(ctx, e, progress)
+	tr.res.Steps, tr.res.StoppedAt = steps, stopped
+	return err
 }
 
 // actorGrad computes the actor loss mean(alpha logp - min_i Q_i(s, a_pi))

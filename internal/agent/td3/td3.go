@@ -107,12 +107,10 @@ func (p *Policy) Act(obs []float64) env.Action {
 	out := p.Net.Forward(p.ws, p.x, 1)
 	p.act = p.act[:0]
 	for j := range p.Low {
-		p.act = append(p.act, rescale(math.Tanh(float64(out[j])), p.Low[j], p.High[j]))
+		p.act = append(p.act, ac.Rescale(math.Tanh(float64(out[j])), p.Low[j], p.High[j]))
 	}
 	return env.Action{Continuous: p.act}
 }
-
-func rescale(a, low, high float64) float64 { return low + 0.5*(a+1)*(high-low) }
 
 // Result is what training produced.
 type Result struct {
@@ -231,84 +229,25 @@ func newTrainer(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.
 	return tr, e, nil
 }
 
+// run steps e with the shared off-policy loop, acting with the actor plus
+// clipped Gaussian exploration noise after learning_starts.
 func (tr *trainer) run(ctx context.Context, e env.Env, progress deep.Progress) error {
 	cfg := tr.cfg
-	d, od := tr.actDim, tr.obsDim
-	rec := deep.RecorderFrom(ctx)
-	obs, next := make([]float32, od), make([]float32, od)
-	a := make([]float32, d)
-	scaled := make([]float64, d)
+	loop := &ac.OffPolicy{Name: "td3", Steps: cfg.Steps, LearningStarts: cfg.LearningStarts, TrainFreq: cfg.TrainFreq,
+		GradientSteps: cfg.GradientSteps, EvalEvery: cfg.EvalEvery, StopAt: cfg.StopAt, Rng: tr.rng,
+		Low: tr.low, High: tr.high, Buf: tr.buf, Clock: tr.clock, Episodes: &tr.eps, Last: tr.res.Last,
+		GradSteps: &tr.gradSteps, GradientStep: tr.gradientStep, Evaluate: tr.evaluate}
 	one := tr.actor.NewWorkspace(1)
-	t0 := time.Now()
-	ac.ToFloat32(obs, e.Reset())
-	tr.clock.Env += time.Since(t0)
-	var epRet float64
-	epLen := 0
-	for step := 1; step <= cfg.Steps; step++ {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		t0 := time.Now()
-		if step <= cfg.LearningStarts {
-			for j := range a {
-				a[j] = float32(2*tr.rng.Float64() - 1)
-			}
-		} else {
-			out := tr.actor.Forward(one, obs, 1)
-			for j := range a {
-				v := math.Tanh(float64(out[j])) + cfg.NoiseStd*tr.rng.NormFloat64()
-				a[j] = float32(min(max(v, -1), 1))
-			}
-		}
+	loop.Act = func(obs, a []float32) {
+		out := tr.actor.Forward(one, obs, 1)
 		for j := range a {
-			scaled[j] = rescale(float64(a[j]), tr.low[j], tr.high[j])
-		}
-		tr.clock.Forward += time.Since(t0)
-		t0 = time.Now()
-		o, r, term, trunc := e.Step(env.Action{Continuous: scaled})
-		tr.clock.Env += time.Since(t0)
-		ac.ToFloat32(next, o)
-		tr.buf.Add(obs, a, float32(r), next, term)
-		epRet += r
-		epLen++
-		if term || trunc {
-			tr.eps.Record(epRet, epLen)
-			if rec != nil {
-				rec.Episode(step, epRet, epLen)
-			}
-			epRet, epLen = 0, 0
-			t0 := time.Now()
-			ac.ToFloat32(obs, e.Reset())
-			tr.clock.Env += time.Since(t0)
-		} else {
-			copy(obs, next)
-		}
-		tr.res.Steps = step
-		if step > cfg.LearningStarts && step%cfg.TrainFreq == 0 {
-			for g := 0; g < cfg.GradientSteps; g++ {
-				if err := tr.gradientStep(ctx); err != nil {
-					return fmt.Errorf("td3: gradient step %d: %w", tr.gradSteps+1, err)
-				}
-			}
-			if rec != nil {
-				rec.Update(step, tr.res.Last)
-			}
-		}
-		if cfg.EvalEvery > 0 && step%cfg.EvalEvery == 0 {
-			score, err := tr.evaluate(ctx, step)
-			if err != nil {
-				return err
-			}
-			if progress != nil {
-				progress(step, map[string]float64{"eval_mean": score, "train_mean": tr.eps.RecentMean()})
-			}
-			if cfg.StopAt != nil && score >= *cfg.StopAt {
-				tr.res.StoppedAt = step
-				return nil
-			}
+			v := math.Tanh(float64(out[j])) + cfg.NoiseStd*tr.rng.NormFloat64()
+			a[j] = float32(min(max(v, -1), 1))
 		}
 	}
-	return nil
+	steps, stopped, err := loop.Run(ctx, e, progress)
+	tr.res.Steps, tr.res.StoppedAt = steps, stopped
+	return err
 }
 
 // gradientStep is one TD3 update in SB3's order: the critics on smoothed
