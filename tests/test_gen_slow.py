@@ -32,7 +32,9 @@ def test_realnvp_moons_test_nll_at_most_1_25(tmp_path):
 
 def test_maf_moons_far_below_the_gaussian(tmp_path):
     res = _train(tmp_path, "maf", "moons")
-    assert res["test_nll"] < 1.4 < res["baseline_nll"] - 1.0, res
+    # Both in the points' own units (the standardisation's Jacobian shifts
+    # them alike), so the gap is what the flow learnt beyond a Gaussian.
+    assert res["test_nll"] < res["baseline_nll"] - 1.0, res
 
 
 @pytest.mark.parametrize("model", ["made", "vae"])
