@@ -73,20 +73,32 @@ func (l Location) Path() string {
 	return filepath.Join(root, now().UTC().Format("20060102-150405"))
 }
 
-// ExistsError reports a run directory that already holds a run.
-type ExistsError struct{ Path string }
+// ExistsError reports a run directory that already holds a run that no
+// process is training. Unfinished says whether that run stopped before its
+// first checkpoint (so there is nothing to resume); it is decided once, under
+// the directory's lock, so that the message does not change with what
+// another process writes later.
+type ExistsError struct {
+	Path       string
+	Unfinished bool
+}
 
 func (e *ExistsError) Error() string {
-	d := Dir{Path: e.Path}
-	_, cfgErr := os.Stat(d.Config())
-	_, ckptErr := os.Stat(d.Checkpoint())
-	if cfgErr == nil && ckptErr != nil {
+	if e.Unfinished {
 		return fmt.Sprintf("run directory %s already holds a run that stopped before its first checkpoint "+
 			"(nothing to resume): to start it again, rm -r %s and run the same command; or choose another --name or --out",
 			e.Path, e.Path)
 	}
 	return fmt.Sprintf("run directory %s already exists and is not empty: choose another --name or --out, "+
 		"or continue it with --resume %s", e.Path, e.Path)
+}
+
+// existsError describes the run that the directory at path holds.
+func existsError(path string) *ExistsError {
+	d := Dir{Path: path}
+	_, cfgErr := os.Stat(d.Config())
+	_, ckptErr := os.Stat(d.Checkpoint())
+	return &ExistsError{Path: path, Unfinished: cfgErr == nil && ckptErr != nil}
 }
 
 // BusyError reports a run directory whose lock another process (or another
@@ -155,19 +167,17 @@ func Create(l Location) (*Dir, error) {
 }
 
 // claim locks the directory at path for a new run and checks that it holds
-// no run.
+// no run. The lock comes first: a directory whose run is being trained is
+// reported busy (naming the process), not mistaken for a run that stopped.
 func claim(path string) (*Dir, error) {
-	if !holdsNoRun(path) { // the common case, answered without a lock
-		return nil, &ExistsError{Path: path}
-	}
 	lk, err := lockDir(path, false)
 	if err != nil {
 		return nil, err
 	}
 	d := &Dir{Path: path, lock: lk}
-	if !holdsNoRun(path) { // another process filled it before our lock
+	if !holdsNoRun(path) {
 		d.Close()
-		return nil, &ExistsError{Path: path}
+		return nil, existsError(path)
 	}
 	if err := checkWritable(path); err != nil {
 		d.Close()
