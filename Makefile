@@ -118,7 +118,7 @@ test-extras: build venv-box2d venv-mujoco
 ## fuzz: each Go fuzz target for FUZZTIME, then the wire format's Hypothesis properties with more examples
 ## (findings and durations: docs/reliability.md)
 FUZZTIME ?= 30s
-FUZZ_TARGETS := FuzzUnmarshalCheckpoint:./internal/run FuzzCheckpointBody:./internal/run FuzzDecodeMetrics:./internal/run FuzzLoad:./internal/replay FuzzLoad:./internal/agent/tabular \
+FUZZ_TARGETS := FuzzUnmarshalCheckpoint:./internal/ckpt FuzzCheckpointBody:./internal/ckpt FuzzDecodeMetrics:./internal/run FuzzLoad:./internal/replay FuzzLoad:./internal/agent/tabular \
 	FuzzDecodeArray:./internal/worker FuzzHandshake:./internal/worker FuzzConfig:./internal/flagcheck
 fuzz: venv
 	@for t in $(FUZZ_TARGETS); do \

@@ -9,7 +9,7 @@ import (
 
 	"github.com/xlrl/xlrl/internal/agent/tabular"
 	"github.com/xlrl/xlrl/internal/agent/zoo"
-	"github.com/xlrl/xlrl/internal/run"
+	"github.com/xlrl/xlrl/internal/ckpt"
 )
 
 // Agent acts: Act is the greedy action for an observation (for Discrete
@@ -144,7 +144,7 @@ func NewAgent(algo, envID string, o AgentOptions) (Learner, error) {
 }
 
 // saveCheckpoint writes c in the checkpoint container format.
-func saveCheckpoint(w io.Writer, c *run.Checkpoint) error {
+func saveCheckpoint(w io.Writer, c *ckpt.Checkpoint) error {
 	b, err := c.MarshalBinary()
 	if err != nil {
 		return err
@@ -154,17 +154,17 @@ func saveCheckpoint(w io.Writer, c *run.Checkpoint) error {
 }
 
 // loadCheckpoint reads a checkpoint of the given kind.
-func loadCheckpoint(r io.Reader, kind string) (*run.Checkpoint, error) {
+func loadCheckpoint(r io.Reader, kind string) (*ckpt.Checkpoint, error) {
 	b, err := io.ReadAll(r)
 	if err != nil {
 		return nil, err
 	}
-	c, err := run.UnmarshalCheckpoint("agent state", b)
+	c, err := ckpt.Unmarshal("agent state", b)
 	if err != nil {
 		return nil, err
 	}
 	if c.Kind != kind {
-		return nil, fmt.Errorf("%w: the state holds a %q, want %q", run.ErrBadCheckpoint, c.Kind, kind)
+		return nil, fmt.Errorf("%w: the state holds a %q, want %q", ckpt.ErrBad, c.Kind, kind)
 	}
 	return c, nil
 }

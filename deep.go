@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/xlrl/xlrl/internal/agent/deep"
 	"github.com/xlrl/xlrl/internal/agent/dqn"
 	"github.com/xlrl/xlrl/internal/agent/pg"
+	"github.com/xlrl/xlrl/internal/agent/trainloop"
 	"github.com/xlrl/xlrl/internal/agent/zoo"
+	"github.com/xlrl/xlrl/internal/ckpt"
 	"github.com/xlrl/xlrl/internal/nn"
-	"github.com/xlrl/xlrl/internal/run"
 	"github.com/xlrl/xlrl/internal/train"
 )
 
@@ -51,7 +51,7 @@ func NewDQN(cfg DQNConfig, spec *Spec, be Backend, seed uint64) (Learner, error)
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return newDeep("dqn", spec, be, seed, func(ctx context.Context, mk deep.EnvFactory, steps int, be Backend, p deep.Progress) (*nn.MLP, Stats, error) {
+	return newDeep("dqn", spec, be, seed, func(ctx context.Context, mk trainloop.EnvFactory, steps int, be Backend, p trainloop.Progress) (*nn.MLP, Stats, error) {
 		c := cfg
 		if steps > 0 {
 			c.Steps = steps
@@ -69,7 +69,7 @@ func NewREINFORCE(cfg REINFORCEConfig, spec *Spec, be Backend, seed uint64) (Lea
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return newDeep("reinforce", spec, be, seed, func(ctx context.Context, mk deep.EnvFactory, steps int, be Backend, p deep.Progress) (*nn.MLP, Stats, error) {
+	return newDeep("reinforce", spec, be, seed, func(ctx context.Context, mk trainloop.EnvFactory, steps int, be Backend, p trainloop.Progress) (*nn.MLP, Stats, error) {
 		c := cfg
 		if steps > 0 {
 			c.Steps = steps
@@ -83,7 +83,7 @@ func NewA2C(cfg A2CConfig, spec *Spec, be Backend, seed uint64) (Learner, error)
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return newDeep("a2c", spec, be, seed, func(ctx context.Context, mk deep.EnvFactory, steps int, be Backend, p deep.Progress) (*nn.MLP, Stats, error) {
+	return newDeep("a2c", spec, be, seed, func(ctx context.Context, mk trainloop.EnvFactory, steps int, be Backend, p trainloop.Progress) (*nn.MLP, Stats, error) {
 		c := cfg
 		if steps > 0 {
 			c.Steps = steps
@@ -99,10 +99,10 @@ func pgStats(res *pg.Result, err error) (*nn.MLP, Stats, error) {
 	return res.Policy, Stats{Episodes: int64(res.Episodes), Steps: int64(res.Steps), Updates: int64(res.Updates)}, nil
 }
 
-type deepTrain func(ctx context.Context, mk deep.EnvFactory, steps int, be Backend, p deep.Progress) (*nn.MLP, Stats, error)
+type deepTrain func(ctx context.Context, mk trainloop.EnvFactory, steps int, be Backend, p trainloop.Progress) (*nn.MLP, Stats, error)
 
 func newDeep(algo string, spec *Spec, be Backend, seed uint64, fn deepTrain) (*deepLearner, error) {
-	if err := deep.CheckSpaces(algo, spec); err != nil {
+	if err := trainloop.CheckSpaces(algo, spec); err != nil {
 		return nil, err
 	}
 	if be == nil {
@@ -118,7 +118,7 @@ type deepLearner struct {
 	be     Backend
 	train  deepTrain
 	net    *nn.MLP
-	greedy *deep.Greedy
+	greedy *trainloop.Greedy
 	onehot []float64
 }
 
@@ -137,7 +137,7 @@ func (l *deepLearner) Act(obs []float64) Action {
 }
 
 func (l *deepLearner) setNet(net *nn.MLP) {
-	l.net, l.greedy = net, deep.NewGreedy(net)
+	l.net, l.greedy = net, trainloop.NewGreedy(net)
 	if l.spec.Observation.Kind == Discrete {
 		l.onehot = make([]float64, l.spec.Observation.N)
 	}
@@ -147,19 +147,19 @@ func (l *deepLearner) Learn(ctx context.Context, envs EnvFactory, b Budget, h Ho
 	if b.Episodes > 0 {
 		return Stats{}, fmt.Errorf("%s: the budget of a deep agent is in steps (Budget.Steps), not episodes", l.algo)
 	}
-	ctx = deep.WithRecorder(ctx, &hookRecorder{h: h})
+	ctx = trainloop.WithRecorder(ctx, &hookRecorder{h: h})
 	if h.Checkpoint != nil {
 		ck, err := newHookCheckpointer(h.Checkpoint)
 		if err != nil {
 			return Stats{}, err
 		}
-		ctx = deep.WithCheckpointer(ctx, ck)
+		ctx = trainloop.WithCheckpointer(ctx, ck)
 	}
-	var progress deep.Progress
+	var progress trainloop.Progress
 	if h.Eval != nil {
 		progress = func(step int, m map[string]float64) { h.Eval(int64(step), m) }
 	}
-	net, st, err := l.train(ctx, deep.EnvFactory(envs), int(b.Steps), l.be, progress)
+	net, st, err := l.train(ctx, trainloop.EnvFactory(envs), int(b.Steps), l.be, progress)
 	if err != nil {
 		return st, err
 	}
@@ -186,7 +186,7 @@ func (l *deepLearner) Load(r io.Reader) error {
 	return l.loadPolicy(c)
 }
 
-func (l *deepLearner) loadPolicy(c *run.Checkpoint) error {
+func (l *deepLearner) loadPolicy(c *ckpt.Checkpoint) error {
 	net, err := train.LoadPolicy(c)
 	if err != nil {
 		return err
@@ -197,7 +197,7 @@ func (l *deepLearner) loadPolicy(c *run.Checkpoint) error {
 	}
 	if net.In() != in || net.Out() != l.spec.Action.N {
 		return fmt.Errorf("%w: the network maps %d inputs to %d actions, %s has %d and %d",
-			run.ErrBadCheckpoint, net.In(), net.Out(), l.spec.ID, in, l.spec.Action.N)
+			ckpt.ErrBad, net.In(), net.Out(), l.spec.ID, in, l.spec.Action.N)
 	}
 	l.setNet(net)
 	return nil
@@ -222,16 +222,16 @@ func (r *hookRecorder) Update(step int, values map[string]float64) {
 	}
 }
 
-// hookCheckpointer is a Checkpointing as a deep.Checkpointer.
+// hookCheckpointer is a Checkpointing as a trainloop.Checkpointer.
 type hookCheckpointer struct {
 	c       *Checkpointing
-	resumed *run.Checkpoint
+	resumed *ckpt.Checkpoint
 }
 
 func newHookCheckpointer(c *Checkpointing) (*hookCheckpointer, error) {
 	k := &hookCheckpointer{c: c}
 	if c.Resume != nil {
-		r, err := run.UnmarshalCheckpoint("resumed state", c.Resume)
+		r, err := ckpt.Unmarshal("resumed state", c.Resume)
 		if err != nil {
 			return nil, err
 		}
@@ -240,11 +240,11 @@ func newHookCheckpointer(c *Checkpointing) (*hookCheckpointer, error) {
 	return k, nil
 }
 
-func (k *hookCheckpointer) Resumed() *run.Checkpoint { return k.resumed }
+func (k *hookCheckpointer) Resumed() *ckpt.Checkpoint { return k.resumed }
 
 func (k *hookCheckpointer) Due() bool { return k.c.due() }
 
-func (k *hookCheckpointer) Save(c *run.Checkpoint, step, episodes int) error {
+func (k *hookCheckpointer) Save(c *ckpt.Checkpoint, step, episodes int) error {
 	var b bytes.Buffer
 	if err := saveCheckpoint(&b, c); err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 
 	"github.com/xlrl/xlrl/internal/agent/tabular"
 	"github.com/xlrl/xlrl/internal/agent/zoo"
+	"github.com/xlrl/xlrl/internal/ckpt"
 	"github.com/xlrl/xlrl/internal/run"
 	"github.com/xlrl/xlrl/internal/train"
 )
@@ -22,7 +23,7 @@ func Load(runDir string) (Learner, error) {
 	if err != nil {
 		return nil, err
 	}
-	ckpt, err := run.ReadCheckpoint(dir.Checkpoint(), "")
+	cp, err := ckpt.Read(dir.Checkpoint(), "")
 	if err != nil {
 		return nil, err
 	}
@@ -32,7 +33,7 @@ func Load(runDir string) (Learner, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := agent.Load(ckpt); err != nil {
+		if err := agent.Load(cp); err != nil {
 			return nil, fmt.Errorf("loading %s: %w", dir.Path, err)
 		}
 		return &tabularLearner{a: agent, algo: fl.Algo, seed: fl.Seed, envID: fl.Env}, nil
@@ -41,9 +42,9 @@ func Load(runDir string) (Learner, error) {
 		if err != nil {
 			return nil, err
 		}
-		if ckpt.Kind != train.PolicyKind {
+		if cp.Kind != train.PolicyKind {
 			return nil, fmt.Errorf("%s: the run is not finished (its checkpoint holds a %q, not the final policy); "+
-				"continue it with --resume first", dir.Path, ckpt.Kind)
+				"continue it with --resume first", dir.Path, cp.Kind)
 		}
 		l, err := NewAgent(fl.Algo, fl.Env, AgentOptions{Seed: fl.Seed})
 		if err != nil {
@@ -51,7 +52,7 @@ func Load(runDir string) (Learner, error) {
 		}
 		d := l.(*deepLearner)
 		d.spec = *spec
-		if err := d.loadPolicy(ckpt); err != nil {
+		if err := d.loadPolicy(cp); err != nil {
 			return nil, fmt.Errorf("loading %s: %w", dir.Path, err)
 		}
 		return d, nil

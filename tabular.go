@@ -8,8 +8,8 @@ import (
 	"io"
 
 	"github.com/xlrl/xlrl/internal/agent/tabular"
+	"github.com/xlrl/xlrl/internal/ckpt"
 	"github.com/xlrl/xlrl/internal/policy"
-	"github.com/xlrl/xlrl/internal/run"
 )
 
 // TabularConfig is the configuration of a tabular agent: the algorithm
@@ -55,7 +55,7 @@ func (l *tabularLearner) Act(obs []float64) Action { return DiscreteAction(l.a.G
 func (l *tabularLearner) Policy() []int { return l.a.Policy() }
 
 func (l *tabularLearner) Save(w io.Writer) error {
-	c := run.NewCheckpoint(tabular.CheckpointKind)
+	c := ckpt.New(tabular.CheckpointKind)
 	if err := l.a.Save(c); err != nil {
 		return err
 	}

@@ -19,6 +19,8 @@ import (
 
 	"github.com/xlrl/xlrl/internal/agent/dqn"
 	"github.com/xlrl/xlrl/internal/agent/tabular"
+	"github.com/xlrl/xlrl/internal/atomicfile"
+	"github.com/xlrl/xlrl/internal/ckpt"
 	"github.com/xlrl/xlrl/internal/env"
 	"github.com/xlrl/xlrl/internal/nn"
 	"github.com/xlrl/xlrl/internal/run"
@@ -74,7 +76,7 @@ func FromRun(dir string) (*Policy, error) {
 	if envID == "" || algo == "" {
 		return nil, fmt.Errorf("%s: the run's config names no env or algo", d.Config())
 	}
-	c, err := run.ReadCheckpoint(d.Checkpoint(), "")
+	c, err := ckpt.Read(d.Checkpoint(), "")
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +89,7 @@ func FromRun(dir string) (*Policy, error) {
 }
 
 // FromCheckpoint reads the policy of a checkpoint written for envID by algo.
-func FromCheckpoint(c *run.Checkpoint, envID, algo string) (*Policy, error) {
+func FromCheckpoint(c *ckpt.Checkpoint, envID, algo string) (*Policy, error) {
 	arch := Architecture{Format: Format, Version: 1, Env: envID, Algo: algo, Hidden: []int{}, ObsEncoding: "none"}
 	switch c.Kind {
 	case tabular.CheckpointKind:
@@ -99,7 +101,7 @@ func FromCheckpoint(c *run.Checkpoint, envID, algo string) (*Policy, error) {
 			return nil, err
 		}
 		if st.States <= 0 || st.Actions <= 0 || st.States > 1<<24/max(st.Actions, 1) {
-			return nil, fmt.Errorf("%w: a Q-table of %d states and %d actions", run.ErrBadCheckpoint, st.States, st.Actions)
+			return nil, fmt.Errorf("%w: a Q-table of %d states and %d actions", ckpt.ErrBad, st.States, st.Actions)
 		}
 		q, err := c.Float64s("q", st.States*st.Actions)
 		if err != nil {
@@ -119,7 +121,7 @@ func FromCheckpoint(c *run.Checkpoint, envID, algo string) (*Policy, error) {
 		}
 		act, err := nn.ParseActivation(s.Activation)
 		if err != nil {
-			return nil, fmt.Errorf("%w: policy_spec: %v", run.ErrBadCheckpoint, err)
+			return nil, fmt.Errorf("%w: policy_spec: %v", ckpt.ErrBad, err)
 		}
 		spec := nn.Spec{In: s.In, Hidden: s.Hidden, Act: act, Out: s.Out}
 		params, err := c.Float64s("policy", spec.NumParams())
@@ -142,7 +144,7 @@ func FromCheckpoint(c *run.Checkpoint, envID, algo string) (*Policy, error) {
 		}
 		act, err := nn.ParseActivation(st.Config.Activation)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", run.ErrBadCheckpoint, err)
+			return nil, fmt.Errorf("%w: %v", ckpt.ErrBad, err)
 		}
 		espec, err := env.Lookup(envID)
 		if err != nil {
@@ -163,7 +165,7 @@ func FromCheckpoint(c *run.Checkpoint, envID, algo string) (*Policy, error) {
 		}
 		return mlpPolicy(arch, spec, p32)
 	}
-	return nil, fmt.Errorf("%w: a %q checkpoint holds no policy that can be exported (want a deep or tabular run)", run.ErrBadCheckpoint, c.Kind)
+	return nil, fmt.Errorf("%w: a %q checkpoint holds no policy that can be exported (want a deep or tabular run)", ckpt.ErrBad, c.Kind)
 }
 
 func contains(xs []string, x string) bool {
@@ -178,10 +180,10 @@ func contains(xs []string, x string) bool {
 func mlpPolicy(arch Architecture, spec nn.Spec, params []float32) (*Policy, error) {
 	net, err := nn.New(spec, rand.New(rand.NewPCG(0, 0))) // the weights are replaced
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", run.ErrBadCheckpoint, err)
+		return nil, fmt.Errorf("%w: %v", ckpt.ErrBad, err)
 	}
 	if err := net.SetParams(params); err != nil {
-		return nil, fmt.Errorf("%w: %v", run.ErrBadCheckpoint, err)
+		return nil, fmt.Errorf("%w: %v", ckpt.ErrBad, err)
 	}
 	arch.Kind, arch.In, arch.Out, arch.Activation = "mlp", spec.In, spec.Out, spec.Act.String()
 	arch.Hidden = append([]int{}, spec.Hidden...)
@@ -231,7 +233,7 @@ func (p *Policy) ArchitectureJSON() string {
 // WriteNPZ writes the architecture and the weights (W0, b0, ... in Keras
 // order; q for a Q-table) as an .npz, atomically.
 func (p *Policy) WriteNPZ(path string) error {
-	return run.WriteAtomic(path, 0o644, func(w io.Writer) error {
+	return atomicfile.Write(path, 0o644, func(w io.Writer) error {
 		zw := zip.NewWriter(w)
 		z := &npz{zw: zw}
 		if err := z.add("architecture", func(w io.Writer) error { return writeNPYString(w, p.ArchitectureJSON()) }); err != nil {
@@ -262,7 +264,7 @@ func (p *Policy) WriteNPY(path string) error {
 	if p.Q == nil {
 		return errors.New("--format npy: only tabular agents have a Q-table")
 	}
-	return run.WriteAtomic(path, 0o644, func(w io.Writer) error {
+	return atomicfile.Write(path, 0o644, func(w io.Writer) error {
 		return writeNPYFloat64(w, p.Q, []int{p.Arch.States, p.Arch.Actions})
 	})
 }

@@ -10,9 +10,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/xlrl/xlrl/internal/agent/deep"
+	"github.com/xlrl/xlrl/internal/agent/trainloop"
+	"github.com/xlrl/xlrl/internal/ckpt"
 	"github.com/xlrl/xlrl/internal/nn"
-	"github.com/xlrl/xlrl/internal/run"
 	"github.com/xlrl/xlrl/internal/worker"
 	"github.com/xlrl/xlrl/internal/worker/workertest"
 )
@@ -48,7 +48,7 @@ func randomPolicy(t *testing.T, envID string, spec nn.Spec) *Policy {
 	for i := range net.Params { // biases too, so that every parameter matters
 		net.Params[i] = float32(r.NormFloat64())
 	}
-	c := run.NewCheckpoint(deepPolicyKind)
+	c := ckpt.New(deepPolicyKind)
 	if err := c.PutJSON("policy_spec", map[string]any{"in": spec.In, "hidden": spec.Hidden, "activation": spec.Act.String(), "out": spec.Out}); err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func TestNPZActionsEqualGo(t *testing.T) {
 			if err := p.WriteNPZ(file); err != nil {
 				t.Fatal(err)
 			}
-			g := deep.NewGreedy(p.Net)
+			g := trainloop.NewGreedy(p.Net)
 			r := rand.New(rand.NewPCG(5, 6))
 			const n = 500
 			var obs []float64
@@ -136,7 +136,7 @@ assert all(p.act(o) == a for o, a in zip(obs[:20], p.act_batch(obs[:20])))
 }
 
 func TestQTableExport(t *testing.T) {
-	c := run.NewCheckpoint("tabular")
+	c := ckpt.New("tabular")
 	if err := c.PutJSON("agent", map[string]any{"algorithm": "q-learning", "states": 3, "actions": 2}); err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +210,7 @@ func TestKerasLoadsWithoutXlrl(t *testing.T) {
 	if err := p.WriteKeras(context.Background(), c, file); err != nil {
 		t.Fatal(err)
 	}
-	g := deep.NewGreedy(p.Net)
+	g := trainloop.NewGreedy(p.Net)
 	obs := [][]float64{{0.1, -0.2, 0.05, 1}, {-1, 2, -0.3, -2}, {2, 0, 0.2, 0.5}, {0, 0, 0, 0}, {-2, -1, 0.1, 3}}
 	want := ""
 	for _, o := range obs {

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/spf13/pflag"
+	"github.com/xlrl/xlrl/internal/atomicfile"
 	"gopkg.in/yaml.v3"
 )
 
@@ -222,7 +223,7 @@ func WriteFlagConfig(path string, fs *pflag.FlagSet, trailer string, skip ...str
 	if trailer != "" {
 		b.WriteString("\n# " + strings.ReplaceAll(strings.TrimRight(trailer, "\n"), "\n", "\n# ") + "\n")
 	}
-	return WriteFileAtomic(path, b.Bytes(), 0o644)
+	return atomicfile.WriteFile(path, b.Bytes(), 0o644)
 }
 
 // flagYAML renders a flag's value as a YAML value of the matching type.

@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strconv"
 	"time"
+
+	"github.com/xlrl/xlrl/internal/atomicfile"
 )
 
 // Record kinds.
@@ -278,7 +280,7 @@ func TruncateMetrics(path string, step int64) error {
 		}
 		return err
 	}
-	return WriteAtomic(path, 0o644, func(w io.Writer) error {
+	return atomicfile.Write(path, 0o644, func(w io.Writer) error {
 		bw := bufio.NewWriter(w)
 		for _, r := range recs {
 			if r.Step > step {

@@ -7,10 +7,10 @@ import (
 	"slices"
 
 	"github.com/xlrl/xlrl/internal/agent/ac"
-	"github.com/xlrl/xlrl/internal/agent/deep"
+	"github.com/xlrl/xlrl/internal/agent/trainloop"
 	"github.com/xlrl/xlrl/internal/agent/zoo"
+	"github.com/xlrl/xlrl/internal/ckpt"
 	"github.com/xlrl/xlrl/internal/env"
-	"github.com/xlrl/xlrl/internal/run"
 )
 
 // ACPolicyKind names the checkpoints of the actor-critic agents' final
@@ -98,15 +98,15 @@ func trainAC(ctx context.Context, fl *Flags, r *Run, h Hooks) (*Result, error) {
 
 // evalAC evaluates an actor-critic run's saved policy deterministically, by
 // default on the episodes of RunAC's final evaluation.
-func evalAC(ctx context.Context, fl *Flags, ckpt *run.Checkpoint, episodes int, seed *uint64, res *Result) error {
-	if ckpt.Kind != ACPolicyKind {
-		return fmt.Errorf("%w: a %s run's checkpoint holds a %q, want %q", run.ErrBadCheckpoint, fl.Algo, ckpt.Kind, ACPolicyKind)
+func evalAC(ctx context.Context, fl *Flags, cp *ckpt.Checkpoint, episodes int, seed *uint64, res *Result) error {
+	if cp.Kind != ACPolicyKind {
+		return fmt.Errorf("%w: a %s run's checkpoint holds a %q, want %q", ckpt.ErrBad, fl.Algo, cp.Kind, ACPolicyKind)
 	}
 	var mode string
-	if err := ckpt.GetJSON("act", &mode); err != nil {
+	if err := cp.GetJSON("act", &mode); err != nil {
 		return err
 	}
-	asPolicy := *ckpt
+	asPolicy := *cp
 	asPolicy.Kind = PolicyKind
 	net, err := LoadPolicy(&asPolicy)
 	if err != nil {
@@ -119,18 +119,18 @@ func evalAC(ctx context.Context, fl *Flags, ckpt *run.Checkpoint, episodes int, 
 	e := env.OneHot(raw) // as the trainers saw it
 	spec := e.Spec()
 	if spec.Observation.Dim() != net.In() {
-		return fmt.Errorf("%w: the network takes %d inputs, %s's observations have %d", run.ErrBadCheckpoint, net.In(), spec.ID, spec.Observation.Dim())
+		return fmt.Errorf("%w: the network takes %d inputs, %s's observations have %d", ckpt.ErrBad, net.In(), spec.ID, spec.Observation.Dim())
 	}
 	var norm *ac.RunningMeanStd
-	if slices.Contains(ckpt.Sections(), "obs_norm") {
+	if slices.Contains(cp.Sections(), "obs_norm") {
 		norm = &ac.RunningMeanStd{}
-		if err := ckpt.GetJSON("obs_norm", norm); err != nil {
+		if err := cp.GetJSON("obs_norm", norm); err != nil {
 			return err
 		}
 	}
 	act, err := zoo.ACPolicy(net, mode, norm, spec)
 	if err != nil {
-		return fmt.Errorf("%w: %v", run.ErrBadCheckpoint, err)
+		return fmt.Errorf("%w: %v", ckpt.ErrBad, err)
 	}
 	if episodes == 0 {
 		episodes = 100
@@ -141,7 +141,7 @@ func evalAC(ctx context.Context, fl *Flags, ckpt *run.Checkpoint, episodes int, 
 	if seed != nil {
 		e.Seed(*seed)
 	} else {
-		e.Seed(deep.Mix(fl.Seed, deep.StreamFinalEval))
+		e.Seed(trainloop.Mix(fl.Seed, trainloop.StreamFinalEval))
 	}
 	ev, err := ac.Evaluate(ctx, e, episodes, act)
 	if err != nil {

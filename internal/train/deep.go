@@ -8,10 +8,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/xlrl/xlrl/internal/agent/deep"
 	"github.com/xlrl/xlrl/internal/agent/dqn"
+	"github.com/xlrl/xlrl/internal/agent/trainloop"
 	"github.com/xlrl/xlrl/internal/agent/zoo"
 	"github.com/xlrl/xlrl/internal/backend"
+	"github.com/xlrl/xlrl/internal/ckpt"
 	"github.com/xlrl/xlrl/internal/env"
 	"github.com/xlrl/xlrl/internal/flagcheck"
 	"github.com/xlrl/xlrl/internal/nn"
@@ -20,15 +21,15 @@ import (
 
 // DeepResult is the deep RL part of the result.
 type DeepResult struct {
-	Backend       string         `json:"backend"`
-	Tuned         bool           `json:"tuned"`
-	GradientSteps int            `json:"gradient_steps"`
-	BestPeriodic  float64        `json:"best_periodic_eval"`
-	StoppedAt     int            `json:"stopped_at_step"`
-	Solved        *bool          `json:"solved,omitempty"`
-	Time          deep.Breakdown `json:"time"`
-	Params        int            `json:"params"`
-	WorkerStartS  float64        `json:"worker_start_s"` // tf: starting the worker and importing TensorFlow
+	Backend       string              `json:"backend"`
+	Tuned         bool                `json:"tuned"`
+	GradientSteps int                 `json:"gradient_steps"`
+	BestPeriodic  float64             `json:"best_periodic_eval"`
+	StoppedAt     int                 `json:"stopped_at_step"`
+	Solved        *bool               `json:"solved,omitempty"`
+	Time          trainloop.Breakdown `json:"time"`
+	Params        int                 `json:"params"`
+	WorkerStartS  float64             `json:"worker_start_s"` // tf: starting the worker and importing TensorFlow
 }
 
 func init() { register(trainDeep, evalDeep, zoo.Algos...) }
@@ -50,7 +51,7 @@ func (fl *Flags) zooOptions() (zoo.Options, *env.Spec, error) {
 	if err != nil {
 		return zoo.Options{}, nil, err
 	}
-	if err := deep.CheckSpaces(o.Algo, spec); err != nil {
+	if err := trainloop.CheckSpaces(o.Algo, spec); err != nil {
 		return zoo.Options{}, nil, err
 	}
 	opts, err := fl.deepOverrides()
@@ -198,7 +199,7 @@ func successRate(spec *env.Spec, returns []float64) float64 {
 // replay buffer yet).
 const PolicyKind = "deep-policy"
 
-// deepRecorder is the run as a deep.Recorder: every episode and update the
+// deepRecorder is the run as a trainloop.Recorder: every episode and update the
 // deep trainers report goes to metrics.jsonl and the progress line.
 type deepRecorder struct {
 	r        *Run
@@ -248,21 +249,21 @@ func (r *Run) deepRun(ctx context.Context, opts *zoo.Options) (context.Context, 
 		rec.keep(r.metrics.Write(run.Record{Kind: run.KindEval, Step: int64(step),
 			Values: map[string]float64{"eval_mean": m["eval_mean"], "eval_std": m["eval_std"]}}))
 	}
-	ctx = deep.WithCheckpointer(ctx, &deepCheckpointer{r: r, ctx: ctx})
-	return deep.WithRecorder(ctx, rec), rec
+	ctx = trainloop.WithCheckpointer(ctx, &deepCheckpointer{r: r, ctx: ctx})
+	return trainloop.WithRecorder(ctx, rec), rec
 }
 
-// deepCheckpointer is the run as a deep.Checkpointer: trainers that can save
+// deepCheckpointer is the run as a trainloop.Checkpointer: trainers that can save
 // their whole state (DQN on the go backend) checkpoint into the run.
 type deepCheckpointer struct {
 	r   *Run
 	ctx context.Context
 }
 
-func (d *deepCheckpointer) Resumed() *run.Checkpoint { return d.r.resumed }
-func (d *deepCheckpointer) Due() bool                { return d.r.checkpointDue() }
+func (d *deepCheckpointer) Resumed() *ckpt.Checkpoint { return d.r.resumed }
+func (d *deepCheckpointer) Due() bool                 { return d.r.checkpointDue() }
 
-func (d *deepCheckpointer) Save(c *run.Checkpoint, step, episodes int) error {
+func (d *deepCheckpointer) Save(c *ckpt.Checkpoint, step, episodes int) error {
 	if err := d.r.saveCheckpoint(c, Counters{Steps: int64(step), Episodes: int64(episodes)}); err != nil {
 		return err
 	}
@@ -283,8 +284,8 @@ func (r *Run) savePolicy(policy *nn.MLP, steps, episodes int64) error {
 }
 
 // PolicyCheckpoint is a checkpoint of kind PolicyKind holding policy.
-func PolicyCheckpoint(policy *nn.MLP) (*run.Checkpoint, error) {
-	c := run.NewCheckpoint(PolicyKind)
+func PolicyCheckpoint(policy *nn.MLP) (*ckpt.Checkpoint, error) {
+	c := ckpt.New(PolicyKind)
 	spec := policy.Spec()
 	if err := c.PutJSON("policy_spec", map[string]any{
 		"in": spec.In, "hidden": spec.Hidden, "activation": spec.Act.String(), "out": spec.Out}); err != nil {
@@ -299,9 +300,9 @@ func PolicyCheckpoint(policy *nn.MLP) (*run.Checkpoint, error) {
 }
 
 // LoadPolicy rebuilds the network PolicyCheckpoint wrote.
-func LoadPolicy(c *run.Checkpoint) (*nn.MLP, error) {
+func LoadPolicy(c *ckpt.Checkpoint) (*nn.MLP, error) {
 	if c.Kind != PolicyKind {
-		return nil, fmt.Errorf("%w: the checkpoint holds a %q, want %q", run.ErrBadCheckpoint, c.Kind, PolicyKind)
+		return nil, fmt.Errorf("%w: the checkpoint holds a %q, want %q", ckpt.ErrBad, c.Kind, PolicyKind)
 	}
 	var s struct {
 		In         int    `json:"in"`
@@ -314,12 +315,12 @@ func LoadPolicy(c *run.Checkpoint) (*nn.MLP, error) {
 	}
 	act, err := nn.ParseActivation(s.Activation)
 	if err != nil {
-		return nil, fmt.Errorf("%w: policy_spec: %v", run.ErrBadCheckpoint, err)
+		return nil, fmt.Errorf("%w: policy_spec: %v", ckpt.ErrBad, err)
 	}
 	spec := nn.Spec{In: s.In, Hidden: s.Hidden, Act: act, Out: s.Out}
 	net, err := nn.New(spec, rand.New(rand.NewPCG(0, 0)))
 	if err != nil {
-		return nil, fmt.Errorf("%w: policy_spec: %v", run.ErrBadCheckpoint, err)
+		return nil, fmt.Errorf("%w: policy_spec: %v", ckpt.ErrBad, err)
 	}
 	params, err := c.Float64s("policy", spec.NumParams())
 	if err != nil {
@@ -330,14 +331,14 @@ func LoadPolicy(c *run.Checkpoint) (*nn.MLP, error) {
 		p32[i] = float32(p)
 	}
 	if err := net.SetParams(p32); err != nil {
-		return nil, fmt.Errorf("%w: %v", run.ErrBadCheckpoint, err)
+		return nil, fmt.Errorf("%w: %v", ckpt.ErrBad, err)
 	}
 	return net, nil
 }
 
 // evalDeep evaluates a deep run's saved policy greedily, by default on the
 // episodes of zoo.Run's final evaluation.
-func evalDeep(ctx context.Context, fl *Flags, ckpt *run.Checkpoint, episodes int, seed *uint64, res *Result) error {
+func evalDeep(ctx context.Context, fl *Flags, cp *ckpt.Checkpoint, episodes int, seed *uint64, res *Result) error {
 	raw, err := env.Make(fl.Env, fl.envOptions()...)
 	if err != nil {
 		return err
@@ -345,22 +346,22 @@ func evalDeep(ctx context.Context, fl *Flags, ckpt *run.Checkpoint, episodes int
 	e := env.OneHot(raw) // as the trainers saw it
 	spec := e.Spec()
 	var net *nn.MLP
-	switch ckpt.Kind {
+	switch cp.Kind {
 	case PolicyKind:
-		net, err = LoadPolicy(ckpt)
+		net, err = LoadPolicy(cp)
 	case dqn.CheckpointKind:
 		// A run interrupted before its end: its best (else latest) Q-network.
 		res.Partial = true
-		net, err = dqn.GreedyNet(ckpt, spec.Observation.Dim(), spec.Action.N)
+		net, err = dqn.GreedyNet(cp, spec.Observation.Dim(), spec.Action.N)
 	default:
-		err = fmt.Errorf("%w: a %s run's checkpoint holds a %q, want %q", run.ErrBadCheckpoint, fl.Algo, ckpt.Kind, PolicyKind)
+		err = fmt.Errorf("%w: a %s run's checkpoint holds a %q, want %q", ckpt.ErrBad, fl.Algo, cp.Kind, PolicyKind)
 	}
 	if err != nil {
 		return err
 	}
 	if spec.Observation.Dim() != net.In() || spec.Action.N != net.Out() {
 		return fmt.Errorf("%w: the network maps %d inputs to %d actions, %s has %d and %d",
-			run.ErrBadCheckpoint, net.In(), net.Out(), spec.ID, spec.Observation.Dim(), spec.Action.N)
+			ckpt.ErrBad, net.In(), net.Out(), spec.ID, spec.Observation.Dim(), spec.Action.N)
 	}
 	if episodes == 0 {
 		episodes = 100
@@ -371,9 +372,9 @@ func evalDeep(ctx context.Context, fl *Flags, ckpt *run.Checkpoint, episodes int
 	if seed != nil {
 		e.Seed(*seed)
 	} else {
-		e.Seed(deep.Mix(fl.Seed, deep.StreamFinalEval))
+		e.Seed(trainloop.Mix(fl.Seed, trainloop.StreamFinalEval))
 	}
-	ev, err := deep.Evaluate(ctx, e, episodes, deep.NewGreedy(net).Act)
+	ev, err := trainloop.Evaluate(ctx, e, episodes, trainloop.NewGreedy(net).Act)
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+	"github.com/xlrl/xlrl/internal/atomicfile"
+	"github.com/xlrl/xlrl/internal/ckpt"
 	"github.com/xlrl/xlrl/internal/env"
 	"github.com/xlrl/xlrl/internal/progress"
 	"github.com/xlrl/xlrl/internal/run"
@@ -97,8 +99,8 @@ type Run struct {
 	metrics  *run.MetricsWriter
 	hooks    Hooks
 	bar      *progress.Bar
-	resumed  *run.Checkpoint // nil for a new run
-	counters Counters        // as of the resumed checkpoint
+	resumed  *ckpt.Checkpoint // nil for a new run
+	counters Counters         // as of the resumed checkpoint
 	lastCkpt time.Time
 	started  time.Time
 	// interruptSaved: a checkpoint was written after Ctrl-C, so --resume works.
@@ -108,7 +110,7 @@ type Run struct {
 	// the trainer first writes (after it restored the checkpoint), so that a
 	// refused resume changes no file.
 	commitResume func() error
-	envID        run.EnvIdentity
+	envID        ckpt.EnvIdentity
 }
 
 // Counters are the "run" section of every checkpoint.
@@ -131,7 +133,7 @@ func startRun(fl *Flags, h Hooks) (*Run, error) {
 		if r.dir, err = run.OpenForResume(rf.Resume); err != nil {
 			return nil, err
 		}
-		if r.resumed, err = run.ReadCheckpoint(r.dir.Checkpoint(), ""); err != nil {
+		if r.resumed, err = ckpt.Read(r.dir.Checkpoint(), ""); err != nil {
 			return nil, err
 		}
 		if r.resumed.Kind == PolicyKind {
@@ -142,7 +144,7 @@ func startRun(fl *Flags, h Hooks) (*Run, error) {
 			return nil, err
 		}
 		if r.counters.Steps < 0 || r.counters.Episodes < 0 || r.counters.Episodes > r.counters.Steps {
-			return nil, fmt.Errorf("%w: %s: impossible counters %+v", run.ErrBadCheckpoint, r.dir.Checkpoint(), r.counters)
+			return nil, fmt.Errorf("%w: %s: impossible counters %+v", ckpt.ErrBad, r.dir.Checkpoint(), r.counters)
 		}
 		if err := r.resumed.CheckEnv(r.envID); err != nil {
 			return nil, fmt.Errorf("cannot resume %s: %w", r.dir.Path, err)
@@ -204,8 +206,8 @@ func (r *Run) ready() error {
 }
 
 // envIdentity is the environment a checkpoint of this run was trained on.
-func (fl *Flags) envIdentity() run.EnvIdentity {
-	id := run.EnvIdentity{ID: fl.Env, Map: fl.Map}
+func (fl *Flags) envIdentity() ckpt.EnvIdentity {
+	id := ckpt.EnvIdentity{ID: fl.Env, Map: fl.Map}
 	if fl.Changed("slippery") {
 		s := fl.Slippery
 		id.Slippery = &s
@@ -266,7 +268,7 @@ func (r *Run) checkpointDue() bool {
 
 // saveCheckpoint writes c, with the run's counters, atomically, and flushes
 // the metrics so that they cover at least what the checkpoint does.
-func (r *Run) saveCheckpoint(c *run.Checkpoint, at Counters) error {
+func (r *Run) saveCheckpoint(c *ckpt.Checkpoint, at Counters) error {
 	at.WallSeconds = r.wallSeconds()
 	if err := c.PutJSON("run", at); err != nil {
 		return err
@@ -280,7 +282,7 @@ func (r *Run) saveCheckpoint(c *run.Checkpoint, at Counters) error {
 	if err := r.metrics.Flush(); err != nil {
 		return err
 	}
-	if err := run.WriteCheckpoint(r.dir.Checkpoint(), c); err != nil {
+	if err := ckpt.Write(r.dir.Checkpoint(), c); err != nil {
 		return err
 	}
 	r.lastCkpt = r.hooks.Now()
@@ -339,7 +341,7 @@ func (r *Run) finish(ctx context.Context, res *Result, trainErr error) error {
 	if err != nil {
 		return err
 	}
-	if err := run.WriteFileAtomic(r.dir.Join(ResultFile), append(b, '\n'), 0o644); err != nil {
+	if err := atomicfile.WriteFile(r.dir.Join(ResultFile), append(b, '\n'), 0o644); err != nil {
 		return err
 	}
 	if r.opts.Plot {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xlrl/xlrl/internal/ckpt"
 	"github.com/xlrl/xlrl/internal/run"
 )
 
@@ -183,7 +184,7 @@ func TestTrainRunDQNResumeMatchesUninterrupted(t *testing.T) {
 		"--layers", "16", "--eval-episodes", "3", "--hp", "eval_every=1500", "--hp", "train_freq=64",
 		"--hp", "gradient_steps=8"}
 	want := runAndInterrupt(t, args, full, part, 40)
-	ck, err := run.ReadCheckpoint(filepath.Join(part, run.CheckpointFile), "dqn")
+	ck, err := ckpt.Read(filepath.Join(part, run.CheckpointFile), "dqn")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,9 +9,9 @@ import (
 
 	"github.com/xlrl/xlrl/internal/agent/tabular"
 	"github.com/xlrl/xlrl/internal/agent/zoo"
+	"github.com/xlrl/xlrl/internal/ckpt"
 	"github.com/xlrl/xlrl/internal/env"
 	"github.com/xlrl/xlrl/internal/policy"
-	"github.com/xlrl/xlrl/internal/run"
 )
 
 // EvalSeed keeps a tabular run's evaluation episodes apart from its
@@ -161,15 +161,15 @@ func BuildTabular(fl *Flags) (env.Env, *tabular.Agent, tabular.Hyper, error) {
 	return e, agent, h, nil
 }
 
-func evalTabular(ctx context.Context, fl *Flags, ckpt *run.Checkpoint, episodes int, seed *uint64, res *Result) error {
-	if ckpt.Kind != tabular.CheckpointKind {
-		return fmt.Errorf("%w: a %s run's checkpoint holds a %q, want %q", run.ErrBadCheckpoint, fl.Algo, ckpt.Kind, tabular.CheckpointKind)
+func evalTabular(ctx context.Context, fl *Flags, cp *ckpt.Checkpoint, episodes int, seed *uint64, res *Result) error {
+	if cp.Kind != tabular.CheckpointKind {
+		return fmt.Errorf("%w: a %s run's checkpoint holds a %q, want %q", ckpt.ErrBad, fl.Algo, cp.Kind, tabular.CheckpointKind)
 	}
 	_, agent, h, err := BuildTabular(fl)
 	if err != nil {
 		return err
 	}
-	if err := agent.Load(ckpt); err != nil {
+	if err := agent.Load(cp); err != nil {
 		return err
 	}
 	if episodes == 0 {
@@ -242,7 +242,7 @@ func trainTabularInRun(ctx context.Context, r *Run, agent *tabular.Agent, e env.
 		return done, err
 	}
 	save := func() error {
-		c := run.NewCheckpoint(tabular.CheckpointKind)
+		c := ckpt.New(tabular.CheckpointKind)
 		if err := agent.Save(c); err != nil {
 			return err
 		}

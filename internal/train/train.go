@@ -3,10 +3,12 @@ package train
 import (
 	"context"
 	"fmt"
-	"github.com/xlrl/xlrl/internal/flagcheck"
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/xlrl/xlrl/internal/ckpt"
+	"github.com/xlrl/xlrl/internal/flagcheck"
 
 	"github.com/xlrl/xlrl/internal/agent/tabular"
 	"github.com/xlrl/xlrl/internal/env"
@@ -177,7 +179,7 @@ func (fl *Flags) envOptions() []env.Option {
 // with the greedy evaluation over episodes episodes (0: the run's own
 // number) seeded by seed (nil: the episodes Train evaluated on at the end
 // of the run). fl holds the run's configuration, from its config.yaml.
-type evaluator func(ctx context.Context, fl *Flags, ckpt *run.Checkpoint, episodes int, seed *uint64, res *Result) error
+type evaluator func(ctx context.Context, fl *Flags, cp *ckpt.Checkpoint, episodes int, seed *uint64, res *Result) error
 
 // Evaluate is `xlrl eval`: it reads the run directory's config.yaml and
 // checkpoint and evaluates the greedy policy on episodes episodes (0: the
@@ -199,17 +201,17 @@ func Evaluate(ctx context.Context, runDir string, episodes int, seed *uint64) (*
 		return nil, fmt.Errorf("%s: xlrl eval cannot evaluate algorithm %q yet (it evaluates %s)",
 			dir.Config(), fl.Algo, strings.Join(Algorithms(), ", "))
 	}
-	ckpt, err := run.ReadCheckpoint(dir.Checkpoint(), "")
+	cp, err := ckpt.Read(dir.Checkpoint(), "")
 	if err != nil {
 		return nil, err
 	}
 	var counters Counters
-	if err := ckpt.GetJSON("run", &counters); err != nil {
+	if err := cp.GetJSON("run", &counters); err != nil {
 		return nil, err
 	}
 	res := &Result{Env: fl.Env, Algo: fl.Algo, Seed: fl.Seed,
 		TrainEpisodes: counters.Episodes, TrainSteps: counters.Steps, RunDir: dir.Path}
-	if err := ev(ctx, fl, ckpt, episodes, seed, res); err != nil {
+	if err := ev(ctx, fl, cp, episodes, seed, res); err != nil {
 		return nil, fmt.Errorf("evaluating %s: %w", dir.Path, err)
 	}
 	return res, nil

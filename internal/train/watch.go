@@ -4,8 +4,9 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/xlrl/xlrl/internal/agent/deep"
 	"github.com/xlrl/xlrl/internal/agent/tabular"
+	"github.com/xlrl/xlrl/internal/agent/trainloop"
+	"github.com/xlrl/xlrl/internal/ckpt"
 	"github.com/xlrl/xlrl/internal/env"
 	"github.com/xlrl/xlrl/internal/run"
 	"github.com/xlrl/xlrl/internal/watch"
@@ -34,17 +35,17 @@ func LoadGreedy(runDir string) (*Greedy, error) {
 	if err != nil {
 		return nil, err
 	}
-	ckpt, err := run.ReadCheckpoint(dir.Checkpoint(), "")
+	cp, err := ckpt.Read(dir.Checkpoint(), "")
 	if err != nil {
 		return nil, err
 	}
-	switch ckpt.Kind {
+	switch cp.Kind {
 	case tabular.CheckpointKind:
 		e, agent, _, err := BuildTabular(fl)
 		if err != nil {
 			return nil, err
 		}
-		if err := agent.Load(ckpt); err != nil {
+		if err := agent.Load(cp); err != nil {
 			return nil, err
 		}
 		g := &Greedy{Env: e, Act: func(obs []float64) int { return agent.Greedy(int(obs[0])) },
@@ -54,7 +55,7 @@ func LoadGreedy(runDir string) (*Greedy, error) {
 		}
 		return g, nil
 	case PolicyKind:
-		net, err := LoadPolicy(ckpt)
+		net, err := LoadPolicy(cp)
 		if err != nil {
 			return nil, err
 		}
@@ -74,14 +75,14 @@ func LoadGreedy(runDir string) (*Greedy, error) {
 		}
 		if in := env.OneHot(e).Spec().Observation.Dim(); in != net.In() || e.Spec().Action.N != net.Out() {
 			return nil, fmt.Errorf("%w: the network maps %d inputs to %d actions, %s has %d and %d",
-				run.ErrBadCheckpoint, net.In(), net.Out(), fl.Env, in, e.Spec().Action.N)
+				ckpt.ErrBad, net.In(), net.Out(), fl.Env, in, e.Spec().Action.N)
 		}
-		greedy := deep.NewGreedy(net)
+		greedy := trainloop.NewGreedy(net)
 		return &Greedy{Env: e, Act: func(obs []float64) int { return greedy.Act(encode(obs)) },
-			Seed: deep.Mix(fl.Seed, deep.StreamFinalEval), MaxSteps: noLimitEvalSteps, Flags: fl}, nil
+			Seed: trainloop.Mix(fl.Seed, trainloop.StreamFinalEval), MaxSteps: noLimitEvalSteps, Flags: fl}, nil
 	}
 	return nil, fmt.Errorf("%w: %s holds a %q checkpoint: xlrl eval --gif draws tabular and deep runs",
-		run.ErrBadCheckpoint, dir.Checkpoint(), ckpt.Kind)
+		ckpt.ErrBad, dir.Checkpoint(), cp.Kind)
 }
 
 // WatchOptions say what Watch draws.

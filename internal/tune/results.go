@@ -7,7 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/xlrl/xlrl/internal/run"
+	"github.com/xlrl/xlrl/internal/atomicfile"
 )
 
 // Best is the best complete trial.
@@ -115,7 +115,7 @@ func WriteBest(path string, s *Summary) (*Best, error) {
 	}
 	head := fmt.Sprintf("# The best trial (%d) of study %s: value %s.\n# Train with it: xlrl train --config %s\n",
 		b.Number, s.Name, formatFloat(b.Value), path)
-	if err := run.WriteFileAtomic(path, []byte(head+cfg), 0o644); err != nil {
+	if err := atomicfile.WriteFile(path, []byte(head+cfg), 0o644); err != nil {
 		return b, err
 	}
 	b.Config = path

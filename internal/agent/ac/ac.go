@@ -10,12 +10,12 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"github.com/xlrl/xlrl/internal/agent/deep"
+	"github.com/xlrl/xlrl/internal/agent/trainloop"
 	"github.com/xlrl/xlrl/internal/env"
 	"github.com/xlrl/xlrl/internal/nn"
 )
 
-// Metric names the actor-critic agents report to deep.Recorder.Update,
+// Metric names the actor-critic agents report to trainloop.Recorder.Update,
 // alongside run.KeyLoss.
 const (
 	KeyPolicyLoss   = "policy_loss"   // PPO: clipped surrogate loss
@@ -31,10 +31,10 @@ const (
 )
 
 // Evaluate runs episodes of e with act, which maps an observation to the
-// action to take, and returns their returns (as deep.Evaluate does for
+// action to take, and returns their returns (as trainloop.Evaluate does for
 // greedy discrete policies).
-func Evaluate(ctx context.Context, e env.Env, episodes int, act func(obs []float64) env.Action) (deep.Evaluation, error) {
-	ev := deep.Evaluation{Episodes: episodes}
+func Evaluate(ctx context.Context, e env.Env, episodes int, act func(obs []float64) env.Action) (trainloop.Evaluation, error) {
+	ev := trainloop.Evaluation{Episodes: episodes}
 	limit := 100_000
 	if m := e.Spec().MaxEpisodeSteps; m > 0 {
 		limit = m

@@ -6,7 +6,7 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/xlrl/xlrl/internal/agent/deep"
+	"github.com/xlrl/xlrl/internal/agent/trainloop"
 	"github.com/xlrl/xlrl/internal/env"
 )
 
@@ -27,8 +27,8 @@ type OffPolicy struct {
 	Rng                              *rand.Rand // the agent's generator, for the random actions
 	Low, High                        []float64  // the action space's bounds
 	Buf                              *Replay
-	Clock                            *deep.Clock
-	Episodes                         *deep.Episodes
+	Clock                            *trainloop.Clock
+	Episodes                         *trainloop.Episodes
 	Last                             map[string]float64 // sent to the recorder after each round of gradient steps
 	GradSteps                        *int               // the agent's count of gradient steps, for the error of a failed one
 	// Act writes the agent's exploring action for obs, in [-1, 1], into a.
@@ -42,9 +42,9 @@ type OffPolicy struct {
 // Run runs the loop on e, which is seeded but not reset, reporting each
 // evaluation to progress (may be nil). It returns the number of steps
 // taken and the step it stopped at for StopAt (0 if it did not).
-func (l *OffPolicy) Run(ctx context.Context, e env.Env, progress deep.Progress) (steps, stoppedAt int, err error) {
+func (l *OffPolicy) Run(ctx context.Context, e env.Env, progress trainloop.Progress) (steps, stoppedAt int, err error) {
 	d, od := len(l.Low), l.Buf.obsDim
-	rec := deep.RecorderFrom(ctx)
+	rec := trainloop.RecorderFrom(ctx)
 	obs, next := make([]float32, od), make([]float32, od)
 	a := make([]float32, d)
 	scaled := make([]float64, d)

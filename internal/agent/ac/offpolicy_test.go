@@ -6,7 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/xlrl/xlrl/internal/agent/deep"
+	"github.com/xlrl/xlrl/internal/agent/trainloop"
 	"github.com/xlrl/xlrl/internal/env"
 )
 
@@ -20,10 +20,10 @@ func newLoop(t *testing.T) (*OffPolicy, env.Env) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var eps deep.Episodes
+	var eps trainloop.Episodes
 	l := &OffPolicy{Name: "algo", Steps: 50, LearningStarts: 10, TrainFreq: 4, GradientSteps: 2, EvalEvery: 20,
 		Rng: rand.New(rand.NewPCG(1, 2)), Low: []float64{-2}, High: []float64{2}, Buf: buf,
-		Clock: &deep.Clock{}, Episodes: &eps, Last: map[string]float64{}, GradSteps: new(int),
+		Clock: &trainloop.Clock{}, Episodes: &eps, Last: map[string]float64{}, GradSteps: new(int),
 		Act:          func(obs, a []float32) { a[0] = 0.5 },
 		GradientStep: func(context.Context) error { return nil },
 		Evaluate:     func(context.Context, int) (float64, error) { return 0, nil }}

@@ -7,12 +7,12 @@ import (
 	"fmt"
 	"math/rand/v2"
 
-	"github.com/xlrl/xlrl/internal/agent/deep"
+	"github.com/xlrl/xlrl/internal/agent/trainloop"
 	"github.com/xlrl/xlrl/internal/backend"
+	"github.com/xlrl/xlrl/internal/ckpt"
 	"github.com/xlrl/xlrl/internal/env"
 	"github.com/xlrl/xlrl/internal/nn"
 	"github.com/xlrl/xlrl/internal/replay"
-	"github.com/xlrl/xlrl/internal/run"
 )
 
 // CheckpointKind names the checkpoints DQN writes during training.
@@ -21,16 +21,16 @@ const CheckpointKind = "dqn"
 // loopState is everything Train's loop carries from one episode to the
 // next besides the networks, the optimizer and the replay buffer.
 type loopState struct {
-	Config    Config             `json:"config"` // must match: another configuration is another run
-	Next      int                `json:"next_step"`
-	LastEval  int                `json:"last_eval"`
-	GradSteps int                `json:"gradient_steps"`
-	FinalLoss float64            `json:"final_loss"`
-	Episodes  deep.EpisodesState `json:"episodes"`
-	BestScore *float64           `json:"best_score,omitempty"` // nil: no evaluation yet
-	BestStep  int                `json:"best_step"`
-	EnvRNG    uint64             `json:"env_rng"`  // before the next episode's reset
-	EvalRNG   *uint64            `json:"eval_rng"` // nil: no periodic evaluation
+	Config    Config                  `json:"config"` // must match: another configuration is another run
+	Next      int                     `json:"next_step"`
+	LastEval  int                     `json:"last_eval"`
+	GradSteps int                     `json:"gradient_steps"`
+	FinalLoss float64                 `json:"final_loss"`
+	Episodes  trainloop.EpisodesState `json:"episodes"`
+	BestScore *float64                `json:"best_score,omitempty"` // nil: no evaluation yet
+	BestStep  int                     `json:"best_step"`
+	EnvRNG    uint64                  `json:"env_rng"`  // before the next episode's reset
+	EvalRNG   *uint64                 `json:"eval_rng"` // nil: no periodic evaluation
 }
 
 // checkpoint is what Train hands to save and restore.
@@ -39,8 +39,8 @@ type checkpoint struct {
 	q, target     *nn.MLP
 	net           backend.Snapshotter
 	buf           **replay.Buffer
-	best          *deep.Best
-	eps           *deep.Episodes
+	best          *trainloop.Best
+	eps           *trainloop.Episodes
 	e, evalEnv    env.Env
 	res           *Result
 	next, lastEvl *int
@@ -48,7 +48,7 @@ type checkpoint struct {
 
 // save captures the state after the step *k.next-1; envRNG is the training
 // environment's random state before the reset that began the next episode.
-func (k *checkpoint) save(ctx context.Context, cfg Config, envRNG uint64) (*run.Checkpoint, error) {
+func (k *checkpoint) save(ctx context.Context, cfg Config, envRNG uint64) (*ckpt.Checkpoint, error) {
 	st := loopState{Config: cfg, Next: *k.next, LastEval: *k.lastEvl, GradSteps: k.res.GradSteps,
 		FinalLoss: k.res.FinalLoss, Episodes: k.eps.State(), BestStep: k.best.Step, EnvRNG: envRNG}
 	if k.best.Params() != nil {
@@ -58,7 +58,7 @@ func (k *checkpoint) save(ctx context.Context, cfg Config, envRNG uint64) (*run.
 		s, _ := env.RNGStateOf(k.evalEnv)
 		st.EvalRNG = &s
 	}
-	c := run.NewCheckpoint(CheckpointKind)
+	c := ckpt.New(CheckpointKind)
 	if err := c.PutJSON("dqn", st); err != nil {
 		return nil, err
 	}
@@ -90,9 +90,9 @@ func (k *checkpoint) save(ctx context.Context, cfg Config, envRNG uint64) (*run.
 	return c, nil
 }
 
-func (k *checkpoint) restore(ctx context.Context, c *run.Checkpoint, cfg Config) error {
+func (k *checkpoint) restore(ctx context.Context, c *ckpt.Checkpoint, cfg Config) error {
 	if c.Kind != CheckpointKind {
-		return fmt.Errorf("%w: a %q checkpoint, DQN needs %q", run.ErrBadCheckpoint, c.Kind, CheckpointKind)
+		return fmt.Errorf("%w: a %q checkpoint, DQN needs %q", ckpt.ErrBad, c.Kind, CheckpointKind)
 	}
 	var st loopState
 	if err := c.GetJSON("dqn", &st); err != nil {
@@ -106,10 +106,10 @@ func (k *checkpoint) restore(ctx context.Context, c *run.Checkpoint, cfg Config)
 			if c, _ := json.Marshal(same); bytes.Equal(c, b) {
 				return fmt.Errorf("%w: the run was trained for %d steps and DQN's exploration schedule is laid out "+
 					"over them: resume with the run's own --steps %d, or start a new run from its config.yaml",
-					run.ErrBadCheckpoint, st.Config.Steps, st.Config.Steps)
+					ckpt.ErrBad, st.Config.Steps, st.Config.Steps)
 			}
 		}
-		return fmt.Errorf("%w: the checkpoint was trained with %s, this run has %s", run.ErrBadCheckpoint, a, b)
+		return fmt.Errorf("%w: the checkpoint was trained with %s, this run has %s", ckpt.ErrBad, a, b)
 	}
 	if err := st.check(cfg); err != nil {
 		return err
@@ -119,7 +119,7 @@ func (k *checkpoint) restore(ctx context.Context, c *run.Checkpoint, cfg Config)
 		return err
 	}
 	if err := k.src.UnmarshalBinary(rng); err != nil {
-		return fmt.Errorf("%w: agent_rng: %v", run.ErrBadCheckpoint, err)
+		return fmt.Errorf("%w: agent_rng: %v", ckpt.ErrBad, err)
 	}
 	n := len(k.q.Params)
 	for name, dst := range map[string][]float32{"q": k.q.Params, "target": k.target.Params} {
@@ -143,7 +143,7 @@ func (k *checkpoint) restore(ctx context.Context, c *run.Checkpoint, cfg Config)
 		return err
 	}
 	if err := k.net.Restore(ctx, ns); err != nil {
-		return fmt.Errorf("%w: %v", run.ErrBadCheckpoint, err)
+		return fmt.Errorf("%w: %v", ckpt.ErrBad, err)
 	}
 	if st.BestScore != nil {
 		p, err := c.Float32s("best", n)
@@ -158,10 +158,10 @@ func (k *checkpoint) restore(ctx context.Context, c *run.Checkpoint, cfg Config)
 	}
 	buf, err := replay.Load(bytes.NewReader(raw))
 	if err != nil {
-		return fmt.Errorf("%w: %v", run.ErrBadCheckpoint, err)
+		return fmt.Errorf("%w: %v", ckpt.ErrBad, err)
 	}
 	if buf.Cap() != (*k.buf).Cap() || buf.Dim() != (*k.buf).Dim() {
-		return fmt.Errorf("%w: replay buffer of %d x %d, this run has %d x %d", run.ErrBadCheckpoint,
+		return fmt.Errorf("%w: replay buffer of %d x %d, this run has %d x %d", ckpt.ErrBad,
 			buf.Cap(), buf.Dim(), (*k.buf).Cap(), (*k.buf).Dim())
 	}
 	*k.buf = buf
@@ -179,12 +179,12 @@ func (k *checkpoint) restore(ctx context.Context, c *run.Checkpoint, cfg Config)
 func (st *loopState) check(cfg Config) error {
 	switch {
 	case st.Next < 1 || st.Next > cfg.Steps+1:
-		return fmt.Errorf("%w: next step %d, the run has steps 1 to %d", run.ErrBadCheckpoint, st.Next, cfg.Steps)
+		return fmt.Errorf("%w: next step %d, the run has steps 1 to %d", ckpt.ErrBad, st.Next, cfg.Steps)
 	case st.LastEval < -1 || st.LastEval >= st.Next:
-		return fmt.Errorf("%w: last evaluation at step %d, before step %d", run.ErrBadCheckpoint, st.LastEval, st.Next)
+		return fmt.Errorf("%w: last evaluation at step %d, before step %d", ckpt.ErrBad, st.LastEval, st.Next)
 	case st.GradSteps < 0 || st.BestStep < -1 || st.BestStep >= st.Next || st.Episodes.Count < 0 || st.Episodes.Count >= st.Next:
 		return fmt.Errorf("%w: impossible counters (gradient steps %d, best at step %d, episodes %d at step %d)",
-			run.ErrBadCheckpoint, st.GradSteps, st.BestStep, st.Episodes.Count, st.Next)
+			ckpt.ErrBad, st.GradSteps, st.BestStep, st.Episodes.Count, st.Next)
 	}
 	return nil
 }
@@ -193,9 +193,9 @@ func (st *loopState) check(cfg Config) error {
 // interrupted before its end), for evaluating it: the best evaluated weights
 // when the checkpoint has them, else the latest. in and out are the
 // environment's observation size and action count.
-func GreedyNet(c *run.Checkpoint, in, out int) (*nn.MLP, error) {
+func GreedyNet(c *ckpt.Checkpoint, in, out int) (*nn.MLP, error) {
 	if c.Kind != CheckpointKind {
-		return nil, fmt.Errorf("%w: a %q checkpoint, not a DQN training checkpoint", run.ErrBadCheckpoint, c.Kind)
+		return nil, fmt.Errorf("%w: a %q checkpoint, not a DQN training checkpoint", ckpt.ErrBad, c.Kind)
 	}
 	var st loopState
 	if err := c.GetJSON("dqn", &st); err != nil {
@@ -203,16 +203,16 @@ func GreedyNet(c *run.Checkpoint, in, out int) (*nn.MLP, error) {
 	}
 	act, err := nn.ParseActivation(st.Config.Activation)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", run.ErrBadCheckpoint, err)
+		return nil, fmt.Errorf("%w: %v", ckpt.ErrBad, err)
 	}
 	for _, h := range st.Config.Hidden {
 		if h <= 0 || h > 1<<16 {
-			return nil, fmt.Errorf("%w: hidden layer of %d units", run.ErrBadCheckpoint, h)
+			return nil, fmt.Errorf("%w: hidden layer of %d units", ckpt.ErrBad, h)
 		}
 	}
 	q, err := nn.New(nn.Spec{In: in, Hidden: st.Config.Hidden, Act: act, Out: out}, rand.New(rand.NewPCG(0, 0)))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", run.ErrBadCheckpoint, err)
+		return nil, fmt.Errorf("%w: %v", ckpt.ErrBad, err)
 	}
 	name := "q"
 	if st.BestScore != nil {

@@ -7,30 +7,30 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/xlrl/xlrl/internal/agent/deep"
+	"github.com/xlrl/xlrl/internal/agent/trainloop"
 	"github.com/xlrl/xlrl/internal/backend"
+	"github.com/xlrl/xlrl/internal/ckpt"
 	"github.com/xlrl/xlrl/internal/env"
-	"github.com/xlrl/xlrl/internal/run"
 )
 
 // memCheckpointer keeps the last checkpoint in memory and resumes from one.
 type memCheckpointer struct {
-	resumed, saved *run.Checkpoint
+	resumed, saved *ckpt.Checkpoint
 }
 
-func (m *memCheckpointer) Resumed() *run.Checkpoint { return m.resumed }
-func (m *memCheckpointer) Due() bool                { return true }
-func (m *memCheckpointer) Save(c *run.Checkpoint, _, _ int) error {
+func (m *memCheckpointer) Resumed() *ckpt.Checkpoint { return m.resumed }
+func (m *memCheckpointer) Due() bool                 { return true }
+func (m *memCheckpointer) Save(c *ckpt.Checkpoint, _, _ int) error {
 	m.saved = c
 	return nil
 }
 
 // savedCheckpoint trains a short run and returns its last checkpoint.
-func savedCheckpoint(t *testing.T, cfg Config) *run.Checkpoint {
+func savedCheckpoint(t *testing.T, cfg Config) *ckpt.Checkpoint {
 	t.Helper()
 	mk := func() (env.Env, error) { return env.Make("CartPole-v1") }
 	ck := &memCheckpointer{}
-	if _, err := Train(deep.WithCheckpointer(context.Background(), ck), cfg, mk, backend.NewGo(), 1, nil); err != nil {
+	if _, err := Train(trainloop.WithCheckpointer(context.Background(), ck), cfg, mk, backend.NewGo(), 1, nil); err != nil {
 		t.Fatal(err)
 	}
 	if ck.saved == nil {
@@ -40,12 +40,12 @@ func savedCheckpoint(t *testing.T, cfg Config) *run.Checkpoint {
 }
 
 // clone copies a checkpoint through its file format.
-func clone(t *testing.T, c *run.Checkpoint) *run.Checkpoint {
+func clone(t *testing.T, c *ckpt.Checkpoint) *ckpt.Checkpoint {
 	b, err := c.MarshalBinary()
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := run.UnmarshalCheckpoint("test", b)
+	out, err := ckpt.Unmarshal("test", b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,23 +64,23 @@ func TestRestoreRefusesCraftedCheckpoints(t *testing.T) {
 		binary.Write(&b, binary.LittleEndian, []uint64{capacity, dim, 0, 0})
 		return b.Bytes()
 	}
-	tests := map[string]func(c *run.Checkpoint){
-		"replay capacity 2^31-1": func(c *run.Checkpoint) { c.Put("replay", replayHeader(1<<31-1, 4)) },
-		"replay dimension 2^20":  func(c *run.Checkpoint) { c.Put("replay", replayHeader(1<<20, 1<<20)) },
-		"negative adam step":     func(c *run.Checkpoint) { c.PutJSON("adam_t", -5) },
-		"negative next step": func(c *run.Checkpoint) {
+	tests := map[string]func(c *ckpt.Checkpoint){
+		"replay capacity 2^31-1": func(c *ckpt.Checkpoint) { c.Put("replay", replayHeader(1<<31-1, 4)) },
+		"replay dimension 2^20":  func(c *ckpt.Checkpoint) { c.Put("replay", replayHeader(1<<20, 1<<20)) },
+		"negative adam step":     func(c *ckpt.Checkpoint) { c.PutJSON("adam_t", -5) },
+		"negative next step": func(c *ckpt.Checkpoint) {
 			var st loopState
 			c.GetJSON("dqn", &st)
 			st.Next = -3
 			c.PutJSON("dqn", st)
 		},
-		"last eval after next": func(c *run.Checkpoint) {
+		"last eval after next": func(c *ckpt.Checkpoint) {
 			var st loopState
 			c.GetJSON("dqn", &st)
 			st.LastEval = st.Next + 10
 			c.PutJSON("dqn", st)
 		},
-		"negative episode count": func(c *run.Checkpoint) {
+		"negative episode count": func(c *ckpt.Checkpoint) {
 			var st loopState
 			c.GetJSON("dqn", &st)
 			st.Episodes.Count = -1
@@ -92,8 +92,8 @@ func TestRestoreRefusesCraftedCheckpoints(t *testing.T) {
 		c := clone(t, good)
 		change(c)
 		ck := &memCheckpointer{resumed: c}
-		_, err := Train(deep.WithCheckpointer(context.Background(), ck), cfg, mk, backend.NewGo(), 1, nil)
-		if !errors.Is(err, run.ErrBadCheckpoint) {
+		_, err := Train(trainloop.WithCheckpointer(context.Background(), ck), cfg, mk, backend.NewGo(), 1, nil)
+		if !errors.Is(err, ckpt.ErrBad) {
 			t.Errorf("%s: Train = %v, want ErrBadCheckpoint", name, err)
 		}
 	}

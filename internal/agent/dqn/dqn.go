@@ -18,7 +18,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/xlrl/xlrl/internal/agent/deep"
+	"github.com/xlrl/xlrl/internal/agent/trainloop"
 	"github.com/xlrl/xlrl/internal/backend"
 	"github.com/xlrl/xlrl/internal/env"
 	"github.com/xlrl/xlrl/internal/nn"
@@ -98,13 +98,13 @@ type Result struct {
 	Best      float64 // best periodic evaluation (-Inf if none)
 	BestStep  int
 	StoppedAt int // step at which StopAt was reached (0: ran to the end)
-	Breakdown deep.Breakdown
+	Breakdown trainloop.Breakdown
 	GradSteps int
 	FinalLoss float64
 }
 
 // Train runs DQN on environments from mk, seeded by seed.
-func Train(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Backend, seed uint64, progress deep.Progress) (*Result, error) {
+func Train(ctx context.Context, cfg Config, mk trainloop.EnvFactory, be backend.Backend, seed uint64, progress trainloop.Progress) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -114,20 +114,20 @@ func Train(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Backe
 		return nil, err
 	}
 	spec := e.Spec()
-	if err := deep.CheckSpaces("dqn", spec); err != nil {
+	if err := trainloop.CheckSpaces("dqn", spec); err != nil {
 		return nil, err
 	}
 	lossKind, _ := cfg.loss()
 	act, _ := nn.ParseActivation(cfg.Activation)
 	obsDim, nA := spec.Observation.Dim(), spec.Action.N
-	src := rand.NewPCG(seed, deep.Mix(seed, deep.StreamAgent))
+	src := rand.NewPCG(seed, trainloop.Mix(seed, trainloop.StreamAgent))
 	rng := rand.New(src)
 	q, err := nn.New(nn.Spec{In: obsDim, Hidden: cfg.Hidden, Act: act, Out: nA}, rng)
 	if err != nil {
 		return nil, err
 	}
 	target := q.Clone()
-	clock := deep.NewClock(be)
+	clock := trainloop.NewClock(be)
 	net, err := be.NewNet(ctx, backend.NetConfig{Loss: lossKind, LR: cfg.LR, MaxGradNorm: cfg.MaxGradNorm}, q)
 	if err != nil {
 		return nil, fmt.Errorf("dqn: creating the network on the %s backend: %w", be.Name(), err)
@@ -143,7 +143,7 @@ func Train(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Backe
 		if evalEnv, err = mk(); err != nil {
 			return nil, err
 		}
-		evalEnv.Seed(deep.Mix(seed, deep.StreamPeriodicEval))
+		evalEnv.Seed(trainloop.Mix(seed, trainloop.StreamPeriodicEval))
 	}
 
 	t := &trainer{cfg: cfg, rng: rng, q: q, target: target, net: net, buf: buf, nA: nA,
@@ -152,15 +152,15 @@ func Train(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Backe
 	t.fwd, _ = be.(backend.Forwarder)
 	epsilon := policy.Linear{Start: cfg.ExplorationInitial, End: cfg.ExplorationFinal,
 		Steps: max(1, int64(cfg.ExplorationFraction*float64(cfg.Steps)))}
-	greedy := deep.NewGreedy(q)
-	best := deep.NewBest()
+	greedy := trainloop.NewGreedy(q)
+	best := trainloop.NewBest()
 	res := &Result{Q: q}
-	var eps deep.Episodes
+	var eps trainloop.Episodes
 
 	var evalStd float64 // the spread of the last evaluation's episodes
 	evaluate := func(step int) (float64, error) {
 		t0 := time.Now()
-		ev, err := deep.Evaluate(ctx, evalEnv, cfg.EvalEpisodes, greedy.Act)
+		ev, err := trainloop.Evaluate(ctx, evalEnv, cfg.EvalEpisodes, greedy.Act)
 		clock.Eval += time.Since(t0)
 		if err != nil {
 			return 0, err
@@ -170,11 +170,11 @@ func Train(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Backe
 		return ev.Mean, nil
 	}
 
-	e.Seed(deep.Mix(seed, deep.StreamTrainEnv))
+	e.Seed(trainloop.Mix(seed, trainloop.StreamTrainEnv))
 	lastEval, start := -1, 1
-	rec := deep.RecorderFrom(ctx)
+	rec := trainloop.RecorderFrom(ctx)
 	// Checkpoints need the whole training state: the go backend's nets have it.
-	ck := deep.CheckpointerFrom(ctx)
+	ck := trainloop.CheckpointerFrom(ctx)
 	snap, canSnap := net.(backend.Snapshotter)
 	if _, envOK := env.RNGStateOf(e); !canSnap || !envOK {
 		ck = nil

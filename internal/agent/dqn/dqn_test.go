@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/xlrl/xlrl/internal/agent/deep"
-	"github.com/xlrl/xlrl/internal/agent/deep/deeptest"
+	"github.com/xlrl/xlrl/internal/agent/trainloop"
+	"github.com/xlrl/xlrl/internal/agent/trainloop/trainlooptest"
 	"github.com/xlrl/xlrl/internal/backend"
 	"github.com/xlrl/xlrl/internal/env"
 )
@@ -52,12 +52,12 @@ func TestTrainBootstrapsThroughTruncationOnly(t *testing.T) {
 		terminates bool
 		want       float64
 	}{{false, 10}, {true, 1}} {
-		mk := func() (env.Env, error) { return deeptest.NewOneState(tc.terminates, 2), nil }
+		mk := func() (env.Env, error) { return trainlooptest.NewOneState(tc.terminates, 2), nil }
 		res, err := Train(context.Background(), smallConfig(), mk, backend.NewGo(), 1, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		q := deep.NewGreedy(res.Q).Outputs([]float64{1, -1})
+		q := trainloop.NewGreedy(res.Q).Outputs([]float64{1, -1})
 		for a, v := range q {
 			if math.Abs(float64(v)-tc.want) > 0.15*tc.want {
 				t.Errorf("terminates=%v: Q(s, %d) = %.3f, want about %v", tc.terminates, a, v, tc.want)

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/xlrl/xlrl/internal/agent/ac"
-	"github.com/xlrl/xlrl/internal/agent/deep"
+	"github.com/xlrl/xlrl/internal/agent/trainloop"
 	"github.com/xlrl/xlrl/internal/env"
 )
 
@@ -19,14 +19,14 @@ type Trained struct {
 	Best      float64                        // the best periodic evaluation
 	BestStep  int
 	GradSteps int
-	Breakdown deep.Breakdown
+	Breakdown trainloop.Breakdown
 }
 
 // Seeds trains seeds 1..seeds of algo on id with train (on the backend
 // named backendName), evaluates each on 100 episodes of an environment
 // from mk seeded for the final evaluation, and fails t unless need of them
 // reach threshold.
-func Seeds(t *testing.T, algo, id, backendName string, mk deep.EnvFactory, seeds, need int, threshold float64,
+func Seeds(t *testing.T, algo, id, backendName string, mk trainloop.EnvFactory, seeds, need int, threshold float64,
 	train func(ctx context.Context, seed uint64) (Trained, error)) {
 	t.Helper()
 	ctx := context.Background()
@@ -40,7 +40,7 @@ func Seeds(t *testing.T, algo, id, backendName string, mk deep.EnvFactory, seeds
 		if err != nil {
 			t.Fatal(err)
 		}
-		e.Seed(deep.Mix(seed, deep.StreamFinalEval))
+		e.Seed(trainloop.Mix(seed, trainloop.StreamFinalEval))
 		ev, err := ac.Evaluate(ctx, e, 100, res.Act)
 		if err != nil {
 			t.Fatal(err)

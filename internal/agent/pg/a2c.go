@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/xlrl/xlrl/internal/agent/deep"
+	"github.com/xlrl/xlrl/internal/agent/trainloop"
 	"github.com/xlrl/xlrl/internal/backend"
 	"github.com/xlrl/xlrl/internal/env"
 )
@@ -12,7 +12,7 @@ import (
 // TrainA2C runs A2C: cfg.NEnvs environments step in lockstep for cfg.NSteps
 // steps, then one policy step and one value step on the NEnvs*NSteps rows,
 // with n-step returns bootstrapped from V of the last observation.
-func TrainA2C(ctx context.Context, cfg A2CConfig, mk deep.EnvFactory, be backend.Backend, seed uint64, progress deep.Progress) (*Result, error) {
+func TrainA2C(ctx context.Context, cfg A2CConfig, mk trainloop.EnvFactory, be backend.Backend, seed uint64, progress trainloop.Progress) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -22,14 +22,14 @@ func TrainA2C(ctx context.Context, cfg A2CConfig, mk deep.EnvFactory, be backend
 		return nil, err
 	}
 	ne, ns, d := cfg.NEnvs, cfg.NSteps, a.obsDim
-	rec := deep.RecorderFrom(ctx)
+	rec := trainloop.RecorderFrom(ctx)
 	envs := []env.Env{first}
 	for i := 1; i < ne; i++ {
 		e, err := mk()
 		if err != nil {
 			return nil, err
 		}
-		e.Seed(deep.Mix(deep.Mix(seed, deep.StreamTrainEnv), uint64(i)))
+		e.Seed(trainloop.Mix(trainloop.Mix(seed, trainloop.StreamTrainEnv), uint64(i)))
 		envs = append(envs, e)
 	}
 	n := ne * ns

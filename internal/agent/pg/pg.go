@@ -20,7 +20,7 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/xlrl/xlrl/internal/agent/deep"
+	"github.com/xlrl/xlrl/internal/agent/trainloop"
 	"github.com/xlrl/xlrl/internal/backend"
 	"github.com/xlrl/xlrl/internal/env"
 	"github.com/xlrl/xlrl/internal/nn"
@@ -103,7 +103,7 @@ type Result struct {
 	Best      float64
 	BestStep  int
 	StoppedAt int
-	Breakdown deep.Breakdown
+	Breakdown trainloop.Breakdown
 }
 
 // agent is the state both algorithms share.
@@ -115,32 +115,32 @@ type agent struct {
 	piNet, vNet backend.Net
 	wsPi, wsV   *nn.Workspace
 	nA, obsDim  int
-	clock       *deep.Clock
-	best        *deep.Best
+	clock       *trainloop.Clock
+	best        *trainloop.Best
 	evalEnv     env.Env
-	greedy      *deep.Greedy
+	greedy      *trainloop.Greedy
 	res         *Result
-	eps         deep.Episodes
-	progress    deep.Progress
+	eps         trainloop.Episodes
+	progress    trainloop.Progress
 	lastEval    int
 	lastEvalStd float64 // the spread of the last evaluation's episodes
 	logp        []float64
 }
 
-func newAgent(ctx context.Context, algo string, cfg Common, mk deep.EnvFactory, be backend.Backend, seed uint64, progress deep.Progress) (*agent, env.Env, error) {
+func newAgent(ctx context.Context, algo string, cfg Common, mk trainloop.EnvFactory, be backend.Backend, seed uint64, progress trainloop.Progress) (*agent, env.Env, error) {
 	mk = mk.Vectors()
 	e, err := mk()
 	if err != nil {
 		return nil, nil, err
 	}
 	spec := e.Spec()
-	if err := deep.CheckSpaces(algo, spec); err != nil {
+	if err := trainloop.CheckSpaces(algo, spec); err != nil {
 		return nil, nil, err
 	}
 	act, _ := nn.ParseActivation(cfg.Activation)
 	a := &agent{cfg: cfg, algo: algo, nA: spec.Action.N, obsDim: spec.Observation.Dim(),
-		rng: rand.New(rand.NewPCG(seed, deep.Mix(seed, deep.StreamAgent))), clock: deep.NewClock(be),
-		best: deep.NewBest(), progress: progress, lastEval: -1}
+		rng: rand.New(rand.NewPCG(seed, trainloop.Mix(seed, trainloop.StreamAgent))), clock: trainloop.NewClock(be),
+		best: trainloop.NewBest(), progress: progress, lastEval: -1}
 	a.logp = make([]float64, a.nA)
 	if a.pi, err = nn.New(nn.Spec{In: a.obsDim, Hidden: cfg.Hidden, Act: act, Out: a.nA}, a.rng); err != nil {
 		return nil, nil, err
@@ -157,15 +157,15 @@ func newAgent(ctx context.Context, algo string, cfg Common, mk deep.EnvFactory, 
 		return nil, nil, fmt.Errorf("%s: creating the value network on the %s backend: %w", algo, be.Name(), err)
 	}
 	a.clock.Setup = time.Since(a.clock.Start())
-	a.greedy = deep.NewGreedy(a.pi)
+	a.greedy = trainloop.NewGreedy(a.pi)
 	if cfg.EvalEvery > 0 {
 		if a.evalEnv, err = mk(); err != nil {
 			return nil, nil, err
 		}
-		a.evalEnv.Seed(deep.Mix(seed, deep.StreamPeriodicEval))
+		a.evalEnv.Seed(trainloop.Mix(seed, trainloop.StreamPeriodicEval))
 	}
 	a.res = &Result{Policy: a.pi, Value: a.v}
-	e.Seed(deep.Mix(seed, deep.StreamTrainEnv))
+	e.Seed(trainloop.Mix(seed, trainloop.StreamTrainEnv))
 	return a, e, nil
 }
 
@@ -238,7 +238,7 @@ func (a *agent) maybeEvaluate(ctx context.Context, step, prevStep int) (bool, er
 
 func (a *agent) evaluate(ctx context.Context, step int) (float64, error) {
 	t0 := time.Now()
-	ev, err := deep.Evaluate(ctx, a.evalEnv, a.cfg.EvalEpisodes, a.greedy.Act)
+	ev, err := trainloop.Evaluate(ctx, a.evalEnv, a.cfg.EvalEpisodes, a.greedy.Act)
 	a.clock.Eval += time.Since(t0)
 	if err != nil {
 		return 0, err

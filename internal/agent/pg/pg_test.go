@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/xlrl/xlrl/internal/agent/deep"
-	"github.com/xlrl/xlrl/internal/agent/deep/deeptest"
+	"github.com/xlrl/xlrl/internal/agent/trainloop"
+	"github.com/xlrl/xlrl/internal/agent/trainloop/trainlooptest"
 	"github.com/xlrl/xlrl/internal/backend"
 	"github.com/xlrl/xlrl/internal/env"
 )
@@ -17,7 +17,7 @@ func smallConfig() Common {
 }
 
 // train trains algo with c and the small settings of its own.
-func train(ctx context.Context, algo string, c Common, mk deep.EnvFactory, seed uint64) (*Result, error) {
+func train(ctx context.Context, algo string, c Common, mk trainloop.EnvFactory, seed uint64) (*Result, error) {
 	if algo == "reinforce" {
 		return TrainREINFORCE(ctx, REINFORCEConfig{Common: c, Episodes: 8, VFSteps: 2}, mk, backend.NewGo(), seed, nil)
 	}
@@ -33,12 +33,12 @@ func TestValueBootstrapsThroughTruncationOnly(t *testing.T) {
 			terminates bool
 			want       float64
 		}{{false, 10}, {true, 1}} {
-			mk := func() (env.Env, error) { return deeptest.NewOneState(tc.terminates, 2), nil }
+			mk := func() (env.Env, error) { return trainlooptest.NewOneState(tc.terminates, 2), nil }
 			res, err := train(context.Background(), algo, smallConfig(), mk, 1)
 			if err != nil {
 				t.Fatal(err)
 			}
-			v := deep.NewGreedy(res.Value).Outputs([]float64{1, -1})[0]
+			v := trainloop.NewGreedy(res.Value).Outputs([]float64{1, -1})[0]
 			if math.Abs(float64(v)-tc.want) > 0.15*tc.want {
 				t.Errorf("%s, terminates=%v: V(s) = %.3f, want about %v", algo, tc.terminates, v, tc.want)
 			}
@@ -51,7 +51,7 @@ func TestValueBootstrapsThroughTruncationOnly(t *testing.T) {
 
 // A two-armed bandit where action 1 pays 1 and action 0 pays 0: the policy
 // gradient must come to prefer action 1.
-type bandit struct{ deeptest.OneState }
+type bandit struct{ trainlooptest.OneState }
 
 func (b *bandit) Step(a env.Action) ([]float64, float64, bool, bool) {
 	return []float64{1, -1}, float64(a.Discrete), true, false
@@ -59,14 +59,14 @@ func (b *bandit) Step(a env.Action) ([]float64, float64, bool, bool) {
 
 func TestPolicyLearnsTheBetterArm(t *testing.T) {
 	for _, algo := range []string{"reinforce", "a2c"} {
-		mk := func() (env.Env, error) { return &bandit{*deeptest.NewOneState(true, 2)}, nil }
+		mk := func() (env.Env, error) { return &bandit{*trainlooptest.NewOneState(true, 2)}, nil }
 		cfg := smallConfig()
 		cfg.LR = 0.01
 		res, err := train(context.Background(), algo, cfg, mk, 2)
 		if err != nil {
 			t.Fatal(err)
 		}
-		logits := deep.NewGreedy(res.Policy).Outputs([]float64{1, -1})
+		logits := trainloop.NewGreedy(res.Policy).Outputs([]float64{1, -1})
 		p1 := 1 / (1 + math.Exp(float64(logits[0]-logits[1])))
 		if p1 < 0.9 {
 			t.Errorf("%s: P(better arm) = %.3f, want > 0.9", algo, p1)
@@ -94,7 +94,7 @@ func (l *episodeLog) Update(int, map[string]float64) {}
 // environment's own. CartPole pays 1 per step, so a return equals its length.
 func TestA2CRecordsEachEnvironmentsEpisodes(t *testing.T) {
 	log := &episodeLog{}
-	ctx := deep.WithRecorder(context.Background(), log)
+	ctx := trainloop.WithRecorder(context.Background(), log)
 	mk := func() (env.Env, error) { return env.Make("CartPole-v1") }
 	cfg := smallConfig()
 	cfg.Steps = 4000

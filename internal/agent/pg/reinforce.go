@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/xlrl/xlrl/internal/agent/deep"
+	"github.com/xlrl/xlrl/internal/agent/trainloop"
 	"github.com/xlrl/xlrl/internal/backend"
 	"github.com/xlrl/xlrl/internal/env"
 )
@@ -13,7 +13,7 @@ import (
 // collects cfg.Episodes complete episodes with the stochastic policy, takes
 // one policy-gradient step on all their steps with advantage G_t - V(s_t),
 // and cfg.VFSteps value steps regressing V(s_t) onto G_t.
-func TrainREINFORCE(ctx context.Context, cfg REINFORCEConfig, mk deep.EnvFactory, be backend.Backend, seed uint64, progress deep.Progress) (*Result, error) {
+func TrainREINFORCE(ctx context.Context, cfg REINFORCEConfig, mk trainloop.EnvFactory, be backend.Backend, seed uint64, progress trainloop.Progress) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -34,7 +34,7 @@ func TrainREINFORCE(ctx context.Context, cfg REINFORCEConfig, mk deep.EnvFactory
 		v1       = make([]float32, 1)
 	)
 	step := 0
-	rec := deep.RecorderFrom(ctx)
+	rec := trainloop.RecorderFrom(ctx)
 	for step < cfg.Steps {
 		if err := ctx.Err(); err != nil {
 			return nil, err

@@ -5,13 +5,13 @@ import (
 	"testing"
 
 	"github.com/xlrl/xlrl/internal/agent/ac"
-	"github.com/xlrl/xlrl/internal/agent/deep"
+	"github.com/xlrl/xlrl/internal/agent/trainloop"
 	"github.com/xlrl/xlrl/internal/backend"
 )
 
 // trainAndEvaluate trains cfg on id and evaluates the deterministic policy
 // on 100 fresh episodes (the learning checks' protocol).
-func trainAndEvaluate(t *testing.T, id string, cfg Config, be backend.Backend, seed uint64) (deep.Evaluation, *Result) {
+func trainAndEvaluate(t *testing.T, id string, cfg Config, be backend.Backend, seed uint64) (trainloop.Evaluation, *Result) {
 	t.Helper()
 	ctx := context.Background()
 	res, err := Train(ctx, cfg, maker(id), be, seed, nil)
@@ -22,7 +22,7 @@ func trainAndEvaluate(t *testing.T, id string, cfg Config, be backend.Backend, s
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.Seed(deep.Mix(seed, deep.StreamFinalEval))
+	e.Seed(trainloop.Mix(seed, trainloop.StreamFinalEval))
 	ev, err := ac.Evaluate(ctx, e, 100, res.Policy.Act)
 	if err != nil {
 		t.Fatal(err)

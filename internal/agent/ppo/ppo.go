@@ -29,7 +29,7 @@ import (
 	"time"
 
 	"github.com/xlrl/xlrl/internal/agent/ac"
-	"github.com/xlrl/xlrl/internal/agent/deep"
+	"github.com/xlrl/xlrl/internal/agent/trainloop"
 	"github.com/xlrl/xlrl/internal/backend"
 	"github.com/xlrl/xlrl/internal/env"
 	"github.com/xlrl/xlrl/internal/nn"
@@ -164,7 +164,7 @@ type Result struct {
 	Best      float64
 	BestStep  int
 	StoppedAt int
-	Breakdown deep.Breakdown
+	Breakdown trainloop.Breakdown
 	// Last holds the metrics of the last update (ac.Key* names).
 	Last map[string]float64
 }
@@ -183,8 +183,8 @@ type trainer struct {
 	high     []float64
 	wsPi     *nn.Workspace
 	wsV      *nn.Workspace
-	clock    *deep.Clock
-	best     *deep.Best
+	clock    *trainloop.Clock
+	best     *trainloop.Best
 	bestLS   []float64 // log std of the best weights
 	bestNorm *ac.RunningMeanStd
 	obsRMS   *ac.RunningMeanStd // nil unless NormalizeObs
@@ -192,14 +192,14 @@ type trainer struct {
 	evalEnv  env.Env
 	policy   *Policy
 	res      *Result
-	eps      deep.Episodes
+	eps      trainloop.Episodes
 	logp     []float64
 	lastEval int
 }
 
 // Train runs PPO on environments from mk, taking gradient steps on be
 // (which must train Groups: go or tf).
-func Train(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Backend, seed uint64, progress deep.Progress) (*Result, error) {
+func Train(ctx context.Context, cfg Config, mk trainloop.EnvFactory, be backend.Backend, seed uint64, progress trainloop.Progress) (*Result, error) {
 	tr, envs, err := newTrainer(ctx, cfg, mk, be, seed)
 	if err != nil {
 		return nil, err
@@ -210,7 +210,7 @@ func Train(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Backe
 	return tr.finish(ctx)
 }
 
-func newTrainer(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Backend, seed uint64) (*trainer, []env.Env, error) {
+func newTrainer(ctx context.Context, cfg Config, mk trainloop.EnvFactory, be backend.Backend, seed uint64) (*trainer, []env.Env, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, nil, err
 	}
@@ -219,14 +219,14 @@ func newTrainer(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.
 		return nil, nil, err
 	}
 	mk = mk.Vectors()
-	tr := &trainer{cfg: cfg, rng: rand.New(rand.NewPCG(seed, deep.Mix(seed, deep.StreamAgent))),
-		clock: deep.NewClock(be), best: deep.NewBest(), lastEval: -1}
+	tr := &trainer{cfg: cfg, rng: rand.New(rand.NewPCG(seed, trainloop.Mix(seed, trainloop.StreamAgent))),
+		clock: trainloop.NewClock(be), best: trainloop.NewBest(), lastEval: -1}
 	envs := make([]env.Env, cfg.NEnvs)
 	for i := range envs {
 		if envs[i], err = mk(); err != nil {
 			return nil, nil, err
 		}
-		envs[i].Seed(deep.Mix(deep.Mix(seed, deep.StreamTrainEnv), uint64(i)))
+		envs[i].Seed(trainloop.Mix(trainloop.Mix(seed, trainloop.StreamTrainEnv), uint64(i)))
 	}
 	spec := envs[0].Spec()
 	tr.obsDim = spec.Observation.Dim()
@@ -269,7 +269,7 @@ func newTrainer(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.
 		if tr.evalEnv, err = mk(); err != nil {
 			return nil, nil, err
 		}
-		tr.evalEnv.Seed(deep.Mix(seed, deep.StreamPeriodicEval))
+		tr.evalEnv.Seed(trainloop.Mix(seed, trainloop.StreamPeriodicEval))
 	}
 	tr.res = &Result{Policy: tr.policy, Value: tr.v, Last: map[string]float64{}}
 	tr.clock.Setup = time.Since(tr.clock.Start())
@@ -381,9 +381,9 @@ func (tr *trainer) sampleRows(r *rollout, row0 int) {
 	}
 }
 
-func (tr *trainer) run(ctx context.Context, envs []env.Env, progress deep.Progress) error {
+func (tr *trainer) run(ctx context.Context, envs []env.Env, progress trainloop.Progress) error {
 	cfg := tr.cfg
-	rec := deep.RecorderFrom(ctx)
+	rec := trainloop.RecorderFrom(ctx)
 	r := tr.newRollout()
 	step := 0
 	for step < cfg.Steps {
@@ -418,7 +418,7 @@ func (tr *trainer) run(ctx context.Context, envs []env.Env, progress deep.Progre
 // them first on the first call) and returns the new step count.
 func (tr *trainer) rolloutOnce(ctx context.Context, envs []env.Env, r *rollout, step int) int {
 	ne, ns, d, k := tr.cfg.NEnvs, tr.cfg.NSteps, tr.obsDim, tr.nOut
-	rec := deep.RecorderFrom(ctx)
+	rec := trainloop.RecorderFrom(ctx)
 	gamma := float32(tr.cfg.Gamma)
 	if !r.started {
 		t0 := time.Now()
@@ -754,7 +754,7 @@ func (tr *trainer) gradients(r *rollout, mb *minibatch, rows []int, clip float64
 	return st
 }
 
-func (tr *trainer) maybeEvaluate(ctx context.Context, step, prev int, progress deep.Progress) (bool, error) {
+func (tr *trainer) maybeEvaluate(ctx context.Context, step, prev int, progress trainloop.Progress) (bool, error) {
 	if tr.cfg.EvalEvery <= 0 || step/tr.cfg.EvalEvery == prev/tr.cfg.EvalEvery {
 		return false, nil
 	}

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/xlrl/xlrl/internal/ckpt"
 	"github.com/xlrl/xlrl/internal/policy"
-	"github.com/xlrl/xlrl/internal/run"
 )
 
 // CheckpointKind names tabular checkpoints; the algorithm is stored inside.
@@ -41,7 +41,7 @@ func (a *Agent) checked() checkedConfig {
 // Save writes the agent's full state into c: the tables, the random
 // source, the exploration state and the schedule position. Restored by Load
 // into an agent built with the same Config, training continues exactly.
-func (a *Agent) Save(c *run.Checkpoint) error {
+func (a *Agent) Save(c *ckpt.Checkpoint) error {
 	st := savedState{Algorithm: a.cfg.Algorithm, States: a.nS, Actions: a.nA,
 		Position: a.explorer.Position(), Explorer: a.explorer.String(),
 		Config: a.checked()}
@@ -66,7 +66,7 @@ func (a *Agent) Save(c *run.Checkpoint) error {
 // Load restores a state written by Save. The agent must have been built
 // with the same algorithm, spaces and hyperparameters; anything else is
 // refused with the difference named.
-func (a *Agent) Load(c *run.Checkpoint) error {
+func (a *Agent) Load(c *ckpt.Checkpoint) error {
 	var st savedState
 	if err := c.GetJSON("agent", &st); err != nil {
 		return err
@@ -74,19 +74,19 @@ func (a *Agent) Load(c *run.Checkpoint) error {
 	want := a.checked()
 	switch {
 	case st.Algorithm != a.cfg.Algorithm:
-		return fmt.Errorf("%w: the checkpoint is of %s, this agent is %s", run.ErrBadCheckpoint, st.Algorithm, a.cfg.Algorithm)
+		return fmt.Errorf("%w: the checkpoint is of %s, this agent is %s", ckpt.ErrBad, st.Algorithm, a.cfg.Algorithm)
 	case st.States != a.nS || st.Actions != a.nA:
 		return fmt.Errorf("%w: the checkpoint's table is %d states x %d actions, this environment has %d x %d",
-			run.ErrBadCheckpoint, st.States, st.Actions, a.nS, a.nA)
+			ckpt.ErrBad, st.States, st.Actions, a.nS, a.nA)
 	case st.Config != want:
 		return fmt.Errorf("%w: the checkpoint was trained with %+v, this agent has %+v "+
 			"(tuned schedules stretch with the episode budget: resume with the run's own --episodes)",
-			run.ErrBadCheckpoint, st.Config, want)
+			ckpt.ErrBad, st.Config, want)
 	case st.Explorer != a.explorer.String():
 		return fmt.Errorf("%w: the checkpoint explored with %q, this agent with %q",
-			run.ErrBadCheckpoint, st.Explorer, a.explorer.String())
+			ckpt.ErrBad, st.Explorer, a.explorer.String())
 	case st.Position < 0:
-		return fmt.Errorf("%w: the checkpoint's schedule position is %d", run.ErrBadCheckpoint, st.Position)
+		return fmt.Errorf("%w: the checkpoint's schedule position is %d", ckpt.ErrBad, st.Position)
 	}
 	if err := checkCounts(st.UCBCounts, a.nS, a.nA); err != nil {
 		return err
@@ -108,7 +108,7 @@ func (a *Agent) Load(c *run.Checkpoint) error {
 		return err
 	}
 	if err := a.src.UnmarshalBinary(rng); err != nil {
-		return fmt.Errorf("%w: the agent's random source: %v", run.ErrBadCheckpoint, err)
+		return fmt.Errorf("%w: the agent's random source: %v", ckpt.ErrBad, err)
 	}
 	a.explorer.SetPosition(st.Position)
 	if u, ok := a.explorer.(*policy.UCB); ok {
@@ -122,16 +122,16 @@ func (a *Agent) Load(c *run.Checkpoint) error {
 // not negative.
 func checkCounts(counts [][]float64, nS, nA int) error {
 	if len(counts) > nS {
-		return fmt.Errorf("%w: UCB counts for %d states, the table has %d", run.ErrBadCheckpoint, len(counts), nS)
+		return fmt.Errorf("%w: UCB counts for %d states, the table has %d", ckpt.ErrBad, len(counts), nS)
 	}
 	for s, row := range counts {
 		if len(row) != 0 && len(row) != nA {
 			return fmt.Errorf("%w: UCB counts of state %d hold %d actions, the table has %d",
-				run.ErrBadCheckpoint, s, len(row), nA)
+				ckpt.ErrBad, s, len(row), nA)
 		}
 		for _, n := range row {
 			if n < 0 || math.IsNaN(n) || math.IsInf(n, 0) {
-				return fmt.Errorf("%w: UCB count %v of state %d", run.ErrBadCheckpoint, n, s)
+				return fmt.Errorf("%w: UCB count %v of state %d", ckpt.ErrBad, n, s)
 			}
 		}
 	}

@@ -7,8 +7,8 @@ import (
 	"math"
 	"testing"
 
+	"github.com/xlrl/xlrl/internal/ckpt"
 	"github.com/xlrl/xlrl/internal/policy"
-	"github.com/xlrl/xlrl/internal/run"
 )
 
 // Crafted checkpoints whose sections pass the container's checksum but hold
@@ -21,7 +21,7 @@ func TestLoadRefusesCraftedState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := run.NewCheckpoint(CheckpointKind)
+	c := ckpt.New(CheckpointKind)
 	if err := a.Save(c); err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func TestLoadRefusesCraftedState(t *testing.T) {
 			t.Fatal(err)
 		}
 		change(&st)
-		bad := run.NewCheckpoint(CheckpointKind)
+		bad := ckpt.New(CheckpointKind)
 		for _, sec := range c.Sections() {
 			b, _ := c.Get(sec)
 			bad.Put(sec, b)
@@ -67,7 +67,7 @@ func TestLoadRefusesCraftedState(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := b.Load(bad); !errors.Is(err, run.ErrBadCheckpoint) {
+		if err := b.Load(bad); !errors.Is(err, ckpt.ErrBad) {
 			t.Errorf("%s: Load = %v, want ErrBadCheckpoint", name, err)
 		}
 	}

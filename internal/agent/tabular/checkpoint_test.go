@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/xlrl/xlrl/internal/ckpt"
 	"github.com/xlrl/xlrl/internal/env"
 	"github.com/xlrl/xlrl/internal/policy"
 	"github.com/xlrl/xlrl/internal/run"
@@ -49,16 +50,16 @@ func TestResumeMatchesUninterrupted(t *testing.T) {
 				if _, err := first.Train(context.Background(), e1, Budget{Episodes: 120}, nil); err != nil {
 					t.Fatal(err)
 				}
-				c := run.NewCheckpoint(CheckpointKind)
+				c := ckpt.New(CheckpointKind)
 				if err := first.Save(c); err != nil {
 					t.Fatal(err)
 				}
 				envState, _ := env.RNGStateOf(e1)
 				path := filepath.Join(t.TempDir(), run.CheckpointFile)
-				if err := run.WriteCheckpoint(path, c); err != nil {
+				if err := ckpt.Write(path, c); err != nil {
 					t.Fatal(err)
 				}
-				loaded, err := run.ReadCheckpoint(path, CheckpointKind)
+				loaded, err := ckpt.Read(path, CheckpointKind)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -82,7 +83,7 @@ func TestLoadRefusesAnotherAgent(t *testing.T) {
 	m := miniCliff(3, 5)
 	cfg := Config{Algorithm: QLearning, LR: 0.5, Gamma: 0.99, Explore: policy.Config{Kind: "epsilon-greedy", Schedule: "constant", Start: 0.1}, Seed: 1}
 	a, _ := New(cfg, discrete(m.NumStates()), discrete(m.NumActions()))
-	c := run.NewCheckpoint(CheckpointKind)
+	c := ckpt.New(CheckpointKind)
 	a.Save(c)
 	tests := map[string]func(*Config) (int, int){
 		"algorithm": func(c *Config) (int, int) { c.Algorithm = SARSA; return m.NumStates(), m.NumActions() },
@@ -96,7 +97,7 @@ func TestLoadRefusesAnotherAgent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := b.Load(c); !errors.Is(err, run.ErrBadCheckpoint) {
+		if err := b.Load(c); !errors.Is(err, ckpt.ErrBad) {
 			t.Errorf("%s: Load = %v, want ErrBadCheckpoint", name, err)
 		}
 	}

@@ -5,13 +5,13 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/xlrl/xlrl/internal/agent/deep"
+	"github.com/xlrl/xlrl/internal/agent/trainloop"
 	"github.com/xlrl/xlrl/internal/env"
 )
 
 // EvalSeed is the seed of the evaluation environment of a run whose training
 // environment is seeded with seed. It is derived the way the deep agents
-// derive theirs (deep.Mix, the final-evaluation stream): a SplitMix64 hash of
+// derive theirs (trainloop.Mix, the final-evaluation stream): a SplitMix64 hash of
 // the seed, not a simple function of it.
 //
 // Why not seed ^ c: the environments draw from SplitMix64, whose state
@@ -21,7 +21,7 @@ import (
 // SplitMix64 streams lie on one cycle; a hashed seed puts the evaluation
 // stream an unpredictable distance along it (TestEvalSeedIndependent checks
 // that the distance exceeds 2^40 draws in both directions for many seeds).
-func EvalSeed(seed uint64) uint64 { return deep.Mix(seed, deep.StreamFinalEval) }
+func EvalSeed(seed uint64) uint64 { return trainloop.Mix(seed, trainloop.StreamFinalEval) }
 
 // EvalResult summarises greedy evaluation episodes.
 type EvalResult struct {

@@ -4,9 +4,9 @@ import (
 	"context"
 	"testing"
 
+	"github.com/xlrl/xlrl/internal/ckpt"
 	"github.com/xlrl/xlrl/internal/mdp"
 	"github.com/xlrl/xlrl/internal/policy"
-	"github.com/xlrl/xlrl/internal/run"
 )
 
 // FuzzLoad restores an agent from crafted "agent" and "q" sections: Load
@@ -19,7 +19,7 @@ func FuzzLoad(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	c := run.NewCheckpoint(CheckpointKind)
+	c := ckpt.New(CheckpointKind)
 	if err := a.Save(c); err != nil {
 		f.Fatal(err)
 	}
@@ -28,7 +28,7 @@ func FuzzLoad(f *testing.F) {
 	rng, _ := c.Get("agent_rng")
 	f.Add(agent, q, rng)
 	f.Fuzz(func(t *testing.T, agent, q, rng []byte) {
-		c := run.NewCheckpoint(CheckpointKind)
+		c := ckpt.New(CheckpointKind)
 		c.Put("agent", agent)
 		c.Put("q", q)
 		c.Put("agent_rng", rng)

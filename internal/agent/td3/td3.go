@@ -21,7 +21,7 @@ import (
 	"time"
 
 	"github.com/xlrl/xlrl/internal/agent/ac"
-	"github.com/xlrl/xlrl/internal/agent/deep"
+	"github.com/xlrl/xlrl/internal/agent/trainloop"
 	"github.com/xlrl/xlrl/internal/backend"
 	"github.com/xlrl/xlrl/internal/env"
 	"github.com/xlrl/xlrl/internal/nn"
@@ -123,7 +123,7 @@ type Result struct {
 	Best      float64
 	BestStep  int
 	StoppedAt int
-	Breakdown deep.Breakdown
+	Breakdown trainloop.Breakdown
 	Last      map[string]float64
 }
 
@@ -136,12 +136,12 @@ type trainer struct {
 	obsDim, actDim int
 	low, high      []float64
 	buf            *ac.Replay
-	clock          *deep.Clock
-	best           *deep.Best
+	clock          *trainloop.Clock
+	best           *trainloop.Best
 	evalEnv        env.Env
 	policy         *Policy
 	res            *Result
-	eps            deep.Episodes
+	eps            trainloop.Episodes
 	lastEval       int
 	gradSteps      int
 
@@ -156,7 +156,7 @@ type trainer struct {
 
 // Train runs TD3 on environments from mk (Box actions), taking gradient
 // steps on be (go or tf).
-func Train(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Backend, seed uint64, progress deep.Progress) (*Result, error) {
+func Train(ctx context.Context, cfg Config, mk trainloop.EnvFactory, be backend.Backend, seed uint64, progress trainloop.Progress) (*Result, error) {
 	tr, e, err := newTrainer(ctx, cfg, mk, be, seed)
 	if err != nil {
 		return nil, err
@@ -167,7 +167,7 @@ func Train(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Backe
 	return tr.finish(ctx)
 }
 
-func newTrainer(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.Backend, seed uint64) (*trainer, env.Env, error) {
+func newTrainer(ctx context.Context, cfg Config, mk trainloop.EnvFactory, be backend.Backend, seed uint64) (*trainer, env.Env, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, nil, err
 	}
@@ -184,8 +184,8 @@ func newTrainer(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.
 	if spec.Action.Kind != env.Box {
 		return nil, nil, fmt.Errorf("td3 needs a Box action space, but %s has %s actions; use ppo or dqn for discrete actions, or a continuous environment (e.g. Pendulum-v1)", spec.ID, spec.Action)
 	}
-	tr := &trainer{cfg: cfg, rng: rand.New(rand.NewPCG(seed, deep.Mix(seed, deep.StreamAgent))),
-		clock: deep.NewClock(be), best: deep.NewBest(), lastEval: -1,
+	tr := &trainer{cfg: cfg, rng: rand.New(rand.NewPCG(seed, trainloop.Mix(seed, trainloop.StreamAgent))),
+		clock: trainloop.NewClock(be), best: trainloop.NewBest(), lastEval: -1,
 		obsDim: spec.Observation.Dim(), actDim: len(spec.Action.Low), low: spec.Action.Low, high: spec.Action.High}
 	act, _ := nn.ParseActivation(cfg.Activation)
 	if tr.actor, err = nn.New(nn.Spec{In: tr.obsDim, Hidden: cfg.Hidden, Act: act, Out: tr.actDim}, tr.rng); err != nil {
@@ -213,7 +213,7 @@ func newTrainer(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.
 		if tr.evalEnv, err = mk(); err != nil {
 			return nil, nil, err
 		}
-		tr.evalEnv.Seed(deep.Mix(seed, deep.StreamPeriodicEval))
+		tr.evalEnv.Seed(trainloop.Mix(seed, trainloop.StreamPeriodicEval))
 	}
 	tr.res = &Result{Policy: tr.policy, Q1: tr.q1, Q2: tr.q2, Last: map[string]float64{}}
 	n, d, od := cfg.BatchSize, tr.actDim, tr.obsDim
@@ -224,14 +224,14 @@ func newTrainer(ctx context.Context, cfg Config, mk deep.EnvFactory, be backend.
 	tr.dq1, tr.dq2, tr.dIn, tr.dActor, tr.tq1 = f(n), f(n), f(n*(od+d)), f(n*d), f(n)
 	tr.critBatches, tr.actBatches = make([]backend.GradBatch, 2), make([]backend.GradBatch, 1)
 	tr.syncCritics, tr.syncActorNs = []*nn.MLP{tr.q1, tr.q2}, []*nn.MLP{tr.actor}
-	e.Seed(deep.Mix(seed, deep.StreamTrainEnv))
+	e.Seed(trainloop.Mix(seed, trainloop.StreamTrainEnv))
 	tr.clock.Setup = time.Since(tr.clock.Start())
 	return tr, e, nil
 }
 
 // run steps e with the shared off-policy loop, acting with the actor plus
 // clipped Gaussian exploration noise after learning_starts.
-func (tr *trainer) run(ctx context.Context, e env.Env, progress deep.Progress) error {
+func (tr *trainer) run(ctx context.Context, e env.Env, progress trainloop.Progress) error {
 	cfg := tr.cfg
 	loop := &ac.OffPolicy{Name: "td3", Steps: cfg.Steps, LearningStarts: cfg.LearningStarts, TrainFreq: cfg.TrainFreq,
 		GradientSteps: cfg.GradientSteps, EvalEvery: cfg.EvalEvery, StopAt: cfg.StopAt, Rng: tr.rng,

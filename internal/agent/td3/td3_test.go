@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/xlrl/xlrl/internal/agent/deep"
+	"github.com/xlrl/xlrl/internal/agent/trainloop"
 	"github.com/xlrl/xlrl/internal/backend"
 	"github.com/xlrl/xlrl/internal/env"
 	"github.com/xlrl/xlrl/internal/nn"
@@ -15,7 +15,7 @@ import (
 	"github.com/xlrl/xlrl/internal/worker/workertest"
 )
 
-func maker(id string) deep.EnvFactory {
+func maker(id string) trainloop.EnvFactory {
 	return func() (env.Env, error) { return env.Make(id) }
 }
 

@@ -8,10 +8,10 @@ import (
 	"time"
 
 	"github.com/xlrl/xlrl/internal/agent/ac"
-	"github.com/xlrl/xlrl/internal/agent/deep"
 	"github.com/xlrl/xlrl/internal/agent/ppo"
 	"github.com/xlrl/xlrl/internal/agent/sac"
 	"github.com/xlrl/xlrl/internal/agent/td3"
+	"github.com/xlrl/xlrl/internal/agent/trainloop"
 	"github.com/xlrl/xlrl/internal/backend"
 	"github.com/xlrl/xlrl/internal/env"
 	"github.com/xlrl/xlrl/internal/nn"
@@ -139,11 +139,11 @@ func RunAC(ctx context.Context, opts Options, be backend.Backend) (*ACReport, er
 	if episodes <= 0 {
 		episodes = 100
 	}
-	evalEnv, err := deep.EnvFactory(mk).Vectors()()
+	evalEnv, err := trainloop.EnvFactory(mk).Vectors()()
 	if err != nil {
 		return nil, err
 	}
-	evalEnv.Seed(deep.Mix(opts.Seed, deep.StreamFinalEval))
+	evalEnv.Seed(trainloop.Mix(opts.Seed, trainloop.StreamFinalEval))
 	if rep.Eval, err = ac.Evaluate(ctx, evalEnv, episodes, rep.Act); err != nil {
 		return nil, err
 	}

@@ -9,9 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/xlrl/xlrl/internal/agent/deep"
 	"github.com/xlrl/xlrl/internal/agent/dqn"
 	"github.com/xlrl/xlrl/internal/agent/pg"
+	"github.com/xlrl/xlrl/internal/agent/trainloop"
 	"github.com/xlrl/xlrl/internal/backend"
 	"github.com/xlrl/xlrl/internal/env"
 	"github.com/xlrl/xlrl/internal/nn"
@@ -48,28 +48,28 @@ type Options struct {
 	// Set overrides table entries by their JSON names (e.g. "double": "false",
 	// "train_freq": "4"), applied before the other options.
 	Set      map[string]string
-	Progress deep.Progress
+	Progress trainloop.Progress
 }
 
 // Report is the outcome of Run.
 type Report struct {
-	Env          string          `json:"env"`
-	Algo         string          `json:"algo"`
-	Backend      string          `json:"backend"`
-	Seed         uint64          `json:"seed"`
-	Tuned        bool            `json:"tuned"` // the table has an entry for this env and algo
-	Steps        int             `json:"steps"`
-	Episodes     int             `json:"episodes"`
-	GradSteps    int             `json:"gradient_steps"`
-	TrainMean    float64         `json:"train_mean_return"`
-	BestPeriodic float64         `json:"best_periodic_eval"`
-	StoppedAt    int             `json:"stopped_at_step"`
-	Eval         deep.Evaluation `json:"eval"`
-	Solved       *bool           `json:"solved,omitempty"` // eval mean >= the env's reward threshold
-	Breakdown    deep.Breakdown  `json:"time"`
-	WallS        float64         `json:"wall_s"`
-	Hyper        any             `json:"hyperparameters"`
-	Policy       *nn.MLP         `json:"-"`
+	Env          string               `json:"env"`
+	Algo         string               `json:"algo"`
+	Backend      string               `json:"backend"`
+	Seed         uint64               `json:"seed"`
+	Tuned        bool                 `json:"tuned"` // the table has an entry for this env and algo
+	Steps        int                  `json:"steps"`
+	Episodes     int                  `json:"episodes"`
+	GradSteps    int                  `json:"gradient_steps"`
+	TrainMean    float64              `json:"train_mean_return"`
+	BestPeriodic float64              `json:"best_periodic_eval"`
+	StoppedAt    int                  `json:"stopped_at_step"`
+	Eval         trainloop.Evaluation `json:"eval"`
+	Solved       *bool                `json:"solved,omitempty"` // eval mean >= the env's reward threshold
+	Breakdown    trainloop.Breakdown  `json:"time"`
+	WallS        float64              `json:"wall_s"`
+	Hyper        any                  `json:"hyperparameters"`
+	Policy       *nn.MLP              `json:"-"`
 }
 
 // Run trains opts.Algo on opts.Env with the table's hyperparameters (and the
@@ -82,7 +82,7 @@ func Run(ctx context.Context, opts Options, be backend.Backend) (_ *Report, err 
 	if err != nil {
 		return nil, err
 	}
-	if err := deep.CheckSpaces(opts.Algo, spec); err != nil {
+	if err := trainloop.CheckSpaces(opts.Algo, spec); err != nil {
 		return nil, err
 	}
 	h, tuned, err := Defaults(opts.Env, opts.Algo)
@@ -127,8 +127,8 @@ func Run(ctx context.Context, opts Options, be backend.Backend) (_ *Report, err 
 	if err != nil {
 		return nil, err
 	}
-	evalEnv.Seed(deep.Mix(opts.Seed, deep.StreamFinalEval))
-	if rep.Eval, err = deep.Evaluate(ctx, evalEnv, episodes, deep.NewGreedy(rep.Policy).Act); err != nil {
+	evalEnv.Seed(trainloop.Mix(opts.Seed, trainloop.StreamFinalEval))
+	if rep.Eval, err = trainloop.Evaluate(ctx, evalEnv, episodes, trainloop.NewGreedy(rep.Policy).Act); err != nil {
 		return nil, err
 	}
 	if spec.RewardThreshold != nil {
@@ -176,7 +176,7 @@ func architecture(name string) (Architecture, error) {
 
 // runPG trains the policy-gradient entry of h (reinforce or a2c) with the
 // overrides of opts; rep.Hyper records the configuration used.
-func runPG(ctx context.Context, h Hyper, opts Options, mk deep.EnvFactory, be backend.Backend, rep *Report) (*pg.Result, error) {
+func runPG(ctx context.Context, h Hyper, opts Options, mk trainloop.EnvFactory, be backend.Backend, rep *Report) (*pg.Result, error) {
 	var cfg any
 	var common *pg.Common
 	if h.REINFORCE != nil {

@@ -1,21 +1,22 @@
-package run
+package atomicfile
 
 import (
 	"errors"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
 func TestWriteAtomicFailureKeepsOldFile(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "f.txt")
-	if err := WriteFileAtomic(path, []byte("old"), 0o644); err != nil {
+	if err := WriteFile(path, []byte("old"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	boom := errors.New("boom")
-	err := WriteAtomic(path, 0o644, func(w io.Writer) error {
+	err := Write(path, 0o644, func(w io.Writer) error {
 		w.Write([]byte("half of the new"))
 		return boom
 	})
@@ -35,7 +36,7 @@ func TestWriteAtomicFailureKeepsOldFile(t *testing.T) {
 func TestWriteAtomicReplacesAndSetsMode(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "f.txt")
 	for _, s := range []string{"one", "two"} {
-		if err := WriteFileAtomic(path, []byte(s), 0o600); err != nil {
+		if err := WriteFile(path, []byte(s), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -48,8 +49,8 @@ func TestWriteAtomicReplacesAndSetsMode(t *testing.T) {
 
 func TestWriteAtomicUnwritableDirNamesPath(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "missing", "f.txt")
-	err := WriteFileAtomic(path, []byte("x"), 0o644)
-	if err == nil || !contains(err.Error(), path) {
+	err := WriteFile(path, []byte("x"), 0o644)
+	if err == nil || !strings.Contains(err.Error(), path) {
 		t.Fatalf("err = %v, want an error naming %s", err, path)
 	}
 }

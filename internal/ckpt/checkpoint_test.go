@@ -1,4 +1,4 @@
-package run
+package ckpt
 
 import (
 	"bytes"
@@ -12,7 +12,7 @@ import (
 )
 
 func sampleCheckpoint(t *testing.T) *Checkpoint {
-	c := NewCheckpoint("dqn")
+	c := New("dqn")
 	c.PutFloat64s("weights", []float64{1, -2.5, math.Inf(1), math.SmallestNonzeroFloat64})
 	if err := c.PutJSON("schedule", map[string]int{"step": 1234}); err != nil {
 		t.Fatal(err)
@@ -24,11 +24,11 @@ func sampleCheckpoint(t *testing.T) *Checkpoint {
 }
 
 func TestCheckpointRoundTrip(t *testing.T) {
-	path := filepath.Join(t.TempDir(), CheckpointFile)
-	if err := WriteCheckpoint(path, sampleCheckpoint(t)); err != nil {
+	path := filepath.Join(t.TempDir(), "checkpoint.ckpt")
+	if err := Write(path, sampleCheckpoint(t)); err != nil {
 		t.Fatal(err)
 	}
-	c, err := ReadCheckpoint(path, "dqn")
+	c, err := Read(path, "dqn")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	if w32, err := c.Float32s("w32", 3); err != nil || w32[0] != 1.5 || w32[1] != -0.25 || !math.IsInf(float64(w32[2]), -1) {
 		t.Fatalf("w32 = %v, %v", w32, err)
 	}
-	if _, err := c.Float32s("w32", 4); !errors.Is(err, ErrBadCheckpoint) {
+	if _, err := c.Float32s("w32", 4); !errors.Is(err, ErrBad) {
 		t.Fatalf("w32 with a wrong length: %v", err)
 	}
 	if got := strings.Join(c.Sections(), ","); got != "empty,rng,schedule,w32,weights" {
@@ -82,10 +82,10 @@ func TestCheckpointRefusals(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			path := filepath.Join(dir, "c.ckpt")
 			os.WriteFile(path, tt.data, 0o644)
-			_, err := ReadCheckpoint(path, "")
-			if !errors.Is(err, ErrBadCheckpoint) || !strings.Contains(err.Error(), tt.want) ||
+			_, err := Read(path, "")
+			if !errors.Is(err, ErrBad) || !strings.Contains(err.Error(), tt.want) ||
 				!strings.Contains(err.Error(), path) {
-				t.Fatalf("err = %v, want ErrBadCheckpoint naming %s and saying %q", err, path, tt.want)
+				t.Fatalf("err = %v, want ErrBad naming %s and saying %q", err, path, tt.want)
 			}
 		})
 	}
@@ -99,20 +99,20 @@ func resum(data []byte) []byte {
 }
 
 func TestCheckpointKindAndShapeMismatch(t *testing.T) {
-	path := filepath.Join(t.TempDir(), CheckpointFile)
-	WriteCheckpoint(path, sampleCheckpoint(t))
-	if _, err := ReadCheckpoint(path, "q-learning"); !errors.Is(err, ErrBadCheckpoint) ||
+	path := filepath.Join(t.TempDir(), "checkpoint.ckpt")
+	Write(path, sampleCheckpoint(t))
+	if _, err := Read(path, "q-learning"); !errors.Is(err, ErrBad) ||
 		!strings.Contains(err.Error(), `"dqn"`) {
 		t.Fatalf("kind mismatch: %v", err)
 	}
-	c, _ := ReadCheckpoint(path, "dqn")
+	c, _ := Read(path, "dqn")
 	if _, err := c.Float64s("weights", 10); err == nil || !strings.Contains(err.Error(), "holds 4 values") {
 		t.Fatalf("shape mismatch: %v", err)
 	}
 	if _, err := c.Get("optimizer"); err == nil || !strings.Contains(err.Error(), `"optimizer"`) {
 		t.Fatalf("missing section: %v", err)
 	}
-	if _, err := ReadCheckpoint(filepath.Join(t.TempDir(), "none"), ""); err == nil ||
+	if _, err := Read(filepath.Join(t.TempDir(), "none"), ""); err == nil ||
 		!strings.Contains(err.Error(), "no checkpoint") {
 		t.Fatalf("missing file: %v", err)
 	}
@@ -121,12 +121,12 @@ func TestCheckpointKindAndShapeMismatch(t *testing.T) {
 func TestCheckpointEnvIdentity(t *testing.T) {
 	no := false
 	trained := EnvIdentity{ID: "FrozenLake-v1", Map: "4x4", Slippery: &no}
-	c := NewCheckpoint("tabular")
+	c := New("tabular")
 	if err := c.PutEnv(trained); err != nil {
 		t.Fatal(err)
 	}
 	b, _ := c.MarshalBinary()
-	c, err := UnmarshalCheckpoint("test", b)
+	c, err := Unmarshal("test", b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,12 +141,12 @@ func TestCheckpointEnvIdentity(t *testing.T) {
 		"options":     {ID: "FrozenLake-v1", Map: "4x4", Slippery: &no, Options: map[string]string{"reward": "shaped"}},
 	} {
 		err := c.CheckEnv(other)
-		if !errors.Is(err, ErrBadCheckpoint) || !strings.Contains(err.Error(), "environment") {
-			t.Errorf("%s: CheckEnv = %v, want ErrBadCheckpoint naming the environment", name, err)
+		if !errors.Is(err, ErrBad) || !strings.Contains(err.Error(), "environment") {
+			t.Errorf("%s: CheckEnv = %v, want ErrBad naming the environment", name, err)
 		}
 	}
 	// A checkpoint from before environments were recorded cannot be checked.
-	if err := NewCheckpoint("tabular").CheckEnv(trained); !errors.Is(err, ErrBadCheckpoint) {
+	if err := New("tabular").CheckEnv(trained); !errors.Is(err, ErrBad) {
 		t.Errorf("checkpoint without an environment: %v", err)
 	}
 }

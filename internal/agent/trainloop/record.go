@@ -1,9 +1,9 @@
-package deep
+package trainloop
 
 import (
 	"context"
 
-	"github.com/xlrl/xlrl/internal/run"
+	"github.com/xlrl/xlrl/internal/ckpt"
 )
 
 // Recorder receives the figures of a training run as they happen: one call
@@ -38,11 +38,11 @@ func RecorderFrom(ctx context.Context) Recorder {
 // cancellation, finishes the episode, saves and returns the context's error.
 type Checkpointer interface {
 	// Resumed is the checkpoint to continue from; nil for a new run.
-	Resumed() *run.Checkpoint
+	Resumed() *ckpt.Checkpoint
 	// Due says whether a checkpoint should be written now.
 	Due() bool
 	// Save writes c, the state after step steps and episodes episodes.
-	Save(c *run.Checkpoint, step, episodes int) error
+	Save(c *ckpt.Checkpoint, step, episodes int) error
 }
 
 type checkpointerKey struct{}

@@ -1,8 +1,9 @@
-// Package deep holds what the deep RL agents (internal/agent/dqn,
-// internal/agent/pg) share: greedy evaluation on fresh episodes, keeping the
-// best weights seen by periodic evaluation, the time breakdown of a run and
-// the checks of an environment's spaces.
-package deep
+// Package trainloop holds the pieces that every network agent's training
+// loop (internal/agent/dqn, pg, ppo, sac, td3) shares: greedy evaluation on
+// fresh episodes, keeping the best weights seen by periodic evaluation,
+// episode bookkeeping, the time breakdown of a run, seed streams and the
+// checks of an environment's spaces.
+package trainloop
 
 import (
 	"context"

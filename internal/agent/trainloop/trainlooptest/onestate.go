@@ -1,5 +1,5 @@
-// Package deeptest holds environments for testing the deep RL agents.
-package deeptest
+// Package trainlooptest holds environments for testing the deep RL agents.
+package trainlooptest
 
 import "github.com/xlrl/xlrl/internal/env"
 

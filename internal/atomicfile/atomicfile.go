@@ -1,4 +1,4 @@
-package run
+package atomicfile
 
 import (
 	"errors"
@@ -8,20 +8,20 @@ import (
 	"path/filepath"
 )
 
-// AtomicFile is a file that becomes visible under its final name only when
+// File is a file that becomes visible under its final name only when
 // Commit succeeds. Until then the data lives in a temporary file in the same
 // directory (rename is atomic only within one file system).
-type AtomicFile struct {
+type File struct {
 	f    *os.File
 	path string
 	perm os.FileMode
 	done bool
 }
 
-// CreateAtomic starts writing path atomically. Call Commit to publish the
+// Create starts writing path atomically. Call Commit to publish the
 // file or Abort to drop it; Abort after Commit is a no-op, so
 // `defer f.Abort()` is the usual pattern.
-func CreateAtomic(path string, perm os.FileMode) (*AtomicFile, error) {
+func Create(path string, perm os.FileMode) (*File, error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -30,16 +30,16 @@ func CreateAtomic(path string, perm os.FileMode) (*AtomicFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot write %s: %w", path, err)
 	}
-	return &AtomicFile{f: f, path: path, perm: perm}, nil
+	return &File{f: f, path: path, perm: perm}, nil
 }
 
-func (a *AtomicFile) Write(p []byte) (int, error) { return a.f.Write(p) }
+func (a *File) Write(p []byte) (int, error) { return a.f.Write(p) }
 
 // Commit flushes the data to stable storage and renames the temporary file
 // over path.
-func (a *AtomicFile) Commit() error {
+func (a *File) Commit() error {
 	if a.done {
-		return errors.New("run: AtomicFile committed or aborted twice")
+		return errors.New("run: File committed or aborted twice")
 	}
 	a.done = true
 	tmp := a.f.Name()
@@ -62,7 +62,7 @@ func (a *AtomicFile) Commit() error {
 }
 
 // Abort drops the temporary file; the file at path, if any, is untouched.
-func (a *AtomicFile) Abort() {
+func (a *File) Abort() {
 	if a.done {
 		return
 	}
@@ -71,18 +71,18 @@ func (a *AtomicFile) Abort() {
 	os.Remove(a.f.Name())
 }
 
-// WriteFileAtomic is os.WriteFile with the all-or-nothing guarantee.
-func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
-	return WriteAtomic(path, perm, func(w io.Writer) error {
+// WriteFile is os.WriteFile with the all-or-nothing guarantee.
+func WriteFile(path string, data []byte, perm os.FileMode) error {
+	return Write(path, perm, func(w io.Writer) error {
 		_, err := w.Write(data)
 		return err
 	})
 }
 
-// WriteAtomic streams a file through write and publishes it only if write
+// Write streams a file through write and publishes it only if write
 // returns nil.
-func WriteAtomic(path string, perm os.FileMode, write func(io.Writer) error) error {
-	f, err := CreateAtomic(path, perm)
+func Write(path string, perm os.FileMode, write func(io.Writer) error) error {
+	f, err := Create(path, perm)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package run
+package ckpt
 
 import (
 	"bytes"
@@ -12,6 +12,8 @@ import (
 	"math"
 	"os"
 	"sort"
+
+	"github.com/xlrl/xlrl/internal/atomicfile"
 )
 
 // A checkpoint file is a versioned container of named sections (weights,
@@ -29,8 +31,8 @@ import (
 // All integers are little-endian. The end marker tells a truncated file from
 // a corrupted one; the checksum catches any flipped byte.
 
-// CheckpointVersion is the container format this build writes and reads.
-const CheckpointVersion = 1
+// Version is the container format this build writes and reads.
+const Version = 1
 
 var (
 	ckptMagic  = []byte("XLRLCKPT")
@@ -38,10 +40,10 @@ var (
 	castagnoli = crc32.MakeTable(crc32.Castagnoli)
 )
 
-// ErrBadCheckpoint is wrapped by every error about a checkpoint that cannot
+// ErrBad is wrapped by every error about a checkpoint that cannot
 // be used: not a checkpoint, truncated, corrupted, another format version or
 // another kind.
-var ErrBadCheckpoint = errors.New("unusable checkpoint")
+var ErrBad = errors.New("unusable checkpoint")
 
 // Checkpoint is the in-memory form of a checkpoint file.
 type Checkpoint struct {
@@ -49,10 +51,10 @@ type Checkpoint struct {
 	sections map[string][]byte
 }
 
-// NewCheckpoint starts an empty checkpoint of the given kind; the kind says
+// New starts an empty checkpoint of the given kind; the kind says
 // what wrote it ("dqn", "q-learning", ...) so that loading it into another
 // agent is refused.
-func NewCheckpoint(kind string) *Checkpoint {
+func New(kind string) *Checkpoint {
 	return &Checkpoint{Kind: kind, sections: map[string][]byte{}}
 }
 
@@ -97,7 +99,7 @@ func (c *Checkpoint) Float32s(name string, want int) ([]float32, error) {
 	}
 	if len(b)%4 != 0 || (want >= 0 && len(b)/4 != want) {
 		return nil, fmt.Errorf("%w: section %q holds %d bytes, this configuration needs %d float32s "+
-			"(was the checkpoint written with another network or environment?)", ErrBadCheckpoint, name, len(b), want)
+			"(was the checkpoint written with another network or environment?)", ErrBad, name, len(b), want)
 	}
 	v := make([]float32, len(b)/4)
 	for i := range v {
@@ -121,7 +123,7 @@ func (c *Checkpoint) Get(name string) ([]byte, error) {
 	b, ok := c.sections[name]
 	if !ok {
 		return nil, fmt.Errorf("%w: the %s checkpoint has no section %q (it has: %v)",
-			ErrBadCheckpoint, c.Kind, name, c.Sections())
+			ErrBad, c.Kind, name, c.Sections())
 	}
 	return b, nil
 }
@@ -133,7 +135,7 @@ func (c *Checkpoint) GetJSON(name string, v any) error {
 		return err
 	}
 	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("%w: section %q: %v", ErrBadCheckpoint, name, err)
+		return fmt.Errorf("%w: section %q: %v", ErrBad, name, err)
 	}
 	return nil
 }
@@ -146,11 +148,11 @@ func (c *Checkpoint) Float64s(name string, want int) ([]float64, error) {
 		return nil, err
 	}
 	if len(b)%8 != 0 {
-		return nil, fmt.Errorf("%w: section %q is %d bytes, not a whole number of float64s", ErrBadCheckpoint, name, len(b))
+		return nil, fmt.Errorf("%w: section %q is %d bytes, not a whole number of float64s", ErrBad, name, len(b))
 	}
 	if want >= 0 && len(b)/8 != want {
 		return nil, fmt.Errorf("%w: section %q holds %d values, this configuration needs %d "+
-			"(was the checkpoint written with another network or environment?)", ErrBadCheckpoint, name, len(b)/8, want)
+			"(was the checkpoint written with another network or environment?)", ErrBad, name, len(b)/8, want)
 	}
 	v := make([]float64, len(b)/8)
 	for i := range v {
@@ -166,7 +168,7 @@ func (c *Checkpoint) MarshalBinary() ([]byte, error) {
 	}
 	var b bytes.Buffer
 	b.Write(ckptMagic)
-	binary.Write(&b, binary.LittleEndian, uint32(CheckpointVersion))
+	binary.Write(&b, binary.LittleEndian, uint32(Version))
 	writeString16(&b, c.Kind)
 	names := c.Sections()
 	binary.Write(&b, binary.LittleEndian, uint32(len(names)))
@@ -192,9 +194,9 @@ func writeString16(b *bytes.Buffer, s string) {
 
 // UnmarshalCheckpoint decodes and verifies a checkpoint; name is used in
 // error messages.
-func UnmarshalCheckpoint(name string, data []byte) (*Checkpoint, error) {
+func Unmarshal(name string, data []byte) (*Checkpoint, error) {
 	bad := func(format string, args ...any) error {
-		return fmt.Errorf("%w: %s: %s", ErrBadCheckpoint, name, fmt.Sprintf(format, args...))
+		return fmt.Errorf("%w: %s: %s", ErrBad, name, fmt.Sprintf(format, args...))
 	}
 	if len(data) < len(ckptMagic) || !bytes.Equal(data[:len(ckptMagic)], ckptMagic) {
 		return nil, bad("not an xlrl checkpoint (no XLRLCKPT header)")
@@ -212,15 +214,15 @@ func UnmarshalCheckpoint(name string, data []byte) (*Checkpoint, error) {
 	r := bytes.NewReader(body[len(ckptMagic):])
 	var version uint32
 	binary.Read(r, binary.LittleEndian, &version)
-	if version != CheckpointVersion {
+	if version != Version {
 		return nil, bad("format version %d, this xlrl reads version %d: use the xlrl release that wrote it",
-			version, CheckpointVersion)
+			version, Version)
 	}
 	kind, err := readString16(r)
 	if err != nil {
 		return nil, bad("header: %v", err)
 	}
-	c := NewCheckpoint(kind)
+	c := New(kind)
 	var n uint32
 	if err := binary.Read(r, binary.LittleEndian, &n); err != nil {
 		return nil, bad("header: %v", err)
@@ -260,18 +262,18 @@ func readString16(r *bytes.Reader) (string, error) {
 	return string(b), nil
 }
 
-// WriteCheckpoint writes c to path atomically.
-func WriteCheckpoint(path string, c *Checkpoint) error {
+// Write writes c to path atomically.
+func Write(path string, c *Checkpoint) error {
 	data, err := c.MarshalBinary()
 	if err != nil {
 		return fmt.Errorf("writing checkpoint %s: %w", path, err)
 	}
-	return WriteFileAtomic(path, data, 0o644)
+	return atomicfile.WriteFile(path, data, 0o644)
 }
 
-// ReadCheckpoint reads and verifies the checkpoint at path. wantKind, when
+// Read reads and verifies the checkpoint at path. wantKind, when
 // not empty, must match the kind it was written with.
-func ReadCheckpoint(path, wantKind string) (*Checkpoint, error) {
+func Read(path, wantKind string) (*Checkpoint, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -279,12 +281,12 @@ func ReadCheckpoint(path, wantKind string) (*Checkpoint, error) {
 		}
 		return nil, fmt.Errorf("reading checkpoint: %w", err)
 	}
-	c, err := UnmarshalCheckpoint(path, data)
+	c, err := Unmarshal(path, data)
 	if err != nil {
 		return nil, err
 	}
 	if wantKind != "" && c.Kind != wantKind {
-		return nil, fmt.Errorf("%w: %s holds a %q checkpoint, this needs %q", ErrBadCheckpoint, path, c.Kind, wantKind)
+		return nil, fmt.Errorf("%w: %s holds a %q checkpoint, this needs %q", ErrBad, path, c.Kind, wantKind)
 	}
 	return c, nil
 }
@@ -315,7 +317,7 @@ func (c *Checkpoint) PutEnv(id EnvIdentity) error { return c.PutJSON(envSection,
 func (c *Checkpoint) CheckEnv(want EnvIdentity) error {
 	if _, ok := c.sections[envSection]; !ok {
 		return fmt.Errorf("%w: the checkpoint does not record its environment (an older xlrl wrote it); "+
-			"start the run again", ErrBadCheckpoint)
+			"start the run again", ErrBad)
 	}
 	var got EnvIdentity
 	if err := c.GetJSON(envSection, &got); err != nil {
@@ -323,7 +325,7 @@ func (c *Checkpoint) CheckEnv(want EnvIdentity) error {
 	}
 	if got.String() != want.String() {
 		return fmt.Errorf("%w: the checkpoint was trained on the environment %s, this run has %s",
-			ErrBadCheckpoint, got, want)
+			ErrBad, got, want)
 	}
 	return nil
 }
