@@ -20,6 +20,7 @@ The optimizer is Keras's Adam; ``max_grad_norm`` > 0 clips by global norm.
 from __future__ import annotations
 
 import itertools
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -29,11 +30,7 @@ import numpy as np
 from pyworker.errors import ArgumentError, check_array
 from pyworker.registry import CallContext, method
 
-#: Named architectures. ``seed`` is the seed project's ``_create_neural_network``:
-#: 4 inputs -> Dense 32 relu -> 2 linear, Adam (learning rate 0.001), MSE.
-ARCHITECTURES: dict[str, dict[str, Any]] = {
-    "seed": {"hidden": [32], "activation": "relu", "loss": "mse", "lr": 0.001},
-}
+log = logging.getLogger("pyworker.rl")
 
 LOSSES = ("mse", "huber", "policy")
 ACTIVATIONS = ("relu", "tanh", "linear")
@@ -189,20 +186,15 @@ def create(
     lr: float = 1e-3,
     ent_coef: float = 0.0,
     max_grad_norm: float = 0.0,
-    arch: str = "",
     weights: np.ndarray | None = None,
 ) -> dict:
     """Create a network: Dense layers of sizes ``hidden`` then a linear output.
 
-    ``arch`` names an architecture from :data:`ARCHITECTURES` instead (its
-    layers, activation, loss and learning rate). ``weights``, a flat float32
-    vector in Keras order, replaces Keras's initial weights.
+    Named architectures (``--arch seed``) are the host's (internal/agent/zoo
+    ``Architectures``, the one definition): it resolves the name into these
+    arguments. ``weights``, a flat float32 vector in Keras order, replaces
+    Keras's initial weights.
     """
-    if arch:
-        if arch not in ARCHITECTURES:
-            raise ArgumentError(f"unknown architecture {arch!r}: known are {sorted(ARCHITECTURES)}")
-        a = ARCHITECTURES[arch]
-        hidden, activation, loss, lr = a["hidden"], a["activation"], a["loss"], a["lr"]
     hidden = list(hidden or [])
     if n_in <= 0 or n_out <= 0 or any(int(h) <= 0 for h in hidden):
         raise ArgumentError(
@@ -374,9 +366,10 @@ def _concat(variables: list) -> np.ndarray:
 
 @method("rl.free")
 def free(ctx: CallContext, *, net: int) -> None:
-    """Forget a network."""
+    """Forget a network (the host frees each one when its run ends)."""
     _get(net)
     del _nets[net]
+    log.info("rl.free: network %d freed (%d left)", net, len(_nets))
 
 
 _predictors: dict[tuple, tuple[Any, Any]] = {}

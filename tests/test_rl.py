@@ -147,18 +147,17 @@ def test_fit_learns_a_regression(ctx):
     assert held_out_loss() < before / 5
 
 
-def test_seed_architecture(ctx):
-    r = rl.create(ctx, n_in=4, n_out=2, arch="seed")
-    assert r["params"] == 4 * 32 + 32 + 32 * 2 + 2
-    net = rl._nets[r["net"]]
-    assert [layer.units for layer in net.model.layers] == [32, 2]
-    assert net.model.layers[0].activation.__name__ == "relu"
+def test_named_architectures_are_the_hosts(ctx):
+    # "seed" and the other named networks are defined once, in Go
+    # (internal/agent/zoo.Architectures); the worker takes layers, not names.
+    assert not hasattr(rl, "ARCHITECTURES")
+    with pytest.raises(TypeError, match="arch"):
+        rl.create(ctx, n_in=4, n_out=2, arch="seed")
 
 
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"arch": "nope"}, "unknown architecture"),
         ({"loss": "l1"}, "unknown loss"),
         ({"activation": "gelu"}, "unknown activation"),
         ({"hidden": [0]}, "must be positive"),
