@@ -8,14 +8,17 @@ the numpy reference must reproduce every output exactly.
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from pyworker import native
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))  # bench/libqvalue.py: the ctypes client lives by its users
+
+import libqvalue as native  # noqa: E402
+
 GOLDEN = ROOT / "internal" / "qupdate" / "testdata" / "golden.txt"
 
 

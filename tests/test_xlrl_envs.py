@@ -112,10 +112,10 @@ def test_a_users_own_library_serves_their_env(tmp_path: Path) -> None:
 
 
 def test_a_go_runtime_already_in_the_process_is_refused() -> None:
-    # pyworker.native loads libqvalue.so, another Go library (make libqvalue builds it).
+    # bench/libqvalue.py loads libqvalue.so, another Go library (make libqvalue builds it).
     p = in_subprocess(
         """
-        from pyworker import native
+        import libqvalue as native
         native.update_q_value(0.0, 1.0, 1.0, 0.5, 0.9, False)
         import xlrl_envs
         try:
@@ -123,6 +123,8 @@ def test_a_go_runtime_already_in_the_process_is_refused() -> None:
         except xlrl_envs.GoRuntimeError as exc:
             print(exc)
         """,
-        PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+        PYTHONPATH=os.pathsep.join(
+            [str(ROOT / "bench"), str(ROOT), os.environ.get("PYTHONPATH", "")]
+        ),
     )
     assert "already holds a Go runtime" in p.stdout and "libqvalue" in p.stdout, p.stderr
