@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -50,7 +51,11 @@ def test_the_training_workers_log_goes_into_the_run_directory(
     out = tmp_path / "run"
     p = train(xlrl_binary, "--algo", "dqn", "--backend", "tf", "--steps", "1200", "--out", str(out))
     assert p.returncode == 0, p.stderr
-    assert "pyworker 0.1.0 serving" in (out / "worker.log").read_text()
+    log = (out / "worker.log").read_text()
+    assert "pyworker 0.1.0 serving" in log
+    # The run frees its network in the worker when it ends (backend.TF.Close).
+    left = re.findall(r"rl\.free: network \d+ freed \((\d+) left\)", log)
+    assert left and left[-1] == "0", log[-2000:]
 
 
 def test_seed_architecture_on_the_tf_backend(xlrl_binary: Path) -> None:

@@ -47,6 +47,7 @@ func (b *TF) NewGroup(ctx context.Context, cfg GroupConfig, inits []*nn.MLP) (Gr
 		}
 	}
 	g.id = res.Group
+	b.live[tfObject{"ac.free", "group", g.id}] = struct{}{}
 	return g, nil
 }
 

@@ -13,14 +13,54 @@ import (
 type TF struct {
 	c *worker.Client
 	t Timings
+	// live are the worker's objects this backend created and not yet
+	// freed, by the method that frees them (rl.free, ac.free) and its key.
+	live map[tfObject]struct{}
+}
+
+// tfObject names a network or group held by the worker.
+type tfObject struct {
+	free, key string
+	id        int
 }
 
 // NewTF uses a started worker; Close does not stop it (its owner does).
-func NewTF(c *worker.Client) *TF { return &TF{c: c} }
+func NewTF(c *worker.Client) *TF { return &TF{c: c, live: map[tfObject]struct{}{}} }
 
 func (b *TF) Name() string     { return "tf" }
 func (b *TF) Timings() Timings { return b.t }
-func (b *TF) Close() error     { return nil }
+
+// freeTimeout bounds Close's calls: a worker that does not answer must not
+// hold up the end of a run.
+const freeTimeout = 30 * time.Second
+
+// Close frees, in the worker, every network and group this backend created
+// and that was not freed yet (rl.free, ac.free), so that a worker that goes
+// on serving (a library user's, a tuning loop's) holds no dead network's
+// weights and optimizer. It does not stop the worker (its owner does).
+func (b *TF) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), freeTimeout)
+	defer cancel()
+	var first error
+	for o := range b.live {
+		if err := b.free(ctx, o); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// free drops one object in the worker; freeing it twice is a no-op.
+func (b *TF) free(ctx context.Context, o tfObject) error {
+	if _, ok := b.live[o]; !ok {
+		return nil
+	}
+	delete(b.live, o)
+	if err := b.c.Call(ctx, o.free, map[string]any{o.key: o.id}, nil); err != nil {
+		return fmt.Errorf("tf backend: %s %d: %w", o.free, o.id, err)
+	}
+	return nil
+}
 
 // TFNet is a network living in the worker.
 type TFNet struct {
@@ -50,7 +90,14 @@ func (b *TF) NewNet(ctx context.Context, cfg NetConfig, init *nn.MLP) (Net, erro
 	if res.Params != len(init.Params) {
 		return nil, fmt.Errorf("tf backend: the worker's network has %d parameters, the Go one %d", res.Params, len(init.Params))
 	}
+	b.live[tfObject{"rl.free", "net", res.Net}] = struct{}{}
 	return &TFNet{b: b, id: res.Net, out: spec.Out}, nil
+}
+
+// Close frees the network in the worker (rl.free); the backend's Close frees
+// those left.
+func (n *TFNet) Close(ctx context.Context) error {
+	return n.b.free(ctx, tfObject{"rl.free", "net", n.id})
 }
 
 func (n *TFNet) Fit(ctx context.Context, bs *Batches, sync *nn.MLP) (float64, error) {
