@@ -26,6 +26,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+from pyworker.gen import catalog  # noqa: E402
 from pyworker.gen import data as gdata  # noqa: E402
 from pyworker.gen import train as gt  # noqa: E402
 
@@ -52,7 +53,7 @@ def fit_epoch(model, x: np.ndarray, bs: int) -> float:
 
 def bench(kind: str, data: str, epochs: int) -> dict:
     ds, opts = gt.prepare(kind, gdata.load(data), {})
-    d = gt.DEFAULTS[kind]
+    d = catalog.MODELS[kind]
     bs, lr = d["batch_size"], d["learning_rate"]
     keras.utils.set_random_seed(0)
     ours = gt.build(kind, {"dim": ds.dim, "seed": 0, **opts})

@@ -6,14 +6,12 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/xlrl/xlrl/internal/worker/workertest"
-
+	"github.com/xlrl/xlrl/internal/run"
 	"github.com/xlrl/xlrl/internal/worker"
+	"github.com/xlrl/xlrl/internal/worker/workertest"
 )
 
 // genExec runs the xlrl command line in-process and returns stdout and stderr.
@@ -39,6 +37,7 @@ func genLastJSON(t *testing.T, out string) map[string]any {
 }
 
 func TestGenUsageErrors(t *testing.T) {
+	py := workertest.Python(t)
 	dir := t.TempDir()
 	npy := filepath.Join(dir, "x.txt")
 	if err := os.WriteFile(npy, []byte("1,2\n"), 0o644); err != nil {
@@ -48,65 +47,117 @@ func TestGenUsageErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"gen", "train", "--model", "pixelcnn", "--data", "digits"}, `--model "pixelcnn"`},
-		{[]string{"gen", "train", "--model", "vae"}, "--data is required"},
-		{[]string{"gen", "train", "--model", "vae", "--data", "mnist"}, `--data "mnist"`},
-		{[]string{"gen", "train", "--model", "vae", "--data", npy}, "or a .npy, .npz or .csv file"},
+		// the valid models, data sets and attacks come from the worker's handshake
+		{[]string{"gen", "train", "--model", "pixelcnn", "--data", "digits"}, `--model "pixelcnn": want one of vae, gan, realnvp, maf, made`},
+		{[]string{"gen", "train", "--data", "digits"}, "--model is required: one of vae, gan"},
+		{[]string{"gen", "train", "--model", "vae"}, "--data is required: one of digits, mnist5k"},
+		{[]string{"gen", "train", "--model", "vae", "--data", "mnist"}, `--data "mnist": want one of digits, mnist5k, moons, circles, 8gaussians`},
+		{[]string{"gen", "train", "--model", "vae", "--data", npy}, "or a .npy, .npz, .csv file"},
 		{[]string{"gen", "train", "--model", "vae", "--data", filepath.Join(dir, "no.npy")}, "no such file"},
 		{[]string{"gen", "train", "--model", "vae", "--data", "digits", "--epochs", "-1"}, "--epochs -1: must be at least 0"},
 		{[]string{"gen", "train", "--model", "vae", "--data", "digits", "--name", "a/b"}, "a name, not a path"},
-		{[]string{"gen", "train", "--model", "vae", "--data", "digits", "--option", "latent"}, "want KEY=VALUE"},
 		{[]string{"gen", "eval", dir}, "is not a run directory"},
 		{[]string{"gen", "sample", dir, "-n", "0"}, "at least one sample"},
-		{[]string{"robust", "train", "--attack", "cw"}, `--attack "cw"`},
+		{[]string{"robust", "train", "--attack", "cw"}, `--attack "cw": want one of none, fgsm, pgd`},
 		{[]string{"robust", "train", "--eps", "0"}, "--eps 0"},
 		{[]string{"robust", "eval", dir, "--pgd-steps", "0"}, "--pgd-steps 0"},
 		{[]string{"robust", "eval", dir}, "is not a run directory"},
 	}
 	for _, tt := range tests {
-		_, _, err := genExec(t, tt.args...)
+		_, _, err := genExec(t, append([]string{"--python", py}, tt.args...)...)
 		var ue *usageError
 		if !errors.As(err, &ue) || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%v: error %v, want a usage error containing %q", tt.args, err, tt.want)
 		}
 	}
-}
-
-func TestGenRunDir(t *testing.T) {
-	t.Chdir(t.TempDir())
-	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	d, err := genRunDir("", "", now)
-	if err != nil || !strings.HasSuffix(d, filepath.Join("runs", "20260102-030405")) {
-		t.Fatalf("default run dir %q, %v", d, err)
-	}
-	d, err = genRunDir("", "mine", now)
-	if err != nil || !strings.HasSuffix(d, filepath.Join("runs", "mine")) {
-		t.Fatalf("--name run dir %q, %v", d, err)
-	}
-	if err := os.WriteFile(filepath.Join(d, "meta.json"), []byte("{}"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := genRunDir("", "mine", now); err == nil || !strings.Contains(err.Error(), "already exists and is not empty") {
-		t.Fatalf("reusing a run directory: %v", err)
-	}
-	d, err = genRunDir("elsewhere/x", "", now)
-	if err != nil || !strings.HasSuffix(d, filepath.Join("elsewhere", "x")) {
-		t.Fatalf("--out run dir %q, %v", d, err)
-	}
-	// --name next to --out is refused, not silently ignored.
-	if _, err := genRunDir("elsewhere/y", "ignored", now); err == nil || !strings.Contains(err.Error(), "give one") {
-		t.Fatalf("--name with --out: %v", err)
+	if entries, _ := os.ReadDir("runs"); len(entries) > 0 {
+		t.Errorf("refused commands left run directories: %v", entries)
 	}
 }
 
-func TestParseOptions(t *testing.T) {
-	got, err := parseOptions([]string{"latent=8", "decoder=gaussian", "hidden=[64,64]", "x=1.5", "ok=true"})
+// A malformed --option is the worker's to read (one KEY=VALUE parser, in
+// pyworker/gen/catalog.py); it is refused by name and leaves no run.
+func TestGenBadOptionIsTheWorkers(t *testing.T) {
+	py := workertest.Python(t)
+	run := filepath.Join(t.TempDir(), "run")
+	_, _, err := genExec(t, "--python", py, "gen", "train", "--model", "vae", "--data", "moons",
+		"--option", "latent", "--out", run)
+	var re *worker.RemoteError
+	if !errors.As(err, &re) || !strings.Contains(re.Message, "want KEY=VALUE") {
+		t.Fatalf("--option latent: error %v, want the worker's KEY=VALUE error", err)
+	}
+	if _, err := os.Stat(run); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the refused run left its directory: %v", err)
+	}
+}
+
+// gen models prints the worker's catalog; --json holds every model with its
+// defaults, the data sets and robust training's defaults.
+func TestGenModelsListsTheWorkersCatalog(t *testing.T) {
+	out, _, err := genExec(t, "--python", workertest.Python(t), "gen", "models", "--json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]any{"latent": int64(8), "decoder": "gaussian", "hidden": []any{int64(64), int64(64)}, "x": 1.5, "ok": true}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("parseOptions = %v, want %v", got, want)
+	var cat struct {
+		Gen struct {
+			Models []struct {
+				Name   string `json:"name"`
+				Epochs int    `json:"epochs"`
+			} `json:"models"`
+		} `json:"gen"`
+		Robust struct {
+			Train struct {
+				Eps    float64 `json:"eps"`
+				Epochs int     `json:"epochs"`
+			} `json:"train"`
+		} `json:"robust"`
+	}
+	if err := json.Unmarshal([]byte(strings.TrimSpace(out)), &cat); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if len(cat.Gen.Models) != 5 || cat.Gen.Models[0].Name != "vae" || cat.Gen.Models[0].Epochs < 1 {
+		t.Errorf("models %+v", cat.Gen.Models)
+	}
+	if cat.Robust.Train.Eps <= 0 || cat.Robust.Train.Epochs < 1 {
+		t.Errorf("robust defaults %+v", cat.Robust.Train)
+	}
+}
+
+// checkRunFormat: a gen or robust run has what an RL run has: config.yaml
+// with the given keys, one update record with a loss per epoch then an eval
+// record, TensorBoard events and the loss plot.
+func checkRunFormat(t *testing.T, dir string, epochs int, lossKey string, keys map[string]string) {
+	t.Helper()
+	cfg, err := os.ReadFile(filepath.Join(dir, "config.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range keys {
+		if !strings.Contains(string(cfg), "\n"+k+": "+v+"\n") {
+			t.Errorf("config.yaml lacks %s: %s:\n%s", k, v, cfg)
+		}
+	}
+	recs, err := run.ReadMetrics(filepath.Join(dir, "metrics.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != epochs+1 {
+		t.Fatalf("%d metrics records, want %d epochs and an eval: %+v", len(recs), epochs, recs)
+	}
+	for i, r := range recs[:epochs] {
+		if _, ok := r.Values[lossKey]; r.Kind != run.KindUpdate || r.Step != int64(i+1) || !ok {
+			t.Errorf("record %d: %+v, want an update at step %d with %s", i, r, i+1, lossKey)
+		}
+	}
+	if last := recs[epochs]; last.Kind != run.KindEval || last.Step != int64(epochs) {
+		t.Errorf("last record %+v, want the eval at step %d", last, epochs)
+	}
+	tb, _ := filepath.Glob(filepath.Join(dir, "tb", "events.out.tfevents.*"))
+	if len(tb) != 1 {
+		t.Errorf("TensorBoard files %v, want one", tb)
+	}
+	if st, err := os.Stat(filepath.Join(dir, "plots", "training.png")); err != nil || st.Size() < 1000 {
+		t.Errorf("loss plot: %v", err)
 	}
 }
 
@@ -151,6 +202,11 @@ func TestGenEndToEnd(t *testing.T) {
 			t.Errorf("run directory lacks %s: %v", f, err)
 		}
 	}
+	// The worker's defaults are written out (the catalog's batch size for MADE).
+	checkRunFormat(t, run, 3, "loss", map[string]string{"model": "made", "epochs": "3", "batch-size": "64"})
+	if log, _ := os.ReadFile(filepath.Join(run, "worker.log")); !strings.Contains(string(log), "serving") {
+		t.Errorf("worker.log lacks the worker's start:\n%s", log)
+	}
 }
 
 func TestRobustEndToEnd(t *testing.T) {
@@ -169,6 +225,7 @@ func TestRobustEndToEnd(t *testing.T) {
 	if _, ok := res["standard_robust_accuracy"]; !ok {
 		t.Errorf("no standard model figures in %v", res)
 	}
+	checkRunFormat(t, run, 2, "loss", map[string]string{"attack": "fgsm", "epochs": "2", "eps": "0.1", "data": "digits"})
 	// an epsilon wider than the [0, 1] data range is refused by the worker, by name
 	_, _, err = genExec(t, "--python", py, "robust", "eval", run, "--eps", "1.5")
 	var re *worker.RemoteError

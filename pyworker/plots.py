@@ -223,9 +223,13 @@ def figure_data(
     threshold: float | None = None,
     window: int = 100,
     legend_title: str | None = None,
+    loss_keys: list[str] | None = None,
 ) -> list[Panel]:
     """The panels of the figure of ``groups``: every line, band and mark.
-    Raises RunError when the runs have nothing to plot."""
+    ``loss_keys`` are the update keys of the loss panel (default ``loss``;
+    a GAN's run has ``d_loss`` and ``g_loss``). Raises RunError when the runs
+    have nothing to plot."""
+    loss_keys = loss_keys or ["loss"]
     single = len(groups) == 1 and len(groups[0].runs) == 1
     one_group = len(groups) == 1
     panels: list[Panel] = []
@@ -244,15 +248,19 @@ def figure_data(
                 if c is not None:
                     p.lines.append(Line(name, c[0], c[1], color, c[2], style=style, group=group))
         panels.append(p)
-    if _has(groups, "update", ["loss"]):
+    if _has(groups, "update", loss_keys):
         p = Panel("Loss trajectory", "loss")
         for gi, g in enumerate(groups):
-            c = _combine([_smooth_updates(m.series("update", "loss")) for m in g.runs])
-            if c is not None:
-                color = _LOSS if one_group else f"C{gi % 10}"
-                group = None if one_group else g.label
-                p.lines.append(Line("loss", c[0], c[1], color, c[2], group=group))
-        if _all_positive(groups, "update", ["loss"]):
+            for ki, key in enumerate(loss_keys):
+                c = _combine([_smooth_updates(m.series("update", key)) for m in g.runs])
+                if c is not None:
+                    color = (
+                        (_LOSS if ki == 0 else f"C{(ki + 4) % 10}") if one_group else f"C{gi % 10}"
+                    )
+                    group = None if one_group else g.label
+                    style = "-" if one_group or ki == 0 else "--"
+                    p.lines.append(Line(key, c[0], c[1], color, c[2], style=style, group=group))
+        if _all_positive(groups, "update", loss_keys):
             p.log, p.ylabel = True, "loss (log scale)"
         panels.append(p)
     if not panels:
@@ -408,8 +416,11 @@ def plot_runs(
     title: str | None = None,
     window: int = 100,
     group_by: list[str] | None = None,
+    x_label: str = "environment step",
+    loss_keys: list[str] | None = None,
 ) -> dict:
-    """Draw the runs' panels into the PNG ``out``; returns what was drawn."""
+    """Draw the runs' panels into the PNG ``out``; returns what was drawn.
+    ``x_label`` names the step axis ("epoch" for generative runs)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -422,14 +433,16 @@ def plot_runs(
     legend_title = None
     if keys:
         legend_title = ("grouped by " if group_by else "runs differ in ") + ", ".join(keys)
-    panels = figure_data(groups, threshold=threshold, window=window, legend_title=legend_title)
+    panels = figure_data(
+        groups, threshold=threshold, window=window, legend_title=legend_title, loss_keys=loss_keys
+    )
 
     fig, axes = plt.subplots(
         len(panels), 1, figsize=(9, 3.4 * len(panels)), sharex=True, squeeze=False
     )
     for ax, panel in zip(axes[:, 0], panels, strict=True):
         _draw_panel(ax, panel)
-    axes[-1, 0].set_xlabel("environment step")
+    axes[-1, 0].set_xlabel(x_label)
     if title:
         fig.suptitle(title)
     fig.tight_layout()
@@ -578,6 +591,8 @@ def runs(
     window: int = 100,
     run_dir: str,
     group_by: list[str] | None = None,
+    x_label: str = "environment step",
+    loss_keys: list[str] | None = None,
 ) -> dict:
     """Plot run directories into the PNG ``out`` (see :func:`plot_runs`).
 
@@ -592,6 +607,8 @@ def runs(
         title=title,
         window=window,
         group_by=group_by,
+        x_label=x_label,
+        loss_keys=loss_keys,
     )
     res["path"] = os.path.normpath(os.path.join(run_dir, out))  # as given
     return res

@@ -63,6 +63,18 @@ class Method:
 
 METHODS: dict[str, Method] = {}
 
+#: What handler modules advertise in the handshake (``hello``'s ``catalog``),
+#: by name: each provider returns a msgpack-able value (the ``gen`` module's
+#: models, data sets and defaults), so that the host restates none of it.
+CATALOG: dict[str, Callable[[], Any]] = {}
+
+
+def advertise(name: str, provider: Callable[[], Any]) -> None:
+    """Put ``provider()`` into the handshake's catalog under ``name``."""
+    if name in CATALOG:
+        raise ValueError(f"catalog entry {name!r} is advertised twice")
+    CATALOG[name] = provider
+
 
 def method(
     name: str, *, inline: bool = False

@@ -33,7 +33,7 @@ from typing import Any
 from pyworker import PROTOCOL_VERSION, __version__, protocol
 from pyworker.errors import ArgumentError
 from pyworker.methods import HANDLER_MODULES
-from pyworker.registry import METHODS, CallContext, Method
+from pyworker.registry import CATALOG, METHODS, CallContext, Method
 
 log = logging.getLogger("pyworker")
 
@@ -111,7 +111,18 @@ class Server:
             "methods": sorted(METHODS),
             "import_errors": self.import_errors,
             "pid": os.getpid(),
+            "catalog": self._catalog(),
         }
+
+    def _catalog(self) -> dict[str, Any]:
+        out = {}
+        for name, provider in sorted(CATALOG.items()):
+            try:
+                out[name] = provider()
+            except Exception as exc:  # one broken entry must not lose the handshake
+                self.import_errors[f"catalog:{name}"] = f"{type(exc).__name__}: {exc}"
+                log.error("catalog entry %s failed: %s", name, exc)
+        return out
 
     def serve(self) -> int:
         """Serve until EOF or shutdown; return the exit status."""

@@ -10,6 +10,7 @@ import pytest
 tf = pytest.importorskip("tensorflow")
 keras = pytest.importorskip("keras")
 
+from pyworker.gen import catalog  # noqa: E402
 from pyworker.gen import data as gdata  # noqa: E402
 from pyworker.gen import train as gt  # noqa: E402
 from pyworker.gen.flows import MAF, RealNVP  # noqa: E402
@@ -121,7 +122,7 @@ def _fit(
     ds, opts = gt.prepare(kind, ds, opts)
     keras.utils.set_random_seed(seed)
     m = gt.build(kind, {"dim": ds.dim, "seed": seed, **opts})
-    d = gt.DEFAULTS[kind]
+    d = catalog.MODELS[kind]
     stats = gt.fit(
         m,
         ds,

@@ -9,13 +9,16 @@ import sys
 
 import pytest
 
+from pyworker.gen import catalog
 from pyworker.gen import train as gt
 
 
-@pytest.mark.parametrize("kind", gt.MODEL_KINDS)
+@pytest.mark.parametrize("kind", list(catalog.MODELS))
 def test_option_table_matches_the_constructors(kind):
     params = inspect.signature(gt.model_class(kind).__init__).parameters
-    assert gt.MODEL_OPTIONS[kind] == tuple(p for p in params if p not in ("self", "dim", "seed"))
+    assert catalog.MODELS[kind]["options"] == tuple(
+        p for p in params if p not in ("self", "dim", "seed")
+    )
 
 
 def test_bad_option_is_refused_before_tensorflow_loads(tmp_path):

@@ -81,6 +81,28 @@ type Handshake struct {
 	Methods      []string          `msgpack:"methods"`
 	ImportErrors map[string]string `msgpack:"import_errors"`
 	PID          int               `msgpack:"pid"`
+	// Catalog is what the worker's modules advertise, by name: "gen" and
+	// "robust" hold the generative models, the data sets and their defaults
+	// (pyworker/gen/catalog.py), so that the host restates none of them.
+	// Read an entry with CatalogEntry.
+	Catalog map[string]msgpack.RawMessage `msgpack:"catalog"`
+}
+
+// CatalogEntry decodes the catalog entry name into v. A worker without it
+// (a module that failed to import, an older worker) is an error that says so.
+func (h Handshake) CatalogEntry(name string, v any) error {
+	raw, ok := h.Catalog[name]
+	if !ok {
+		why := "it is older than this host, or a module failed to import"
+		if len(h.ImportErrors) > 0 {
+			why = fmt.Sprintf("modules that failed to import: %v", h.ImportErrors)
+		}
+		return fmt.Errorf("the worker (%s, pyworker %s) advertises no %q catalog (%s)", h.Executable, h.Version, name, why)
+	}
+	if err := msgpack.Unmarshal(raw, v); err != nil {
+		return fmt.Errorf("the worker's %q catalog: %w", name, err)
+	}
+	return nil
 }
 
 // Client is a running worker. Its methods are safe for concurrent use.
@@ -569,6 +591,25 @@ func (c *Client) closeLog() {
 	if c.logFile != nil {
 		_ = c.logFile.Close()
 	}
+	if c.stderr != nil {
+		c.stderr.closeFiles()
+	}
+}
+
+// LogTo appends the worker's stderr to the file at path from now on, after
+// the lines it has written so far (up to the last 20, the hello among
+// them): for a worker started before the directory its log belongs in
+// exists (a run directory made once the worker has checked the arguments).
+func (c *Client) LogTo(path string) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("opening the worker log: %w", err)
+	}
+	if !c.stderr.addFile(f) {
+		f.Close()
+		return fmt.Errorf("worker log %s: %w", path, c.exitError("LogTo"))
+	}
+	return nil
 }
 
 func (c *Client) exitError(during string) *ExitError {

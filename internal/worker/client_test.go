@@ -34,7 +34,8 @@ func startWorker(t testing.TB, opts Options) *Client {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(testWriter{t}, nil))
 	}
-	opts.Env = append(opts.Env, "PYTHONPATH="+testdataDir(t))
+	// The fixtures, then the caller's path (a checkout's own pyworker).
+	opts.Env = append(opts.Env, "PYTHONPATH="+testdataDir(t)+string(os.PathListSeparator)+os.Getenv("PYTHONPATH"))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	c, err := Start(ctx, opts)
@@ -433,5 +434,56 @@ func BenchmarkPing(b *testing.B) {
 		if err := c.Call(ctx, "ping", nil, nil); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// The handshake carries the catalog of the worker's modules (the gen and
+// robust entries of pyworker/gen/catalog.py), decoded by name; a name the
+// worker does not advertise is an error that says so.
+func TestHandshakeCatalog(t *testing.T) {
+	c := startWorker(t, Options{})
+	var gen struct {
+		Models []struct {
+			Name   string `msgpack:"name"`
+			Epochs int    `msgpack:"epochs"`
+		} `msgpack:"models"`
+	}
+	if err := c.Handshake().CatalogEntry("gen", &gen); err != nil {
+		t.Fatal(err)
+	}
+	if len(gen.Models) == 0 || gen.Models[0].Name == "" || gen.Models[0].Epochs < 1 {
+		t.Errorf("gen catalog %+v", gen)
+	}
+	var none map[string]any
+	if err := c.Handshake().CatalogEntry("nope", &none); err == nil || !strings.Contains(err.Error(), `no "nope" catalog`) {
+		t.Errorf("an entry the worker lacks: err = %v", err)
+	}
+}
+
+// LogTo sends the log to a file from then on, starting with the lines
+// written before (the worker's start), and fails once the worker is gone.
+func TestLogTo(t *testing.T) {
+	c := startWorker(t, Options{Imports: []string{"fixture_handlers"}})
+	path := filepath.Join(t.TempDir(), "worker.log")
+	deadline := time.Now().Add(10 * time.Second)
+	for len(c.stderr.tail()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond) // the "serving" line is on its way
+	}
+	if err := c.LogTo(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Call(context.Background(), "fixture.noisy", map[string]any{"text": "after LogTo"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "serving") || !strings.Contains(string(b), "after LogTo") {
+		t.Errorf("worker.log lacks the earlier or the later lines:\n%s", b)
+	}
+	if err := c.LogTo(path); err == nil {
+		t.Error("LogTo after the worker exited: no error")
 	}
 }

@@ -26,6 +26,10 @@ type stderrLog struct {
 	ring []string
 	next int
 	full bool
+	// more are the log files added after the start (Client.LogTo); closed
+	// stops adding them once the worker has exited.
+	more   []*os.File
+	closed bool
 
 	done chan struct{}
 }
@@ -50,6 +54,9 @@ func (s *stderrLog) run(r io.Reader) {
 		s.ring[s.next] = line
 		s.next = (s.next + 1) % len(s.ring)
 		s.full = s.full || s.next == 0
+		for _, f := range s.more {
+			_, _ = f.WriteString(line + "\n")
+		}
 		s.mu.Unlock()
 		if s.file != nil {
 			_, _ = s.file.WriteString(line + "\n")
@@ -88,10 +95,39 @@ func readCappedLine(br *bufio.Reader) (string, error) {
 	}
 }
 
+// addFile makes f receive every later line, after the last lines so far
+// (the ring). It reports false, and leaves f alone, once the log is closed.
+func (s *stderrLog) addFile(f *os.File) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	for _, line := range s.tailLocked() {
+		_, _ = f.WriteString(line + "\n")
+	}
+	s.more = append(s.more, f)
+	return true
+}
+
+// closeFiles closes the files addFile added.
+func (s *stderrLog) closeFiles() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, f := range s.more {
+		_ = f.Close()
+	}
+	s.more, s.closed = nil, true
+}
+
 // tail returns the last lines in order.
 func (s *stderrLog) tail() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.tailLocked()
+}
+
+func (s *stderrLog) tailLocked() []string {
 	var out []string
 	if s.full {
 		out = append(out, s.ring[s.next:]...)

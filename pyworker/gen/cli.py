@@ -14,7 +14,10 @@ from typing import Any
 
 import click
 
-MODELS = ("vae", "gan", "realnvp", "maf", "made")
+from pyworker.gen import catalog
+
+_DATA_HELP = f"{', '.join(catalog.DATASETS)}, or a {'/'.join(catalog.DATA_FILES)} file"
+_RT = catalog.ROBUST_TRAIN
 
 
 def _printer(**p: Any) -> None:
@@ -53,28 +56,20 @@ def _run(fn: Any, **kw: Any) -> dict[str, Any]:
 
 
 def _parse_options(kvs: tuple[str, ...]) -> dict[str, Any]:
-    opts: dict[str, Any] = {}
-    for kv in kvs:
-        key, sep, val = kv.partition("=")
-        if not sep or not key:
-            raise click.BadParameter(
-                f"{kv!r}: want KEY=VALUE, e.g. latent=8", param_hint="--option"
-            )
-        try:
-            opts[key] = json.loads(val)
-        except json.JSONDecodeError:
-            opts[key] = val
-    return opts
+    try:
+        return catalog.parse_options(kvs)
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--option") from None
 
 
 @click.group("gen")
 def gen() -> None:
-    """Generative models: VAE, GAN, RealNVP, MAF, MADE."""
+    """Generative models (see pyworker.gen.catalog)."""
 
 
 @gen.command("train")
-@click.option("--model", type=click.Choice(MODELS), required=True)
-@click.option("--data", required=True, help="digits, mnist5k, moons, circles, 8gaussians or a file")
+@click.option("--model", type=click.Choice(list(catalog.MODELS)), required=True)
+@click.option("--data", required=True, help=_DATA_HELP)
 @click.option("--epochs", type=int, default=None, help="default: the model's own (under 2 min)")
 @click.option("--seed", type=int, default=0)
 @click.option("--lr", "learning_rate", type=float, default=None)
@@ -148,19 +143,26 @@ def robust() -> None:
 
 
 @robust.command("train")
-@click.option("--data", default="digits")
-@click.option("--attack", type=click.Choice(["none", "fgsm", "pgd"]), default="pgd")
-@click.option("--eps", type=float, default=0.1)
-@click.option("--steps", type=int, default=None, help="PGD steps while training (default 10)")
-@click.option("--epochs", type=int, default=None)
+@click.option("--data", default=None, help=f"labelled data (default {_RT['data']})")
+@click.option(
+    "--attack",
+    type=click.Choice(list(catalog.TRAIN_ATTACKS)),
+    default=None,
+    help=f"default {_RT['attack']}",
+)
+@click.option("--eps", type=float, default=None, help=f"default {_RT['eps']}")
+@click.option(
+    "--steps", type=int, default=None, help=f"PGD steps while training (default {_RT['steps']})"
+)
+@click.option("--epochs", type=int, default=None, help=f"default {_RT['epochs']}")
 @click.option("--seed", type=int, default=0)
 @click.option("--name", default=None)
 @click.option("--out", default=None)
 @click.option("--json", "as_json", is_flag=True)
 def robust_train(
-    data: str,
-    attack: str,
-    eps: float,
+    data: str | None,
+    attack: str | None,
+    eps: float | None,
     steps: int | None,
     epochs: int | None,
     seed: int,
@@ -187,13 +189,18 @@ def robust_train(
 
 @robust.command("eval")
 @click.argument("run_dir")
-@click.option("--attack", type=click.Choice(["fgsm", "pgd"]), default="pgd")
+@click.option(
+    "--attack",
+    type=click.Choice(list(catalog.EVAL_ATTACKS)),
+    default=None,
+    help=f"default {catalog.ROBUST_EVAL['attack']}",
+)
 @click.option("--eps", type=float, default=None, help="default: the training eps")
-@click.option("--steps", type=int, default=20)
+@click.option("--steps", type=int, default=None, help=f"default {catalog.ROBUST_EVAL['steps']}")
 @click.option("--seed", type=int, default=0)
 @click.option("--json", "as_json", is_flag=True)
 def robust_eval(
-    run_dir: str, attack: str, eps: float | None, steps: int, seed: int, as_json: bool
+    run_dir: str, attack: str | None, eps: float | None, steps: int | None, seed: int, as_json: bool
 ) -> None:
     """Clean and robust accuracy of a trained classifier."""
     from pyworker.gen import service

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pyworker.gen import catalog
+
 #: Seed of the train/test split and of the generated point sets.
 DATA_SEED = 1234
 #: Fraction of every data set held out for testing.
@@ -39,8 +41,9 @@ BINARIZE_THRESHOLD = 0.5
 #: Number of points generated for the 2-D sets (before the split).
 N_POINTS = 4000
 
-BUILTIN = ("digits", "mnist5k", "moons", "circles", "8gaussians")
-FILE_SUFFIXES = (".npy", ".npz", ".csv")
+#: The built-in names and the suffixes of data files: :mod:`catalog`'s.
+BUILTIN = tuple(catalog.DATASETS)
+FILE_SUFFIXES = catalog.DATA_FILES
 
 
 class DataError(ValueError):

@@ -11,7 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyworker.registry import CallContext, method
+from pyworker.gen import catalog
+from pyworker.registry import CallContext, advertise, method
+
+advertise("gen", catalog.gen)
+advertise("robust", catalog.robust)
 
 
 def _progress(ctx: CallContext) -> Any:
@@ -31,10 +35,14 @@ def gen_train(
     seed: int = 0,
     batch_size: int | None = None,
     learning_rate: float | None = None,
-    options: dict[str, Any] | None = None,
+    options: dict[str, Any] | list[str] | None = None,
     n_samples: int | None = None,
 ) -> dict[str, Any]:
-    """Train a generative model into ``run_dir``; returns what ``gen.eval`` returns."""
+    """Train a generative model into ``run_dir``; returns what ``gen.eval`` returns.
+
+    ``options`` is a map, or ``KEY=VALUE`` strings as typed on a command line
+    (read by :func:`pyworker.gen.catalog.parse_options`). Arguments left out
+    take the defaults of :mod:`pyworker.gen.catalog`."""
     from pyworker.gen import service
 
     return service.gen_train(
@@ -73,17 +81,18 @@ def robust_train(
     ctx: CallContext,
     *,
     run_dir: str,
-    data: str = "digits",
-    attack: str = "pgd",
-    eps: float = 0.1,
+    data: str | None = None,
+    attack: str | None = None,
+    eps: float | None = None,
     steps: int | None = None,
-    eval_steps: int = 20,
+    eval_steps: int | None = None,
     epochs: int | None = None,
     seed: int = 0,
     learning_rate: float | None = None,
-    compare_standard: bool = True,
+    compare_standard: bool | None = None,
 ) -> dict[str, Any]:
-    """Standard or adversarial training of a classifier; clean and robust accuracy."""
+    """Standard or adversarial training of a classifier; clean and robust accuracy.
+    Arguments left out take :data:`pyworker.gen.catalog.ROBUST_TRAIN`."""
     from pyworker.gen import service
 
     return service.robust_train(
@@ -106,12 +115,13 @@ def robust_eval(
     ctx: CallContext,
     *,
     run_dir: str,
-    attack: str = "pgd",
+    attack: str | None = None,
     eps: float | None = None,
-    steps: int = 20,
+    steps: int | None = None,
     seed: int = 0,
 ) -> dict[str, Any]:
-    """Clean and robust accuracy of a trained classifier under ``attack``."""
+    """Clean and robust accuracy of a trained classifier under ``attack``
+    (defaults: :data:`pyworker.gen.catalog.ROBUST_EVAL`, eps the training one)."""
     from pyworker.gen import service
 
     return service.robust_eval(run_dir=run_dir, attack=attack, eps=eps, steps=steps, seed=seed)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-ATTACKS = ("none", "fgsm", "pgd")
-
 
 def check_eps(eps: float, low: float, high: float) -> None:
     """Reject an epsilon that is not a positive fraction of the data range."""

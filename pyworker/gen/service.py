@@ -16,9 +16,10 @@ from typing import Any, cast
 import numpy as np
 
 from pyworker import paths
+from pyworker.gen import catalog
 from pyworker.gen import data as gdata
 from pyworker.gen import train as gt
-from pyworker.gen.robust_checks import ATTACKS, check_eps
+from pyworker.gen.robust_checks import check_eps
 from pyworker.gen.train import Progress
 
 SAMPLES_PNG = "samples.png"
@@ -35,14 +36,19 @@ def gen_train(
     seed: int = 0,
     batch_size: int | None = None,
     learning_rate: float | None = None,
-    options: dict[str, Any] | None = None,
+    options: dict[str, Any] | list[str] | None = None,
     n_samples: int | None = None,
     progress: Progress,
 ) -> dict[str, Any]:
-    """Train ``model`` on ``data`` into ``run_dir``; return the evaluation object."""
-    if model not in gt.MODEL_KINDS:
-        raise ValueError(f"unknown model {model!r}: want one of {', '.join(gt.MODEL_KINDS)}")
-    d = gt.DEFAULTS[model]
+    """Train ``model`` on ``data`` into ``run_dir``; return the evaluation object.
+
+    ``options`` may be ``KEY=VALUE`` strings (:func:`catalog.parse_options`);
+    what is left out takes the model's defaults from :mod:`catalog`."""
+    if model not in catalog.MODELS:
+        raise ValueError(catalog.unknown_model(model))
+    if isinstance(options, (list, tuple)):
+        options = catalog.parse_options(options)
+    d = catalog.MODELS[model]
     epochs = d["epochs"] if epochs is None else int(epochs)
     batch_size = d["batch_size"] if batch_size is None else int(batch_size)
     learning_rate = d["learning_rate"] if learning_rate is None else float(learning_rate)
@@ -218,21 +224,23 @@ def _evaluate(net: Any, ds: gdata.Dataset, meta: dict[str, Any], run_dir: str) -
 
 # ---------------------------------------------------------------- robustness
 
-ROBUST_DEFAULTS = {"epochs": 60, "batch_size": 64, "learning_rate": 1e-3, "train_steps": 10}
+
+def _or(value: Any, key: str, table: dict[str, Any] = catalog.ROBUST_TRAIN) -> Any:
+    return table[key] if value is None else value
 
 
 def robust_train(
     *,
     run_dir: str,
-    data: str = "digits",
-    attack: str = "pgd",
-    eps: float = 0.1,
+    data: str | None = None,
+    attack: str | None = None,
+    eps: float | None = None,
     steps: int | None = None,
-    eval_steps: int = 20,
+    eval_steps: int | None = None,
     epochs: int | None = None,
     seed: int = 0,
     learning_rate: float | None = None,
-    compare_standard: bool = True,
+    compare_standard: bool | None = None,
     progress: Progress,
 ) -> dict[str, Any]:
     """Train the MLP classifier (adversarially unless ``attack="none"``) and evaluate it.
@@ -240,18 +248,22 @@ def robust_train(
     Robust accuracy is always measured with PGD-``eval_steps`` with random
     start at ``eps``, whatever the training attack. With ``compare_standard``
     a standard model is also trained in the same run, for reference.
+    Arguments left out take :data:`catalog.ROBUST_TRAIN`.
     """
-    if attack not in ATTACKS:
-        raise ValueError(f"attack {attack!r}: want one of {', '.join(ATTACKS)}")
+    data, attack = str(_or(data, "data")), str(_or(attack, "attack"))
+    eps, eval_steps = float(_or(eps, "eps")), int(_or(eval_steps, "eval_steps"))
+    compare_standard = bool(_or(compare_standard, "compare_standard"))
+    if attack not in catalog.TRAIN_ATTACKS:
+        raise ValueError(f"attack {attack!r}: want one of {', '.join(catalog.TRAIN_ATTACKS)}")
     ds = _labelled(data)
     check_eps(eps, ds.low, ds.high)
     import keras  # after the argument checks, which need no TensorFlow
 
     from pyworker.gen import robust as R
 
-    epochs = int(ROBUST_DEFAULTS["epochs"]) if epochs is None else int(epochs)
-    steps = int(ROBUST_DEFAULTS["train_steps"]) if steps is None else int(steps)
-    lr = ROBUST_DEFAULTS["learning_rate"] if learning_rate is None else float(learning_rate)
+    epochs, steps = int(_or(epochs, "epochs")), int(_or(steps, "steps"))
+    lr = float(_or(learning_rate, "learning_rate"))
+    batch_size = int(catalog.ROBUST_TRAIN["batch_size"])
     if epochs < 1:
         raise ValueError(f"epochs={epochs}: want at least 1")
     meta = {
@@ -265,6 +277,7 @@ def robust_train(
         "eval_steps": eval_steps,
         "seed": seed,
         "epochs": epochs,
+        "batch_size": batch_size,
         "learning_rate": lr,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
@@ -273,7 +286,14 @@ def robust_train(
         keras.utils.set_random_seed(seed)
         std = R.classifier(ds.dim, ds.num_classes)
         R.train(
-            std, ds.x_train, ds.y_train, attack=None, epochs=epochs, learning_rate=lr, seed=seed
+            std,
+            ds.x_train,
+            ds.y_train,
+            attack=None,
+            epochs=epochs,
+            batch_size=batch_size,
+            learning_rate=lr,
+            seed=seed,
         )
         ev = _robust_figures(std, ds, "pgd", eps, eval_steps, seed)
         out = {
@@ -295,6 +315,7 @@ def robust_train(
         ds.y_train,
         attack=train_attack,
         epochs=epochs,
+        batch_size=batch_size,
         learning_rate=lr,
         seed=seed,
         report=progress.report,
@@ -310,12 +331,15 @@ def robust_train(
 def robust_eval(
     *,
     run_dir: str,
-    attack: str = "pgd",
+    attack: str | None = None,
     eps: float | None = None,
-    steps: int = 20,
+    steps: int | None = None,
     seed: int = 0,
 ) -> dict[str, Any]:
-    """Clean accuracy and accuracy under ``attack`` at ``eps`` (default: the training eps)."""
+    """Clean accuracy and accuracy under ``attack`` at ``eps`` (default: the
+    training eps; the others :data:`catalog.ROBUST_EVAL`)."""
+    attack = str(_or(attack, "attack", catalog.ROBUST_EVAL))
+    steps = int(_or(steps, "steps", catalog.ROBUST_EVAL))
     meta = gt.load_meta(run_dir)
     if meta.get("kind") != "robust":
         raise gt.RunError(
@@ -324,8 +348,8 @@ def robust_eval(
     ds = _labelled(meta["data"])
     eps = float(meta["eps"] if eps is None else eps)
     check_eps(eps, ds.low, ds.high)
-    if attack not in ("fgsm", "pgd"):
-        raise ValueError(f"attack {attack!r}: want fgsm or pgd")
+    if attack not in catalog.EVAL_ATTACKS:
+        raise ValueError(f"attack {attack!r}: want one of {', '.join(catalog.EVAL_ATTACKS)}")
     from pyworker.gen import robust as R
 
     clf = R.classifier(meta["config"]["dim"], meta["config"]["classes"])

@@ -27,20 +27,10 @@ from typing import Any
 import numpy as np
 
 from pyworker import paths
+from pyworker.gen import catalog
 from pyworker.gen import data as gdata
 
 META = "meta.json"
-
-MODEL_KINDS = ("vae", "gan", "realnvp", "maf", "made")
-
-#: Default epochs and learning rates: each finishes well under 2 minutes on 2 cores.
-DEFAULTS: dict[str, dict[str, Any]] = {
-    "vae": {"epochs": 150, "batch_size": 64, "learning_rate": 1e-3},
-    "gan": {"epochs": 300, "batch_size": 64, "learning_rate": 2e-4},
-    "realnvp": {"epochs": 150, "batch_size": 128, "learning_rate": 1e-3},
-    "maf": {"epochs": 150, "batch_size": 128, "learning_rate": 1e-3},
-    "made": {"epochs": 60, "batch_size": 64, "learning_rate": 1e-3},
-}
 
 
 class Diverged(RuntimeError):
@@ -59,21 +49,10 @@ class Progress:
     cancelled: Callable[[], bool] = lambda: False
 
 
-#: The options of each model's constructor beyond dim and seed, known without
-#: importing TensorFlow, so that a bad --option is reported at once;
-#: tests/test_gen_options.py checks them against the constructors.
-MODEL_OPTIONS: dict[str, tuple[str, ...]] = {
-    "vae": ("decoder", "latent", "hidden", "iw_samples"),
-    "gan": ("latent", "hidden", "output", "n_critic", "gp_weight"),
-    "realnvp": ("layers", "hidden", "levels"),
-    "maf": ("layers", "hidden", "levels"),
-    "made": ("likelihood", "hidden", "orderings", "components"),
-}
-
-
 def check_options(kind: str, options: dict[str, Any]) -> None:
-    """Refuse options the model does not have, before TensorFlow loads."""
-    allowed = MODEL_OPTIONS[kind]
+    """Refuse options the model does not have (:data:`catalog.MODELS`),
+    before TensorFlow loads."""
+    allowed = catalog.MODELS[kind]["options"]
     unknown = sorted(set(options) - set(allowed))
     if unknown:
         raise ValueError(
@@ -102,7 +81,7 @@ def model_class(kind: str) -> type:
         from pyworker.gen.made import MADE
 
         return MADE
-    raise ValueError(f"unknown model {kind!r}: want one of {', '.join(MODEL_KINDS)}")
+    raise ValueError(catalog.unknown_model(kind))
 
 
 def prepare(kind: str, ds: gdata.Dataset, options: dict[str, Any]) -> tuple[gdata.Dataset, dict]:
@@ -357,7 +336,9 @@ def build(kind: str, config: dict[str, Any]) -> Any:
     return model
 
 
-def load_model(run_dir: str, expect: tuple[str, ...] = MODEL_KINDS) -> tuple[Any, dict[str, Any]]:
+def load_model(
+    run_dir: str, expect: tuple[str, ...] = tuple(catalog.MODELS)
+) -> tuple[Any, dict[str, Any]]:
     """Rebuild the model of a run directory from its meta and weights."""
     meta = load_meta(run_dir)
     if meta.get("model") not in expect:
