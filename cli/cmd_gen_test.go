@@ -207,6 +207,39 @@ func TestGenEndToEnd(t *testing.T) {
 	if log, _ := os.ReadFile(filepath.Join(run, "worker.log")); !strings.Contains(string(log), "serving") {
 		t.Errorf("worker.log lacks the worker's start:\n%s", log)
 	}
+	checkPlotAndEval(t, py, run, []string{"test_nll", "baseline_nll"}, "Loss trajectory")
+}
+
+// checkPlotAndEval: xlrl plot and xlrl eval take a gen or robust run; eval
+// reports the run's own figures (keys) and refuses the policy flags.
+func checkPlotAndEval(t *testing.T, py, dir string, keys []string, panel string) {
+	t.Helper()
+	out, errOut, err := genExec(t, "--python", py, "plot", dir, "--json")
+	if err != nil {
+		t.Fatalf("xlrl plot: %v\n%s", err, errOut)
+	}
+	p := genLastJSON(t, out)
+	if panels, _ := p["panels"].([]any); len(panels) != 1 || panels[0] != panel {
+		t.Errorf("xlrl plot panels %v, want [%s]", p["panels"], panel)
+	}
+	out, errOut, err = genExec(t, "--python", py, "eval", dir, "--json")
+	if err != nil {
+		t.Fatalf("xlrl eval: %v\n%s", err, errOut)
+	}
+	ev := genLastJSON(t, out)
+	for _, k := range keys {
+		if _, ok := ev[k].(float64); !ok {
+			t.Errorf("xlrl eval lacks %s: %v", k, ev)
+		}
+	}
+	if !strings.Contains(errOut, "run: ") {
+		t.Errorf("xlrl eval does not say what it evaluates:\n%s", errOut)
+	}
+	_, _, err = genExec(t, "--python", py, "eval", dir, "--gif", filepath.Join(t.TempDir(), "a.gif"))
+	var ue *usageError
+	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "has no policy to play: --gif") {
+		t.Errorf("xlrl eval --gif of a %s run: %v, want a usage error naming --gif", dir, err)
+	}
 }
 
 func TestRobustEndToEnd(t *testing.T) {
@@ -226,6 +259,7 @@ func TestRobustEndToEnd(t *testing.T) {
 		t.Errorf("no standard model figures in %v", res)
 	}
 	checkRunFormat(t, run, 2, "loss", map[string]string{"attack": "fgsm", "epochs": "2", "eps": "0.1", "data": "digits"})
+	checkPlotAndEval(t, py, run, []string{"clean_accuracy", "robust_accuracy"}, "Loss trajectory")
 	// an epsilon wider than the [0, 1] data range is refused by the worker, by name
 	_, _, err = genExec(t, "--python", py, "robust", "eval", run, "--eps", "1.5")
 	var re *worker.RemoteError
