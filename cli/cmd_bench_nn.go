@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -57,27 +58,7 @@ kernels ran (avx2, or go: the portable ones).`,
 				return err
 			}
 			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "kernel %s, up to %d goroutines a product, median of %d rounds\n", rep.Kernel, rep.Threads, rep.Rounds)
-			for _, r := range rep.Results {
-				tf := "         -"
-				if r.TFUS > 0 {
-					tf = fmt.Sprintf("%7.1f us (%.1f us CPU; tf/go %.1fx)", r.TFUS, r.TFCPUUS, r.TFOverGo)
-				}
-				met := map[bool]string{true: "met", false: "NOT met"}
-				verdict := met[r.Met] + " (on CPU time: " + met[r.MetCPU] + ")"
-				var notes []string
-				if r.GoOneThreadUS > 0 {
-					notes = append(notes, fmt.Sprintf("1 goroutine %.1f us", r.GoOneThreadUS))
-				}
-				if r.GoCPUUS > 0 {
-					notes = append(notes, fmt.Sprintf("%.2f us CPU", r.GoCPUUS))
-				}
-				one := ""
-				if notes != nil {
-					one = " (" + strings.Join(notes, ", ") + ")"
-				}
-				fmt.Fprintf(out, "%-24s %-12s batch %-3d go %9.2f us%s   tf %s   goal %s: %s\n", r.Name, r.Layers, r.Batch, r.GoUS, one, tf, r.Goal, verdict)
-			}
+			printNNReport(out, rep)
 			if asJSON {
 				return printJSON(out, rep)
 			}
@@ -89,4 +70,29 @@ kernels ran (avx2, or go: the portable ones).`,
 	cmd.Flags().IntVar(&rounds, "rounds", 7, "alternating go/tf rounds per measurement")
 	cmd.Flags().Float64Var(&seconds, "round-seconds", 0.3, "the least time one round measures")
 	return cmd
+}
+
+// printNNReport prints one line per case: go, tf and the goal's verdict.
+func printNNReport(out io.Writer, rep *nnbench.Report) {
+	fmt.Fprintf(out, "kernel %s, up to %d goroutines a product, median of %d rounds\n", rep.Kernel, rep.Threads, rep.Rounds)
+	for _, r := range rep.Results {
+		tf := "         -"
+		if r.TFUS > 0 {
+			tf = fmt.Sprintf("%7.1f us (%.1f us CPU; tf/go %.1fx)", r.TFUS, r.TFCPUUS, r.TFOverGo)
+		}
+		met := map[bool]string{true: "met", false: "NOT met"}
+		verdict := met[r.Met] + " (on CPU time: " + met[r.MetCPU] + ")"
+		var notes []string
+		if r.GoOneThreadUS > 0 {
+			notes = append(notes, fmt.Sprintf("1 goroutine %.1f us", r.GoOneThreadUS))
+		}
+		if r.GoCPUUS > 0 {
+			notes = append(notes, fmt.Sprintf("%.2f us CPU", r.GoCPUUS))
+		}
+		one := ""
+		if notes != nil {
+			one = " (" + strings.Join(notes, ", ") + ")"
+		}
+		fmt.Fprintf(out, "%-24s %-12s batch %-3d go %9.2f us%s   tf %s   goal %s: %s\n", r.Name, r.Layers, r.Batch, r.GoUS, one, tf, r.Goal, verdict)
+	}
 }

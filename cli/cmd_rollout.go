@@ -10,15 +10,18 @@ import (
 	"github.com/xlrl/xlrl/internal/train"
 )
 
+// rolloutFlags are xlrl rollout's flags.
+type rolloutFlags struct {
+	id, stateText, actionsText, mapText string
+	seed                                uint64
+	slippery                            bool
+	maxSteps                            int
+	kwargs                              []string
+	asJSON                              bool
+}
+
 func newRolloutCmd() *cobra.Command {
-	var (
-		id, stateText, actionsText, mapText string
-		seed                                uint64
-		slippery                            bool
-		maxSteps                            int
-		kwargs                              []string
-		asJSON                              bool
-	)
+	var o rolloutFlags
 	cmd := &cobra.Command{
 		Use:   "rollout --env ID --actions a1,a2,... [--seed N] [--state v1,v2,...]",
 		Short: "Replay a fixed action sequence in an environment and print every step",
@@ -32,75 +35,84 @@ Pendulum's torque. The state vector each environment takes is listed by
 'xlrl envs --json' (field "state").`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if id == "" {
-				return usageErrorf("--env is required (see 'xlrl envs' for the ids)")
-			}
-			var opts []env.Option
-			if mapText != "" {
-				opts = append(opts, env.WithMap(mapText))
-			}
-			if cmd.Flags().Changed("slippery") {
-				opts = append(opts, env.WithSlippery(slippery))
-			}
-			if cmd.Flags().Changed("max-episode-steps") {
-				opts = append(opts, env.WithMaxEpisodeSteps(maxSteps))
-			}
-			kw, err := env.ParseKwargs(kwargs)
-			if err != nil {
-				return usageErrorf("%v", err)
-			}
-			e, err := env.Make(id, append(opts, kw...)...)
-			if err != nil {
-				return err
-			}
-			actions, err := parseActions(e.Spec(), actionsText)
-			if err != nil {
-				return err
-			}
-			e.Seed(seed)
-			obs := e.Reset()
-			if stateText != "" {
-				state, err := parseFloats(stateText)
-				if err != nil {
-					return usageErrorf("--state: %v", err)
-				}
-				if err := env.SetState(e, state); err != nil {
-					return usageErrorf("--state: %v", err)
-				}
-				obs = nil
-			}
-			out := cmd.OutOrStdout()
-			if !asJSON {
-				if obs != nil {
-					fmt.Fprintf(out, "reset    obs %v\n", obs)
-				}
-			}
-			for i, a := range actions {
-				obs, r, term, trunc := e.Step(a)
-				if asJSON {
-					if err := printJSON(out, map[string]any{
-						"step": i + 1, "obs": obs, "reward": r, "terminated": term, "truncated": trunc,
-					}); err != nil {
-						return err
-					}
-					continue
-				}
-				fmt.Fprintf(out, "step %-4d obs %v reward %v terminated %v truncated %v\n", i+1, obs, r, term, trunc)
-			}
-			return nil
+			return runRollout(cmd, &o)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&id, "env", "", "environment id (see 'xlrl envs')")
-	f.Uint64Var(&seed, "seed", 0, "seed for the reset")
-	f.StringVar(&stateText, "state", "", "comma-separated state to start from instead of the reset state")
-	f.StringVar(&actionsText, "actions", "", "comma-separated actions")
-	f.StringVar(&mapText, "map", "", "FrozenLake map: 4x4, 8x8, or rows like SFFF,FHFH,FFFH,HFFG")
-	f.BoolVar(&slippery, "slippery", false, train.SlipperyUsage)
-	f.IntVar(&maxSteps, "max-episode-steps", 0, "replace the time limit (0: none)")
-	f.StringArrayVar(&kwargs, "env-kwargs", nil, "constructor argument of a gym: environment, KEY=VALUE (repeatable)")
-	f.BoolVar(&asJSON, "json", false, "print one JSON object per step")
+	f.StringVar(&o.id, "env", "", "environment id (see 'xlrl envs')")
+	f.Uint64Var(&o.seed, "seed", 0, "seed for the reset")
+	f.StringVar(&o.stateText, "state", "", "comma-separated state to start from instead of the reset state")
+	f.StringVar(&o.actionsText, "actions", "", "comma-separated actions")
+	f.StringVar(&o.mapText, "map", "", "FrozenLake map: 4x4, 8x8, or rows like SFFF,FHFH,FFFH,HFFG")
+	f.BoolVar(&o.slippery, "slippery", false, train.SlipperyUsage)
+	f.IntVar(&o.maxSteps, "max-episode-steps", 0, "replace the time limit (0: none)")
+	f.StringArrayVar(&o.kwargs, "env-kwargs", nil, "constructor argument of a gym: environment, KEY=VALUE (repeatable)")
+	f.BoolVar(&o.asJSON, "json", false, "print one JSON object per step")
 	return cmd
+}
+
+// runRollout makes the environment, checks every action, resets (or sets
+// the state) and replays the actions.
+func runRollout(cmd *cobra.Command, o *rolloutFlags) error {
+	e, err := rolloutEnv(cmd, o)
+	if err != nil {
+		return err
+	}
+	actions, err := parseActions(e.Spec(), o.actionsText)
+	if err != nil {
+		return err
+	}
+	e.Seed(o.seed)
+	obs := e.Reset()
+	if o.stateText != "" {
+		state, err := parseFloats(o.stateText)
+		if err != nil {
+			return usageErrorf("--state: %v", err)
+		}
+		if err := env.SetState(e, state); err != nil {
+			return usageErrorf("--state: %v", err)
+		}
+		obs = nil
+	}
+	out := cmd.OutOrStdout()
+	if !o.asJSON && obs != nil {
+		fmt.Fprintf(out, "reset    obs %v\n", obs)
+	}
+	for i, a := range actions {
+		obs, r, term, trunc := e.Step(a)
+		if o.asJSON {
+			if err := printJSON(out, map[string]any{
+				"step": i + 1, "obs": obs, "reward": r, "terminated": term, "truncated": trunc,
+			}); err != nil {
+				return err
+			}
+			continue
+		}
+		fmt.Fprintf(out, "step %-4d obs %v reward %v terminated %v truncated %v\n", i+1, obs, r, term, trunc)
+	}
+	return nil
+}
+
+// rolloutEnv makes --env with the options given.
+func rolloutEnv(cmd *cobra.Command, o *rolloutFlags) (env.Env, error) {
+	if o.id == "" {
+		return nil, usageErrorf("--env is required (see 'xlrl envs' for the ids)")
+	}
+	var opts []env.Option
+	if o.mapText != "" {
+		opts = append(opts, env.WithMap(o.mapText))
+	}
+	if cmd.Flags().Changed("slippery") {
+		opts = append(opts, env.WithSlippery(o.slippery))
+	}
+	if cmd.Flags().Changed("max-episode-steps") {
+		opts = append(opts, env.WithMaxEpisodeSteps(o.maxSteps))
+	}
+	kw, err := env.ParseKwargs(o.kwargs)
+	if err != nil {
+		return nil, usageErrorf("%v", err)
+	}
+	return env.Make(o.id, append(opts, kw...)...)
 }
 
 func parseFloats(text string) ([]float64, error) {

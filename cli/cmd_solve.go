@@ -23,13 +23,16 @@ type solveResult struct {
 	Grid         []string `json:"grid,omitempty"`
 }
 
+// solveFlags are xlrl solve's flags.
+type solveFlags struct {
+	envID, mapName, method string
+	slippery, asJSON       bool
+	horizon                int
+	gamma                  float64
+}
+
 func newSolveCmd() *cobra.Command {
-	var (
-		envID, mapName, method string
-		slippery, asJSON       bool
-		horizon                int
-		gamma                  float64
-	)
+	var o solveFlags
 	cmd := &cobra.Command{
 		Use:   "solve --env ID",
 		Short: "Solve a grid environment exactly from its transition model and draw the optimal policy",
@@ -49,75 +52,91 @@ shown is the first step's.`,
   xlrl solve --env CliffWalking-v0 --horizon 0`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !(gamma > 0 && gamma <= 1) {
-				return usageErrorf("--gamma %g: the discount must lie in (0, 1]", gamma)
+			if !(o.gamma > 0 && o.gamma <= 1) {
+				return usageErrorf("--gamma %g: the discount must lie in (0, 1]", o.gamma)
 			}
-			if horizon < -1 {
-				return usageErrorf("--horizon %d: want a number of steps, 0 for no limit, or leave it out for the time limit", horizon)
+			if o.horizon < -1 {
+				return usageErrorf("--horizon %d: want a number of steps, 0 for no limit, or leave it out for the time limit", o.horizon)
 			}
-			var opts []env.Option
-			if mapName != "" {
-				opts = append(opts, env.WithMap(mapName))
-			}
-			if cmd.Flags().Changed("slippery") {
-				opts = append(opts, env.WithSlippery(slippery))
-			}
-			e, err := env.Make(envID, opts...)
-			if err != nil {
-				return err
-			}
-			m, ok := env.ModelOf(e)
-			if !ok {
-				return fmt.Errorf("%s has no transition model to solve; xlrl solve handles the grid environments (FrozenLake, Taxi, CliffWalking)", envID)
-			}
-			if horizon == -1 {
-				horizon = e.Spec().MaxEpisodeSteps
-			}
-			var sol *mdp.Solution
-			switch {
-			case method == "auto" && horizon > 0, method == "finite-horizon":
-				if horizon <= 0 {
-					return usageErrorf("--method finite-horizon needs a positive --horizon")
-				}
-				method = "finite-horizon"
-				sol, err = mdp.FiniteHorizon(m, horizon, gamma)
-			case method == "auto", method == "value-iteration":
-				method, horizon = "value-iteration", 0
-				sol, err = mdp.ValueIteration(m, gamma, 1e-10, 1_000_000)
-			case method == "policy-iteration":
-				horizon = 0
-				sol, err = mdp.PolicyIteration(m, gamma, 1e-10, 10_000)
-			default:
-				return usageErrorf("--method %q: want auto, finite-horizon, value-iteration or policy-iteration", method)
-			}
-			if err != nil {
-				return err
-			}
-			res := &solveResult{
-				Env: e.Spec().ID, OptimalValue: mdp.StartValue(m, sol.V), Horizon: horizon, Gamma: gamma,
-				Method: method, Iterations: sol.Iterations, Policy: sol.Policy,
-			}
-			res.Actions, res.Grid, err = drawPolicy(envID, mapName, sol.Policy)
+			res, err := solve(&o, cmd.Flags().Changed("slippery"))
 			if err != nil {
 				return err
 			}
 			out := cmd.OutOrStdout()
 			printSolveResult(out, res)
-			if asJSON {
+			if o.asJSON {
 				return printJSON(out, res)
 			}
 			return nil
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&envID, "env", "FrozenLake-v1", "environment id: FrozenLake-v1, FrozenLake8x8-v1, Taxi-v3, CliffWalking-v0")
-	f.StringVar(&mapName, "map", "", "FrozenLake map: 4x4, 8x8 or rows such as SFFF,FHFH,FFFH,HFFG")
-	f.BoolVar(&slippery, "slippery", false, train.SlipperyUsage)
-	f.IntVar(&horizon, "horizon", -1, "steps to optimise over; default: the time limit; 0: infinite horizon")
-	f.Float64Var(&gamma, "gamma", 1, "discount in (0, 1]")
-	f.StringVar(&method, "method", "auto", "auto, finite-horizon, value-iteration or policy-iteration")
-	f.BoolVar(&asJSON, "json", false, "print the result as one JSON object on the last line")
+	f.StringVar(&o.envID, "env", "FrozenLake-v1", "environment id: FrozenLake-v1, FrozenLake8x8-v1, Taxi-v3, CliffWalking-v0")
+	f.StringVar(&o.mapName, "map", "", "FrozenLake map: 4x4, 8x8 or rows such as SFFF,FHFH,FFFH,HFFG")
+	f.BoolVar(&o.slippery, "slippery", false, train.SlipperyUsage)
+	f.IntVar(&o.horizon, "horizon", -1, "steps to optimise over; default: the time limit; 0: infinite horizon")
+	f.Float64Var(&o.gamma, "gamma", 1, "discount in (0, 1]")
+	f.StringVar(&o.method, "method", "auto", "auto, finite-horizon, value-iteration or policy-iteration")
+	f.BoolVar(&o.asJSON, "json", false, "print the result as one JSON object on the last line")
 	return cmd
+}
+
+// solve makes the environment and solves its model with the method and
+// horizon asked for (slippery: --slippery was given).
+func solve(o *solveFlags, slippery bool) (*solveResult, error) {
+	var opts []env.Option
+	if o.mapName != "" {
+		opts = append(opts, env.WithMap(o.mapName))
+	}
+	if slippery {
+		opts = append(opts, env.WithSlippery(o.slippery))
+	}
+	e, err := env.Make(o.envID, opts...)
+	if err != nil {
+		return nil, err
+	}
+	m, ok := env.ModelOf(e)
+	if !ok {
+		return nil, fmt.Errorf("%s has no transition model to solve; xlrl solve handles the grid environments (FrozenLake, Taxi, CliffWalking)", o.envID)
+	}
+	horizon := o.horizon
+	if horizon == -1 {
+		horizon = e.Spec().MaxEpisodeSteps
+	}
+	sol, method, horizon, err := solveModel(m, o.method, horizon, o.gamma)
+	if err != nil {
+		return nil, err
+	}
+	res := &solveResult{
+		Env: e.Spec().ID, OptimalValue: mdp.StartValue(m, sol.V), Horizon: horizon, Gamma: o.gamma,
+		Method: method, Iterations: sol.Iterations, Policy: sol.Policy,
+	}
+	res.Actions, res.Grid, err = drawPolicy(o.envID, o.mapName, sol.Policy)
+	return res, err
+}
+
+// solveModel runs --method ("auto": finite-horizon DP for a positive
+// horizon, value iteration otherwise); it returns the method and horizon used.
+func solveModel(m env.Model, method string, horizon int, gamma float64) (*mdp.Solution, string, int, error) {
+	var sol *mdp.Solution
+	var err error
+	switch {
+	case method == "auto" && horizon > 0, method == "finite-horizon":
+		if horizon <= 0 {
+			return nil, "", 0, usageErrorf("--method finite-horizon needs a positive --horizon")
+		}
+		method = "finite-horizon"
+		sol, err = mdp.FiniteHorizon(m, horizon, gamma)
+	case method == "auto", method == "value-iteration":
+		method, horizon = "value-iteration", 0
+		sol, err = mdp.ValueIteration(m, gamma, 1e-10, 1_000_000)
+	case method == "policy-iteration":
+		horizon = 0
+		sol, err = mdp.PolicyIteration(m, gamma, 1e-10, 10_000)
+	default:
+		return nil, "", 0, usageErrorf("--method %q: want auto, finite-horizon, value-iteration or policy-iteration", method)
+	}
+	return sol, method, horizon, err
 }
 
 func printSolveResult(w io.Writer, r *solveResult) {
