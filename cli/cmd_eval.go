@@ -142,8 +142,9 @@ func drawEpisodes(cmd *cobra.Command, dir string, files map[watch.Format]string,
 // does, after saying so; the flags of policy evaluation are refused.
 func runEvalGen(cmd *cobra.Command, dir string) error {
 	var policyFlags []string
-	cmd.LocalFlags().Visit(func(f *pflag.Flag) {
-		if f.Name != "json" {
+	local := cmd.LocalFlags()
+	cmd.Flags().Visit(func(f *pflag.Flag) {
+		if f.Name != "json" && local.Lookup(f.Name) != nil {
 			policyFlags = append(policyFlags, "--"+f.Name)
 		}
 	})
