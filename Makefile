@@ -67,7 +67,7 @@ examples:
 	cd examples/embed && go vet ./... && go run . && go test -run '^$$' -bench Decision -benchtime 20000x .
 	cd examples/custom-cli && go vet ./... && go test ./...
 
-## libqvalue: the Q-update kernel as a C shared library, for bench/libqvalue.py (ctypes)
+## libqvalue: the Q-update kernel as a C shared library, for bench/qvalue.py (ctypes)
 libqvalue: libqvalue.so
 libqvalue.so: $(GO_SRC)
 	go build -buildmode=c-shared -o $@ ./cmd/libqvalue

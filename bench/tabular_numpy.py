@@ -27,8 +27,8 @@ import time
 from pathlib import Path
 
 import gymnasium as gym
-import libqvalue as native  # bench/libqvalue.py, beside this script
 import numpy as np
+import qvalue as native  # bench/qvalue.py, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 # Matching the tuned defaults of `xlrl train` (internal/agent/tabular/defaults.go).

@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "bench"))  # bench/libqvalue.py: the ctypes client lives by its users
+sys.path.insert(0, str(ROOT / "bench"))  # bench/qvalue.py: the ctypes client lives by its users
 
-import libqvalue as native  # noqa: E402
+import qvalue as native  # noqa: E402
 
 GOLDEN = ROOT / "internal" / "qupdate" / "testdata" / "golden.txt"
 

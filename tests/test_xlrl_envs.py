@@ -112,10 +112,10 @@ def test_a_users_own_library_serves_their_env(tmp_path: Path) -> None:
 
 
 def test_a_go_runtime_already_in_the_process_is_refused() -> None:
-    # bench/libqvalue.py loads libqvalue.so, another Go library (make libqvalue builds it).
+    # bench/qvalue.py loads libqvalue.so, another Go library (make libqvalue builds it).
     p = in_subprocess(
         """
-        import libqvalue as native
+        import qvalue as native
         native.update_q_value(0.0, 1.0, 1.0, 0.5, 0.9, False)
         import xlrl_envs
         try:

@@ -1,7 +1,7 @@
 """The in-process cases of tests/test_xlrl_envs.py, each run in a fresh spawned process.
 
 One Go runtime per process: the test session may have loaded another Go library
-(bench/libqvalue.py's libqvalue.so in tests/test_native.py), which xlrl_envs rightly refuses to sit
+(bench/qvalue.py's libqvalue.so in tests/test_native.py), which xlrl_envs rightly refuses to sit
 beside, so each case runs in a process of its own (multiprocessing's spawn start method).
 """
 

@@ -3,7 +3,7 @@
 //
 //	go build -buildmode=c-shared -o libqvalue.so ./cmd/libqvalue   (make libqvalue)
 //
-// bench/libqvalue.py loads it. The exported functions take and return plain
+// bench/qvalue.py loads it. The exported functions take and return plain
 // C doubles and arrays; no Go pointer crosses the boundary.
 package main
 

@@ -72,7 +72,7 @@ def load_library(path: str | os.PathLike[str] | None = None) -> ctypes.CDLL:
     """Load the Go library: ``path``, else $XLRL_ENVS_LIBRARY, else the one in this package.
 
     A process holds one Go runtime: loading a second, different library (a
-    user's own build beside the default one, or bench/libqvalue.py's libqvalue)
+    user's own build beside the default one, or bench/qvalue.py's libqvalue)
     is refused. Call this before the first make_vec to use your own build.
     """
     global _lib, _path, _pid

@@ -7,7 +7,7 @@ function that the Go agents use, bit for bit.
 
 The library is looked for at ``$XLRL_LIBQVALUE``, then at the repository
 root. This module is a library for Python programs, not a worker method: it
-lives beside its users, ``bench/tabular_numpy.py`` (``import libqvalue`` from
+lives beside its users, ``bench/tabular_numpy.py`` (``import qvalue`` from
 a script in this folder) and ``tests/test_native.py``; elsewhere, put this
 folder on ``sys.path`` or copy the file.
 """
