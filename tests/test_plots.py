@@ -213,3 +213,25 @@ def test_several_groups_keep_their_labels_out_of_each_line(tmp_path):
     assert colours["lr=0.001"] != colours["lr=0.01"]
     best = {pt.group: pt.summary for pt in p.points if pt.marker == "*"}
     assert best == {"lr=0.001": "best eval 500 at step 600", "lr=0.01": "best eval 180 at step 400"}
+
+
+def test_a_gan_run_plots_its_named_losses_against_epochs(tmp_path):
+    # gen runs (internal/genrun): one update record per epoch, a GAN's
+    # critic and generator losses under their own names, x axis in epochs.
+    d = tmp_path / "gan"
+    d.mkdir()
+    (d / "config.yaml").write_text("model: gan\ndata: moons\nepochs: 5\n")
+    recs = [
+        {"kind": "update", "step": e, "d_loss": -1.0 / e, "g_loss": 0.5 * e, "wasserstein": 2.0}
+        for e in range(1, 6)
+    ]
+    (d / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in recs))
+    panels = figure_data(group_runs([str(d)]), loss_keys=["d_loss", "g_loss"])
+    assert [p.title for p in panels] == ["Loss trajectory"]
+    assert [ln.label for ln in panels[0].lines] == ["d_loss", "g_loss"]
+    assert not panels[0].log  # the critic's loss is negative
+    with pytest.raises(RunError, match="nothing to plot"):
+        figure_data(group_runs([str(d)]))  # "loss" alone: a GAN has none
+    out = plot_runs([str(d)], str(tmp_path / "gan.png"), x_label="epoch", loss_keys=["d_loss"])
+    assert out["panels"] == ["Loss trajectory"]
+    assert_png_not_blank(tmp_path / "gan.png")
