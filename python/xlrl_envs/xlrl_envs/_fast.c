@@ -268,22 +268,31 @@ fail:
     return NULL;
 }
 
+/* one_obs is copy 0's observation at src as step_one returns it: an int, or a fresh array. */
+static PyObject *one_obs(Stepper *self, const double *src) {
+    if (self->discrete_obs) return PyLong_FromLongLong((long long)src[0]);
+    PyArrayObject *v = self->obs_view;
+    PyObject *obs = PyArray_SimpleNew(PyArray_NDIM(v) - 1, PyArray_DIMS(v) + 1, NPY_FLOAT64);
+    if (obs != NULL)
+        memcpy(PyArray_DATA((PyArrayObject *)obs), src, (size_t)PyArray_NBYTES((PyArrayObject *)obs));
+    return obs;
+}
+
+/* Stepper.obs_one(): copy 0's current observation, as step_one returns observations. */
+static PyObject *Stepper_obs_one(Stepper *self, PyObject *unused) {
+    if (self->obs_view == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "xlrl_envs: a Stepper that was never initialised");
+        return NULL;
+    }
+    return one_obs(self, self->obs);
+}
+
 /* step_one(action): the step of one environment (copy 0) as gymnasium.Env.step returns it: a
  * fresh observation (the episode's last one when it ended), a float, two bools and {}. */
 static PyObject *Stepper_step_one(Stepper *self, PyObject *action) {
     int64_t ended = call_go(self, action);
     if (ended < 0) return NULL;
-    const double *src = ended ? self->final_obs : self->obs;
-    PyObject *obs;
-    if (self->discrete_obs) {
-        obs = PyLong_FromLongLong((long long)src[0]);
-    } else {
-        PyArrayObject *v = self->obs_view;
-        obs = PyArray_SimpleNew(PyArray_NDIM(v) - 1, PyArray_DIMS(v) + 1, NPY_FLOAT64);
-        if (obs != NULL)
-            memcpy(PyArray_DATA((PyArrayObject *)obs), src,
-                   (size_t)PyArray_NBYTES((PyArrayObject *)obs));
-    }
+    PyObject *obs = one_obs(self, ended ? self->final_obs : self->obs);
     if (obs == NULL) return NULL;
     PyObject *reward = PyFloat_FromDouble(self->rewards[0]);
     PyObject *infos = PyDict_New();
@@ -337,6 +346,8 @@ static PyMethodDef Stepper_methods[] = {
     {"step_one", (PyCFunction)Stepper_step_one, METH_O,
      "step_one(action): one environment's step (copy 0): a fresh observation, reward, "
      "terminated, truncated, {}."},
+    {"obs_one", (PyCFunction)Stepper_obs_one, METH_NOARGS,
+     "obs_one(): copy 0's current observation (an int, or a fresh array)."},
     {NULL},
 };
 

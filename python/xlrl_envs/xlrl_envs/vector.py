@@ -279,12 +279,13 @@ class XlrlEnv(gymnasium.Env):
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[Any, dict[str, Any]]:
-        super().reset(seed=seed)
         fast = self._vec._fast
-        if seed is None and (fast.ended if fast is not None else self._next_started):
+        if seed is None and fast is not None and fast.ended:  # the next episode, started in Go
+            fast.ended = False
+            return fast.obs_one(), {}
+        super().reset(seed=seed)
+        if seed is None and self._next_started:
             self._next_started = False
-            if fast is not None:
-                fast.ended = False
             return self._one(self._vec._obs), {}
         obs, _ = self._vec.reset(seed=seed)
         if self._vec._fast is not None and "step" not in self.__dict__:
