@@ -11,6 +11,7 @@ import (
 	"github.com/xlrl/xlrl/internal/agent/zoo"
 	"github.com/xlrl/xlrl/internal/ckpt"
 	"github.com/xlrl/xlrl/internal/env"
+	"github.com/xlrl/xlrl/internal/metric"
 )
 
 // ACPolicyKind names the checkpoints of the actor-critic agents' final
@@ -48,7 +49,7 @@ func trainAC(ctx context.Context, fl *Flags, r *Run, h Hooks) (*Result, error) {
 	defer be.Close()
 	fmt.Fprintf(h.Progress, "training %s on %s with the %s backend (seed %d)\n", fl.Algo, fl.Env, be.Name(), fl.Seed)
 	opts.Progress = func(step int, m map[string]float64) {
-		fmt.Fprintf(h.Progress, "step %7d: periodic eval %.1f, mean training return (last 100) %.1f\n", step, m["eval_mean"], m["train_mean"])
+		fmt.Fprintf(h.Progress, "step %7d: periodic eval %.1f, mean training return (last 100) %.1f\n", step, m[metric.EvalMean], m[metric.TrainMean])
 	}
 	var rec *deepRecorder
 	if r != nil {

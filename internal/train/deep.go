@@ -15,6 +15,7 @@ import (
 	"github.com/xlrl/xlrl/internal/ckpt"
 	"github.com/xlrl/xlrl/internal/env"
 	"github.com/xlrl/xlrl/internal/flagcheck"
+	"github.com/xlrl/xlrl/internal/metric"
 	"github.com/xlrl/xlrl/internal/nn"
 	"github.com/xlrl/xlrl/internal/run"
 )
@@ -147,7 +148,7 @@ func trainDeep(ctx context.Context, fl *Flags, r *Run, h Hooks) (*Result, error)
 
 	fmt.Fprintf(h.Progress, "training %s on %s with the %s backend (seed %d)\n", fl.Algo, fl.Env, be.Name(), fl.Seed)
 	opts.Progress = func(step int, m map[string]float64) {
-		fmt.Fprintf(h.Progress, "step %7d: periodic eval %.1f, mean training return (last 100) %.1f\n", step, m["eval_mean"], m["train_mean"])
+		fmt.Fprintf(h.Progress, "step %7d: periodic eval %.1f, mean training return (last 100) %.1f\n", step, m[metric.EvalMean], m[metric.TrainMean])
 	}
 	var rec *deepRecorder
 	if r != nil {
@@ -241,13 +242,13 @@ func (r *Run) deepRun(ctx context.Context, opts *zoo.Options) (context.Context, 
 	r.startProgress(fmt.Sprintf("%s %s", opts.Algo, opts.Env), "steps", deepTotalSteps(*opts), r.counters.Steps)
 	rec := &deepRecorder{r: r, episodes: r.counters.Episodes}
 	opts.Progress = func(step int, m map[string]float64) {
-		r.bar.Set("eval", m["eval_mean"])
+		r.bar.Set("eval", m[metric.EvalMean])
 		if err := r.ready(); err != nil {
 			rec.keep(err)
 			return
 		}
-		rec.keep(r.metrics.Write(run.Record{Kind: run.KindEval, Step: int64(step),
-			Values: map[string]float64{"eval_mean": m["eval_mean"], "eval_std": m["eval_std"]}}))
+		rec.keep(r.metrics.Write(run.Record{Kind: metric.KindEval, Step: int64(step),
+			Values: map[string]float64{metric.EvalMean: m[metric.EvalMean], metric.EvalStd: m[metric.EvalStd]}}))
 	}
 	ctx = trainloop.WithCheckpointer(ctx, &deepCheckpointer{r: r, ctx: ctx})
 	return trainloop.WithRecorder(ctx, rec), rec

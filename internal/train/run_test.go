@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/xlrl/xlrl/internal/ckpt"
+	"github.com/xlrl/xlrl/internal/metric"
 	"github.com/xlrl/xlrl/internal/run"
 )
 
@@ -32,7 +33,7 @@ func comparableRecords(t *testing.T, dir string) []string {
 	out := make([]string, len(recs))
 	for i, r := range recs {
 		r.Time = 0
-		delete(r.Values, run.KeyStepsPerSec)
+		delete(r.Values, metric.StepsPerSec)
 		b, _ := r.MarshalJSON()
 		out[i] = string(b)
 	}
@@ -133,21 +134,21 @@ func TestTrainRunDeepRecordsAndEvaluates(t *testing.T) {
 	var lastStep int64
 	for _, r := range recs {
 		kinds[r.Kind]++
-		if r.Kind == run.KindUpdate {
-			for _, k := range []string{run.KeyLoss, run.KeyEpsilon, run.KeyMeanQ, run.KeyMaxQ} {
+		if r.Kind == metric.KindUpdate {
+			for _, k := range []string{metric.Loss, metric.Epsilon, metric.MeanQ, metric.MaxQ} {
 				if _, ok := r.Values[k]; !ok {
 					t.Fatalf("update record without %s: %+v", k, r)
 				}
 			}
-			if r.Values[run.KeyMaxQ] < r.Values[run.KeyMeanQ] {
+			if r.Values[metric.MaxQ] < r.Values[metric.MeanQ] {
 				t.Fatalf("max_q below mean_q: %+v", r)
 			}
 		}
-		if r.Kind == run.KindEpisode {
+		if r.Kind == metric.KindEpisode {
 			lastStep = r.Step
 		}
 	}
-	if int64(kinds[run.KindEpisode]) != res.TrainEpisodes || kinds[run.KindUpdate] == 0 || lastStep > res.TrainSteps {
+	if int64(kinds[metric.KindEpisode]) != res.TrainEpisodes || kinds[metric.KindUpdate] == 0 || lastStep > res.TrainSteps {
 		t.Fatalf("records %v, result %d episodes %d steps", kinds, res.TrainEpisodes, res.TrainSteps)
 	}
 	ev, err := Evaluate(context.Background(), dir, 0, nil)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/xlrl/xlrl/internal/agent/trainloop"
 	"github.com/xlrl/xlrl/internal/env"
+	"github.com/xlrl/xlrl/internal/metric"
 )
 
 // Rescale maps a in [-1, 1] to [low, high].
@@ -105,7 +106,7 @@ func (l *OffPolicy) Run(ctx context.Context, e env.Env, progress trainloop.Progr
 				return steps, 0, err
 			}
 			if progress != nil {
-				progress(step, map[string]float64{"eval_mean": score, "train_mean": l.Episodes.RecentMean()})
+				progress(step, map[string]float64{metric.EvalMean: score, metric.TrainMean: l.Episodes.RecentMean()})
 			}
 			if l.StopAt != nil && score >= *l.StopAt {
 				return steps, step, nil

@@ -21,6 +21,7 @@ import (
 	"github.com/xlrl/xlrl/internal/agent/trainloop"
 	"github.com/xlrl/xlrl/internal/backend"
 	"github.com/xlrl/xlrl/internal/env"
+	"github.com/xlrl/xlrl/internal/metric"
 	"github.com/xlrl/xlrl/internal/nn"
 	"github.com/xlrl/xlrl/internal/policy"
 	"github.com/xlrl/xlrl/internal/replay"
@@ -255,9 +256,9 @@ func Train(ctx context.Context, cfg Config, mk trainloop.EnvFactory, be backend.
 			res.FinalLoss = loss
 			res.GradSteps += cfg.GradientSteps
 			if rec != nil {
-				values := map[string]float64{"loss": loss, "epsilon": epsilon.Value(int64(step))}
+				values := map[string]float64{metric.Loss: loss, metric.Epsilon: epsilon.Value(int64(step))}
 				if t.qN > 0 {
-					values["mean_q"], values["max_q"] = t.qSum/float64(t.qN), t.qMax
+					values[metric.MeanQ], values[metric.MaxQ] = t.qSum/float64(t.qN), t.qMax
 				}
 				rec.Update(step, values)
 			}
@@ -272,8 +273,8 @@ func Train(ctx context.Context, cfg Config, mk trainloop.EnvFactory, be backend.
 			}
 			lastEval = step
 			if progress != nil {
-				progress(step, map[string]float64{"eval_mean": score, "eval_std": evalStd, "train_mean": eps.RecentMean(),
-					"epsilon": epsilon.Value(int64(step)), "loss": res.FinalLoss})
+				progress(step, map[string]float64{metric.EvalMean: score, metric.EvalStd: evalStd, metric.TrainMean: eps.RecentMean(),
+					metric.Epsilon: epsilon.Value(int64(step)), metric.Loss: res.FinalLoss})
 			}
 			if cfg.StopAt != nil && score >= *cfg.StopAt {
 				res.StoppedAt = step

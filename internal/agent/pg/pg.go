@@ -23,6 +23,7 @@ import (
 	"github.com/xlrl/xlrl/internal/agent/trainloop"
 	"github.com/xlrl/xlrl/internal/backend"
 	"github.com/xlrl/xlrl/internal/env"
+	"github.com/xlrl/xlrl/internal/metric"
 	"github.com/xlrl/xlrl/internal/nn"
 )
 
@@ -227,7 +228,7 @@ func (a *agent) maybeEvaluate(ctx context.Context, step, prevStep int) (bool, er
 		return false, err
 	}
 	if a.progress != nil {
-		a.progress(step, map[string]float64{"eval_mean": score, "eval_std": a.lastEvalStd, "train_mean": a.eps.RecentMean()})
+		a.progress(step, map[string]float64{metric.EvalMean: score, metric.EvalStd: a.lastEvalStd, metric.TrainMean: a.eps.RecentMean()})
 	}
 	if a.cfg.StopAt != nil && score >= *a.cfg.StopAt {
 		a.res.StoppedAt = step

@@ -32,8 +32,8 @@ import (
 	"github.com/xlrl/xlrl/internal/agent/trainloop"
 	"github.com/xlrl/xlrl/internal/backend"
 	"github.com/xlrl/xlrl/internal/env"
+	"github.com/xlrl/xlrl/internal/metric"
 	"github.com/xlrl/xlrl/internal/nn"
-	"github.com/xlrl/xlrl/internal/run"
 )
 
 // Config is PPO's hyperparameters; the JSON names are Stable-Baselines3's
@@ -165,7 +165,7 @@ type Result struct {
 	BestStep  int
 	StoppedAt int
 	Breakdown trainloop.Breakdown
-	// Last holds the metrics of the last update (ac.Key* names).
+	// Last holds the metrics of the last update (internal/metric names).
 	Last map[string]float64
 }
 
@@ -626,13 +626,13 @@ func (tr *trainer) update(ctx context.Context, r *rollout, step int) error {
 	}
 	tr.syncPolicy()
 	last := tr.res.Last
-	last[ac.KeyPolicyLoss] = sums.pl / sums.steps
-	last[ac.KeyValueLoss] = sums.vl / sums.steps
-	last[ac.KeyEntropy] = sums.ent / sums.steps
-	last[ac.KeyApproxKL] = sums.kl / sums.steps
-	last[ac.KeyClipFraction] = sums.clipped / sums.rows
-	last[ac.KeyLR] = lr
-	last[run.KeyLoss] = last[ac.KeyPolicyLoss] + cfg.VFCoef*last[ac.KeyValueLoss] - cfg.EntCoef*last[ac.KeyEntropy]
+	last[metric.PolicyLoss] = sums.pl / sums.steps
+	last[metric.ValueLoss] = sums.vl / sums.steps
+	last[metric.Entropy] = sums.ent / sums.steps
+	last[metric.ApproxKL] = sums.kl / sums.steps
+	last[metric.ClipFraction] = sums.clipped / sums.rows
+	last[metric.LR] = lr
+	last[metric.Loss] = last[metric.PolicyLoss] + cfg.VFCoef*last[metric.ValueLoss] - cfg.EntCoef*last[metric.Entropy]
 	return nil
 }
 
@@ -763,7 +763,7 @@ func (tr *trainer) maybeEvaluate(ctx context.Context, step, prev int, progress t
 		return false, err
 	}
 	if progress != nil {
-		progress(step, map[string]float64{"eval_mean": score, "train_mean": tr.eps.RecentMean()})
+		progress(step, map[string]float64{metric.EvalMean: score, metric.TrainMean: tr.eps.RecentMean()})
 	}
 	if tr.cfg.StopAt != nil && score >= *tr.cfg.StopAt {
 		tr.res.StoppedAt = step

@@ -27,8 +27,8 @@ import (
 	"github.com/xlrl/xlrl/internal/agent/trainloop"
 	"github.com/xlrl/xlrl/internal/backend"
 	"github.com/xlrl/xlrl/internal/env"
+	"github.com/xlrl/xlrl/internal/metric"
 	"github.com/xlrl/xlrl/internal/nn"
-	"github.com/xlrl/xlrl/internal/run"
 )
 
 // SB3's bounds on the actor's log standard deviation.
@@ -438,9 +438,9 @@ func (tr *trainer) gradientStep(ctx context.Context) error {
 		tr.t2.SoftUpdate(tr.q2, float32(cfg.Tau))
 	}
 	last := tr.res.Last
-	last[ac.KeyCriticLoss], last[ac.KeyActorLoss], last[ac.KeyMeanQ] = closs, aloss, meanQ
-	last[ac.KeyTemperature], last[run.KeyLoss] = alpha, closs
-	last[ac.KeyEntropy] = -meanLogp
+	last[metric.CriticLoss], last[metric.ActorLoss], last[metric.MeanQ] = closs, aloss, meanQ
+	last[metric.Temperature], last[metric.Loss] = alpha, closs
+	last[metric.Entropy] = -meanLogp
 	return nil
 }
 

@@ -24,8 +24,8 @@ import (
 	"github.com/xlrl/xlrl/internal/agent/trainloop"
 	"github.com/xlrl/xlrl/internal/backend"
 	"github.com/xlrl/xlrl/internal/env"
+	"github.com/xlrl/xlrl/internal/metric"
 	"github.com/xlrl/xlrl/internal/nn"
-	"github.com/xlrl/xlrl/internal/run"
 )
 
 // Config is TD3's hyperparameters; the JSON names are Stable-Baselines3's.
@@ -295,12 +295,12 @@ func (tr *trainer) gradientStep(ctx context.Context) error {
 		return err
 	}
 	last := tr.res.Last
-	last[ac.KeyCriticLoss], last[ac.KeyMeanQ], last[run.KeyLoss] = closs, meanQ, closs
+	last[metric.CriticLoss], last[metric.MeanQ], last[metric.Loss] = closs, meanQ, closs
 	if tr.gradSteps%cfg.PolicyDelay != 0 {
 		return nil
 	}
 	t0 = time.Now()
-	last[ac.KeyActorLoss] = tr.actorGrad(b.Obs, n)
+	last[metric.ActorLoss] = tr.actorGrad(b.Obs, n)
 	tr.clock.Forward += time.Since(t0)
 	tr.actBatches[0] = backend.GradBatch{X: b.Obs, DOut: tr.dActor, N: n}
 	if _, err := tr.pi.Step(ctx, tr.actBatches, backend.StepOptions{}, tr.syncActorNs); err != nil {

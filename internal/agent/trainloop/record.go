@@ -15,7 +15,7 @@ type Recorder interface {
 	// Episode reports a finished training episode at environment step step.
 	Episode(step int, ret float64, length int)
 	// Update reports a gradient update (or a batch of them): loss, epsilon,
-	// mean_q, max_q, ... as run.Key* names.
+	// mean_q, max_q, ... under internal/metric names.
 	Update(step int, values map[string]float64)
 }
 
