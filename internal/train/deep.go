@@ -14,7 +14,6 @@ import (
 	"github.com/xlrl/xlrl/internal/backend"
 	"github.com/xlrl/xlrl/internal/ckpt"
 	"github.com/xlrl/xlrl/internal/env"
-	"github.com/xlrl/xlrl/internal/flagcheck"
 	"github.com/xlrl/xlrl/internal/metric"
 	"github.com/xlrl/xlrl/internal/nn"
 	"github.com/xlrl/xlrl/internal/run"
@@ -63,15 +62,9 @@ func (fl *Flags) zooOptions() (zoo.Options, *env.Spec, error) {
 func (fl *Flags) deepOverrides() (zoo.Options, error) {
 	o := &fl.Options
 	opts := zoo.Options{Env: o.Env, EnvOptions: fl.envOptions(), Algo: o.Algo, Seed: o.Seed, Arch: o.Deep.Arch, NoEarlyStop: o.Deep.NoEarlyStop}
-	for _, kv := range o.Deep.HP {
-		k, v, err := flagcheck.HP(kv)
-		if err != nil {
-			return opts, err
-		}
-		if opts.Set == nil {
-			opts.Set = map[string]string{}
-		}
-		opts.Set[k] = v
+	var err error
+	if opts.Set, err = fl.hpSet(); err != nil {
+		return opts, err
 	}
 	if fl.Changed("steps") {
 		if o.Steps <= 0 {
@@ -89,7 +82,6 @@ func (fl *Flags) deepOverrides() (zoo.Options, error) {
 		opts.EvalEpisodes = o.EvalEpisodes
 	}
 	if fl.Changed("layers") {
-		var err error
 		if opts.Hidden, err = nn.ParseLayers(o.Deep.Layers); err != nil {
 			return opts, fmt.Errorf("--layers: %w", err)
 		}

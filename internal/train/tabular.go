@@ -22,10 +22,15 @@ func EvalSeed(seed uint64) uint64 { return tabular.EvalSeed(seed) }
 // time limit (CliffWalking), where a poor greedy policy can walk forever.
 const noLimitEvalSteps = 1000
 
-// TabularHyper merges the tuned defaults with the flags given.
-func (fl *Flags) TabularHyper() tabular.Hyper {
+// TabularHyper merges the tuned defaults, the --hp overrides (set as
+// given) and the flags given (which adjust what the entry then holds).
+func (fl *Flags) TabularHyper() (tabular.Hyper, error) {
 	o, changed := &fl.Options, fl.Changed
-	h, _ := tabular.Defaults(o.Env, o.Algo)
+	d, err := fl.tunedEntry()
+	if err != nil {
+		return tabular.Hyper{}, err
+	}
+	h := *d.Tabular
 	// A new episode count stretches the tuned decays with it, so that
 	// epsilon and the learning rate end where they were tuned to end.
 	scale := func(n int64) int64 { return n }
@@ -57,7 +62,7 @@ func (fl *Flags) TabularHyper() tabular.Hyper {
 		h.EvalEpisodes = o.EvalEpisodes
 	}
 	h.Explore = fl.explore(h.Explore, h.Episodes)
-	return h
+	return h, nil
 }
 
 // explore applies the exploration flags to the tuned block: a new kind
@@ -98,7 +103,7 @@ func (fl *Flags) explore(e policy.Config, episodes int64) policy.Config {
 func IsTabular(algo string) bool { return slices.Contains(tabular.Algorithms, algo) }
 
 // deepOnly are train flags that the tabular agents do not read.
-var deepOnly = []string{"backend", "layers", "arch", "no-early-stop", "hp"}
+var deepOnly = []string{"backend", "layers", "arch", "no-early-stop"}
 
 func trainTabular(ctx context.Context, fl *Flags, r *Run, h Hooks) (*Result, error) {
 	for _, f := range deepOnly {
@@ -145,7 +150,10 @@ func trainTabular(ctx context.Context, fl *Flags, r *Run, h Hooks) (*Result, err
 // BuildTabular makes the environment and the agent that fl describes, with
 // the tuned defaults merged in.
 func BuildTabular(fl *Flags) (env.Env, *tabular.Agent, tabular.Hyper, error) {
-	h := fl.TabularHyper()
+	h, err := fl.TabularHyper()
+	if err != nil {
+		return nil, nil, h, err
+	}
 	e, err := env.Make(fl.Env, fl.envOptions()...)
 	if err != nil {
 		return nil, nil, h, err

@@ -85,3 +85,15 @@ func Evaluate(ctx context.Context, e env.Env, act func(s int) int, episodes, max
 		MeanLength:  steps / n,
 	}, nil
 }
+
+// Success returns how an episode of environment id counts as a success:
+// FrozenLake by reaching the goal (the only reward), the others by reaching
+// a terminal state before the time limit (Taxi: the delivery; CliffWalking:
+// the goal).
+func Success(id string) SuccessFunc {
+	switch id {
+	case "FrozenLake-v1", "FrozenLake8x8-v1":
+		return func(ret float64, _ bool) bool { return ret > 0 }
+	}
+	return Terminated
+}

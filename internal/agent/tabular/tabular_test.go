@@ -156,24 +156,3 @@ func TestNewRejectsBadConfig(t *testing.T) {
 	}
 }
 
-func TestDefaults(t *testing.T) {
-	fl, ok := Defaults("FrozenLake-v1", SARSA)
-	if !ok || fl.EvalEpisodes != 10_000 {
-		t.Errorf("FrozenLake-v1: %+v, tuned %v", fl, ok)
-	}
-	q, _ := Defaults("Taxi-v3", QLearning)
-	s, _ := Defaults("Taxi-v3", SARSA)
-	alias, ok := Defaults("Taxi-v4", SARSA)
-	if !ok || s.Explore.End != 0 || q.Explore.End == 0 || alias != s {
-		t.Errorf("per-algorithm entry or alias not used: q %+v, sarsa %+v, Taxi-v4 sarsa %+v", q, s, alias)
-	}
-	if g, ok := Defaults("MyGrid-v0", QLearning); ok || g != generic {
-		t.Errorf("untuned environment: %+v, tuned %v", g, ok)
-	}
-	for id, h := range tuned {
-		cfg := Config{Algorithm: QLearning, LR: h.LR, LREnd: h.LREnd, LRDecayEpisodes: h.LRDecayEpisodes, Gamma: h.Gamma, Explore: h.Explore}
-		if _, err := New(cfg, discrete(4), discrete(4)); err != nil || h.Episodes <= 0 || h.EvalEpisodes <= 0 {
-			t.Errorf("tuned entry %s is not usable: %v (%+v)", id, err, h)
-		}
-	}
-}
