@@ -155,4 +155,3 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		}
 	}
 }
-
