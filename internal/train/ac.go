@@ -48,15 +48,15 @@ func trainAC(ctx context.Context, fl *Flags, r *Run, h Hooks) (*Result, error) {
 	}
 	defer be.Close()
 	fmt.Fprintf(h.Progress, "training %s on %s with the %s backend (seed %d)\n", fl.Algo, fl.Env, be.Name(), fl.Seed)
-	opts.Progress = func(step int, m map[string]float64) {
+	opts.Hooks = &trainloop.Hooks{Eval: func(step int, m map[string]float64) {
 		fmt.Fprintf(h.Progress, "step %7d: periodic eval %.1f, mean training return (last 100) %.1f\n", step, m[metric.EvalMean], m[metric.TrainMean])
-	}
+	}}
 	var rec *deepRecorder
 	if r != nil {
 		withTotal := opts
 		withTotal.Steps = zoo.ACSteps(opts)
-		ctx, rec = r.deepRun(ctx, &withTotal)
-		opts.Progress = withTotal.Progress
+		rec = r.deepRun(ctx, &withTotal)
+		opts.Hooks = withTotal.Hooks
 	}
 	rep, err := zoo.RunAC(ctx, opts, be)
 	if err != nil {

@@ -139,12 +139,12 @@ func trainDeep(ctx context.Context, fl *Flags, r *Run, h Hooks) (*Result, error)
 	defer be.Close()
 
 	fmt.Fprintf(h.Progress, "training %s on %s with the %s backend (seed %d)\n", fl.Algo, fl.Env, be.Name(), fl.Seed)
-	opts.Progress = func(step int, m map[string]float64) {
+	opts.Hooks = &trainloop.Hooks{Eval: func(step int, m map[string]float64) {
 		fmt.Fprintf(h.Progress, "step %7d: periodic eval %.1f, mean training return (last 100) %.1f\n", step, m[metric.EvalMean], m[metric.TrainMean])
-	}
+	}}
 	var rec *deepRecorder
 	if r != nil {
-		ctx, rec = r.deepRun(ctx, &opts)
+		rec = r.deepRun(ctx, &opts)
 	}
 	rep, err := zoo.Run(ctx, opts, be)
 	if err != nil {
@@ -192,8 +192,8 @@ func successRate(spec *env.Spec, returns []float64) float64 {
 // replay buffer yet).
 const PolicyKind = "deep-policy"
 
-// deepRecorder is the run as a trainloop.Recorder: every episode and update the
-// deep trainers report goes to metrics.jsonl and the progress line.
+// deepRecorder is the run as the hooks of a deep trainer: every episode
+// and update it reports goes to metrics.jsonl and the progress line.
 type deepRecorder struct {
 	r        *Run
 	episodes int64
@@ -228,22 +228,25 @@ func deepTotalSteps(opts zoo.Options) int64 {
 	return int64(h.Steps())
 }
 
-// deepRun connects a deep trainer to the run: the returned context carries
-// the recorder, and opts.Progress logs each periodic evaluation.
-func (r *Run) deepRun(ctx context.Context, opts *zoo.Options) (context.Context, *deepRecorder) {
+// deepRun connects a deep trainer to the run through opts.Hooks: the
+// recorder, each periodic evaluation as an eval record, and checkpoints
+// into the run (ctx is the run's: its end marks a checkpoint saved on
+// interruption).
+func (r *Run) deepRun(ctx context.Context, opts *zoo.Options) *deepRecorder {
 	r.startProgress(fmt.Sprintf("%s %s", opts.Algo, opts.Env), "steps", deepTotalSteps(*opts), r.counters.Steps)
 	rec := &deepRecorder{r: r, episodes: r.counters.Episodes}
-	opts.Progress = func(step int, m map[string]float64) {
-		r.bar.Set("eval", m[metric.EvalMean])
-		if err := r.ready(); err != nil {
-			rec.keep(err)
-			return
-		}
-		rec.keep(r.metrics.Write(run.Record{Kind: metric.KindEval, Step: int64(step),
-			Values: map[string]float64{metric.EvalMean: m[metric.EvalMean], metric.EvalStd: m[metric.EvalStd]}}))
-	}
-	ctx = trainloop.WithCheckpointer(ctx, &deepCheckpointer{r: r, ctx: ctx})
-	return trainloop.WithRecorder(ctx, rec), rec
+	opts.Hooks = &trainloop.Hooks{Episode: rec.Episode, Update: rec.Update,
+		Eval: func(step int, m map[string]float64) {
+			r.bar.Set("eval", m[metric.EvalMean])
+			if err := r.ready(); err != nil {
+				rec.keep(err)
+				return
+			}
+			rec.keep(r.metrics.Write(run.Record{Kind: metric.KindEval, Step: int64(step),
+				Values: map[string]float64{metric.EvalMean: m[metric.EvalMean], metric.EvalStd: m[metric.EvalStd]}}))
+		},
+		Checkpoint: &deepCheckpointer{r: r, ctx: ctx}}
+	return rec
 }
 
 // deepCheckpointer is the run as a trainloop.Checkpointer: trainers that can save

@@ -175,12 +175,12 @@ type work struct {
 
 // Train runs SAC on environments from mk (Box actions), taking gradient
 // steps on be (go or tf).
-func Train(ctx context.Context, cfg Config, mk trainloop.EnvFactory, be backend.Backend, seed uint64, progress trainloop.Progress) (*Result, error) {
+func Train(ctx context.Context, cfg Config, mk trainloop.EnvFactory, be backend.Backend, seed uint64, h *trainloop.Hooks) (*Result, error) {
 	tr, e, err := newTrainer(ctx, cfg, mk, be, seed)
 	if err != nil {
 		return nil, err
 	}
-	if err := tr.run(ctx, e, progress); err != nil {
+	if err := tr.run(ctx, e, h); err != nil {
 		return nil, err
 	}
 	return tr.finish(ctx)
@@ -296,7 +296,7 @@ func (tr *trainer) sampleActions(ws *nn.Workspace, obs []float32, n int, noise, 
 
 // run steps e with the shared off-policy loop, acting with reparameterised
 // samples of the actor after learning_starts.
-func (tr *trainer) run(ctx context.Context, e env.Env, progress trainloop.Progress) error {
+func (tr *trainer) run(ctx context.Context, e env.Env, h *trainloop.Hooks) error {
 	cfg := tr.cfg
 	loop := &ac.OffPolicy{Name: "sac", Steps: cfg.Steps, LearningStarts: cfg.LearningStarts, TrainFreq: cfg.TrainFreq,
 		GradientSteps: cfg.GradientSteps, EvalEvery: cfg.EvalEvery, StopAt: cfg.StopAt, Rng: tr.rng,
@@ -306,7 +306,7 @@ func (tr *trainer) run(ctx context.Context, e env.Env, progress trainloop.Progre
 	one := tr.actor.NewWorkspace(1)
 	u1, n1, lp1 := make([]float32, d), make([]float32, d), make([]float32, 1)
 	loop.Act = func(obs, a []float32) { tr.sampleActions(one, obs, 1, n1, u1, a, lp1) }
-	steps, stopped, err := loop.Run(ctx, e, progress)
+	steps, stopped, err := loop.Run(ctx, e, h)
 	tr.res.Steps, tr.res.StoppedAt = steps, stopped
 	return err
 }

@@ -156,12 +156,12 @@ type trainer struct {
 
 // Train runs TD3 on environments from mk (Box actions), taking gradient
 // steps on be (go or tf).
-func Train(ctx context.Context, cfg Config, mk trainloop.EnvFactory, be backend.Backend, seed uint64, progress trainloop.Progress) (*Result, error) {
+func Train(ctx context.Context, cfg Config, mk trainloop.EnvFactory, be backend.Backend, seed uint64, h *trainloop.Hooks) (*Result, error) {
 	tr, e, err := newTrainer(ctx, cfg, mk, be, seed)
 	if err != nil {
 		return nil, err
 	}
-	if err := tr.run(ctx, e, progress); err != nil {
+	if err := tr.run(ctx, e, h); err != nil {
 		return nil, err
 	}
 	return tr.finish(ctx)
@@ -231,7 +231,7 @@ func newTrainer(ctx context.Context, cfg Config, mk trainloop.EnvFactory, be bac
 
 // run steps e with the shared off-policy loop, acting with the actor plus
 // clipped Gaussian exploration noise after learning_starts.
-func (tr *trainer) run(ctx context.Context, e env.Env, progress trainloop.Progress) error {
+func (tr *trainer) run(ctx context.Context, e env.Env, h *trainloop.Hooks) error {
 	cfg := tr.cfg
 	loop := &ac.OffPolicy{Name: "td3", Steps: cfg.Steps, LearningStarts: cfg.LearningStarts, TrainFreq: cfg.TrainFreq,
 		GradientSteps: cfg.GradientSteps, EvalEvery: cfg.EvalEvery, StopAt: cfg.StopAt, Rng: tr.rng,
@@ -245,7 +245,7 @@ func (tr *trainer) run(ctx context.Context, e env.Env, progress trainloop.Progre
 			a[j] = float32(min(max(v, -1), 1))
 		}
 	}
-	steps, stopped, err := loop.Run(ctx, e, progress)
+	steps, stopped, err := loop.Run(ctx, e, h)
 	tr.res.Steps, tr.res.StoppedAt = steps, stopped
 	return err
 }

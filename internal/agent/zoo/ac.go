@@ -77,7 +77,7 @@ func RunAC(ctx context.Context, opts Options, be backend.Backend) (*ACReport, er
 	switch c := cfg.(type) {
 	case *ppo.Config:
 		common(&c.Steps, &c.Hidden, &c.LR, &c.Gamma, &c.StopAt)
-		res, err := ppo.Train(ctx, *c, mk, be, opts.Seed, opts.Progress)
+		res, err := ppo.Train(ctx, *c, mk, be, opts.Seed, opts.Hooks)
 		if err != nil {
 			return nil, err
 		}
@@ -90,7 +90,7 @@ func RunAC(ctx context.Context, opts Options, be backend.Backend) (*ACReport, er
 		rep.TrainMean, rep.BestPeriodic, rep.StoppedAt, rep.Breakdown = res.TrainMean, res.Best, res.StoppedAt, res.Breakdown
 	case *sac.Config:
 		common(&c.Steps, &c.Hidden, &c.LR, &c.Gamma, &c.StopAt)
-		res, err := sac.Train(ctx, *c, mk, be, opts.Seed, opts.Progress)
+		res, err := sac.Train(ctx, *c, mk, be, opts.Seed, opts.Hooks)
 		if err != nil {
 			return nil, err
 		}
@@ -99,7 +99,7 @@ func RunAC(ctx context.Context, opts Options, be backend.Backend) (*ACReport, er
 		rep.TrainMean, rep.BestPeriodic, rep.StoppedAt, rep.Breakdown = res.TrainMean, res.Best, res.StoppedAt, res.Breakdown
 	case *td3.Config:
 		common(&c.Steps, &c.Hidden, &c.LR, &c.Gamma, &c.StopAt)
-		res, err := td3.Train(ctx, *c, mk, be, opts.Seed, opts.Progress)
+		res, err := td3.Train(ctx, *c, mk, be, opts.Seed, opts.Hooks)
 		if err != nil {
 			return nil, err
 		}

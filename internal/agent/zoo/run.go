@@ -46,7 +46,9 @@ type Options struct {
 	// Set overrides values of the table's entry by name (Hyper.Set: e.g.
 	// "double": "false", "train_freq": "4"), before the other options.
 	Set      map[string]string
-	Progress trainloop.Progress
+	// Hooks receive the training's episodes, updates and periodic evaluations
+	// and checkpoint it (nil: none).
+	Hooks *trainloop.Hooks
 }
 
 // Report is the outcome of Run.
@@ -105,7 +107,7 @@ func Run(ctx context.Context, opts Options, be backend.Backend) (_ *Report, err 
 			return nil, err
 		}
 		rep.Hyper = c
-		res, err := dqn.Train(ctx, *c, mk, be, opts.Seed, opts.Progress)
+		res, err := dqn.Train(ctx, *c, mk, be, opts.Seed, opts.Hooks)
 		if err != nil {
 			return nil, err
 		}
@@ -189,9 +191,9 @@ func runPG(ctx context.Context, h Hyper, opts Options, mk trainloop.EnvFactory, 
 	}
 	rep.Hyper = h.Config()
 	if h.REINFORCE != nil {
-		return pg.TrainREINFORCE(ctx, *h.REINFORCE, mk, be, opts.Seed, opts.Progress)
+		return pg.TrainREINFORCE(ctx, *h.REINFORCE, mk, be, opts.Seed, opts.Hooks)
 	}
-	return pg.TrainA2C(ctx, *h.A2C, mk, be, opts.Seed, opts.Progress)
+	return pg.TrainA2C(ctx, *h.A2C, mk, be, opts.Seed, opts.Hooks)
 }
 
 func applyPG(c *pg.Common, o Options) error {
