@@ -259,4 +259,3 @@ func (e *Episodes) RecentMean() float64 {
 	}
 	return s / float64(len(e.recent))
 }
-

@@ -45,7 +45,7 @@ type Options struct {
 	NoEarlyStop  bool // train for the whole budget even if evaluation is perfect
 	// Set overrides values of the table's entry by name (Hyper.Set: e.g.
 	// "double": "false", "train_freq": "4"), before the other options.
-	Set      map[string]string
+	Set map[string]string
 	// Hooks receive the training's episodes, updates and periodic evaluations
 	// and checkpoint it (nil: none).
 	Hooks *trainloop.Hooks
