@@ -53,7 +53,7 @@ const (
 func Plot() map[string]string {
 	return map[string]string{
 		"episode_kind": KindEpisode, "update_kind": KindUpdate, "eval_kind": KindEval,
-		"return": Return, "eval_mean": EvalMean, "eval_std": EvalStd,
+		"episode_return": Return, "eval_mean": EvalMean, "eval_std": EvalStd,
 		"mean_q": MeanQ, "max_q": MaxQ, "loss": Loss,
 	}
 }

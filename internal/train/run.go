@@ -425,7 +425,7 @@ func DrawPlotGrouped(ctx context.Context, c *worker.Client, runs []string, out, 
 			dir, rel = runs[0], r
 		}
 	}
-	params := map[string]any{"runs": runs, "out": rel, "run_dir": dir, "window": window}
+	params := map[string]any{"runs": runs, "out": rel, "run_dir": dir, "window": window, "metrics": metric.Plot()}
 	if len(groupBy) > 0 {
 		params["group_by"] = groupBy
 	}
