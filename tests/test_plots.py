@@ -222,6 +222,6 @@ def test_plot_request_names_every_role(tmp_path):
 
     run = make_run(tmp_path, "a")
     with pytest.raises(ValueError, match="metrics: .*want the roles episode_kind, update_kind"):
-        runs(None, runs=[str(run)], out="x.png", run_dir=str(run), metrics={"loss": "loss"})  # type: ignore[arg-type]
-    res = runs(None, runs=[str(run)], out="x.png", run_dir=str(run), metrics=vars(NAMES))  # type: ignore[arg-type]
+        runs(None, runs=[str(run)], out="x.png", run_dir=str(run), metrics={"loss": "loss"})
+    res = runs(None, runs=[str(run)], out="x.png", run_dir=str(run), metrics=vars(NAMES))
     assert len(res["panels"]) == 3
