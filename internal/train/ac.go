@@ -139,16 +139,14 @@ func evalAC(ctx context.Context, fl *Flags, cp *ckpt.Checkpoint, episodes int, s
 			episodes = fl.EvalEpisodes
 		}
 	}
+	s := trainloop.Mix(fl.Seed, trainloop.StreamFinalEval)
 	if seed != nil {
-		e.Seed(*seed)
-	} else {
-		e.Seed(trainloop.Mix(fl.Seed, trainloop.StreamFinalEval))
+		s = *seed
 	}
-	ev, err := ac.Evaluate(ctx, e, episodes, act)
+	ev, err := EvaluateEpisodes(ctx, e, act, episodes, s, ReachedThreshold(spec))
 	if err != nil {
 		return err
 	}
-	res.MeanReturn, res.StdReturn, res.EvalEpisodes = ev.Mean, ev.Std, ev.Episodes
-	res.SuccessRate = successRate(spec, ev.Returns)
+	ev.fill(res)
 	return nil
 }

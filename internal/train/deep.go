@@ -173,14 +173,14 @@ func trainDeep(ctx context.Context, fl *Flags, r *Run, h Hooks) (*Result, error)
 }
 
 // successRate is the share of returns at or above the environment's
-// reward threshold (0 when it has none).
+// reward threshold (0 when it has none), as ReachedThreshold counts them.
 func successRate(spec *env.Spec, returns []float64) float64 {
-	if spec.RewardThreshold == nil || len(returns) == 0 {
+	if len(returns) == 0 {
 		return 0
 	}
-	n := 0
+	n, reached := 0, ReachedThreshold(spec)
 	for _, r := range returns {
-		if r >= *spec.RewardThreshold {
+		if reached(r, false) {
 			n++
 		}
 	}
@@ -365,16 +365,16 @@ func evalDeep(ctx context.Context, fl *Flags, cp *ckpt.Checkpoint, episodes int,
 			episodes = fl.EvalEpisodes
 		}
 	}
+	s := trainloop.Mix(fl.Seed, trainloop.StreamFinalEval)
 	if seed != nil {
-		e.Seed(*seed)
-	} else {
-		e.Seed(trainloop.Mix(fl.Seed, trainloop.StreamFinalEval))
+		s = *seed
 	}
-	ev, err := trainloop.Evaluate(ctx, e, episodes, trainloop.NewGreedy(net).Act)
+	greedy := trainloop.NewGreedy(net)
+	ev, err := EvaluateEpisodes(ctx, e, func(obs []float64) env.Action { return env.DiscreteAction(greedy.Act(obs)) },
+		episodes, s, ReachedThreshold(spec))
 	if err != nil {
 		return err
 	}
-	res.MeanReturn, res.StdReturn, res.EvalEpisodes = ev.Mean, ev.Std, ev.Episodes
-	res.SuccessRate = successRate(spec, ev.Returns)
+	ev.fill(res)
 	return nil
 }

@@ -18,9 +18,11 @@ import (
 // training ones (tabular.EvalSeed).
 func EvalSeed(seed uint64) uint64 { return tabular.EvalSeed(seed) }
 
-// noLimitEvalSteps cuts greedy evaluation episodes on environments with no
-// time limit (CliffWalking), where a poor greedy policy can walk forever.
-const noLimitEvalSteps = 1000
+// noLimitHorizon is the horizon of the exact comparison with the optimum
+// (and of xlrl watch's episodes) on environments with no time limit
+// (CliffWalking): the branch and bound of the best stationary policy runs
+// one backward induction of that many steps per node.
+const noLimitHorizon = 1000
 
 // TabularHyper merges the tuned defaults, the --hp overrides (set as
 // given) and the flags given (which adjust what the entry then holds).
@@ -199,16 +201,12 @@ func evaluateTabular(ctx context.Context, fl *Flags, agent *tabular.Agent, n int
 		return err
 	}
 	spec := evalEnv.Spec()
-	evalEnv.Seed(seed)
-	maxSteps := 0
-	if spec.MaxEpisodeSteps == 0 {
-		maxSteps = noLimitEvalSteps
-	}
-	ev, err := tabular.Evaluate(ctx, evalEnv, agent.Greedy, n, maxSteps, tabular.Success(spec.ID))
+	greedy := func(obs []float64) env.Action { return env.DiscreteAction(agent.Greedy(int(obs[0]))) }
+	ev, err := EvaluateEpisodes(ctx, evalEnv, greedy, n, seed, SuccessFunc(tabular.Success(spec.ID)))
 	if err != nil {
 		return err
 	}
-	res.MeanReturn, res.StdReturn, res.SuccessRate, res.EvalEpisodes = ev.MeanReturn, ev.StdReturn, ev.SuccessRate, ev.Episodes
+	ev.fill(res)
 	if m, ok := env.ModelOf(evalEnv); ok {
 		return compareWithOptimum(m, spec, agent.Policy(), res)
 	}
@@ -217,13 +215,13 @@ func evaluateTabular(ctx context.Context, fl *Flags, agent *tabular.Agent, n int
 
 // compareWithOptimum fills res's exact figures (tabular.CompareWithOptimum):
 // the greedy policy's value, the finite-horizon optimum and the best
-// stationary policy's value, all within the time limit, or within the
-// evaluation cut for environments without one; and the percentages of both
+// stationary policy's value, all within the time limit, or within
+// noLimitHorizon steps for environments without one; and the percentages of both
 // optima the policy reaches, from exact values (so never above 100).
 func compareWithOptimum(m env.Model, spec *env.Spec, policy []int, res *Result) error {
 	horizon := spec.MaxEpisodeSteps
 	if horizon == 0 {
-		horizon = noLimitEvalSteps
+		horizon = noLimitHorizon
 	}
 	o, err := tabular.CompareWithOptimum(m, policy, horizon)
 	if err != nil {

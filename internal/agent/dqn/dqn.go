@@ -29,32 +29,32 @@ import (
 
 // Config is DQN's hyperparameters; the field names follow SB3's.
 type Config struct {
-	Steps          int     `yaml:"steps" json:"steps"`
-	Hidden         []int   `yaml:"hidden" json:"hidden"`
-	Activation     string  `yaml:"activation" json:"activation"`
-	LR             float64 `yaml:"learning_rate" json:"learning_rate"`
-	Gamma          float64 `yaml:"gamma" json:"gamma"`
-	BufferSize     int     `yaml:"buffer_size" json:"buffer_size"`
-	LearningStarts int     `yaml:"learning_starts" json:"learning_starts"`
-	BatchSize      int     `yaml:"batch_size" json:"batch_size"`
-	TrainFreq      int     `yaml:"train_freq" json:"train_freq"`         // env steps between training calls
-	GradientSteps  int     `yaml:"gradient_steps" json:"gradient_steps"` // gradient steps per training call
-	TargetUpdate   int     `yaml:"target_update_interval" json:"target_update_interval"`
-	Tau            float64 `yaml:"tau" json:"tau"` // 1: hard copy every TargetUpdate steps
+	Steps          int     `json:"steps"`
+	Hidden         []int   `json:"hidden"`
+	Activation     string  `json:"activation"`
+	LR             float64 `json:"learning_rate"`
+	Gamma          float64 `json:"gamma"`
+	BufferSize     int     `json:"buffer_size"`
+	LearningStarts int     `json:"learning_starts"`
+	BatchSize      int     `json:"batch_size"`
+	TrainFreq      int     `json:"train_freq"`     // env steps between training calls
+	GradientSteps  int     `json:"gradient_steps"` // gradient steps per training call
+	TargetUpdate   int     `json:"target_update_interval"`
+	Tau            float64 `json:"tau"` // 1: hard copy every TargetUpdate steps
 	// Epsilon falls linearly from ExplorationInitial to ExplorationFinal over
 	// the first ExplorationFraction of Steps (SB3's schedule).
-	ExplorationFraction float64 `yaml:"exploration_fraction" json:"exploration_fraction"`
-	ExplorationInitial  float64 `yaml:"exploration_initial_eps" json:"exploration_initial_eps"`
-	ExplorationFinal    float64 `yaml:"exploration_final_eps" json:"exploration_final_eps"`
-	Double              bool    `yaml:"double" json:"double"`
-	Loss                string  `yaml:"loss" json:"loss"` // "huber" or "mse"
-	MaxGradNorm         float64 `yaml:"max_grad_norm" json:"max_grad_norm"`
+	ExplorationFraction float64 `json:"exploration_fraction"`
+	ExplorationInitial  float64 `json:"exploration_initial_eps"`
+	ExplorationFinal    float64 `json:"exploration_final_eps"`
+	Double              bool    `json:"double"`
+	Loss                string  `json:"loss"` // "huber" or "mse"
+	MaxGradNorm         float64 `json:"max_grad_norm"`
 	// EvalEvery > 0 evaluates the greedy policy on EvalEpisodes episodes
 	// every EvalEvery steps and keeps the best weights; a StopAt ends
 	// training once such an evaluation reaches it (nil: never).
-	EvalEvery    int      `yaml:"eval_every" json:"eval_every"`
-	EvalEpisodes int      `yaml:"eval_episodes" json:"eval_episodes"`
-	StopAt       *float64 `yaml:"stop_at" json:"stop_at"`
+	EvalEvery    int      `json:"eval_every"`
+	EvalEpisodes int      `json:"eval_episodes"`
+	StopAt       *float64 `json:"stop_at"`
 }
 
 // Validate reports the first unusable setting.
