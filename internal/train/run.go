@@ -81,9 +81,11 @@ func (fl *Flags) loadConfig() error {
 				"A resumed run accepts only --%s", rf.Resume, strings.Join(refused, ", "),
 				strings.Join(resumeMayChange[1:], ", --"))
 		}
-		if _, err := run.OpenForResume(rf.Resume); err != nil {
+		d, err := run.OpenForResume(rf.Resume)
+		if err != nil {
 			return err
 		}
+		d.Close()
 		return run.LoadFlagConfig(fl.Set, filepath.Join(rf.Resume, run.ConfigFile), notConfigKeys...)
 	}
 	if rf.Config != "" {
@@ -126,10 +128,14 @@ type Counters struct {
 // startRun creates (or, with --resume, reopens) the run directory, writes
 // config.yaml and opens metrics.jsonl. Nothing has been trained yet, so an
 // unwritable --out fails here.
-func startRun(fl *Flags, h Hooks) (*Run, error) {
+func startRun(fl *Flags, h Hooks) (_ *Run, err error) {
 	rf := &fl.Run
 	r := &Run{opts: rf, hooks: h, envID: fl.envIdentity()}
-	var err error
+	defer func() {
+		if err != nil && r.dir != nil {
+			r.dir.Close() // refused: the directory is not in use
+		}
+	}()
 	if rf.Resume != "" {
 		if r.dir, err = run.OpenForResume(rf.Resume); err != nil {
 			return nil, err
@@ -300,6 +306,7 @@ func (r *Run) wallSeconds() float64 {
 // result.json; on Ctrl-C it says how to continue and returns an error
 // wrapping ErrInterrupted.
 func (r *Run) finish(ctx context.Context, res *Result, trainErr error) error {
+	defer r.dir.Close() // a library caller's process goes on: the run is no longer in use
 	if r.bar != nil {
 		r.bar.Finish()
 	}
