@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xlrl/xlrl/internal/metric"
 	"github.com/xlrl/xlrl/internal/run"
 	"github.com/xlrl/xlrl/internal/worker"
 	"github.com/xlrl/xlrl/internal/worker/workertest"
@@ -145,11 +146,11 @@ func checkRunFormat(t *testing.T, dir string, epochs int, lossKey string, keys m
 		t.Fatalf("%d metrics records, want %d epochs and an eval: %+v", len(recs), epochs, recs)
 	}
 	for i, r := range recs[:epochs] {
-		if _, ok := r.Values[lossKey]; r.Kind != run.KindUpdate || r.Step != int64(i+1) || !ok {
+		if _, ok := r.Values[lossKey]; r.Kind != metric.KindUpdate || r.Step != int64(i+1) || !ok {
 			t.Errorf("record %d: %+v, want an update at step %d with %s", i, r, i+1, lossKey)
 		}
 	}
-	if last := recs[epochs]; last.Kind != run.KindEval || last.Step != int64(epochs) {
+	if last := recs[epochs]; last.Kind != metric.KindEval || last.Step != int64(epochs) {
 		t.Errorf("last record %+v, want the eval at step %d", last, epochs)
 	}
 	tb, _ := filepath.Glob(filepath.Join(dir, "tb", "events.out.tfevents.*"))

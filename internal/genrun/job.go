@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/spf13/pflag"
+	"github.com/xlrl/xlrl/internal/metric"
 	"github.com/xlrl/xlrl/internal/progress"
 	"github.com/xlrl/xlrl/internal/run"
 	"github.com/xlrl/xlrl/internal/worker"
@@ -106,7 +107,7 @@ func runIn(ctx context.Context, c *worker.Client, j Job, dir *run.Dir, abs strin
 		err = rec.err
 	}
 	if err == nil {
-		err = mw.Write(run.Record{Kind: run.KindEval, Step: rec.last, Values: scalars(vals)})
+		err = mw.Write(run.Record{Kind: metric.KindEval, Step: rec.last, Values: scalars(vals)})
 	}
 	if cerr := mw.Close(); err == nil {
 		err = cerr
@@ -144,7 +145,7 @@ func (r *recorder) epoch(p map[string]any) {
 		}
 	}
 	r.last = int64(step)
-	r.err = r.w.Write(run.Record{Kind: run.KindUpdate, Step: r.last, Values: vals})
+	r.err = r.w.Write(run.Record{Kind: metric.KindUpdate, Step: r.last, Values: vals})
 }
 
 // scalars are the numbers of a job's result (test_nll, robust_accuracy,
@@ -216,7 +217,8 @@ func Plot(ctx context.Context, c *worker.Client, runs []string, out, title strin
 			dir, rel = runs[0], r
 		}
 	}
-	params := map[string]any{"runs": runs, "out": rel, "run_dir": dir, "x_label": StepUnit, "loss_keys": keys}
+	params := map[string]any{"runs": runs, "out": rel, "run_dir": dir, "x_label": StepUnit, "loss_keys": keys,
+		"metrics": metric.Plot()}
 	if title != "" {
 		params["title"] = title
 	}
@@ -240,11 +242,11 @@ func lossKeys(runs []string) ([]string, error) {
 			return nil, err
 		}
 		for _, r := range recs {
-			if r.Kind != run.KindUpdate {
+			if r.Kind != metric.KindUpdate {
 				continue
 			}
 			for k := range r.Values {
-				if k == run.KeyLoss || strings.HasSuffix(k, "_loss") {
+				if k == metric.Loss || strings.HasSuffix(k, "_loss") {
 					seen[k] = true
 				}
 			}
@@ -255,8 +257,8 @@ func lossKeys(runs []string) ([]string, error) {
 		keys = append(keys, k)
 	}
 	sort.Slice(keys, func(a, b int) bool {
-		if (keys[a] == run.KeyLoss) != (keys[b] == run.KeyLoss) {
-			return keys[a] == run.KeyLoss
+		if (keys[a] == metric.Loss) != (keys[b] == metric.Loss) {
+			return keys[a] == metric.Loss
 		}
 		return keys[a] < keys[b]
 	})

@@ -17,6 +17,7 @@ import (
 	"github.com/xlrl/xlrl/internal/atomicfile"
 	"github.com/xlrl/xlrl/internal/ckpt"
 	"github.com/xlrl/xlrl/internal/env"
+	"github.com/xlrl/xlrl/internal/metric"
 	"github.com/xlrl/xlrl/internal/progress"
 	"github.com/xlrl/xlrl/internal/run"
 	"github.com/xlrl/xlrl/internal/worker"
@@ -235,9 +236,9 @@ func (r *Run) startProgress(label, unit string, total, start int64) {
 // episode logs one finished episode. step and episode are totals over the
 // whole run, resumed parts included.
 func (r *Run) episode(step, episode int64, ret float64, length int64, extra map[string]float64) error {
-	vals := map[string]float64{run.KeyEpisode: float64(episode), run.KeyReturn: ret, run.KeyLength: float64(length)}
+	vals := map[string]float64{metric.Episode: float64(episode), metric.Return: ret, metric.Length: float64(length)}
 	if el := r.hooks.Now().Sub(r.started).Seconds(); el > 0 {
-		vals[run.KeyStepsPerSec] = float64(step-r.counters.Steps) / el
+		vals[metric.StepsPerSec] = float64(step-r.counters.Steps) / el
 	}
 	for k, v := range extra {
 		vals[k] = v
@@ -251,20 +252,20 @@ func (r *Run) episode(step, episode int64, ret float64, length int64, extra map[
 	if err := r.ready(); err != nil {
 		return err
 	}
-	return r.metrics.Write(run.Record{Kind: run.KindEpisode, Step: step, Values: vals})
+	return r.metrics.Write(run.Record{Kind: metric.KindEpisode, Step: step, Values: vals})
 }
 
 // update logs one update (or a logged batch of them): loss, mean_q, ...
 func (r *Run) update(step int64, vals map[string]float64) error {
 	if r.bar != nil {
-		if l, ok := vals[run.KeyLoss]; ok {
-			r.bar.Set("loss", l)
+		if l, ok := vals[metric.Loss]; ok {
+			r.bar.Set(metric.Loss, l)
 		}
 	}
 	if err := r.ready(); err != nil {
 		return err
 	}
-	return r.metrics.Write(run.Record{Kind: run.KindUpdate, Step: step, Values: vals})
+	return r.metrics.Write(run.Record{Kind: metric.KindUpdate, Step: step, Values: vals})
 }
 
 // checkpointDue says whether --checkpoint-every has passed since the last one.
@@ -431,7 +432,7 @@ func DrawPlotGrouped(ctx context.Context, c *worker.Client, runs []string, out, 
 			dir, rel = runs[0], r
 		}
 	}
-	params := map[string]any{"runs": runs, "out": rel, "run_dir": dir, "window": window}
+	params := map[string]any{"runs": runs, "out": rel, "run_dir": dir, "window": window, "metrics": metric.Plot()}
 	if len(groupBy) > 0 {
 		params["group_by"] = groupBy
 	}
