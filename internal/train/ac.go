@@ -14,8 +14,10 @@ import (
 )
 
 // ACPolicyKind names the checkpoints of the actor-critic agents' final
-// policy: the network (as PolicyCheckpoint writes it) and how it acts.
-// Enough for xlrl eval; --resume of these runs is not supported yet.
+// policy: the network (as PolicyCheckpoint writes it), how it acts and its
+// observation statistics; enough for xlrl eval. While they train, the
+// agents write their own checkpoints (kinds "ppo", "sac", "td3": the whole
+// training state) through the run's Checkpointer, which --resume continues.
 const ACPolicyKind = "ac-policy"
 
 func init() { register(trainAC, evalAC, zoo.ACAlgos...) }
@@ -27,8 +29,9 @@ func trainAC(ctx context.Context, fl *Flags, r *Run, h Hooks) (*Result, error) {
 			return nil, fmt.Errorf("--%s applies to the tabular agents, not to %s (it takes --steps, --lr, --gamma, --layers, --backend, --hp)", f, o.Algo)
 		}
 	}
-	if o.Run.Resume != "" {
-		return nil, fmt.Errorf("--resume: %s runs cannot be resumed yet (their checkpoints hold the final policy only); start a new run", o.Algo)
+	if r != nil && r.resumed != nil && r.resumed.Kind == ACPolicyKind {
+		return nil, fmt.Errorf("cannot resume %s: the run is complete (its checkpoint holds the final policy, "+
+			"for xlrl eval); start a new run instead", r.dir.Path)
 	}
 	spec, err := env.Lookup(o.Env)
 	if err != nil {

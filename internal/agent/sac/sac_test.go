@@ -54,8 +54,8 @@ func TestActorGradMatchesFiniteDifferences(t *testing.T) {
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(5, 5))
-	n, d := tr.cfg.BatchSize, tr.actDim
-	obs := make([]float32, n*tr.obsDim)
+	n, d := tr.cfg.BatchSize, tr.ActDim
+	obs := make([]float32, n*tr.ObsDim)
 	for i := range obs {
 		obs[i] = float32(rng.NormFloat64())
 	}
@@ -65,7 +65,7 @@ func TestActorGradMatchesFiniteDifferences(t *testing.T) {
 	copy(w.actorOut, out)
 	noise := append([]float32(nil), w.noise...)
 	loss := func() float64 { // the same loss, recomputed from the weights with the fixed noise
-		out := tr.actor.Forward(tr.actor.NewWorkspace(n), obs, n)
+		out := tr.Actor.Forward(tr.Actor.NewWorkspace(n), obs, n)
 		for r := 0; r < n; r++ {
 			var lp float64
 			for j := 0; j < d; j++ {
@@ -81,20 +81,20 @@ func TestActorGradMatchesFiniteDifferences(t *testing.T) {
 		return tr.actorGrad(obs, n, alpha)
 	}
 	loss()
-	ws := tr.actor.NewWorkspace(n)
-	tr.actor.Forward(ws, obs, n)
-	copy(tr.actor.OutputGrad(ws, n), w.dActor)
-	tr.actor.Backward(ws, n)
+	ws := tr.Actor.NewWorkspace(n)
+	tr.Actor.Forward(ws, obs, n)
+	copy(tr.Actor.OutputGrad(ws, n), w.dActor)
+	tr.Actor.Backward(ws, n)
 	grad := append([]float32(nil), ws.Grad...)
 	var largest float64
 	for c := 0; c < 60; c++ {
-		i := rng.IntN(len(tr.actor.Params))
-		orig := tr.actor.Params[i]
-		tr.actor.Params[i] = orig + 1e-3
+		i := rng.IntN(len(tr.Actor.Params))
+		orig := tr.Actor.Params[i]
+		tr.Actor.Params[i] = orig + 1e-3
 		up := loss()
-		tr.actor.Params[i] = orig - 1e-3
+		tr.Actor.Params[i] = orig - 1e-3
 		down := loss()
-		tr.actor.Params[i] = orig
+		tr.Actor.Params[i] = orig
 		num := (up - down) / 2e-3
 		largest = math.Max(largest, math.Abs(num))
 		if math.Abs(float64(grad[i])-num) > 3e-3*(1+math.Abs(num)) {

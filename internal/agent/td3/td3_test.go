@@ -34,26 +34,26 @@ func TestActorGradMatchesFiniteDifferences(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(5, 6))
 	n := tr.cfg.BatchSize
-	obs := make([]float32, n*tr.obsDim)
+	obs := make([]float32, n*tr.ObsDim)
 	for i := range obs {
 		obs[i] = float32(rng.NormFloat64())
 	}
 	loss := func() float64 { return tr.actorGrad(obs, n) }
 	loss()
-	ws := tr.actor.NewWorkspace(n)
-	tr.actor.Forward(ws, obs, n)
-	copy(tr.actor.OutputGrad(ws, n), tr.dActor)
-	tr.actor.Backward(ws, n)
+	ws := tr.Actor.NewWorkspace(n)
+	tr.Actor.Forward(ws, obs, n)
+	copy(tr.Actor.OutputGrad(ws, n), tr.dActor)
+	tr.Actor.Backward(ws, n)
 	grad := append([]float32(nil), ws.Grad...)
 	var largest float64
 	for c := 0; c < 60; c++ {
-		i := rng.IntN(len(tr.actor.Params))
-		orig := tr.actor.Params[i]
-		tr.actor.Params[i] = orig + 1e-3
+		i := rng.IntN(len(tr.Actor.Params))
+		orig := tr.Actor.Params[i]
+		tr.Actor.Params[i] = orig + 1e-3
 		up := loss()
-		tr.actor.Params[i] = orig - 1e-3
+		tr.Actor.Params[i] = orig - 1e-3
 		down := loss()
-		tr.actor.Params[i] = orig
+		tr.Actor.Params[i] = orig
 		num := (up - down) / 2e-3
 		largest = math.Max(largest, math.Abs(num))
 		if math.Abs(float64(grad[i])-num) > 3e-3*(1+math.Abs(num)) {
@@ -74,27 +74,27 @@ func TestDelayedPolicyUpdates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	obs := make([]float32, tr.obsDim)
+	obs := make([]float32, tr.ObsDim)
 	copy(obs, []float32{1, 0, 0})
 	for i := 0; i < 64; i++ {
 		o, r, _, _ := e.Step(env.Action{Continuous: []float64{0.5}})
-		next := make([]float32, tr.obsDim)
+		next := make([]float32, tr.ObsDim)
 		for j, v := range o {
 			next[j] = float32(v)
 		}
-		tr.buf.Add(obs, []float32{0.25}, float32(r), next, false)
+		tr.Buf.Add(obs, []float32{0.25}, float32(r), next, false)
 		obs = next
 	}
 	for k := 1; k <= 6; k++ {
-		actor, target, q1 := append([]float32(nil), tr.actor.Params...), append([]float32(nil), tr.t1.Params...), append([]float32(nil), tr.q1.Params...)
+		actor, target, q1 := append([]float32(nil), tr.Actor.Params...), append([]float32(nil), tr.T1.Params...), append([]float32(nil), tr.Q1.Params...)
 		if err := tr.gradientStep(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		delayed := k%3 == 0
-		if changed(actor, tr.actor.Params) != delayed || changed(target, tr.t1.Params) != delayed {
-			t.Fatalf("step %d: actor changed %v, target changed %v, want both %v", k, changed(actor, tr.actor.Params), changed(target, tr.t1.Params), delayed)
+		if changed(actor, tr.Actor.Params) != delayed || changed(target, tr.T1.Params) != delayed {
+			t.Fatalf("step %d: actor changed %v, target changed %v, want both %v", k, changed(actor, tr.Actor.Params), changed(target, tr.T1.Params), delayed)
 		}
-		if !changed(q1, tr.q1.Params) {
+		if !changed(q1, tr.Q1.Params) {
 			t.Fatalf("step %d: the critic did not change", k)
 		}
 	}
