@@ -631,8 +631,8 @@ func (tr *trainer) update(ctx context.Context, r *rollout, step int) error {
 			st := tr.gradients(r, mb, rows, clip)
 			tr.clock.Forward += time.Since(t0)
 			m := len(rows)
-			mb.batches[0] = backend.GradBatch{X: mb.x[:m*d], DOut: mb.dPi[:m*k], N: m}
-			mb.batches[1] = backend.GradBatch{X: mb.x[:m*d], DOut: mb.dV[:m], N: m}
+			mb.batches[0] = backend.GradBatch{X: mb.x[:m*d], DOut: mb.dPi[:m*k], N: m, WS: tr.wsPi}
+			mb.batches[1] = backend.GradBatch{X: mb.x[:m*d], DOut: mb.dV[:m], N: m, WS: tr.wsV}
 			var extra float64
 			for _, g := range mb.gLogStd {
 				extra += g * g

@@ -92,7 +92,8 @@ type trainer struct {
 
 // work is the buffers of one gradient step.
 type work struct {
-	wsA, wsQ1, wsQ2, wsT   *nn.Workspace
+	wsA, wsNext            *nn.Workspace // the actor on the batch's states (kept for its step) and next states
+	wsQ1, wsQ2, wsT        *nn.Workspace
 	noise, aPi, logp, u    []float32
 	aNext, logpNext        []float32
 	noiseNext, uNext, dA   []float32
@@ -136,7 +137,7 @@ func newTrainer(ctx context.Context, cfg Config, mk trainloop.EnvFactory, be bac
 func (tr *trainer) allocWork() {
 	n, d, od := tr.cfg.BatchSize, tr.ActDim, tr.ObsDim
 	w := &tr.w
-	w.wsA = tr.Actor.NewWorkspace(n)
+	w.wsA, w.wsNext = tr.Actor.NewWorkspace(n), tr.Actor.NewWorkspace(n)
 	w.wsQ1, w.wsQ2, w.wsT = tr.Q1.NewWorkspace(n), tr.Q2.NewWorkspace(n), tr.T1.NewWorkspace(n)
 	f := func(k int) []float32 { return make([]float32, k) }
 	w.noise, w.aPi, w.u, w.logp = f(n*d), f(n*d), f(n*d), f(n)
@@ -276,11 +277,11 @@ func (tr *trainer) gradientStep(ctx context.Context) error {
 		g := []float32{float32(-(meanLogp + tr.targetEntropy))}
 		tr.alphaAdam.Step(tr.logAlpha, g)
 	}
-	// Keep the actor's outputs: the next-state pass below reuses its workspace.
+	// The actor's outputs, for its gradient (actorGrad).
 	copy(w.actorOut, out)
 
 	// Bellman targets: y = r + gamma (1 - term) (min target Q(s', a') - alpha logp').
-	tr.sampleActions(w.wsA, b.Next, n, w.noiseNext, w.uNext, w.aNext, w.logpNext)
+	tr.sampleActions(w.wsNext, b.Next, n, w.noiseNext, w.uNext, w.aNext, w.logpNext)
 	ac.Concat(w.qIn, b.Next, od, w.aNext, d, n)
 	copy(w.tq1, tr.T1.Forward(w.wsT, w.qIn, n))
 	tq2 := tr.T2.Forward(w.wsT, w.qIn, n)
@@ -304,8 +305,8 @@ func (tr *trainer) gradientStep(ctx context.Context) error {
 		w.dq1[r], w.dq2[r] = float32(e1*inv), float32(e2*inv)
 	}
 	tr.Clock.Forward += time.Since(t0)
-	w.batches1[0] = backend.GradBatch{X: w.qIn, DOut: w.dq1, N: n}
-	w.batches1[1] = backend.GradBatch{X: w.qIn, DOut: w.dq2, N: n}
+	w.batches1[0] = backend.GradBatch{X: w.qIn, DOut: w.dq1, N: n, WS: w.wsQ1}
+	w.batches1[1] = backend.GradBatch{X: w.qIn, DOut: w.dq2, N: n, WS: w.wsQ2}
 	if _, err := tr.Critics.Step(ctx, w.batches1, backend.StepOptions{}, w.syncCritics); err != nil {
 		return err
 	}
@@ -313,7 +314,7 @@ func (tr *trainer) gradientStep(ctx context.Context) error {
 	t0 = time.Now()
 	aloss := tr.actorGrad(b.Obs, n, alpha)
 	tr.Clock.Forward += time.Since(t0)
-	w.batches2[0] = backend.GradBatch{X: b.Obs, DOut: w.dActor, N: n}
+	w.batches2[0] = backend.GradBatch{X: b.Obs, DOut: w.dActor, N: n, WS: w.wsA}
 	if _, err := tr.Pi.Step(ctx, w.batches2, backend.StepOptions{}, w.syncActor); err != nil {
 		return err
 	}

@@ -178,8 +178,8 @@ func (tr *trainer) gradientStep(ctx context.Context) error {
 		tr.dq1[r], tr.dq2[r] = float32(2*e1*inv), float32(2*e2*inv)
 	}
 	tr.Clock.Forward += time.Since(t0)
-	tr.critBatches[0] = backend.GradBatch{X: tr.qIn, DOut: tr.dq1, N: n}
-	tr.critBatches[1] = backend.GradBatch{X: tr.qIn, DOut: tr.dq2, N: n}
+	tr.critBatches[0] = backend.GradBatch{X: tr.qIn, DOut: tr.dq1, N: n, WS: tr.wsQ1}
+	tr.critBatches[1] = backend.GradBatch{X: tr.qIn, DOut: tr.dq2, N: n, WS: tr.wsQ2}
 	if _, err := tr.Critics.Step(ctx, tr.critBatches, backend.StepOptions{}, tr.syncCritics); err != nil {
 		return err
 	}
@@ -191,7 +191,7 @@ func (tr *trainer) gradientStep(ctx context.Context) error {
 	t0 = time.Now()
 	last[ac.KeyActorLoss] = tr.actorGrad(b.Obs, n)
 	tr.Clock.Forward += time.Since(t0)
-	tr.actBatches[0] = backend.GradBatch{X: b.Obs, DOut: tr.dActor, N: n}
+	tr.actBatches[0] = backend.GradBatch{X: b.Obs, DOut: tr.dActor, N: n, WS: tr.wsA}
 	if _, err := tr.Pi.Step(ctx, tr.actBatches, backend.StepOptions{}, tr.syncActorNs); err != nil {
 		return err
 	}
