@@ -25,7 +25,7 @@ func IsACAlgo(algo string) bool { return slices.Contains(ACAlgos, algo) }
 
 // acTable holds the tuned entries, "env/algo" as in table; "*/algo" is the
 // fallback (Stable-Baselines3's defaults). The sources are noted on each
-// package's constructor (ppo.CartPole, sac.Pendulum, td3.Pendulum).
+// package's constructor (ppo.CartPole, sac.Pendulum, td3.Pendulum, ...).
 var acTable = map[string]func() any{
 	"CartPole-v1/ppo": func() any { c := ppo.CartPole(); return &c },
 	"*/ppo":           func() any { c := ppo.Default(); return &c },
@@ -33,6 +33,12 @@ var acTable = map[string]func() any{
 	"*/sac":           func() any { c := sac.Default(); return &c },
 	"Pendulum-v1/td3": func() any { c := td3.Pendulum(); return &c },
 	"*/td3":           func() any { c := td3.Default(); return &c },
+	// rl-zoo's entries for the other environments of issue 12.
+	"Pendulum-v1/ppo":              func() any { c := ppo.Pendulum(); return &c },
+	"Acrobot-v1/ppo":               func() any { c := ppo.Acrobot(); return &c },
+	"MountainCar-v0/ppo":           func() any { c := ppo.MountainCar(); return &c },
+	"MountainCarContinuous-v0/sac": func() any { c := sac.MountainCarContinuous(); return &c },
+	"MountainCarContinuous-v0/td3": func() any { c := td3.MountainCarContinuous(); return &c },
 }
 
 // ACDefaults returns a fresh copy of the tuned configuration (a *ppo.Config,
