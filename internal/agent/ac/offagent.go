@@ -39,6 +39,15 @@ type OffConfig struct {
 	StopAt          *float64 `yaml:"stop_at" json:"stop_at"`
 }
 
+// OffDefaults is Stable-Baselines3's off-policy defaults with the given
+// relu networks and learning rate (SAC's and TD3's differ in those), and
+// xlrl's periodic evaluation every 5000 steps on 10 episodes.
+func OffDefaults(hidden []int, lr float64) OffConfig {
+	return OffConfig{Steps: 1_000_000, Hidden: hidden, Activation: "relu", LR: lr, BufferSize: 1_000_000,
+		LearningStarts: 100, BatchSize: 256, Tau: 0.005, Gamma: 0.99, TrainFreq: 1, GradientSteps: 1,
+		EvalEvery: 5000, EvalEpisodes: 10}
+}
+
 // Validate checks the shared hyperparameters; name prefixes the errors.
 func (c *OffConfig) Validate(name string) error {
 	switch {

@@ -53,9 +53,7 @@ type Config struct {
 // Default is Stable-Baselines3's SAC defaults ([256, 256] relu networks).
 func Default() Config {
 	return Config{
-		OffConfig: ac.OffConfig{Steps: 1_000_000, Hidden: []int{256, 256}, Activation: "relu", LR: 3e-4, BufferSize: 1_000_000,
-			LearningStarts: 100, BatchSize: 256, Tau: 0.005, Gamma: 0.99, TrainFreq: 1, GradientSteps: 1,
-			EvalEvery: 5000, EvalEpisodes: 10},
+		OffConfig: ac.OffDefaults([]int{256, 256}, 3e-4),
 		EntCoef: 1, AutoEntCoef: true, TargetUpdateInterval: 1,
 	}
 }

@@ -45,9 +45,7 @@ type Config struct {
 // with rl-zoo's usual exploration noise (normal, 0.1).
 func Default() Config {
 	return Config{
-		OffConfig: ac.OffConfig{Steps: 1_000_000, Hidden: []int{400, 300}, Activation: "relu", LR: 1e-3, BufferSize: 1_000_000,
-			LearningStarts: 100, BatchSize: 256, Tau: 0.005, Gamma: 0.99, TrainFreq: 1, GradientSteps: 1,
-			EvalEvery: 5000, EvalEpisodes: 10},
+		OffConfig: ac.OffDefaults([]int{400, 300}, 1e-3),
 		PolicyDelay: 2, TargetPolicyNoise: 0.2, TargetNoiseClip: 0.5, NoiseStd: 0.1,
 	}
 }
