@@ -54,7 +54,7 @@ type Config struct {
 func Default() Config {
 	return Config{
 		OffConfig: ac.OffDefaults([]int{256, 256}, 3e-4),
-		EntCoef: 1, AutoEntCoef: true, TargetUpdateInterval: 1,
+		EntCoef:   1, AutoEntCoef: true, TargetUpdateInterval: 1,
 	}
 }
 

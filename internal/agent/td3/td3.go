@@ -45,7 +45,7 @@ type Config struct {
 // with rl-zoo's usual exploration noise (normal, 0.1).
 func Default() Config {
 	return Config{
-		OffConfig: ac.OffDefaults([]int{400, 300}, 1e-3),
+		OffConfig:   ac.OffDefaults([]int{400, 300}, 1e-3),
 		PolicyDelay: 2, TargetPolicyNoise: 0.2, TargetNoiseClip: 0.5, NoiseStd: 0.1,
 	}
 }
