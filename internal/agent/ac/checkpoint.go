@@ -32,23 +32,23 @@ import (
 // saved one). So a checkpoint can be taken after any step, not only at an
 // episode boundary, which PPO's vector of environments never shares.
 
-// Checkpoints connects a trainer to its context's trainloop.Checkpointer.
+// Checkpoints connects a trainer to its hooks' trainloop.Checkpointer.
 type Checkpoints struct {
 	ck       trainloop.Checkpointer // nil: this run writes none
 	cause    context.Context
 	stopping bool
 }
 
-// NewCheckpoints finds ctx's Checkpointer; canSave false (an environment
+// NewCheckpoints connects to ck (nil: none); canSave false (an environment
 // whose state cannot be restored) ignores it. The context returned is the
 // one the trainer's work runs under: ctx itself without a checkpointer;
 // with one, ctx without its cancellation, so that Ctrl-C, which Check
 // notices between steps, never cuts a gradient step or an evaluation short
 // and loses the checkpoint.
-func NewCheckpoints(ctx context.Context, canSave bool) (context.Context, *Checkpoints) {
+func NewCheckpoints(ctx context.Context, ck trainloop.Checkpointer, canSave bool) (context.Context, *Checkpoints) {
 	k := &Checkpoints{cause: ctx}
 	if canSave {
-		k.ck = trainloop.CheckpointerFrom(ctx)
+		k.ck = ck
 	}
 	if k.ck == nil {
 		return ctx, k

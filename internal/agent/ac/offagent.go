@@ -226,9 +226,10 @@ type OffHooks struct {
 	Save, Restore func(ctx context.Context, c *ckpt.Checkpoint) error
 }
 
-// Run trains on e with the shared loop, then evaluates the final weights
-// (when evaluating periodically) and keeps the best ones.
-func (g *OffAgent) Run(ctx context.Context, e env.Env, progress trainloop.Progress, h OffHooks) (*OffResult, error) {
+// Run trains on e with the shared loop, reporting to and checkpointing
+// through hooks (may be nil), then evaluates the final weights (when
+// evaluating periodically) and keeps the best ones.
+func (g *OffAgent) Run(ctx context.Context, e env.Env, hooks *trainloop.Hooks, h OffHooks) (*OffResult, error) {
 	cfg := g.Cfg
 	g.Clock.Setup = time.Since(g.Clock.Start())
 	loop := &OffPolicy{Name: g.Name, Steps: cfg.Steps, LearningStarts: cfg.LearningStarts, TrainFreq: cfg.TrainFreq,
@@ -248,7 +249,7 @@ func (g *OffAgent) Run(ctx context.Context, e env.Env, progress trainloop.Progre
 			}
 			return h.Restore(ctx, c)
 		}}
-	steps, stopped, err := loop.Run(ctx, e, progress)
+	steps, stopped, err := loop.Run(ctx, e, hooks)
 	g.Res.Steps, g.Res.StoppedAt = steps, stopped
 	if err != nil {
 		return nil, err

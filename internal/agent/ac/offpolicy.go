@@ -11,6 +11,7 @@ import (
 	"github.com/xlrl/xlrl/internal/agent/trainloop"
 	"github.com/xlrl/xlrl/internal/ckpt"
 	"github.com/xlrl/xlrl/internal/env"
+	"github.com/xlrl/xlrl/internal/metric"
 )
 
 // Rescale maps a in [-1, 1] to [low, high].
@@ -30,7 +31,7 @@ func Rescale(a, low, high float64) float64 { return low + 0.5*(a+1)*(high-low) }
 // return, Act sees normalised observations, and the buffer keeps the raw
 // ones, which the agent normalises when it samples (NormalizeBatch).
 //
-// With Save and Restore set and a trainloop.Checkpointer in the context
+// With Save and Restore set and a trainloop.Checkpointer in the hooks
 // (and an environment whose state a Tape can rebuild) it checkpoints after
 // any step the checkpointer asks for, and on Ctrl-C after the step under
 // way, and a resumed run continues exactly where the checkpoint was taken.
@@ -70,13 +71,13 @@ type loopState struct {
 	Obs   []float64 `json:"-"`                 // the environment's current observation
 }
 
-// Run runs the loop on e, which is seeded but not reset, reporting each
-// evaluation to progress (may be nil). It returns the number of steps
-// taken and the step it stopped at for StopAt (0 if it did not).
-func (l *OffPolicy) Run(ctx context.Context, e env.Env, progress trainloop.Progress) (steps, stoppedAt int, err error) {
+// Run runs the loop on e, which is seeded but not reset, reporting its
+// episodes, updates and evaluations to h (may be nil) and checkpointing
+// through it. It returns the number of steps taken and the step it
+// stopped at for StopAt (0 if it did not).
+func (l *OffPolicy) Run(ctx context.Context, e env.Env, h *trainloop.Hooks) (steps, stoppedAt int, err error) {
 	d, od := len(l.Low), l.Buf.obsDim
-	rec := trainloop.RecorderFrom(ctx)
-	ctx, ck := NewCheckpoints(ctx, l.Save != nil && CanSave(e))
+	ctx, ck := NewCheckpoints(ctx, h.Checkpointer(), l.Save != nil && CanSave(e))
 	obs, next := make([]float32, od), make([]float32, od)
 	a := make([]float32, d)
 	scaled := make([]float64, d)
@@ -132,9 +133,7 @@ func (l *OffPolicy) Run(ctx context.Context, e env.Env, progress trainloop.Progr
 		}
 		if term || trunc {
 			l.Episodes.Record(st.EpRet, st.EpLen)
-			if rec != nil {
-				rec.Episode(step, st.EpRet, st.EpLen)
-			}
+			h.OnEpisode(step, st.EpRet, st.EpLen)
 			st.EpRet, st.EpLen, st.Ret = 0, 0, 0
 			t0 := time.Now()
 			o = tape.Reset(e)
@@ -154,18 +153,14 @@ func (l *OffPolicy) Run(ctx context.Context, e env.Env, progress trainloop.Progr
 					return steps, 0, fmt.Errorf("%s: gradient step %d: %w", l.Name, *l.GradSteps+1, err)
 				}
 			}
-			if rec != nil {
-				rec.Update(step, l.Last)
-			}
+			h.OnUpdate(step, l.Last)
 		}
 		if l.EvalEvery > 0 && step%l.EvalEvery == 0 {
 			score, err := l.Evaluate(ctx, step)
 			if err != nil {
 				return steps, 0, err
 			}
-			if progress != nil {
-				progress(step, map[string]float64{"eval_mean": score, "train_mean": l.Episodes.RecentMean()})
-			}
+			h.OnEval(step, map[string]float64{metric.EvalMean: score, metric.TrainMean: l.Episodes.RecentMean()})
 			if l.StopAt != nil && score >= *l.StopAt {
 				return steps, step, nil
 			}

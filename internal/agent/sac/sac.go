@@ -28,7 +28,7 @@ import (
 	"github.com/xlrl/xlrl/internal/ckpt"
 	"github.com/xlrl/xlrl/internal/env"
 	"github.com/xlrl/xlrl/internal/nn"
-	"github.com/xlrl/xlrl/internal/run"
+	"github.com/xlrl/xlrl/internal/metric"
 )
 
 // SB3's bounds on the actor's log standard deviation.
@@ -103,14 +103,14 @@ type work struct {
 }
 
 // Train runs SAC on environments from mk (Box actions), taking gradient
-// steps on be (go or tf). With a trainloop.Checkpointer in ctx it
-// checkpoints and resumes (see ac.OffPolicy).
-func Train(ctx context.Context, cfg Config, mk trainloop.EnvFactory, be backend.Backend, seed uint64, progress trainloop.Progress) (*Result, error) {
+// steps on be (go or tf), reporting to h (may be nil); with a
+// checkpointer in h it checkpoints and resumes (see ac.OffPolicy).
+func Train(ctx context.Context, cfg Config, mk trainloop.EnvFactory, be backend.Backend, seed uint64, h *trainloop.Hooks) (*Result, error) {
 	tr, e, err := newTrainer(ctx, cfg, mk, be, seed)
 	if err != nil {
 		return nil, err
 	}
-	return tr.run(ctx, e, progress)
+	return tr.run(ctx, e, h)
 }
 
 func newTrainer(ctx context.Context, cfg Config, mk trainloop.EnvFactory, be backend.Backend, seed uint64) (*trainer, env.Env, error) {
@@ -180,11 +180,11 @@ func (tr *trainer) sampleActions(ws *nn.Workspace, obs []float32, n int, noise, 
 
 // run steps e with the shared off-policy loop, acting with reparameterised
 // samples of the actor after learning_starts.
-func (tr *trainer) run(ctx context.Context, e env.Env, progress trainloop.Progress) (*Result, error) {
+func (tr *trainer) run(ctx context.Context, e env.Env, h *trainloop.Hooks) (*Result, error) {
 	d := tr.ActDim
 	one := tr.Actor.NewWorkspace(1)
 	u1, n1, lp1 := make([]float32, d), make([]float32, d), make([]float32, 1)
-	return tr.Run(ctx, e, progress, ac.OffHooks{
+	return tr.Run(ctx, e, h, ac.OffHooks{
 		Act:          func(obs, a []float32) { tr.sampleActions(one, obs, 1, n1, u1, a, lp1) },
 		GradientStep: tr.gradientStep, Config: tr.cfg,
 		Save: func(_ context.Context, c *ckpt.Checkpoint) error {
@@ -322,8 +322,8 @@ func (tr *trainer) gradientStep(ctx context.Context) error {
 		tr.T2.SoftUpdate(tr.Q2, float32(cfg.Tau))
 	}
 	last := tr.Res.Last
-	last[ac.KeyCriticLoss], last[ac.KeyActorLoss], last[ac.KeyMeanQ] = closs, aloss, meanQ
-	last[ac.KeyTemperature], last[run.KeyLoss] = alpha, closs
-	last[ac.KeyEntropy] = -meanLogp
+	last[metric.CriticLoss], last[metric.ActorLoss], last[metric.MeanQ] = closs, aloss, meanQ
+	last[metric.Temperature], last[metric.Loss] = alpha, closs
+	last[metric.Entropy] = -meanLogp
 	return nil
 }

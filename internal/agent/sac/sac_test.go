@@ -6,9 +6,9 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/xlrl/xlrl/internal/agent/ac"
 	"github.com/xlrl/xlrl/internal/agent/learncheck"
 	"github.com/xlrl/xlrl/internal/backend"
+	"github.com/xlrl/xlrl/internal/metric"
 )
 
 func small() Config {
@@ -99,8 +99,8 @@ func TestGoAndTFTrainAlike(t *testing.T) {
 	learncheck.Near(t, "actor", g.Policy.Net.Params, f.Policy.Net.Params, 2e-3)
 	learncheck.Near(t, "q1", g.Q1.Params, f.Q1.Params, 2e-3)
 	learncheck.Near(t, "q2", g.Q2.Params, f.Q2.Params, 2e-3)
-	if g.Last[ac.KeyTemperature] >= 1 || g.Last[ac.KeyTemperature] <= 0 {
-		t.Errorf("the temperature %v did not move down from 1", g.Last[ac.KeyTemperature])
+	if g.Last[metric.Temperature] >= 1 || g.Last[metric.Temperature] <= 0 {
+		t.Errorf("the temperature %v did not move down from 1", g.Last[metric.Temperature])
 	}
 }
 

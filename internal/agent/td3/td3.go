@@ -25,7 +25,7 @@ import (
 	"github.com/xlrl/xlrl/internal/ckpt"
 	"github.com/xlrl/xlrl/internal/env"
 	"github.com/xlrl/xlrl/internal/nn"
-	"github.com/xlrl/xlrl/internal/run"
+	"github.com/xlrl/xlrl/internal/metric"
 )
 
 // Config is TD3's hyperparameters; the JSON names are Stable-Baselines3's.
@@ -85,14 +85,14 @@ type trainer struct {
 }
 
 // Train runs TD3 on environments from mk (Box actions), taking gradient
-// steps on be (go or tf). With a trainloop.Checkpointer in ctx it
-// checkpoints and resumes (see ac.OffPolicy).
-func Train(ctx context.Context, cfg Config, mk trainloop.EnvFactory, be backend.Backend, seed uint64, progress trainloop.Progress) (*Result, error) {
+// steps on be (go or tf), reporting to h (may be nil); with a
+// checkpointer in h it checkpoints and resumes (see ac.OffPolicy).
+func Train(ctx context.Context, cfg Config, mk trainloop.EnvFactory, be backend.Backend, seed uint64, h *trainloop.Hooks) (*Result, error) {
 	tr, e, err := newTrainer(ctx, cfg, mk, be, seed)
 	if err != nil {
 		return nil, err
 	}
-	return tr.run(ctx, e, progress)
+	return tr.run(ctx, e, h)
 }
 
 func newTrainer(ctx context.Context, cfg Config, mk trainloop.EnvFactory, be backend.Backend, seed uint64) (*trainer, env.Env, error) {
@@ -116,10 +116,10 @@ func newTrainer(ctx context.Context, cfg Config, mk trainloop.EnvFactory, be bac
 
 // run steps e with the shared off-policy loop, acting with the actor plus
 // clipped Gaussian exploration noise after learning_starts.
-func (tr *trainer) run(ctx context.Context, e env.Env, progress trainloop.Progress) (*Result, error) {
+func (tr *trainer) run(ctx context.Context, e env.Env, h *trainloop.Hooks) (*Result, error) {
 	cfg := tr.cfg
 	one := tr.Actor.NewWorkspace(1)
-	return tr.Run(ctx, e, progress, ac.OffHooks{
+	return tr.Run(ctx, e, h, ac.OffHooks{
 		Act: func(obs, a []float32) {
 			out := tr.Actor.Forward(one, obs, 1)
 			for j := range a {
@@ -182,12 +182,12 @@ func (tr *trainer) gradientStep(ctx context.Context) error {
 		return err
 	}
 	last := tr.Res.Last
-	last[ac.KeyCriticLoss], last[ac.KeyMeanQ], last[run.KeyLoss] = closs, meanQ, closs
+	last[metric.CriticLoss], last[metric.MeanQ], last[metric.Loss] = closs, meanQ, closs
 	if tr.GradSteps%cfg.PolicyDelay != 0 {
 		return nil
 	}
 	t0 = time.Now()
-	last[ac.KeyActorLoss] = tr.actorGrad(b.Obs, n)
+	last[metric.ActorLoss] = tr.actorGrad(b.Obs, n)
 	tr.Clock.Forward += time.Since(t0)
 	tr.actBatches[0] = backend.GradBatch{X: b.Obs, DOut: tr.dActor, N: n, WS: tr.wsA}
 	if _, err := tr.Pi.Step(ctx, tr.actBatches, backend.StepOptions{}, tr.syncActorNs); err != nil {
