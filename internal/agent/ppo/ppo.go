@@ -32,8 +32,8 @@ import (
 	"github.com/xlrl/xlrl/internal/agent/trainloop"
 	"github.com/xlrl/xlrl/internal/backend"
 	"github.com/xlrl/xlrl/internal/env"
-	"github.com/xlrl/xlrl/internal/nn"
 	"github.com/xlrl/xlrl/internal/metric"
+	"github.com/xlrl/xlrl/internal/nn"
 )
 
 // Config is PPO's hyperparameters; the JSON names are Stable-Baselines3's

@@ -27,8 +27,8 @@ import (
 	"github.com/xlrl/xlrl/internal/backend"
 	"github.com/xlrl/xlrl/internal/ckpt"
 	"github.com/xlrl/xlrl/internal/env"
-	"github.com/xlrl/xlrl/internal/nn"
 	"github.com/xlrl/xlrl/internal/metric"
+	"github.com/xlrl/xlrl/internal/nn"
 )
 
 // SB3's bounds on the actor's log standard deviation.

@@ -24,8 +24,8 @@ import (
 	"github.com/xlrl/xlrl/internal/backend"
 	"github.com/xlrl/xlrl/internal/ckpt"
 	"github.com/xlrl/xlrl/internal/env"
-	"github.com/xlrl/xlrl/internal/nn"
 	"github.com/xlrl/xlrl/internal/metric"
+	"github.com/xlrl/xlrl/internal/nn"
 )
 
 // Config is TD3's hyperparameters; the JSON names are Stable-Baselines3's.
