@@ -81,6 +81,9 @@ func (k *Checkpoints) Check() error {
 	return nil
 }
 
+// Active says whether the run writes checkpoints.
+func (k *Checkpoints) Active() bool { return k.ck != nil }
+
 // Due says whether to checkpoint now: the run is stopping, or the
 // checkpointer's interval has passed.
 func (k *Checkpoints) Due() bool { return k.ck != nil && (k.stopping || k.ck.Due()) }
@@ -114,18 +117,20 @@ func CanSave(envs ...env.Env) bool {
 // Tape records what an environment did since its last reset: its random
 // source's state before the reset and every action since (see above).
 type Tape struct {
+	off     bool // records nothing: the run writes no checkpoints
 	rng     uint64
 	width   int       // values per action: dim(A) for Box, 1 for Discrete
 	box     bool      // Box actions
 	actions []float64 // the actions since the reset, width values each
 }
 
-// NewTape starts a tape for actions of spec's action space.
-func NewTape(spec *env.Spec) *Tape {
+// NewTape starts a tape for actions of spec's action space; record false
+// makes it record nothing (a run that writes no checkpoints).
+func NewTape(spec *env.Spec, record bool) *Tape {
 	if spec.Action.Kind == env.Box {
-		return &Tape{width: len(spec.Action.Low), box: true}
+		return &Tape{width: len(spec.Action.Low), box: true, off: !record}
 	}
-	return &Tape{width: 1}
+	return &Tape{width: 1, off: !record}
 }
 
 // Reset notes e's random state and resets it.
@@ -137,6 +142,9 @@ func (t *Tape) Reset(e env.Env) []float64 {
 
 // Step records a and steps e with it.
 func (t *Tape) Step(e env.Env, a env.Action) ([]float64, float64, bool, bool) {
+	if t.off {
+		return e.Step(a)
+	}
 	if t.box {
 		t.actions = append(t.actions, a.Continuous...)
 	} else {

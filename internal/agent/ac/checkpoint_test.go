@@ -27,7 +27,7 @@ func TestTapeRebuildsAnEnvironmentMidEpisode(t *testing.T) {
 				}
 				return env.DiscreteAction(rng.IntN(spec.Action.N))
 			}
-			tape := NewTape(spec)
+			tape := NewTape(spec, true)
 			obs := tape.Reset(orig)
 			for i := 0; i < 250; i++ { // past CartPole's first episodes and into Pendulum's second
 				o, _, term, trunc := tape.Step(orig, act())
@@ -42,7 +42,7 @@ func TestTapeRebuildsAnEnvironmentMidEpisode(t *testing.T) {
 			}
 			saved := slices.Clone(obs)
 			copyEnv, _ := env.Make(id)
-			again := NewTape(spec)
+			again := NewTape(spec, true)
 			if err := again.Replay(c, "env", copyEnv, saved); err != nil {
 				t.Fatal(err)
 			}
@@ -60,7 +60,7 @@ func TestTapeRebuildsAnEnvironmentMidEpisode(t *testing.T) {
 				}
 			}
 			saved[0] += 1
-			if err := NewTape(spec).Replay(c, "env", copyEnv, saved); !errors.Is(err, ckpt.ErrBad) {
+			if err := NewTape(spec, true).Replay(c, "env", copyEnv, saved); !errors.Is(err, ckpt.ErrBad) {
 				t.Errorf("a tape that does not reach the saved observation: err = %v", err)
 			}
 		})

@@ -81,7 +81,7 @@ func (l *OffPolicy) Run(ctx context.Context, e env.Env, h *trainloop.Hooks) (ste
 	obs, next := make([]float32, od), make([]float32, od)
 	a := make([]float32, d)
 	scaled := make([]float64, d)
-	tape := NewTape(e.Spec())
+	tape := NewTape(e.Spec(), ck.Active())
 	st := loopState{Next: 1}
 	raw := make([]float64, od) // the current observation, unnormalised
 	t0 := time.Now()

@@ -335,14 +335,15 @@ func (tr *trainer) newRollout() *rollout {
 	return r
 }
 
-// tape starts recording each environment (see ac.Tape) unless it is.
-func (r *rollout) tape(envs []env.Env) {
+// tape starts a tape of each environment (see ac.Tape; recording only
+// when record is set) unless there are tapes already.
+func (r *rollout) tape(envs []env.Env, record bool) {
 	if r.tapes != nil {
 		return
 	}
 	r.tapes = make([]*ac.Tape, len(envs))
 	for i, e := range envs {
-		r.tapes[i] = ac.NewTape(e.Spec())
+		r.tapes[i] = ac.NewTape(e.Spec(), record)
 	}
 }
 
@@ -399,7 +400,7 @@ func (tr *trainer) run(ctx context.Context, envs []env.Env, h *trainloop.Hooks) 
 	cfg := tr.cfg
 	ctx, ck := ac.NewCheckpoints(ctx, h.Checkpointer(), ac.CanSave(append([]env.Env{tr.evalEnv}, envs...)...))
 	r := tr.newRollout()
-	r.tape(envs)
+	r.tape(envs, ck.Active())
 	step := 0
 	if c := ck.Resumed(); c != nil {
 		var err error
@@ -450,7 +451,7 @@ func (tr *trainer) run(ctx context.Context, envs []env.Env, h *trainloop.Hooks) 
 func (tr *trainer) rolloutOnce(ctx context.Context, envs []env.Env, r *rollout, step int, h *trainloop.Hooks) int {
 	ne, ns, d, k := tr.cfg.NEnvs, tr.cfg.NSteps, tr.obsDim, tr.nOut
 	gamma := float32(tr.cfg.Gamma)
-	r.tape(envs)
+	r.tape(envs, false)
 	if !r.started {
 		t0 := time.Now()
 		for i, e := range envs {
