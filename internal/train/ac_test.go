@@ -32,6 +32,8 @@ func TestTrainRunActorCriticRecordsAndEvaluates(t *testing.T) {
 			[]string{metric.CriticLoss, metric.ActorLoss, metric.MeanQ, metric.Temperature}},
 		{"td3", "Pendulum-v1", []string{"--steps", "300", "--hp", "batch_size=16", "--hp", "learning_starts=100", "--layers", "16"},
 			[]string{metric.CriticLoss, metric.MeanQ}},
+		{"sac", "Pendulum-v1", []string{"--steps", "300", "--hp", "batch_size=16", "--layers", "16", "--hp", "normalize_obs=true", "--hp", "normalize_reward=true"},
+			[]string{metric.CriticLoss, metric.ActorLoss}},
 	} {
 		t.Run(c.algo+"/"+c.env+"/"+strings.Join(c.args, " "), func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), c.algo)
