@@ -1,4 +1,11 @@
-"""DQN on CartPole-v1: Stable-Baselines3 with rl-baselines3-zoo's settings beside `xlrl train`.
+"""Stable-Baselines3 with rl-baselines3-zoo's settings beside `xlrl train`: DQN or PPO on CartPole-v1, SAC on Pendulum-v1.
+
+--task dqn-cartpole (the default) is described below. --task ppo-cartpole is rl-zoo's
+ppo.yml CartPole-v1 entry (8 envs, 100k steps, n_steps 32, batch 256, gae_lambda 0.8,
+gamma 0.98, 20 epochs, lin_0.001, clip lin_0.2) against `xlrl train --algo ppo` (the same
+entry is xlrl's tuned table's); --task sac-pendulum is sac.yml's Pendulum-v1 entry (20k
+steps, learning_rate 1e-3, SB3's defaults) against `xlrl train --algo sac`. Solved means a
+mean of at least 475 (CartPole) or -200 (Pendulum) over the evaluation episodes.
 
 Both train for the same budget (50,000 steps) with the same network ([256, 256]) and the
 rl-zoo hyperparameters (lr 2.3e-3, batch 64, buffer 100k, learning_starts 1000, gamma 0.99,
@@ -53,28 +60,65 @@ ZOO = dict(
 )
 
 
-def run_sb3(seed: int, steps: int, episodes: int) -> dict:
+# Each task's environment, rl-zoo budget and the mean return that counts as solved.
+TASK_ENV = {
+    "dqn-cartpole": "CartPole-v1",
+    "ppo-cartpole": "CartPole-v1",
+    "sac-pendulum": "Pendulum-v1",
+}
+TASK_STEPS = {"dqn-cartpole": 50_000, "ppo-cartpole": 100_000, "sac-pendulum": 20_000}
+TASK_SOLVED = {"dqn-cartpole": 475.0, "ppo-cartpole": 475.0, "sac-pendulum": -200.0}
+
+
+def sb3_model(task: str, seed: int):
+    import gymnasium as gym
+    from stable_baselines3 import DQN, PPO, SAC
+    from stable_baselines3.common.env_util import make_vec_env
+
+    if task == "dqn-cartpole":
+        env = gym.make("CartPole-v1")
+        return DQN(
+            "MlpPolicy", env, policy_kwargs=dict(net_arch=[256, 256]), seed=seed, verbose=0, **ZOO
+        )
+    if task == "ppo-cartpole":
+        env = make_vec_env("CartPole-v1", n_envs=8, seed=seed)
+        return PPO(
+            "MlpPolicy",
+            env,
+            n_steps=32,
+            batch_size=256,
+            gae_lambda=0.8,
+            gamma=0.98,
+            n_epochs=20,
+            ent_coef=0.0,
+            learning_rate=lambda p: p * 1e-3,
+            clip_range=lambda p: p * 0.2,
+            seed=seed,
+            verbose=0,
+        )
+    return SAC("MlpPolicy", gym.make("Pendulum-v1"), learning_rate=1e-3, seed=seed, verbose=0)
+
+
+def run_sb3(task: str, seed: int, steps: int, episodes: int) -> dict:
     import gymnasium as gym
     import numpy as np
     import torch
-    from stable_baselines3 import DQN
 
     torch.set_num_threads(os.cpu_count() or 1)
     start, cpu0 = time.perf_counter(), time.process_time()
-    env = gym.make("CartPole-v1")
-    model = DQN(
-        "MlpPolicy", env, policy_kwargs=dict(net_arch=[256, 256]), seed=seed, verbose=0, **ZOO
-    )
+    model = sb3_model(task, seed)
     model.learn(total_timesteps=steps)
     wall, cpu = time.perf_counter() - start, time.process_time() - cpu0
-    eval_env = gym.make("CartPole-v1")
+    eval_env = gym.make(TASK_ENV[task])
     returns = []
     for ep in range(episodes):
         obs, _ = eval_env.reset(seed=1_000_000 + 1000 * seed + ep)
         done, total = False, 0.0
         while not done:
             action, _ = model.predict(obs, deterministic=True)
-            obs, r, term, trunc, _ = eval_env.step(int(action))
+            if task != "sac-pendulum":
+                action = int(action)
+            obs, r, term, trunc, _ = eval_env.step(action)
             total += float(r)
             done = term or trunc
         returns.append(total)
@@ -87,24 +131,36 @@ def run_sb3(seed: int, steps: int, episodes: int) -> dict:
     }
 
 
-def run_xlrl(xlrl: str, python: str, seed: int, steps: int, backend: str, early_stop: bool) -> dict:
+def xlrl_args(task: str) -> list[str]:
+    if task == "dqn-cartpole":
+        return [
+            "--env",
+            "CartPole-v1",
+            "--algo",
+            "dqn",
+            "--layers",
+            "256,256",
+            "--lr",
+            "0.0023",
+            "--hp",
+            "double=false",
+        ]
+    if task == "ppo-cartpole":
+        return ["--env", "CartPole-v1", "--algo", "ppo", "--plot=false"]
+    return ["--env", "Pendulum-v1", "--algo", "sac", "--plot=false"]
+
+
+def run_xlrl(
+    xlrl: str, python: str, task: str, seed: int, steps: int, backend: str, early_stop: bool
+) -> dict:
     cmd = [
         xlrl,
         "train",
-        "--env",
-        "CartPole-v1",
-        "--algo",
-        "dqn",
+        *xlrl_args(task),
         "--backend",
         backend,
-        "--layers",
-        "256,256",
-        "--lr",
-        "0.0023",
         "--steps",
         str(steps),
-        "--hp",
-        "double=false",
         "--seed",
         str(seed),
         "--json",
@@ -134,8 +190,9 @@ def run_xlrl(xlrl: str, python: str, seed: int, steps: int, backend: str, early_
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--task", choices=sorted(TASK_ENV), default="dqn-cartpole")
     ap.add_argument("--seeds", type=int, default=3)
-    ap.add_argument("--steps", type=int, default=50_000)
+    ap.add_argument("--steps", type=int, help="the budget (default: the task's rl-zoo budget)")
     ap.add_argument("--episodes", type=int, default=100)
     ap.add_argument("--xlrl", default=str(ROOT / "bin" / "xlrl"))
     ap.add_argument(
@@ -152,9 +209,11 @@ def main() -> None:
     ap.add_argument("--skip-sb3", action="store_true")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
+    if args.steps is None:
+        args.steps = TASK_STEPS[args.task]
 
     runs: dict[str, list[dict]] = {}
-    configs = [] if args.skip_sb3 else [("sb3", None)]
+    configs: list[tuple[str, tuple[str, bool] | None]] = [] if args.skip_sb3 else [("sb3", None)]
     modes = args.modes.split(",")
     for b in args.backends.split(","):
         if "early" in modes:
@@ -164,9 +223,9 @@ def main() -> None:
     for seed in range(1, args.seeds + 1):
         for name, conf in configs:
             if conf is None:
-                r = run_sb3(seed, args.steps, args.episodes)
+                r = run_sb3(args.task, seed, args.steps, args.episodes)
             else:
-                r = run_xlrl(args.xlrl, args.xlrl_python, seed, args.steps, *conf)
+                r = run_xlrl(args.xlrl, args.xlrl_python, args.task, seed, args.steps, *conf)
             runs.setdefault(name, []).append(r)
             extra = ""
             if "time" in r:
@@ -188,7 +247,7 @@ def main() -> None:
         summary[name] = {
             "median_wall_s": statistics.median(r["wall_s"] for r in rs),
             "median_cpu_s": statistics.median(r["cpu_s"] for r in rs),
-            "solved": sum(r["mean"] >= 475 for r in rs),
+            "solved": sum(r["mean"] >= TASK_SOLVED[args.task] for r in rs),
             "seeds": len(rs),
             "eval_means": [r["mean"] for r in rs],
         }
@@ -215,6 +274,7 @@ def main() -> None:
                         "platform": platform.platform(),
                         "python": sys.version.split()[0],
                     },
+                    "task": args.task,
                     "steps": args.steps,
                     "runs": runs,
                     "summary": summary,

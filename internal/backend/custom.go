@@ -26,6 +26,11 @@ type GradBatch struct {
 	X    []float32
 	DOut []float32
 	N    int
+	// WS, when set, is the caller's forward pass of these N rows through a
+	// network of the group's spec and current weights (its acting copy):
+	// the go backend backpropagates from it instead of repeating the pass,
+	// overwriting its gradients. The tf backend ignores it.
+	WS *nn.Workspace
 }
 
 // StepOptions are a Group step's per-call settings.
@@ -117,7 +122,7 @@ func (g *Go) NewGroup(_ context.Context, cfg GroupConfig, inits []*nn.MLP) (Grou
 	if len(inits) == 0 {
 		return nil, fmt.Errorf("backend: a group needs at least one network")
 	}
-	gg := &goGroup{b: g, maxNorm: cfg.MaxGradNorm}
+	gg := &goGroup{b: g, maxNorm: cfg.MaxGradNorm, grads: make([][]float32, len(inits))}
 	for _, m := range inits {
 		net := m.Clone()
 		gg.nets = append(gg.nets, net)
@@ -133,6 +138,7 @@ type goGroup struct {
 	nets    []*nn.MLP
 	specs   []nn.Spec
 	ws      []*nn.Workspace
+	grads   [][]float32 // this step's gradient of each network (in ws or the batch's WS)
 	opt     []*nn.Adam
 	maxNorm float64
 }
@@ -148,11 +154,15 @@ func (gg *goGroup) Step(ctx context.Context, batches []GradBatch, opts StepOptio
 	sumSq := opts.ExtraSq
 	for i, b := range batches {
 		net := gg.nets[i]
-		if gg.ws[i] == nil || gg.ws[i].Cap < b.N {
-			gg.ws[i] = net.NewWorkspace(b.N)
+		ws := b.WS
+		if ws == nil || ws.Cap < b.N || len(ws.Grad) != len(net.Params) {
+			if gg.ws[i] == nil || gg.ws[i].Cap < b.N {
+				gg.ws[i] = net.NewWorkspace(b.N)
+			}
+			ws = gg.ws[i]
+			net.Forward(ws, b.X, b.N)
 		}
-		ws := gg.ws[i]
-		net.Forward(ws, b.X, b.N)
+		gg.grads[i] = ws.Grad
 		copy(net.OutputGrad(ws, b.N), b.DOut[:b.N*net.Out()])
 		net.Backward(ws, b.N)
 		for _, v := range ws.Grad {
@@ -161,7 +171,7 @@ func (gg *goGroup) Step(ctx context.Context, batches []GradBatch, opts StepOptio
 	}
 	scale := clipScale(sumSq, gg.maxNorm)
 	for i, net := range gg.nets {
-		grad := gg.ws[i].Grad
+		grad := gg.grads[i]
 		if scale != 1 {
 			s := float32(scale)
 			for j := range grad {

@@ -180,3 +180,56 @@ func TestGroupStepRejectsBadBatches(t *testing.T) {
 		}
 	}
 }
+
+// TestGoGroupBackpropagatesFromTheCallersPass: a batch that carries the
+// caller's forward pass (GradBatch.WS) takes exactly the step the group
+// takes when it repeats the pass itself, and the pass is really the one
+// used: a workspace of other rows gives another step.
+func TestGoGroupBackpropagatesFromTheCallersPass(t *testing.T) {
+	ctx := context.Background()
+	f := newGroupFixture(t, 4)
+	run := func(ws func(i int, b GradBatch, acting *nn.MLP) *nn.Workspace) []float32 {
+		g, err := NewGo().NewGroup(ctx, GroupConfig{LR: 1e-2, MaxGradNorm: 0.5}, f.inits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		acting := []*nn.MLP{f.inits[0].Clone(), f.inits[1].Clone()}
+		for _, step := range f.steps {
+			batches := append([]GradBatch(nil), step...)
+			for i := range batches {
+				batches[i].WS = ws(i, batches[i], acting[i])
+			}
+			if _, err := g.Step(ctx, batches, StepOptions{}, acting); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return append(append([]float32(nil), acting[0].Params...), acting[1].Params...)
+	}
+	own := run(func(int, GradBatch, *nn.MLP) *nn.Workspace { return nil })
+	callers := run(func(_ int, b GradBatch, acting *nn.MLP) *nn.Workspace {
+		ws := acting.NewWorkspace(b.N)
+		acting.Forward(ws, b.X, b.N)
+		return ws
+	})
+	for i := range own {
+		if own[i] != callers[i] {
+			t.Fatalf("parameter %d: %v with the group's own pass, %v with the caller's", i, own[i], callers[i])
+		}
+	}
+	other := run(func(_ int, b GradBatch, acting *nn.MLP) *nn.Workspace {
+		ws := acting.NewWorkspace(b.N)
+		x := append([]float32(nil), b.X...)
+		for j := range x {
+			x[j] *= -1
+		}
+		acting.Forward(ws, x, b.N)
+		return ws
+	})
+	same := true
+	for i := range own {
+		same = same && own[i] == other[i]
+	}
+	if same {
+		t.Fatal("a workspace of other rows gave the same step: the group ignores GradBatch.WS")
+	}
+}

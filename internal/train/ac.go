@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/xlrl/xlrl/internal/agent/ac"
@@ -15,8 +16,10 @@ import (
 )
 
 // ACPolicyKind names the checkpoints of the actor-critic agents' final
-// policy: the network (as PolicyCheckpoint writes it) and how it acts.
-// Enough for xlrl eval; --resume of these runs is not supported yet.
+// policy: the network (as PolicyCheckpoint writes it), how it acts and its
+// observation statistics; enough for xlrl eval. While they train, the
+// agents write their own checkpoints (kinds "ppo", "sac", "td3": the whole
+// training state) through the run's Checkpointer, which --resume continues.
 const ACPolicyKind = "ac-policy"
 
 func init() { register(trainAC, evalAC, zoo.ACAlgos...) }
@@ -28,8 +31,9 @@ func trainAC(ctx context.Context, fl *Flags, r *Run, h Hooks) (*Result, error) {
 			return nil, fmt.Errorf("--%s applies to the tabular agents, not to %s (it takes --steps, --lr, --gamma, --layers, --backend, --hp)", f, o.Algo)
 		}
 	}
-	if o.Run.Resume != "" {
-		return nil, fmt.Errorf("--resume: %s runs cannot be resumed yet (their checkpoints hold the final policy only); start a new run", o.Algo)
+	if r != nil && r.resumed != nil && r.resumed.Kind == ACPolicyKind {
+		return nil, fmt.Errorf("cannot resume %s: the run is complete (its checkpoint holds the final policy, "+
+			"for xlrl eval); start a new run instead", r.dir.Path)
 	}
 	spec, err := env.Lookup(o.Env)
 	if err != nil {
@@ -84,11 +88,15 @@ func trainAC(ctx context.Context, fl *Flags, r *Run, h Hooks) (*Result, error) {
 			return nil, err
 		}
 	}
+	best := rep.BestPeriodic
+	if math.IsInf(best, -1) {
+		best = 0 // no periodic evaluation (e.g. the tuned Pendulum-v1 entries: the final weights are judged)
+	}
 	res := &Result{
 		Env: rep.Env, Algo: rep.Algo, Seed: rep.Seed, MeanReturn: rep.Eval.Mean, StdReturn: rep.Eval.Std,
 		EvalEpisodes: rep.Eval.Episodes, TrainEpisodes: int64(rep.Episodes), TrainSteps: int64(rep.Steps),
 		Deep: &DeepResult{Backend: rep.Backend, Tuned: rep.Tuned, GradientSteps: rep.GradSteps,
-			BestPeriodic: rep.BestPeriodic, StoppedAt: rep.StoppedAt, Solved: rep.Solved, Time: rep.Breakdown,
+			BestPeriodic: best, StoppedAt: rep.StoppedAt, Solved: rep.Solved, Time: rep.Breakdown,
 			Params: len(rep.Policy.Params), WorkerStartS: workerStart.Seconds()},
 	}
 	res.SuccessRate = successRate(spec, rep.Eval.Returns)

@@ -60,3 +60,14 @@ func (s *RunningMeanStd) Normalize(dst []float32, x []float64) {
 func (s *RunningMeanStd) Clone() *RunningMeanStd {
 	return &RunningMeanStd{Mean: append([]float64(nil), s.Mean...), Var: append([]float64(nil), s.Var...), Count: s.Count}
 }
+
+// Normalize32 normalises rows of dim values in place, as Normalize does
+// (a sampled batch's observations).
+func (s *RunningMeanStd) Normalize32(x []float32) {
+	d := len(s.Mean)
+	for i, v := range x {
+		j := i % d
+		z := (float64(v) - s.Mean[j]) / math.Sqrt(s.Var[j]+1e-8)
+		x[i] = float32(min(max(z, -NormClip), NormClip))
+	}
+}

@@ -3,6 +3,8 @@ package ac
 import (
 	"fmt"
 	"math/rand/v2"
+
+	"github.com/xlrl/xlrl/internal/ckpt"
 )
 
 // Replay is a ring buffer of transitions with continuous actions for SAC
@@ -77,4 +79,62 @@ func Concat(dst, x []float32, dx int, y []float32, dy, n int) {
 		copy(dst[r*w:r*w+dx], x[r*dx:(r+1)*dx])
 		copy(dst[r*w+dx:(r+1)*w], y[r*dy:(r+1)*dy])
 	}
+}
+
+// replayState is a saved buffer's position.
+type replayState struct {
+	Size int `json:"size"`
+	Next int `json:"next"`
+}
+
+// Put saves the stored transitions as sections name_*.
+func (b *Replay) Put(c *ckpt.Checkpoint, name string) error {
+	n := b.size
+	c.PutFloat32s(name+"_obs", b.obs[:n*b.obsDim])
+	c.PutFloat32s(name+"_next", b.nobs[:n*b.obsDim])
+	c.PutFloat32s(name+"_act", b.act[:n*b.actDim])
+	c.PutFloat32s(name+"_rew", b.rew[:n])
+	term := make([]byte, n)
+	for i, t := range b.term[:n] {
+		if t {
+			term[i] = 1
+		}
+	}
+	c.Put(name+"_term", term)
+	return c.PutJSON(name, replayState{Size: n, Next: b.next})
+}
+
+// Get restores what Put saved into b, which must have the saved buffer's
+// capacity and widths.
+func (b *Replay) Get(c *ckpt.Checkpoint, name string) error {
+	var st replayState
+	if err := c.GetJSON(name, &st); err != nil {
+		return err
+	}
+	if st.Size < 0 || st.Size > b.cap || st.Next < 0 || st.Next >= b.cap || (st.Size < b.cap && st.Next != st.Size) {
+		return fmt.Errorf("%w: %s: %d transitions, next at %d, in a buffer of %d", ckpt.ErrBad, name, st.Size, st.Next, b.cap)
+	}
+	n := st.Size
+	for _, s := range []struct {
+		name string
+		dst  []float32
+	}{{"_obs", b.obs[:n*b.obsDim]}, {"_next", b.nobs[:n*b.obsDim]}, {"_act", b.act[:n*b.actDim]}, {"_rew", b.rew[:n]}} {
+		v, err := c.Float32s(name+s.name, len(s.dst))
+		if err != nil {
+			return err
+		}
+		copy(s.dst, v)
+	}
+	term, err := c.Get(name + "_term")
+	if err != nil {
+		return err
+	}
+	if len(term) != n {
+		return fmt.Errorf("%w: %s: %d termination flags for %d transitions", ckpt.ErrBad, name, len(term), n)
+	}
+	for i, t := range term {
+		b.term[i] = t != 0
+	}
+	b.size, b.next = n, st.Next
+	return nil
 }

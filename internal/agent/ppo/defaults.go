@@ -14,3 +14,40 @@ func CartPole() Config {
 	c.EvalEvery, c.EvalEpisodes = 10_000, 20
 	return c
 }
+
+// The entries below follow rl-baselines3-zoo's hyperparams/ppo.yml at
+// commit 22e3ff2 (2026-04-23), with its EvalCallback's evaluation (every
+// 25k steps on 5 episodes, keeping the best model); normalize: true is
+// NormalizeObs and NormalizeReward.
+
+// Pendulum is ppo.yml's Pendulum-v1 entry: 4 envs, 100k steps, n_steps
+// 1024, gae_lambda 0.95, gamma 0.9, 10 epochs, ent_coef 0, learning_rate
+// 1e-3, clip_range 0.2. Not reproduced: use_sde (gSDE, sde_sample_freq
+// 4); xlrl's PPO explores with its state-independent Gaussian.
+func Pendulum() Config {
+	c := Default()
+	c.Steps, c.NEnvs, c.NSteps, c.GAELambda, c.Gamma, c.Epochs = 100_000, 4, 1024, 0.95, 0.9, 10
+	c.EntCoef, c.LR, c.ClipRange = 0, 1e-3, 0.2
+	c.EvalEvery, c.EvalEpisodes = 25_000, 5
+	return c
+}
+
+// Acrobot is ppo.yml's Acrobot-v1 entry: normalize, 16 envs, 1M steps,
+// n_steps 256, gae_lambda 0.94, gamma 0.99, 4 epochs, ent_coef 0.
+func Acrobot() Config {
+	c := Default()
+	c.NormalizeObs, c.NormalizeReward = true, true
+	c.Steps, c.NEnvs, c.NSteps, c.GAELambda, c.Gamma, c.Epochs, c.EntCoef = 1_000_000, 16, 256, 0.94, 0.99, 4, 0
+	c.EvalEvery, c.EvalEpisodes = 25_000, 5
+	return c
+}
+
+// MountainCar is ppo.yml's MountainCar-v0 entry: normalize, 16 envs, 1M
+// steps, n_steps 16, gae_lambda 0.98, gamma 0.99, 4 epochs, ent_coef 0.
+func MountainCar() Config {
+	c := Default()
+	c.NormalizeObs, c.NormalizeReward = true, true
+	c.Steps, c.NEnvs, c.NSteps, c.GAELambda, c.Gamma, c.Epochs, c.EntCoef = 1_000_000, 16, 16, 0.98, 0.99, 4, 0
+	c.EvalEvery, c.EvalEpisodes = 25_000, 5
+	return c
+}

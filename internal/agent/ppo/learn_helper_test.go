@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/xlrl/xlrl/internal/agent/ac"
+	"github.com/xlrl/xlrl/internal/agent/learncheck"
 	"github.com/xlrl/xlrl/internal/agent/trainloop"
 	"github.com/xlrl/xlrl/internal/backend"
 )
@@ -14,11 +15,11 @@ import (
 func trainAndEvaluate(t *testing.T, id string, cfg Config, be backend.Backend, seed uint64) (trainloop.Evaluation, *Result) {
 	t.Helper()
 	ctx := context.Background()
-	res, err := Train(ctx, cfg, maker(id), be, seed, nil)
+	res, err := Train(ctx, cfg, learncheck.Maker(id), be, seed, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := maker(id)()
+	e, err := learncheck.Maker(id)()
 	if err != nil {
 		t.Fatal(err)
 	}

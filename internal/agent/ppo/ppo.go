@@ -171,6 +171,7 @@ type Result struct {
 
 type trainer struct {
 	cfg      Config
+	src      *rand.PCG
 	rng      *rand.Rand
 	pi, v    *nn.MLP
 	logStd   []float32 // Box only
@@ -219,7 +220,8 @@ func newTrainer(ctx context.Context, cfg Config, mk trainloop.EnvFactory, be bac
 		return nil, nil, err
 	}
 	mk = mk.Vectors()
-	tr := &trainer{cfg: cfg, rng: rand.New(rand.NewPCG(seed, trainloop.Mix(seed, trainloop.StreamAgent))),
+	src := rand.NewPCG(seed, trainloop.Mix(seed, trainloop.StreamAgent))
+	tr := &trainer{cfg: cfg, src: src, rng: rand.New(src),
 		clock: trainloop.NewClock(be), best: trainloop.NewBest(), lastEval: -1}
 	envs := make([]env.Env, cfg.NEnvs)
 	for i := range envs {
@@ -314,6 +316,7 @@ type rollout struct {
 	cut     []bool    // this step of env i was truncated (bootstrap from finals)
 	finals  []float64 // final observations of truncated episodes, per env
 	rets    []float64 // VecNormalize's running discounted returns, per env
+	tapes   []*ac.Tape
 }
 
 func (tr *trainer) newRollout() *rollout {
@@ -330,6 +333,18 @@ func (tr *trainer) newRollout() *rollout {
 		r.aDisc = make([]int32, n)
 	}
 	return r
+}
+
+// tape starts a tape of each environment (see ac.Tape; recording only
+// when record is set) unless there are tapes already.
+func (r *rollout) tape(envs []env.Env, record bool) {
+	if r.tapes != nil {
+		return
+	}
+	r.tapes = make([]*ac.Tape, len(envs))
+	for i, e := range envs {
+		r.tapes[i] = ac.NewTape(e.Spec(), record)
+	}
 }
 
 func (tr *trainer) forwardPi(x []float32, n int) []float32 {
@@ -383,10 +398,18 @@ func (tr *trainer) sampleRows(r *rollout, row0 int) {
 
 func (tr *trainer) run(ctx context.Context, envs []env.Env, h *trainloop.Hooks) error {
 	cfg := tr.cfg
+	ctx, ck := ac.NewCheckpoints(ctx, h.Checkpointer(), ac.CanSave(append([]env.Env{tr.evalEnv}, envs...)...))
 	r := tr.newRollout()
+	r.tape(envs, ck.Active())
 	step := 0
+	if c := ck.Resumed(); c != nil {
+		var err error
+		if step, err = tr.restore(ctx, c, envs, r); err != nil {
+			return err
+		}
+	}
 	for step < cfg.Steps {
-		if err := ctx.Err(); err != nil {
+		if err := ck.Check(); err != nil {
 			return err
 		}
 		prev := step
@@ -407,6 +430,18 @@ func (tr *trainer) run(ctx context.Context, envs []env.Env, h *trainloop.Hooks) 
 		if stop {
 			break
 		}
+		if err := ck.Check(); err != nil {
+			return err
+		}
+		if step < cfg.Steps && ck.Due() {
+			c, err := tr.save(ctx, r, step)
+			if err == nil {
+				err = ck.Save("ppo", c, step, tr.eps.Count)
+			}
+			if err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -416,10 +451,11 @@ func (tr *trainer) run(ctx context.Context, envs []env.Env, h *trainloop.Hooks) 
 func (tr *trainer) rolloutOnce(ctx context.Context, envs []env.Env, r *rollout, step int, h *trainloop.Hooks) int {
 	ne, ns, d, k := tr.cfg.NEnvs, tr.cfg.NSteps, tr.obsDim, tr.nOut
 	gamma := float32(tr.cfg.Gamma)
+	r.tape(envs, false)
 	if !r.started {
 		t0 := time.Now()
 		for i, e := range envs {
-			copy(r.raw[i*d:(i+1)*d], e.Reset())
+			copy(r.raw[i*d:(i+1)*d], r.tapes[i].Reset(e))
 		}
 		tr.clock.Env += time.Since(t0)
 		tr.observe(r)
@@ -444,7 +480,7 @@ func (tr *trainer) rolloutOnce(ctx context.Context, envs []env.Env, r *rollout, 
 				a = env.DiscreteAction(int(r.aDisc[row]))
 			}
 			t0 := time.Now()
-			next, rw, te, tc := e.Step(a)
+			next, rw, te, tc := r.tapes[i].Step(e, a)
 			tr.clock.Env += time.Since(t0)
 			r.rew[row], r.done[row] = float32(rw), te || tc
 			r.epRet[i] += rw
@@ -458,7 +494,7 @@ func (tr *trainer) rolloutOnce(ctx context.Context, envs []env.Env, r *rollout, 
 					copy(r.finals[i*d:(i+1)*d], next)
 				}
 				t0 := time.Now()
-				next = e.Reset()
+				next = r.tapes[i].Reset(e)
 				tr.clock.Env += time.Since(t0)
 			}
 			copy(r.raw[i*d:(i+1)*d], next)
@@ -590,8 +626,8 @@ func (tr *trainer) update(ctx context.Context, r *rollout, step int) error {
 			st := tr.gradients(r, mb, rows, clip)
 			tr.clock.Forward += time.Since(t0)
 			m := len(rows)
-			mb.batches[0] = backend.GradBatch{X: mb.x[:m*d], DOut: mb.dPi[:m*k], N: m}
-			mb.batches[1] = backend.GradBatch{X: mb.x[:m*d], DOut: mb.dV[:m], N: m}
+			mb.batches[0] = backend.GradBatch{X: mb.x[:m*d], DOut: mb.dPi[:m*k], N: m, WS: tr.wsPi}
+			mb.batches[1] = backend.GradBatch{X: mb.x[:m*d], DOut: mb.dV[:m], N: m, WS: tr.wsV}
 			var extra float64
 			for _, g := range mb.gLogStd {
 				extra += g * g

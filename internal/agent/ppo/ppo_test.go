@@ -5,19 +5,12 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
-	"time"
 
-	"github.com/xlrl/xlrl/internal/agent/trainloop"
+	"github.com/xlrl/xlrl/internal/agent/learncheck"
 	"github.com/xlrl/xlrl/internal/backend"
 	"github.com/xlrl/xlrl/internal/env"
 	"github.com/xlrl/xlrl/internal/nn"
-	"github.com/xlrl/xlrl/internal/worker"
-	"github.com/xlrl/xlrl/internal/worker/workertest"
 )
-
-func maker(id string) trainloop.EnvFactory {
-	return func() (env.Env, error) { return env.Make(id) }
-}
 
 // fakeRollout fills a rollout with random observations, actions, returns
 // and old log-probabilities near the current ones (ratios in about
@@ -79,7 +72,7 @@ func TestGradientsMatchFiniteDifferences(t *testing.T) {
 			cfg.Hidden, cfg.NEnvs, cfg.NSteps, cfg.BatchSize = []int{8}, 2, 12, 24
 			cfg.EntCoef, cfg.ClipRangeVF, cfg.LogStdInit, cfg.EvalEvery = 0.05, 0.2, -0.3, 0
 			cfg.OrthoInit = false // Glorot weights give the value net large enough gradients
-			tr, _, err := newTrainer(context.Background(), cfg, maker(id), backend.NewGo(), 3)
+			tr, _, err := newTrainer(context.Background(), cfg, learncheck.Maker(id), backend.NewGo(), 3)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -139,7 +132,7 @@ func TestGradientsMatchFiniteDifferences(t *testing.T) {
 func TestGAE(t *testing.T) {
 	cfg := Default()
 	cfg.NEnvs, cfg.NSteps, cfg.Gamma, cfg.GAELambda, cfg.EvalEvery = 1, 3, 0.5, 0.5, 0
-	tr, _, err := newTrainer(context.Background(), cfg, maker("CartPole-v1"), backend.NewGo(), 1)
+	tr, _, err := newTrainer(context.Background(), cfg, learncheck.Maker("CartPole-v1"), backend.NewGo(), 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,34 +182,26 @@ func TestTruncationBootstraps(t *testing.T) {
 // TestGoAndTFTrainAlike: a short PPO run (two updates) on the tf backend
 // ends with the same weights as on the go backend, for Discrete and Box.
 func TestGoAndTFTrainAlike(t *testing.T) {
-	c := startWorker(t)
+	c := learncheck.StartWorker(t)
 	for _, id := range []string{"CartPole-v1", "Pendulum-v1"} {
 		t.Run(id, func(t *testing.T) {
 			cfg := Default()
 			cfg.Hidden, cfg.NEnvs, cfg.NSteps, cfg.BatchSize, cfg.Epochs, cfg.Steps, cfg.EvalEvery = []int{16}, 2, 32, 32, 2, 128, 0
 			cfg.LinearLR, cfg.LR = true, 3e-3
 			ctx := context.Background()
-			g, err := Train(ctx, cfg, maker(id), backend.NewGo(), 5, nil)
+			g, err := Train(ctx, cfg, learncheck.Maker(id), backend.NewGo(), 5, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			f, err := Train(ctx, cfg, maker(id), backend.NewTF(c), 5, nil)
+			f, err := Train(ctx, cfg, learncheck.Maker(id), backend.NewTF(c), 5, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if g.Updates != 8 || f.Updates != 8 {
 				t.Fatalf("updates: go %d, tf %d, want 8", g.Updates, f.Updates)
 			}
-			for i, p := range g.Policy.Net.Params {
-				if math.Abs(float64(p-f.Policy.Net.Params[i])) > 1e-4 {
-					t.Fatalf("policy parameter %d: go %v, tf %v", i, p, f.Policy.Net.Params[i])
-				}
-			}
-			for i, p := range g.Value.Params {
-				if math.Abs(float64(p-f.Value.Params[i])) > 1e-4 {
-					t.Fatalf("value parameter %d: go %v, tf %v", i, p, f.Value.Params[i])
-				}
-			}
+			learncheck.Near(t, "policy parameter", g.Policy.Net.Params, f.Policy.Net.Params, 1e-4)
+			learncheck.Near(t, "value parameter", g.Value.Params, f.Value.Params, 1e-4)
 			for i, s := range g.Policy.LogStd {
 				if math.Abs(s-f.Policy.LogStd[i]) > 1e-5 || s == 0 {
 					t.Fatalf("log std %d: go %v, tf %v (and it must have moved from 0)", i, s, f.Policy.LogStd[i])
@@ -224,18 +209,4 @@ func TestGoAndTFTrainAlike(t *testing.T) {
 			}
 		})
 	}
-}
-
-// startWorker starts the Python worker for the tf backend; the test fails
-// (with the fix) when it cannot.
-func startWorker(t *testing.T) *worker.Client {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	c, err := worker.Start(ctx, worker.Options{Python: workertest.Python(t)})
-	if err != nil {
-		t.Fatalf("the tf backend needs the Python worker (run `make venv`, or set XLRL_PYTHON): %v", err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
 }

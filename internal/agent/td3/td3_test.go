@@ -2,22 +2,13 @@ package td3
 
 import (
 	"context"
-	"math"
 	"math/rand/v2"
 	"testing"
-	"time"
 
-	"github.com/xlrl/xlrl/internal/agent/trainloop"
+	"github.com/xlrl/xlrl/internal/agent/learncheck"
 	"github.com/xlrl/xlrl/internal/backend"
 	"github.com/xlrl/xlrl/internal/env"
-	"github.com/xlrl/xlrl/internal/nn"
-	"github.com/xlrl/xlrl/internal/worker"
-	"github.com/xlrl/xlrl/internal/worker/workertest"
 )
-
-func maker(id string) trainloop.EnvFactory {
-	return func() (env.Env, error) { return env.Make(id) }
-}
 
 func small() Config {
 	c := Default()
@@ -28,41 +19,24 @@ func small() Config {
 // TestActorGradMatchesFiniteDifferences: the actor's output gradients,
 // backpropagated, are the derivatives of -mean Q1(s, tanh(actor(s))).
 func TestActorGradMatchesFiniteDifferences(t *testing.T) {
-	tr, _, err := newTrainer(context.Background(), small(), maker("Pendulum-v1"), backend.NewGo(), 4)
+	tr, _, err := newTrainer(context.Background(), small(), learncheck.Maker("Pendulum-v1"), backend.NewGo(), 4)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(5, 6))
 	n := tr.cfg.BatchSize
-	obs := make([]float32, n*tr.obsDim)
+	obs := make([]float32, n*tr.ObsDim)
 	for i := range obs {
 		obs[i] = float32(rng.NormFloat64())
 	}
 	loss := func() float64 { return tr.actorGrad(obs, n) }
 	loss()
-	ws := tr.actor.NewWorkspace(n)
-	tr.actor.Forward(ws, obs, n)
-	copy(tr.actor.OutputGrad(ws, n), tr.dActor)
-	tr.actor.Backward(ws, n)
+	ws := tr.Actor.NewWorkspace(n)
+	tr.Actor.Forward(ws, obs, n)
+	copy(tr.Actor.OutputGrad(ws, n), tr.dActor)
+	tr.Actor.Backward(ws, n)
 	grad := append([]float32(nil), ws.Grad...)
-	var largest float64
-	for c := 0; c < 60; c++ {
-		i := rng.IntN(len(tr.actor.Params))
-		orig := tr.actor.Params[i]
-		tr.actor.Params[i] = orig + 1e-3
-		up := loss()
-		tr.actor.Params[i] = orig - 1e-3
-		down := loss()
-		tr.actor.Params[i] = orig
-		num := (up - down) / 2e-3
-		largest = math.Max(largest, math.Abs(num))
-		if math.Abs(float64(grad[i])-num) > 3e-3*(1+math.Abs(num)) {
-			t.Fatalf("actor parameter %d: backprop %v, finite differences %v", i, grad[i], num)
-		}
-	}
-	if largest == 0 {
-		t.Fatal("every sampled derivative is zero: the check proves nothing")
-	}
+	learncheck.GradMatchesFiniteDifferences(t, tr.Actor.Params, grad, loss, rng)
 }
 
 // TestDelayedPolicyUpdates: the actor and the targets move only on every
@@ -70,31 +44,31 @@ func TestActorGradMatchesFiniteDifferences(t *testing.T) {
 func TestDelayedPolicyUpdates(t *testing.T) {
 	cfg := small()
 	cfg.PolicyDelay = 3
-	tr, e, err := newTrainer(context.Background(), cfg, maker("Pendulum-v1"), backend.NewGo(), 2)
+	tr, e, err := newTrainer(context.Background(), cfg, learncheck.Maker("Pendulum-v1"), backend.NewGo(), 2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	obs := make([]float32, tr.obsDim)
+	obs := make([]float32, tr.ObsDim)
 	copy(obs, []float32{1, 0, 0})
 	for i := 0; i < 64; i++ {
 		o, r, _, _ := e.Step(env.Action{Continuous: []float64{0.5}})
-		next := make([]float32, tr.obsDim)
+		next := make([]float32, tr.ObsDim)
 		for j, v := range o {
 			next[j] = float32(v)
 		}
-		tr.buf.Add(obs, []float32{0.25}, float32(r), next, false)
+		tr.Buf.Add(obs, []float32{0.25}, float32(r), next, false)
 		obs = next
 	}
 	for k := 1; k <= 6; k++ {
-		actor, target, q1 := append([]float32(nil), tr.actor.Params...), append([]float32(nil), tr.t1.Params...), append([]float32(nil), tr.q1.Params...)
+		actor, target, q1 := append([]float32(nil), tr.Actor.Params...), append([]float32(nil), tr.T1.Params...), append([]float32(nil), tr.Q1.Params...)
 		if err := tr.gradientStep(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		delayed := k%3 == 0
-		if changed(actor, tr.actor.Params) != delayed || changed(target, tr.t1.Params) != delayed {
-			t.Fatalf("step %d: actor changed %v, target changed %v, want both %v", k, changed(actor, tr.actor.Params), changed(target, tr.t1.Params), delayed)
+		if changed(actor, tr.Actor.Params) != delayed || changed(target, tr.T1.Params) != delayed {
+			t.Fatalf("step %d: actor changed %v, target changed %v, want both %v", k, changed(actor, tr.Actor.Params), changed(target, tr.T1.Params), delayed)
 		}
-		if !changed(q1, tr.q1.Params) {
+		if !changed(q1, tr.Q1.Params) {
 			t.Fatalf("step %d: the critic did not change", k)
 		}
 	}
@@ -116,44 +90,25 @@ func TestGoAndTFTrainAlike(t *testing.T) {
 	ctx := context.Background()
 	cfg := small()
 	cfg.Steps = 160
-	g, err := Train(ctx, cfg, maker("Pendulum-v1"), backend.NewGo(), 7, nil)
+	g, err := Train(ctx, cfg, learncheck.Maker("Pendulum-v1"), backend.NewGo(), 7, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := Train(ctx, cfg, maker("Pendulum-v1"), backend.NewTF(startWorker(t)), 7, nil)
+	f, err := Train(ctx, cfg, learncheck.Maker("Pendulum-v1"), backend.NewTF(learncheck.StartWorker(t)), 7, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if g.GradSteps != 60 || f.GradSteps != 60 {
 		t.Fatalf("gradient steps: go %d, tf %d, want 60", g.GradSteps, f.GradSteps)
 	}
-	for _, p := range []struct {
-		name    string
-		go_, tf *nn.MLP
-	}{{"actor", g.Policy.Net, f.Policy.Net}, {"q1", g.Q1, f.Q1}, {"q2", g.Q2, f.Q2}} {
-		for i, v := range p.go_.Params {
-			if math.Abs(float64(v-p.tf.Params[i])) > 2e-3 {
-				t.Fatalf("%s parameter %d: go %v, tf %v", p.name, i, v, p.tf.Params[i])
-			}
-		}
-	}
+	learncheck.Near(t, "actor", g.Policy.Net.Params, f.Policy.Net.Params, 2e-3)
+	learncheck.Near(t, "q1", g.Q1.Params, f.Q1.Params, 2e-3)
+	learncheck.Near(t, "q2", g.Q2.Params, f.Q2.Params, 2e-3)
 }
 
 // TestRefusesDiscreteActions: TD3 names the problem.
 func TestRefusesDiscreteActions(t *testing.T) {
-	if _, err := Train(context.Background(), small(), maker("CartPole-v1"), backend.NewGo(), 1, nil); err == nil {
+	if _, err := Train(context.Background(), small(), learncheck.Maker("CartPole-v1"), backend.NewGo(), 1, nil); err == nil {
 		t.Fatal("TD3 accepted CartPole's discrete actions")
 	}
-}
-
-func startWorker(t *testing.T) *worker.Client {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	c, err := worker.Start(ctx, worker.Options{Python: workertest.Python(t)})
-	if err != nil {
-		t.Fatalf("the tf backend needs the Python worker (run `make venv`, or set XLRL_PYTHON): %v", err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
 }

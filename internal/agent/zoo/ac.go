@@ -95,6 +95,7 @@ func RunAC(ctx context.Context, opts Options, be backend.Backend) (*ACReport, er
 			return nil, err
 		}
 		rep.Policy, rep.Act, rep.ActMode = res.Policy.Net, res.Policy.Act, "tanh"
+		rep.ObsNorm = res.Policy.ObsNorm
 		rep.Steps, rep.Episodes, rep.GradSteps, rep.Last = res.Steps, res.Episodes, res.GradSteps, res.Last
 		rep.TrainMean, rep.BestPeriodic, rep.StoppedAt, rep.Breakdown = res.TrainMean, res.Best, res.StoppedAt, res.Breakdown
 	case *td3.Config:
@@ -104,6 +105,7 @@ func RunAC(ctx context.Context, opts Options, be backend.Backend) (*ACReport, er
 			return nil, err
 		}
 		rep.Policy, rep.Act, rep.ActMode = res.Policy.Net, res.Policy.Act, "tanh"
+		rep.ObsNorm = res.Policy.ObsNorm
 		rep.Steps, rep.Episodes, rep.GradSteps, rep.Last = res.Steps, res.Episodes, res.GradSteps, res.Last
 		rep.TrainMean, rep.BestPeriodic, rep.StoppedAt, rep.Breakdown = res.TrainMean, res.Best, res.StoppedAt, res.Breakdown
 	}
@@ -146,9 +148,6 @@ func ACPolicy(net *nn.MLP, mode string, norm *ac.RunningMeanStd, spec *env.Spec)
 	if norm != nil && (len(norm.Mean) != net.In() || len(norm.Var) != net.In()) {
 		return nil, fmt.Errorf("the observation statistics have %d and %d values for a network of %d inputs", len(norm.Mean), len(norm.Var), net.In())
 	}
-	if norm != nil && mode == "tanh" {
-		return nil, fmt.Errorf("observation statistics for a %s policy: only ppo normalises observations", mode)
-	}
 	switch mode {
 	case "argmax":
 		if spec.Action.Kind != env.Discrete || net.Out() != spec.Action.N {
@@ -163,7 +162,7 @@ func ACPolicy(net *nn.MLP, mode string, norm *ac.RunningMeanStd, spec *env.Spec)
 		if mode == "clip" {
 			return (&ppo.Policy{Net: net, LogStd: make([]float64, d), Low: spec.Action.Low, High: spec.Action.High, ObsNorm: norm}).Act, nil
 		}
-		return (&sac.Policy{Net: net, Low: spec.Action.Low, High: spec.Action.High}).Act, nil
+		return (&sac.Policy{Net: net, Low: spec.Action.Low, High: spec.Action.High, ObsNorm: norm}).Act, nil
 	}
 	return nil, fmt.Errorf("unknown policy mode %q: want argmax, clip or tanh", mode)
 }
