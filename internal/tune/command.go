@@ -324,13 +324,26 @@ func Tune(ctx context.Context, o TuneOptions, start StartWorker) (*TuneResult, e
 	if err != nil && !errors.Is(err, ErrNoBest) {
 		return nil, err
 	}
-	if ctx.Err() == nil {
+	if why := plotsNotDue(sum); ctx.Err() == nil && why != "" {
+		res.PlotsSkipped = map[string]string{"history": why, "importances": why}
+	} else if ctx.Err() == nil {
 		res.Plots, res.PlotsSkipped, err = st.Plots(rctx, filepath.Join(o.Dir, "plots"))
 		if err != nil {
 			return nil, err
 		}
 	}
 	return res, runErr
+}
+
+// plotsNotDue says why a process that ran out of trials to start leaves the
+// plots to another, or "" when it draws them: while trials of other
+// processes of the study still run, the process that ends last draws them
+// (each drawing costs a few CPU seconds: matplotlib, fANOVA).
+func plotsNotDue(sum *Summary) string {
+	if n := Counts(sum)[StateRunning]; n > 0 {
+		return fmt.Sprintf("%d trials of other processes still running: the process that ends the study draws the plots", n)
+	}
+	return ""
 }
 
 // SweepOptions are the flags of `xlrl sweep`.

@@ -2,6 +2,7 @@ package tune
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -27,5 +28,18 @@ func TestPrepareTuneAbsolutePaths(t *testing.T) {
 		if !filepath.IsAbs(o.Dir) || o.Storage != want {
 			t.Errorf("storage %q: dir %q, storage %q; want an absolute dir and %q", tt.storage, o.Dir, o.Storage, want)
 		}
+	}
+}
+
+// The process that ends a study draws its plots; one that stops while
+// others still run trials leaves them.
+func TestPlotsNotDue(t *testing.T) {
+	done := &Summary{Trials: []TrialRow{{State: StateComplete}, {State: StatePruned}}}
+	if why := plotsNotDue(done); why != "" {
+		t.Errorf("a finished study: %q, want the plots drawn", why)
+	}
+	busy := &Summary{Trials: []TrialRow{{State: StateComplete}, {State: StateRunning}}}
+	if why := plotsNotDue(busy); !strings.Contains(why, "1 trials of other processes still running") {
+		t.Errorf("a study with a running trial: %q", why)
 	}
 }
