@@ -26,7 +26,12 @@ proposes each trial's values from the algorithm's search space (rl-zoo's
 ranges, see --print-space), the trial is an ordinary 'xlrl train' run in
 <dir>/trials/NNNN, its periodic evaluations are reported as it trains and the
 median pruner stops it early when it falls behind. The objective is the run's
-final evaluation (mean return on fresh episodes).
+final evaluation (mean return on fresh episodes); with --trial-seeds K each
+trial trains K seeds one after another and its objective is the mean of their
+final evaluations, so that a configuration wins by working on several seeds,
+not by one lucky run; --objective curve scores each run by the mean of its
+periodic evaluations over the budget instead (learning early and staying
+good, not one lucky snapshot).
 
 --trials is the study's total: the same command started again, or on another
 machine with the same --study and --storage, joins the study and stops once it
@@ -98,6 +103,8 @@ plots/importances.png. See docs/tuning.md.`,
 	f.StringVar(&o.Dir, "dir", "", "study directory (default runs/tune/<study>)")
 	f.Int64Var(&o.BudgetSteps, "budget-steps", 0, "environment steps per trial (default: the configuration's)")
 	f.Uint64Var(&o.Seed, "seed", 1, "training seed of every trial (the sampler's seed is derived from it and the process id)")
+	f.StringVar(&o.Objective, "objective", tune.ObjectiveFinal, "a run's value: final (its final evaluation) or curve (the mean of its periodic evaluations over the budget)")
+	f.IntVar(&o.TrialSeeds, "trial-seeds", 1, "train each trial on this many seeds (--seed, --seed+1, ...), one after another; its value is the mean of their final evaluations")
 	f.StringVar(&o.Backend, "backend", "", "deep RL backend of the trials: go or tf (default: the configuration's, else train's)")
 	f.IntVar(&o.EvalEpisodes, "eval-episodes", 0, "episodes of each trial's final evaluation, the objective (default: train's, 100)")
 	f.StringVar(&o.SpaceFile, "space", "", "YAML file that overrides the search space (see --print-space)")

@@ -48,6 +48,8 @@ type TuneOptions struct {
 	Root         string // the runs root (runs)
 	BudgetSteps  int64  // each trial's --steps; 0: the configuration's
 	Seed         uint64
+	TrialSeeds   int    // training seeds per trial (Seed, Seed+1, ...); 0 or 1: one
+	Objective    string // ObjectiveFinal (default) or ObjectiveCurve
 	Backend      string // "" : the configuration's (train's default)
 	EvalEpisodes int
 	SpaceFile    string
@@ -117,6 +119,15 @@ func PrepareTune(o *TuneOptions) (*Base, Space, int, error) {
 	}
 	if o.BudgetSteps < 0 {
 		return nil, Space{}, 0, usagef("--budget-steps %d: want a positive number of environment steps", o.BudgetSteps)
+	}
+	if o.Objective == "" {
+		o.Objective = ObjectiveFinal
+	}
+	if o.Objective != ObjectiveFinal && o.Objective != ObjectiveCurve {
+		return nil, Space{}, 0, usagef("--objective %q: want final (the final evaluation) or curve (the mean of the periodic evaluations)", o.Objective)
+	}
+	if o.TrialSeeds < 0 || o.TrialSeeds > maxTrialSeeds {
+		return nil, Space{}, 0, usagef("--trial-seeds %d: want 1 to %d training seeds per trial", o.TrialSeeds, maxTrialSeeds)
 	}
 	var flags []Flag
 	add := func(name, v string) { flags = append(flags, Flag{name, v}) }
@@ -194,7 +205,47 @@ func PrepareTune(o *TuneOptions) (*Base, Space, int, error) {
 	} else if strings.Contains(o.Storage, "://") && !isPostgres(o.Storage) {
 		return nil, Space{}, 0, usagef("--storage %q: want postgresql://USER@HOST/DB or the path of a journal file", o.Storage)
 	}
+	// The worker runs in a directory of its own: it gets absolute paths.
+	o.Dir = absPath(o.Dir)
+	if !isPostgres(o.Storage) {
+		o.Storage = absPath(o.Storage)
+	}
 	return b, space, trainFreq, nil
+}
+
+// maxTrialSeeds bounds --trial-seeds: each seed is a whole training run.
+const maxTrialSeeds = 10
+
+// trialSeeds are the training seeds of every trial (nil for one: the base's
+// --seed) and the steps of each seed's run, which offset the steps that
+// later seeds report at and bound the curve objective.
+func trialSeeds(o *TuneOptions, b *Base) ([]uint64, int64, error) {
+	var seeds []uint64
+	if o.TrialSeeds > 1 {
+		seeds = make([]uint64, o.TrialSeeds)
+		for i := range seeds {
+			seeds[i] = o.Seed + uint64(i)
+		}
+	} else if o.Objective != ObjectiveCurve {
+		return nil, 0, nil
+	}
+	steps := o.BudgetSteps
+	if steps == 0 {
+		if v, ok := b.Get("steps"); ok {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n <= 0 {
+				return nil, 0, usagef("steps %q: want a positive number of environment steps", v)
+			}
+			steps = n
+		} else {
+			h, _, err := zoo.Defaults(o.Env, o.Algo)
+			if err != nil {
+				return nil, 0, err
+			}
+			steps = int64(h.Steps())
+		}
+	}
+	return seeds, steps, nil
 }
 
 func isPostgres(s string) bool {
@@ -212,6 +263,10 @@ func isPostgres(s string) bool {
 // context's error.
 func Tune(ctx context.Context, o TuneOptions, start StartWorker) (*TuneResult, error) {
 	b, space, trainFreq, err := PrepareTune(&o)
+	if err != nil {
+		return nil, err
+	}
+	seeds, perSeed, err := trialSeeds(&o, b)
 	if err != nil {
 		return nil, err
 	}
@@ -249,6 +304,7 @@ func Tune(ctx context.Context, o TuneOptions, start StartWorker) (*TuneResult, e
 	stats, runErr := Run(ctx, Config{
 		Exe: o.Exe, Dir: o.Dir, Base: b, Algo: o.Algo, Space: space, TrainFreq: trainFreq,
 		Trials: o.Trials, Jobs: o.Jobs, Heartbeat: o.Heartbeat, Log: o.Log,
+		Seeds: seeds, StepsPerSeed: perSeed, PruneWarmup: warmup, Objective: o.Objective,
 	}, st)
 	if runErr != nil && ctx.Err() == nil {
 		return nil, runErr
@@ -268,13 +324,26 @@ func Tune(ctx context.Context, o TuneOptions, start StartWorker) (*TuneResult, e
 	if err != nil && !errors.Is(err, ErrNoBest) {
 		return nil, err
 	}
-	if ctx.Err() == nil {
+	if why := plotsNotDue(sum); ctx.Err() == nil && why != "" {
+		res.PlotsSkipped = map[string]string{"history": why, "importances": why}
+	} else if ctx.Err() == nil {
 		res.Plots, res.PlotsSkipped, err = st.Plots(rctx, filepath.Join(o.Dir, "plots"))
 		if err != nil {
 			return nil, err
 		}
 	}
 	return res, runErr
+}
+
+// plotsNotDue says why a process that ran out of trials to start leaves the
+// plots to another, or "" when it draws them: while trials of other
+// processes of the study still run, the process that ends last draws them
+// (each drawing costs a few CPU seconds: matplotlib, fANOVA).
+func plotsNotDue(sum *Summary) string {
+	if n := Counts(sum)[StateRunning]; n > 0 {
+		return fmt.Sprintf("%d trials of other processes still running: the process that ends the study draws the plots", n)
+	}
+	return ""
 }
 
 // SweepOptions are the flags of `xlrl sweep`.

@@ -17,7 +17,8 @@ import (
 
 // TestMain lets the test binary stand in for `xlrl train`: with
 // XLRL_FAKE_TRAIN=1 it reads the arguments Base.TrainArgs builds and acts out
-// the --hp mode (complete, slow, die, crash).
+// the --hp mode (complete, slow, die, crash); --hp ramp=1 makes its periodic
+// evaluations climb to the final value.
 func TestMain(m *testing.M) {
 	if os.Getenv("XLRL_FAKE_TRAIN") == "1" {
 		os.Exit(fakeTrain(os.Args[1:]))
@@ -57,7 +58,11 @@ func fakeTrain(args []string) int {
 	defer metrics.Close()
 	eval := func(step int) {
 		fmt.Fprintf(metrics, `{"kind":"episode","step":%d,"return":1}`+"\n", step)
-		fmt.Fprintf(metrics, `{"kind":"eval","step":%d,"eval_mean":%g}`+"\n", step, value)
+		v := value
+		if hp["ramp"] == "1" { // the evaluations climb to the final value
+			v = value * float64(step) / 300
+		}
+		fmt.Fprintf(metrics, `{"kind":"eval","step":%d,"eval_mean":%g}`+"\n", step, v)
 	}
 	switch hp["mode"] {
 	case "die":
@@ -104,6 +109,7 @@ type fakeTrial struct {
 	state   string
 	value   float64
 	reports []float64
+	steps   []int64
 	attrs   map[string]any
 	tells   int
 }
@@ -132,6 +138,7 @@ func (s *fakeStudy) Ask(ctx context.Context, total int) (*Asked, error) {
 func (s *fakeStudy) Report(ctx context.Context, n int, step int64, v float64) (bool, error) {
 	s.mu.Lock()
 	s.trials[n].reports = append(s.trials[n].reports, v)
+	s.trials[n].steps = append(s.trials[n].steps, step)
 	s.mu.Unlock()
 	if s.reported != nil {
 		select {

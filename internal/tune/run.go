@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -25,6 +26,21 @@ type Config struct {
 	Algo      string
 	Space     Space
 	TrainFreq int // train_freq of the base configuration (for subsample_steps)
+	// Seeds, when it holds more than one, are the training seeds of every
+	// trial, trained one after another (each in Dir/trials/NNNN/seed-S);
+	// the trial's value is the mean of their final evaluations. Seed k's
+	// periodic evaluations are reported at step k*StepsPerSeed + step, so
+	// that the median pruner compares each seed's curve with the same
+	// seed's curves of other trials; seeds after the first report nothing
+	// before PruneWarmup (their own step), as the first seed's early
+	// evaluations are not pruned either. Empty or one seed: one run with
+	// the base's --seed, in Dir/trials/NNNN.
+	Seeds        []uint64
+	StepsPerSeed int64
+	PruneWarmup  int64
+	// Objective is what a run's value is: ObjectiveFinal ("" too) or
+	// ObjectiveCurve (needs StepsPerSeed).
+	Objective string
 	Trials    int // the study's total
 	Jobs      int // trials at once in this process
 	Heartbeat time.Duration
@@ -158,10 +174,10 @@ func TrialDir(studyDir string, number int) string {
 	return filepath.Join(studyDir, "trials", fmt.Sprintf("%04d", number))
 }
 
-// runTrial runs one trial and tells the study its outcome. It returns the
-// state told, a line for the log and an error only when the study failed.
+// runTrial runs one trial (one run per seed of cfg.Seeds) and tells the
+// study its outcome. It returns the state told, a line for the log and an
+// error only when the study failed.
 func runTrial(ctx context.Context, cfg Config, st Study, a *Asked) (string, string, error) {
-	dir := TrialDir(cfg.Dir, a.Number)
 	values := map[string]any{}
 	for k, v := range cfg.Space.Fixed {
 		values[k] = v
@@ -183,47 +199,153 @@ func runTrial(ctx context.Context, cfg Config, st Study, a *Asked) (string, stri
 		return StateFail, fmt.Sprintf("trial %d: failed (%s)", a.Number, reason),
 			tell(StateFail, 0, map[string]any{AttrReason: reason})
 	}
-	var studyErr error
-	ch := Child{
-		Exe: cfg.Exe, Args: cfg.Base.TrainArgs(nil, hp, dir), Metrics: filepath.Join(dir, "metrics.jsonl"),
-		Log: dir + ".log", Grace: cfg.Grace, Poll: cfg.Poll,
-		OnEval: func(step int64, value float64) bool {
-			prune, err := st.Report(tellCtx, a.Number, step, value)
-			if err != nil {
-				studyErr = err
-				return true
-			}
-			return prune
-		},
-	}
-	out := ch.Run(ctx)
-	attrs := map[string]any{AttrRunDir: absPath(dir), AttrWallS: out.Wall.Seconds(), AttrHP: strings.Join(hp, " ")}
-	if cfgText, err := CleanConfig(filepath.Join(dir, "config.yaml")); err == nil {
-		attrs[AttrConfig] = cfgText
-	}
-	if studyErr != nil {
-		return StateFail, fmt.Sprintf("trial %d: the study failed: %v", a.Number, studyErr), studyErr
-	}
+	dir := TrialDir(cfg.Dir, a.Number)
+	attrs := map[string]any{AttrRunDir: absPath(dir), AttrHP: strings.Join(hp, " ")}
 	params := formatParams(a.Params)
-	switch {
-	case out.Stopped:
-		err := tell(StatePruned, 0, attrs)
-		return StatePruned, fmt.Sprintf("trial %d: pruned at step %d (%.1f s) %s", a.Number, out.LastStep, out.Wall.Seconds(), params), err
-	case out.Canceled:
-		attrs[AttrReason] = "interrupted"
-		err := tell(StateFail, 0, attrs)
-		return StateFail, fmt.Sprintf("trial %d: interrupted (%.1f s)", a.Number, out.Wall.Seconds()), err
-	case out.Result != nil:
-		err := tell(StateComplete, out.Result.MeanReturn, attrs)
-		return StateComplete, fmt.Sprintf("trial %d: value %.2f (%.1f s) %s", a.Number, out.Result.MeanReturn, out.Wall.Seconds(), params), err
+	runs := []trialRun{{dir: dir}}
+	if len(cfg.Seeds) > 1 {
+		runs = runs[:0]
+		for _, s := range cfg.Seeds {
+			runs = append(runs, trialRun{dir: filepath.Join(dir, fmt.Sprintf("seed-%d", s)),
+				extra: []Flag{{"seed", strconv.FormatUint(s, 10)}}, seed: s, multi: true})
+		}
 	}
-	reason := "exit status " + fmt.Sprint(out.ExitCode)
-	if out.Err != nil {
-		reason = out.Err.Error()
+	var wall time.Duration
+	var finals []float64
+	for i, r := range runs {
+		offset := int64(i) * cfg.StepsPerSeed
+		var studyErr error
+		var curve []evalPoint
+		ch := Child{
+			Exe: cfg.Exe, Args: cfg.Base.TrainArgs(r.extra, hp, r.dir), Metrics: filepath.Join(r.dir, "metrics.jsonl"),
+			Log: r.dir + ".log", Grace: cfg.Grace, Poll: cfg.Poll,
+			OnEval: func(step int64, value float64) bool {
+				curve = append(curve, evalPoint{step, value})
+				if i > 0 && step < cfg.PruneWarmup {
+					return false
+				}
+				prune, err := st.Report(tellCtx, a.Number, offset+step, value)
+				if err != nil {
+					studyErr = err
+					return true
+				}
+				return prune
+			},
+		}
+		if r.multi {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return StateFail, fmt.Sprintf("trial %d: failed (%v)", a.Number, err),
+					tell(StateFail, 0, map[string]any{AttrReason: err.Error()})
+			}
+		}
+		out := ch.Run(ctx)
+		wall += out.Wall
+		attrs[AttrWallS] = wall.Seconds()
+		if i == 0 {
+			if cfgText, err := CleanConfig(filepath.Join(r.dir, "config.yaml")); err == nil {
+				attrs[AttrConfig] = cfgText
+			}
+		}
+		if studyErr != nil {
+			return StateFail, fmt.Sprintf("trial %d: the study failed: %v", a.Number, studyErr), studyErr
+		}
+		switch {
+		case out.Stopped:
+			err := tell(StatePruned, 0, attrs)
+			return StatePruned, fmt.Sprintf("trial %d: pruned at step %d%s (%.1f s) %s", a.Number, out.LastStep, r.of(), wall.Seconds(), params), err
+		case out.Canceled:
+			attrs[AttrReason] = "interrupted"
+			err := tell(StateFail, 0, attrs)
+			return StateFail, fmt.Sprintf("trial %d: interrupted (%.1f s)", a.Number, wall.Seconds()), err
+		case out.Result == nil:
+			reason := "exit status " + fmt.Sprint(out.ExitCode)
+			if out.Err != nil {
+				reason = out.Err.Error()
+			}
+			if r.multi {
+				reason = fmt.Sprintf("seed %d: %s", r.seed, reason)
+			}
+			attrs[AttrReason] = reason
+			err := tell(StateFail, 0, attrs)
+			return StateFail, fmt.Sprintf("trial %d: failed (%s) %s", a.Number, reason, params), err
+		}
+		v := out.Result.MeanReturn
+		if cfg.Objective == ObjectiveCurve {
+			v = curveMean(curve, cfg.StepsPerSeed, v)
+		}
+		finals = append(finals, v)
 	}
-	attrs[AttrReason] = reason
-	err = tell(StateFail, 0, attrs)
-	return StateFail, fmt.Sprintf("trial %d: failed (%s) %s", a.Number, reason, params), err
+	value := mean(finals)
+	of := ""
+	if len(finals) > 1 {
+		attrs[AttrSeedValues] = finals
+		parts := make([]string, len(finals))
+		for i, v := range finals {
+			parts[i] = fmt.Sprintf("%.2f", v)
+		}
+		of = " = mean of seeds " + strings.Join(parts, ", ")
+	}
+	err = tell(StateComplete, value, attrs)
+	return StateComplete, fmt.Sprintf("trial %d: value %.2f%s (%.1f s) %s", a.Number, value, of, wall.Seconds(), params), err
+}
+
+// The objectives of a trial's run (--objective).
+const (
+	// ObjectiveFinal is the run's final evaluation: its kept (best
+	// periodic) weights on fresh episodes.
+	ObjectiveFinal = "final"
+	// ObjectiveCurve is the mean of the run's periodic evaluations over its
+	// budget (curveMean): a configuration scores by learning early and
+	// staying good, not by one lucky snapshot.
+	ObjectiveCurve = "curve"
+)
+
+// curveMean is the area under a run's periodic evaluations divided by the
+// steps they cover: each evaluation counts for the steps since the one
+// before it, and the last one (a run stopped early at its target) also for
+// the steps left to the budget. A run with one evaluation is worth it, one
+// with none its final evaluation.
+func curveMean(evals []evalPoint, budget int64, final float64) float64 {
+	switch len(evals) {
+	case 0:
+		return final
+	case 1:
+		return evals[0].value
+	}
+	first, last := evals[0], evals[len(evals)-1]
+	end := max(budget, last.step)
+	if end <= first.step {
+		return last.value
+	}
+	var area float64
+	for i := 1; i < len(evals); i++ {
+		area += evals[i].value * float64(evals[i].step-evals[i-1].step)
+	}
+	area += last.value * float64(end-last.step)
+	return area / float64(end-first.step)
+}
+
+// trialRun is one training run of a trial: the only one, or one seed's.
+type trialRun struct {
+	dir   string
+	extra []Flag // --seed for one seed of several
+	seed  uint64
+	multi bool
+}
+
+func (r trialRun) of() string {
+	if !r.multi {
+		return ""
+	}
+	return fmt.Sprintf(" of seed %d", r.seed)
+}
+
+func mean(xs []float64) float64 {
+	var s float64
+	for _, x := range xs {
+		s += x
+	}
+	return s / float64(len(xs))
 }
 
 func formatParams(p map[string]any) string {

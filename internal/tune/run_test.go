@@ -6,6 +6,8 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -153,4 +155,99 @@ func abs(x float64) float64 {
 		return -x
 	}
 	return x
+}
+
+// With several training seeds a trial runs one after another in
+// trials/NNNN/seed-S and its value is the mean of their final evaluations;
+// later seeds report at their offset step, and not before the warmup.
+func TestRunTrialSeeds(t *testing.T) {
+	noLR := func(int) map[string]any { return map[string]any{} } // the fake's value is then its seed
+	tests := []struct {
+		name       string
+		seeds      []uint64
+		pruneBelow float64
+		state      string
+		value      float64
+		steps      []int64
+		reports    []float64
+	}{
+		{"complete", []uint64{3, 5}, 0, StateComplete, 4, []int64{100, 200, 300, 1200, 1300}, []float64{3, 3, 3, 5, 5}},
+		{"pruned on the second seed", []uint64{5, 1}, 2, StatePruned, 0, []int64{100, 200, 300, 1200}, []float64{5, 5, 5, 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := &fakeStudy{pruneBelow: tt.pruneBelow, params: noLR}
+			var log bytes.Buffer
+			cfg := testConfig(t, 1, 1)
+			cfg.Seeds, cfg.StepsPerSeed, cfg.PruneWarmup, cfg.Log = tt.seeds, 1000, 150, &log
+			if _, err := Run(context.Background(), cfg, st); err != nil {
+				t.Fatal(err)
+			}
+			tr := st.trials[0]
+			if tr.state != tt.state || tr.value != tt.value {
+				t.Fatalf("trial: %s %g, want %s %g (log %s)", tr.state, tr.value, tt.state, tt.value, log.String())
+			}
+			if !slices.Equal(tr.steps, tt.steps) || !slices.Equal(tr.reports, tt.reports) {
+				t.Errorf("reports %v at steps %v, want %v at %v", tr.reports, tr.steps, tt.reports, tt.steps)
+			}
+			for _, s := range tt.seeds {
+				dir := filepath.Join(TrialDir(cfg.Dir, 0), "seed-"+strconv.FormatUint(s, 10))
+				if _, err := os.Stat(filepath.Join(dir, "metrics.jsonl")); err != nil {
+					t.Errorf("seed %d has no run directory: %v", s, err)
+				}
+			}
+			if c, _ := tr.attrs[AttrConfig].(string); !strings.Contains(c, "seed: "+strconv.FormatUint(tt.seeds[0], 10)) {
+				t.Errorf("recorded config %q, want the first seed's", c)
+			}
+			if tt.state != StateComplete {
+				return
+			}
+			sum, _ := st.Summary(context.Background())
+			if got := sum.Trials[0].SeedValues; !slices.Equal(got, []float64{3, 5}) {
+				t.Errorf("seed values %v, want [3 5]", got)
+			}
+			if !strings.Contains(log.String(), "value 4.00 = mean of seeds 3.00, 5.00") {
+				t.Errorf("log:\n%s", log.String())
+			}
+		})
+	}
+}
+
+// --objective curve: a run is worth the area under its periodic
+// evaluations over the budget; the last one holds to the end.
+func TestCurveMean(t *testing.T) {
+	tests := []struct {
+		name   string
+		evals  []evalPoint
+		budget int64
+		want   float64
+	}{
+		{"none: the final evaluation", nil, 1000, 7},
+		{"one", []evalPoint{{500, 3}}, 1000, 3},
+		{"to the budget", []evalPoint{{0, 1}, {500, 2}, {1000, 4}}, 1000, 3},
+		{"stopped early holds its last", []evalPoint{{0, 0}, {250, 2}, {500, 4}}, 1000, 3.5},
+		{"past the budget", []evalPoint{{0, 1}, {100, 3}}, 50, 3},
+	}
+	for _, tt := range tests {
+		if got := curveMean(tt.evals, tt.budget, 7); abs(got-tt.want) > 1e-12 {
+			t.Errorf("%s: %g, want %g", tt.name, got, tt.want)
+		}
+	}
+}
+
+// The curve objective through Run: two seeds whose evaluations climb to
+// their final values 3 and 5 are worth less than those values.
+func TestRunCurveObjective(t *testing.T) {
+	st := &fakeStudy{params: func(int) map[string]any { return map[string]any{"ramp": 1} }}
+	cfg := testConfig(t, 1, 1)
+	cfg.Seeds, cfg.StepsPerSeed, cfg.Objective = []uint64{3, 5}, 1000, ObjectiveCurve
+	if _, err := Run(context.Background(), cfg, st); err != nil {
+		t.Fatal(err)
+	}
+	// Seed s: evaluations s/3, 2s/3, s at steps 100, 200, 300, then s held
+	// to step 1000: (2s/3*100 + s*100 + s*700) / 900 = 26s/27.
+	want := (26.0*3/27 + 26.0*5/27) / 2
+	if tr := st.trials[0]; tr.state != StateComplete || abs(tr.value-want) > 1e-9 {
+		t.Errorf("trial: %s %g, want complete %g", tr.state, tr.value, want)
+	}
 }

@@ -30,6 +30,10 @@ type Param struct {
 type Space struct {
 	Params []Param
 	Fixed  map[string]any
+	// Drop are names a space file gives as null: as an override it removes
+	// them from the built-in space (neither searched nor fixed: the
+	// configuration's value).
+	Drop []string
 }
 
 //go:embed spaces/*.yaml
@@ -89,6 +93,10 @@ func ParseSpace(data []byte, where string) (Space, error) {
 		p, fixed, isFixed, err := parseParam(name, v)
 		if err != nil {
 			return sp, fmt.Errorf("%s:%d: %s: %w", where, v.Line, name, err)
+		}
+		if isFixed && fixed == nil {
+			sp.Drop = append(sp.Drop, name)
+			continue
 		}
 		if isFixed {
 			sp.Fixed[name] = fixed
@@ -160,9 +168,6 @@ func parseParam(name string, v *yaml.Node) (Param, any, bool, error) {
 		if err := v.Decode(&x); err != nil {
 			return p, nil, false, err
 		}
-		if x == nil {
-			return p, nil, false, fmt.Errorf("no value (give a list, a range or a fixed value)")
-		}
 		return p, x, true, nil
 	}
 	return p, nil, false, fmt.Errorf("want a list, a range or a value")
@@ -180,7 +185,7 @@ func (s Space) Override(o Space) Space {
 		byName[p.Name] = p
 	}
 	for _, p := range s.Params {
-		if _, fixed := o.Fixed[p.Name]; fixed {
+		if _, fixed := o.Fixed[p.Name]; fixed || slices.Contains(o.Drop, p.Name) {
 			continue
 		}
 		if q, ok := byName[p.Name]; ok {
@@ -196,6 +201,9 @@ func (s Space) Override(o Space) Space {
 	}
 	for k, v := range o.Fixed {
 		out.Fixed[k] = v
+	}
+	for _, k := range o.Drop {
+		delete(out.Fixed, k)
 	}
 	return out
 }
@@ -295,9 +303,15 @@ func (s Space) Check(algo string, known []string) error {
 	for k := range s.Fixed {
 		names = append(names, k)
 	}
+	sort.Strings(names)
+	setBy := map[string]string{}
 	for _, n := range names {
 		hp, _ := targets(n, algo)
 		for _, h := range hp {
+			if other, ok := setBy[h]; ok {
+				return fmt.Errorf("search space parameters %q and %q both set %s: give one of them as null in --space to drop it", other, n, h)
+			}
+			setBy[h] = n
 			if !slices.Contains(known, h) {
 				return fmt.Errorf("search space parameter %q: %s has no hyperparameter %q (it has %s)",
 					n, algo, h, strings.Join(known, ", "))

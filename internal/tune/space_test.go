@@ -23,6 +23,7 @@ func TestParseSpace(t *testing.T) {
 		{name: "int", text: "n: {low: 1, high: 8, type: int}", want: []Param{{Name: "n", Type: "int", Low: 1, High: 8}}},
 		{name: "fixed", text: "learning_starts: 0\ngamma: [0.9]", fixed: map[string]any{"learning_starts": 0},
 			want: []Param{{Name: "gamma", Type: "categorical", Choices: []any{0.9}}}},
+		{name: "null drops", text: "gamma: null\nx:\nbatch_size: [16]", want: []Param{{Name: "batch_size", Type: "categorical", Choices: []any{16}}}},
 		{name: "low above high", text: "x: {low: 2, high: 1}", err: "x: want low <= high"},
 		{name: "log of zero", text: "x: {low: 0, high: 1, log: true}", err: "log range needs low > 0"},
 		{name: "unknown range key", text: "x: {low: 0, hgh: 1}", err: `unknown key "hgh"`},
@@ -31,7 +32,6 @@ func TestParseSpace(t *testing.T) {
 		{name: "twice", text: "x: [1]\nx: [2]", err: "given twice"},
 		{name: "not a mapping", text: "- a", err: "maps parameter names"},
 		{name: "int with fraction", text: "x: {low: 0.5, high: 2, type: int}", err: "whole bounds"},
-		{name: "no value", text: "x:", err: "no value"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -96,17 +96,17 @@ func TestDefaultSpaceDQNIsRLZoos(t *testing.T) {
 
 func TestOverride(t *testing.T) {
 	base, _ := ParseSpace([]byte("a: [1, 2]\nb: {low: 0, high: 1}\nc: [x, y]"), "base")
-	o, _ := ParseSpace([]byte("b: {low: 0.5, high: 0.6}\nc: x\nd: [3]"), "o")
+	o, _ := ParseSpace([]byte("b: {low: 0.5, high: 0.6}\nc: x\nd: [3]\na: null"), "o")
 	got := base.Override(o)
 	var names []string
 	for _, p := range got.Params {
 		names = append(names, p.Name)
 	}
-	if !reflect.DeepEqual(names, []string{"a", "b", "d"}) {
-		t.Errorf("params %v, want a, b (overridden), d (added); c fixed", names)
+	if !reflect.DeepEqual(names, []string{"b", "d"}) {
+		t.Errorf("params %v, want b (overridden), d (added); a dropped, c fixed", names)
 	}
-	if got.Params[1].Low != 0.5 {
-		t.Errorf("b = %+v, want the override's range", got.Params[1])
+	if got.Params[0].Low != 0.5 {
+		t.Errorf("b = %+v, want the override's range", got.Params[0])
 	}
 	if got.Fixed["c"] != "x" {
 		t.Errorf("fixed = %v, want c: x", got.Fixed)
@@ -147,6 +147,10 @@ func TestCheck(t *testing.T) {
 	bad, _ := ParseSpace([]byte("gama: [0.9]"), "s")
 	if err := bad.Check("dqn", known); err == nil || !strings.Contains(err.Error(), `"gama"`) {
 		t.Errorf("unknown parameter: err = %v", err)
+	}
+	both, _ := ParseSpace([]byte("gamma: [0.9]\none_minus_gamma: {low: 0.001, high: 0.1}"), "s")
+	if err := both.Check("dqn", known); err == nil || !strings.Contains(err.Error(), `both set gamma`) {
+		t.Errorf("two parameters of one hyperparameter: err = %v", err)
 	}
 	arch, _ := ParseSpace([]byte("net_arch: [huge]"), "s")
 	if err := arch.Check("dqn", known); err == nil || !strings.Contains(err.Error(), "huge") {

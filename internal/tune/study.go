@@ -50,6 +50,9 @@ type TrialRow struct {
 	WallS  *float64       `msgpack:"-" json:"wall_s,omitempty"`
 	RunDir string         `msgpack:"-" json:"run_dir,omitempty"`
 	Reason string         `msgpack:"-" json:"reason,omitempty"`
+	// SeedValues are the per-seed final evaluations of a trial trained on
+	// several seeds (--trial-seeds).
+	SeedValues []float64 `msgpack:"-" json:"seed_values,omitempty"`
 }
 
 // Summary is every trial of a study and the best complete one.
@@ -189,6 +192,9 @@ const (
 	AttrReason = "xlrl_fail_reason"
 	AttrConfig = "xlrl_config"
 	AttrHP     = "xlrl_hp"
+	// AttrSeedValues are the final evaluations of a trial trained on
+	// several seeds, in seed order (its value is their mean).
+	AttrSeedValues = "xlrl_seed_values"
 )
 
 func (t *TrialRow) fromAttrs() {
@@ -206,5 +212,15 @@ func (t *TrialRow) fromAttrs() {
 	}
 	if v, ok := t.Attrs[AttrReason].(string); ok {
 		t.Reason = v
+	}
+	switch vs := t.Attrs[AttrSeedValues].(type) {
+	case []float64:
+		t.SeedValues = vs
+	case []any:
+		for _, v := range vs {
+			if f, err := asFloat(v); err == nil {
+				t.SeedValues = append(t.SeedValues, f)
+			}
+		}
 	}
 }
