@@ -84,7 +84,8 @@ test-long: build venv
 
 ## xlrl-envs: the Go environments as a C shared library inside the xlrl_envs Python package, installed into the .venv
 XLRL_ENVS_LIB := python/xlrl_envs/xlrl_envs/libxlrlenvs.so
-XLRL_ENVS_PY  := $(shell find python/xlrl_envs -name '*.py' -not -path '*/build/*' 2>/dev/null) python/xlrl_envs/pyproject.toml
+XLRL_ENVS_PY  := $(shell find python/xlrl_envs -name '*.py' -not -path '*/build/*' 2>/dev/null) python/xlrl_envs/pyproject.toml \
+                 python/xlrl_envs/xlrl_envs/_fast.c python/xlrl_envs/xlrl_envs/_fast.pyi
 .PHONY: xlrl-envs
 xlrl-envs: $(VENV)/.xlrl-envs-installed
 $(XLRL_ENVS_LIB): $(GO_SRC) $(shell find envlib -name '*.go' 2>/dev/null)
@@ -128,4 +129,4 @@ fuzz: venv
 	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -q tests/test_protocol_properties.py
 
 clean:
-	rm -rf bin build runs $(VENV) libqvalue.so libqvalue.h $(XLRL_ENVS_LIB) python/xlrl_envs/xlrl_envs/libxlrlenvs.h
+	rm -rf bin build runs $(VENV) libqvalue.so libqvalue.h $(XLRL_ENVS_LIB) python/xlrl_envs/xlrl_envs/libxlrlenvs.h python/xlrl_envs/xlrl_envs/_fast*.so

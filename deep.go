@@ -51,12 +51,12 @@ func NewDQN(cfg DQNConfig, spec *Spec, be Backend, seed uint64) (Learner, error)
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return newDeep("dqn", spec, be, seed, func(ctx context.Context, mk trainloop.EnvFactory, steps int, be Backend, p trainloop.Progress) (*nn.MLP, Stats, error) {
+	return newDeep("dqn", spec, be, seed, func(ctx context.Context, mk trainloop.EnvFactory, steps int, be Backend, h *trainloop.Hooks) (*nn.MLP, Stats, error) {
 		c := cfg
 		if steps > 0 {
 			c.Steps = steps
 		}
-		res, err := dqn.Train(ctx, c, mk, be, seed, p)
+		res, err := dqn.Train(ctx, c, mk, be, seed, h)
 		if err != nil {
 			return nil, Stats{}, err
 		}
@@ -69,12 +69,12 @@ func NewREINFORCE(cfg REINFORCEConfig, spec *Spec, be Backend, seed uint64) (Lea
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return newDeep("reinforce", spec, be, seed, func(ctx context.Context, mk trainloop.EnvFactory, steps int, be Backend, p trainloop.Progress) (*nn.MLP, Stats, error) {
+	return newDeep("reinforce", spec, be, seed, func(ctx context.Context, mk trainloop.EnvFactory, steps int, be Backend, h *trainloop.Hooks) (*nn.MLP, Stats, error) {
 		c := cfg
 		if steps > 0 {
 			c.Steps = steps
 		}
-		return pgStats(pg.TrainREINFORCE(ctx, c, mk, be, seed, p))
+		return pgStats(pg.TrainREINFORCE(ctx, c, mk, be, seed, h))
 	})
 }
 
@@ -83,12 +83,12 @@ func NewA2C(cfg A2CConfig, spec *Spec, be Backend, seed uint64) (Learner, error)
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return newDeep("a2c", spec, be, seed, func(ctx context.Context, mk trainloop.EnvFactory, steps int, be Backend, p trainloop.Progress) (*nn.MLP, Stats, error) {
+	return newDeep("a2c", spec, be, seed, func(ctx context.Context, mk trainloop.EnvFactory, steps int, be Backend, h *trainloop.Hooks) (*nn.MLP, Stats, error) {
 		c := cfg
 		if steps > 0 {
 			c.Steps = steps
 		}
-		return pgStats(pg.TrainA2C(ctx, c, mk, be, seed, p))
+		return pgStats(pg.TrainA2C(ctx, c, mk, be, seed, h))
 	})
 }
 
@@ -99,7 +99,7 @@ func pgStats(res *pg.Result, err error) (*nn.MLP, Stats, error) {
 	return res.Policy, Stats{Episodes: int64(res.Episodes), Steps: int64(res.Steps), Updates: int64(res.Updates)}, nil
 }
 
-type deepTrain func(ctx context.Context, mk trainloop.EnvFactory, steps int, be Backend, p trainloop.Progress) (*nn.MLP, Stats, error)
+type deepTrain func(ctx context.Context, mk trainloop.EnvFactory, steps int, be Backend, h *trainloop.Hooks) (*nn.MLP, Stats, error)
 
 func newDeep(algo string, spec *Spec, be Backend, seed uint64, fn deepTrain) (*deepLearner, error) {
 	if err := trainloop.CheckSpaces(algo, spec); err != nil {
@@ -147,19 +147,19 @@ func (l *deepLearner) Learn(ctx context.Context, envs EnvFactory, b Budget, h Ho
 	if b.Episodes > 0 {
 		return Stats{}, fmt.Errorf("%s: the budget of a deep agent is in steps (Budget.Steps), not episodes", l.algo)
 	}
-	ctx = trainloop.WithRecorder(ctx, &hookRecorder{h: h})
+	rec := &hookRecorder{h: h}
+	th := &trainloop.Hooks{Episode: rec.Episode, Update: rec.Update}
+	if h.Eval != nil {
+		th.Eval = func(step int, m map[string]float64) { h.Eval(int64(step), m) }
+	}
 	if h.Checkpoint != nil {
 		ck, err := newHookCheckpointer(h.Checkpoint)
 		if err != nil {
 			return Stats{}, err
 		}
-		ctx = trainloop.WithCheckpointer(ctx, ck)
+		th.Checkpoint = ck
 	}
-	var progress trainloop.Progress
-	if h.Eval != nil {
-		progress = func(step int, m map[string]float64) { h.Eval(int64(step), m) }
-	}
-	net, st, err := l.train(ctx, trainloop.EnvFactory(envs), int(b.Steps), l.be, progress)
+	net, st, err := l.train(ctx, trainloop.EnvFactory(envs), int(b.Steps), l.be, th)
 	if err != nil {
 		return st, err
 	}
@@ -203,7 +203,8 @@ func (l *deepLearner) loadPolicy(c *ckpt.Checkpoint) error {
 	return nil
 }
 
-// hookRecorder passes a deep trainer's records to Hooks.
+// hookRecorder passes a deep trainer's episodes and updates to Hooks,
+// counting the episodes.
 type hookRecorder struct {
 	h        Hooks
 	episodes int64

@@ -7,6 +7,13 @@
 // optimal"), register it with RegisterEnv, and every part of xlrl, the
 // command line of package cli included, finds it by id.
 //
+// Gymnasium environments: ids of the form "gym:CartPole-v1" (any id
+// registered with Gymnasium) or "gym:package.module:Name" (a class or
+// factory the worker's Python imports from PYTHONPATH, never from the
+// working directory) are hosted by the Python worker, which starts on the
+// first such id; MakeEnv, LookupEnv, NewAgent and Train take them like
+// any other id (see ConfigureGym and WithKwarg).
+//
 // Agents: every algorithm is a Learner (NewAgent by name with the
 // environment's tuned defaults, or NewTabular, NewDQN, NewREINFORCE, NewA2C with a typed
 // config). Learn trains it, Act gives its greedy action, Evaluate measures

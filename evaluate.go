@@ -3,14 +3,14 @@ package xlrl
 import (
 	"context"
 	"fmt"
-	"math"
 
 	"github.com/xlrl/xlrl/internal/mdp"
+	"github.com/xlrl/xlrl/internal/train"
 )
 
 // EvalStepLimit cuts evaluation episodes of environments without a time
 // limit, where a poor greedy policy could go on forever.
-const EvalStepLimit = 100_000
+const EvalStepLimit = train.EvalStepLimit
 
 // Evaluation is the outcome of Evaluate.
 type Evaluation struct {
@@ -27,47 +27,11 @@ type Evaluation struct {
 // seeded with seed first, and returns their returns. Every algorithm is
 // evaluated the same way.
 func Evaluate(ctx context.Context, agent Agent, e Env, episodes int, seed uint64) (Evaluation, error) {
-	ev := Evaluation{Episodes: episodes}
 	if episodes <= 0 {
-		return ev, fmt.Errorf("evaluate: %d episodes: want a positive number", episodes)
+		return Evaluation{Episodes: episodes}, fmt.Errorf("evaluate: %d episodes: want a positive number", episodes)
 	}
-	spec := e.Spec()
-	limit := EvalStepLimit
-	if m := spec.MaxEpisodeSteps; m > 0 {
-		limit = m
-	}
-	e.Seed(seed)
-	solved := 0
-	for range episodes {
-		if err := ctx.Err(); err != nil {
-			return ev, err
-		}
-		obs := e.Reset()
-		var ret float64
-		for t := 1; ; t++ {
-			o, r, term, trunc := e.Step(agent.Act(obs))
-			ret += r
-			if term || trunc || t >= limit {
-				break
-			}
-			obs = o
-		}
-		ev.Returns = append(ev.Returns, ret)
-		if spec.RewardThreshold != nil && ret >= *spec.RewardThreshold {
-			solved++
-		}
-	}
-	var s, s2 float64
-	for _, r := range ev.Returns {
-		s += r
-	}
-	ev.Mean = s / float64(episodes)
-	for _, r := range ev.Returns {
-		s2 += (r - ev.Mean) * (r - ev.Mean)
-	}
-	ev.Std = math.Sqrt(s2 / float64(episodes))
-	ev.SuccessRate = float64(solved) / float64(episodes)
-	return ev, nil
+	ev, err := train.EvaluateEpisodes(ctx, e, agent.Act, episodes, seed, train.ReachedThreshold(e.Spec()))
+	return Evaluation{Episodes: ev.Episodes, Mean: ev.Mean, Std: ev.Std, SuccessRate: ev.SuccessRate, Returns: ev.Returns}, err
 }
 
 // Solution is an exact solution of a Model: the optimal value of each

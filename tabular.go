@@ -8,6 +8,7 @@ import (
 	"io"
 
 	"github.com/xlrl/xlrl/internal/agent/tabular"
+	"github.com/xlrl/xlrl/internal/agent/zoo"
 	"github.com/xlrl/xlrl/internal/ckpt"
 	"github.com/xlrl/xlrl/internal/policy"
 )
@@ -25,7 +26,11 @@ type Exploration = policy.Config
 // (generic values for an environment without a tuned entry); docs/tabular.md
 // lists the table.
 func TunedTabular(envID, algo string) TabularConfig {
-	h, _ := tabular.Defaults(envID, algo)
+	d, _, _ := zoo.Defaults(envID, algo)
+	h := d.Tabular
+	if h == nil { // not a tabular algorithm: New will say so
+		return TabularConfig{Algorithm: algo}
+	}
 	return TabularConfig{Algorithm: algo, LR: h.LR, LREnd: h.LREnd, LRDecayEpisodes: h.LRDecayEpisodes,
 		Gamma: h.Gamma, Explore: h.Explore}
 }
@@ -80,8 +85,8 @@ func (l *tabularLearner) Learn(ctx context.Context, envs EnvFactory, b Budget, h
 		return st, err
 	}
 	if b.Episodes <= 0 && b.Steps <= 0 {
-		d, _ := tabular.Defaults(l.envID, l.algo)
-		b.Episodes = d.Episodes
+		d, _, _ := zoo.Defaults(l.envID, l.algo) // l.algo is tabular: NewTabular checked it
+		b.Episodes = d.Tabular.Episodes
 	}
 	e.Seed(l.seed)
 	ck := h.Checkpoint

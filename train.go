@@ -41,7 +41,8 @@ type TrainOptions struct {
 	Layers      []int
 	Arch        string
 	NoEarlyStop bool
-	// Hyper sets entries of the deep agents' tuned table by name, as --hp.
+	// Hyper sets values of the tuned table's entry by name, as --hp (any
+	// algorithm: lr_end for a tabular agent, train_freq for DQN, ...).
 	Hyper map[string]string
 
 	// The run directory: Out, or RunsRoot/Name (runs/<timestamp> by default).

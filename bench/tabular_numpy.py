@@ -32,7 +32,7 @@ import numpy as np
 from pyworker import native
 
 ROOT = Path(__file__).resolve().parent.parent
-# Matching the tuned defaults of `xlrl train` (internal/agent/tabular/defaults.go).
+# Matching the tuned defaults of `xlrl train` (internal/agent/zoo/table.go).
 # Gymnasium 1.x renamed Taxi-v3 (same dynamics when not rainy) to Taxi-v4.
 GYM_ID = {"FrozenLake-v1": "FrozenLake-v1", "Taxi-v3": "Taxi-v4"}
 HYPER = {

@@ -83,7 +83,7 @@ func TestNameAndOutRefusedTogether(t *testing.T) {
 }
 
 func TestTabularRefusesDeepFlags(t *testing.T) {
-	for _, flag := range [][]string{{"--layers", "32"}, {"--backend", "go"}, {"--hp", "tau=1"}} {
+	for _, flag := range [][]string{{"--layers", "32"}, {"--backend", "go"}} {
 		_, err := runCLI(t, append([]string{"train", "--env", "FrozenLake-v1", "--episodes", "5"}, flag...)...)
 		if err == nil || !strings.Contains(err.Error(), flag[0]+" applies to the deep agents (dqn, reinforce, a2c), not to q-learning") {
 			t.Errorf("%v: %v", flag, err)

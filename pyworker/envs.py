@@ -28,12 +28,15 @@ from __future__ import annotations
 import ast
 import importlib
 import os
+import struct
 import sys
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgpack
 import numpy as np
 
+from pyworker import protocol
 from pyworker.errors import ArgumentError, check_array
 from pyworker.registry import CallContext, method
 
@@ -197,6 +200,8 @@ class Hosted:
     seeds: list[int]  # each copy's first reset
     kwargs: dict[str, Any]  # the constructor arguments (env.bench rebuilds the copies)
     spec: dict[str, Any] = field(default_factory=dict)
+    all_started: bool = False  # every copy has been reset at least once
+    wire: _Wire | None = None  # how step's results go on the wire, made at the first step
 
     def put_obs(self, i: int, value: Any, out: np.ndarray | None = None) -> None:
         target = self.obs if out is None else out
@@ -209,6 +214,49 @@ class Hosted:
                 f"observation space {self.obs_space}"
             )
         target[i] = arr.reshape(target[i].shape)
+
+
+def _ext_header(arr: np.ndarray) -> bytes | None:
+    """The array ext's header for arrays of arr's dtype and shape (protocol.py's wire format),
+    or None for an array large enough that the packer should send it without a copy."""
+    code = protocol.CODES.get(arr.dtype)
+    if code is None or arr.nbytes >= protocol.SCATTER_BYTES:
+        return None
+    return struct.pack(f"<BB{arr.ndim}Q", code, arr.ndim, *arr.shape)
+
+
+class _Wire:
+    """step's results as ready-made msgpack ext values: one bytes join per array per step.
+
+    Encoding a small array through the packer's default hook costs more than the copy's step
+    (protocol.encode_array checks the dtype and builds the header every time); the header of
+    each result array never changes, so it is built once here.
+    """
+
+    def __init__(self, h: Hosted) -> None:
+        self.arrays = {
+            "obs": h.obs,
+            "rewards": h.rewards,
+            "terminated": h.terminated,
+            "truncated": h.truncated,
+        }
+        self.headers = {k: _ext_header(a) for k, a in self.arrays.items()}
+        empty = np.zeros((0, *h.obs.shape[1:]), h.obs.dtype)
+        self.none_ended = {
+            "ended": protocol.encode_array(np.zeros(0, np.int64)),
+            "final_obs": protocol.encode_array(empty),
+        }
+
+    def encode(self, results: dict[str, Any]) -> dict[str, Any]:
+        """step's results with the result arrays as ext values (the others as they are)."""
+        out = dict(results)
+        for k, a in self.arrays.items():
+            header = self.headers[k]
+            if header is not None:
+                out[k] = msgpack.ExtType(protocol.ARRAY_EXT, header + a.tobytes())
+        if not len(results["ended"]):
+            out.update(self.none_ended)
+        return out
 
 
 _hosted: dict[int, Hosted] = {}
@@ -333,10 +381,10 @@ def reset(
     for i in range(n):
         first = None if h.started[i] else h.seeds[i]
         _reset_copy(h, i, seeds[i] if seeds is not None else first)
+    h.all_started = True
     return {"obs": h.obs}
 
 
-@method("env.step", inline=True)
 def step(ctx: CallContext, *, handle: int, actions: np.ndarray) -> dict[str, Any]:
     """Step every copy once; copies whose episode ended are reset when autoreset is on."""
     h = _get(handle)
@@ -346,12 +394,11 @@ def step(ctx: CallContext, *, handle: int, actions: np.ndarray) -> dict[str, Any
         acts = check_array("actions", actions, ndim=1, shape=(n,))
         if acts.dtype.kind not in "iu":
             raise ArgumentError(f"env.step: discrete actions must be integers, got {acts.dtype}")
-        bad = (acts < 0) | (acts >= h.spec["action"]["n"])
-        if bad.any():
-            i = int(np.argmax(bad))
-            raise ArgumentError(
-                f"{h.id} copy {i}: action {int(acts[i])} is outside Discrete({h.spec['action']['n']})"
-            )
+        values: list[Any] = acts.tolist()
+        n_act = h.spec["action"]["n"]
+        if min(values) < 0 or max(values) >= n_act:
+            i = next(i for i, a in enumerate(values) if not 0 <= a < n_act)
+            raise ArgumentError(f"{h.id} copy {i}: action {values[i]} is outside Discrete({n_act})")
     else:
         acts = check_array("actions", actions)
         size = int(np.prod(h.act_space.shape))
@@ -360,27 +407,40 @@ def step(ctx: CallContext, *, handle: int, actions: np.ndarray) -> dict[str, Any
                 f"env.step: {acts.size} action values for {n} copies of {h.act_space}"
             )
         acts = acts.reshape((n, *h.act_space.shape)).astype(h.act_space.dtype, copy=False)
-    if not h.started.all():
+        values = list(acts)
+    if not h.all_started:
         raise ArgumentError(f"{h.id}: call env.reset before the first env.step")
+    if not h.autoreset and h.ended.any():
+        i = int(np.argmax(h.ended))
+        raise ArgumentError(
+            f"{h.id} copy {i}: its episode ended at step {int(h.steps[i])}; reset it first"
+        )
+    # Per copy, only what must be: plain Python values, and numpy once per array at the end.
+    obs_one = h.obs.shape[1:]
+    obs_ok = h.obs.dtype
+    rewards: list[float] = []
+    terms: list[bool] = []
+    truncs: list[bool] = []
     ended: list[int] = []
     final: list[np.ndarray] = []
-    for i in range(n):
-        if h.ended[i]:
-            raise ArgumentError(
-                f"{h.id} copy {i}: its episode ended at step {int(h.steps[i])}; reset it first"
-            )
-        a = int(acts[i]) + h.act_start if discrete else acts[i]
+    for i, env in enumerate(h.envs):
+        a = values[i] + h.act_start if discrete else values[i]
         try:
-            obs, reward, term, trunc, _info = h.envs[i].step(a)
+            obs, reward, term, trunc, _info = env.step(a)
         except Exception as exc:
+            h.steps[:i] += 1
             raise EnvError(
                 f"{h.id} copy {i} step {int(h.steps[i]) + 1}: {type(exc).__name__}: {exc}"
             ) from exc
-        h.steps[i] += 1
-        h.put_obs(i, obs)
-        h.rewards[i] = reward
-        h.terminated[i] = bool(term)
-        h.truncated[i] = bool(trunc)
+        if type(obs) is np.ndarray and obs.shape == obs_one and obs.dtype == obs_ok:
+            h.obs[i] = obs
+        elif type(obs) is int and not obs_one:  # Discrete
+            h.obs[i] = obs - h.obs_start
+        else:
+            h.put_obs(i, obs)
+        rewards.append(float(reward))
+        terms.append(bool(term))
+        truncs.append(bool(trunc))
         if term or trunc:
             if h.autoreset:
                 ended.append(i)
@@ -388,15 +448,32 @@ def step(ctx: CallContext, *, handle: int, actions: np.ndarray) -> dict[str, Any
                 _reset_copy(h, i, None)
             else:
                 h.ended[i] = True
-    final_obs = np.stack(final) if final else np.zeros((0, *h.obs.shape[1:]), h.obs.dtype)
+    h.steps += 1
+    h.rewards[:] = rewards
+    h.terminated[:] = terms
+    h.truncated[:] = truncs
     return {
         "obs": h.obs,
         "rewards": h.rewards,
         "terminated": h.terminated,
         "truncated": h.truncated,
-        "ended": np.asarray(ended, dtype=np.int64),
-        "final_obs": final_obs,
+        "ended": np.asarray(ended, dtype=np.int64) if ended else _NO_ENDED,
+        "final_obs": np.stack(final) if final else h.obs[:0],
     }
+
+
+_NO_ENDED = np.zeros(0, dtype=np.int64)
+_NO_ENDED.flags.writeable = False
+
+
+@method("env.step", inline=True)
+def step_rpc(ctx: CallContext, *, handle: int, actions: np.ndarray) -> dict[str, Any]:
+    """:func:`step` for the host: its results go on the wire as ready-made ext values."""
+    out = step(ctx, handle=handle, actions=actions)
+    h = _hosted[handle]
+    if h.wire is None:
+        h.wire = _Wire(h)
+    return h.wire.encode(out)
 
 
 @method("env.close", inline=True)

@@ -63,6 +63,23 @@ RESULT_FILE = "result.json"
 _TRAIN, _EVAL, _FINAL, _MEAN_Q, _MAX_Q, _LOSS = "C0", "C2", "C3", "C0", "C1", "C4"
 
 
+@dataclass(frozen=True)
+class Names:
+    """The metrics.jsonl names the figure reads, by the role each plays. The
+    Go host sends them with every ``plot.runs`` request (``metrics``, from
+    its one table, internal/metric), so that this module keeps no list."""
+
+    episode_kind: str
+    update_kind: str
+    eval_kind: str
+    episode_return: str
+    eval_mean: str
+    eval_std: str
+    mean_q: str
+    max_q: str
+    loss: str
+
+
 @dataclass
 class Group:
     """Runs drawn as one line: label names what sets them apart."""
@@ -219,6 +236,7 @@ def _has(groups: list[Group], kind: str, keys: list[str]) -> bool:
 
 def figure_data(
     groups: list[Group],
+    names: Names,
     *,
     threshold: float | None = None,
     window: int = 100,
@@ -229,30 +247,31 @@ def figure_data(
     single = len(groups) == 1 and len(groups[0].runs) == 1
     one_group = len(groups) == 1
     panels: list[Panel] = []
-    if _has(groups, "episode", ["return"]) or _has(groups, "eval", ["eval_mean"]):
-        panels.append(_returns_panel(groups, threshold, window, single, one_group))
-    if _has(groups, "update", ["mean_q", "max_q"]):
+    n = names
+    if _has(groups, n.episode_kind, [n.episode_return]) or _has(groups, n.eval_kind, [n.eval_mean]):
+        panels.append(_returns_panel(groups, n, threshold, window, single, one_group))
+    if _has(groups, n.update_kind, [n.mean_q, n.max_q]):
         p = Panel("Q-values progression", "Q-value")
         for gi, g in enumerate(groups):
             group = None if one_group else g.label
             for key, name, own, style in (
-                ("mean_q", "mean Q", _MEAN_Q, "-"),
-                ("max_q", "max Q", _MAX_Q, "--"),
+                (n.mean_q, "mean Q", _MEAN_Q, "-"),
+                (n.max_q, "max Q", _MAX_Q, "--"),
             ):
                 color = own if one_group else f"C{gi % 10}"
-                c = _combine([_smooth_updates(m.series("update", key)) for m in g.runs])
+                c = _combine([_smooth_updates(m.series(n.update_kind, key)) for m in g.runs])
                 if c is not None:
                     p.lines.append(Line(name, c[0], c[1], color, c[2], style=style, group=group))
         panels.append(p)
-    if _has(groups, "update", ["loss"]):
+    if _has(groups, n.update_kind, [n.loss]):
         p = Panel("Loss trajectory", "loss")
         for gi, g in enumerate(groups):
-            c = _combine([_smooth_updates(m.series("update", "loss")) for m in g.runs])
+            c = _combine([_smooth_updates(m.series(n.update_kind, n.loss)) for m in g.runs])
             if c is not None:
                 color = _LOSS if one_group else f"C{gi % 10}"
                 group = None if one_group else g.label
                 p.lines.append(Line("loss", c[0], c[1], color, c[2], group=group))
-        if _all_positive(groups, "update", ["loss"]):
+        if _all_positive(groups, n.update_kind, [n.loss]):
             p.log, p.ylabel = True, "loss (log scale)"
         panels.append(p)
     if not panels:
@@ -270,7 +289,12 @@ def _smooth_updates(s: Series) -> Series:
 
 
 def _returns_panel(
-    groups: list[Group], threshold: float | None, window: int, single: bool, one_group: bool
+    groups: list[Group],
+    names: Names,
+    threshold: float | None,
+    window: int,
+    single: bool,
+    one_group: bool,
 ) -> Panel:
     p = Panel(RETURNS_TITLE, "episode return")
     if threshold is not None and math.isfinite(threshold):
@@ -278,7 +302,7 @@ def _returns_panel(
     for gi, g in enumerate(groups):
         color = f"C{gi % 10}"
         group = None if one_group else g.label
-        raw = [m.series("episode", "return") for m in g.runs]
+        raw = [m.series(names.episode_kind, names.episode_return) for m in g.runs]
         if single and 0 < len(raw[0].steps) <= _RAW_MAX:
             p.lines.append(
                 Line(
@@ -302,7 +326,7 @@ def _returns_panel(
                     group=group,
                 )
             )
-        ev = _eval_curve(g)
+        ev = _eval_curve(g, names)
         if ev is not None:
             x, y, spread = ev
             p.lines.append(
@@ -355,16 +379,16 @@ def _returns_panel(
     return p
 
 
-def _eval_curve(g: Group) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
+def _eval_curve(g: Group, names: Names) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
     """The group's periodic evaluations: one run's means with the spread of
     their episodes (eval_std, where the run recorded it), or the mean over the
     runs with the spread between them."""
-    means = [m.series("eval", "eval_mean") for m in g.runs]
+    means = [m.series(names.eval_kind, names.eval_mean) for m in g.runs]
     if len(g.runs) == 1:
         s = means[0]
         if len(s.steps) == 0:
             return None
-        std = g.runs[0].series("eval", "eval_std")
+        std = g.runs[0].series(names.eval_kind, names.eval_std)
         spread = std.values if len(std.steps) == len(s.steps) else None
         return s.steps.astype(float), s.values, spread
     return _combine(means)
@@ -403,6 +427,7 @@ def _all_positive(groups: list[Group], kind: str, keys: list[str]) -> bool:
 def plot_runs(
     run_dirs: list[str],
     out: str,
+    names: Names,
     *,
     threshold: float | None = None,
     title: str | None = None,
@@ -422,7 +447,9 @@ def plot_runs(
     legend_title = None
     if keys:
         legend_title = ("grouped by " if group_by else "runs differ in ") + ", ".join(keys)
-    panels = figure_data(groups, threshold=threshold, window=window, legend_title=legend_title)
+    panels = figure_data(
+        groups, names, threshold=threshold, window=window, legend_title=legend_title
+    )
 
     fig, axes = plt.subplots(
         len(panels), 1, figsize=(9, 3.4 * len(panels)), sharex=True, squeeze=False
@@ -577,17 +604,26 @@ def runs(
     title: str | None = None,
     window: int = 100,
     run_dir: str,
+    metrics: dict[str, str],
     group_by: list[str] | None = None,
 ) -> dict:
     """Plot run directories into the PNG ``out`` (see :func:`plot_runs`).
 
     ``out`` is relative to ``run_dir`` (the directory the host lets the
-    worker write in) and must stay inside it.
+    worker write in) and must stay inside it. ``metrics`` names the
+    metrics.jsonl kinds and keys by role (:class:`Names`).
     """
     target = paths.inside(run_dir, out, "out")
+    try:
+        names = Names(**metrics)
+    except TypeError as e:
+        raise ValueError(
+            f"metrics: {e}; want the roles {', '.join(Names.__dataclass_fields__)}"
+        ) from None
     res = plot_runs(
         [str(paths.from_host(r)) for r in runs],
         str(target),
+        names,
         threshold=threshold,
         title=title,
         window=window,

@@ -7,6 +7,22 @@ from pathlib import Path
 
 import numpy as np
 
+from pyworker.plots import Names
+
+#: The names make_run writes, as the Go host sends them in plot.runs
+#: requests (internal/metric.Plot).
+NAMES = Names(
+    episode_kind="episode",
+    update_kind="update",
+    eval_kind="eval",
+    episode_return="return",
+    eval_mean="eval_mean",
+    eval_std="eval_std",
+    mean_q="mean_q",
+    max_q="max_q",
+    loss="loss",
+)
+
 
 def make_run(
     root: Path,

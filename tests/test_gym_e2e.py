@@ -31,26 +31,20 @@ def xlrl(binary: Path, *args: str) -> subprocess.CompletedProcess:
         )
 
 
+def train_dqn(binary: Path, env_id: str, *args: str) -> subprocess.CompletedProcess:
+    """`xlrl train` of DQN on the go backend, without plots, on env_id."""
+    return xlrl(
+        binary, "train", "--algo", "dqn", "--backend", "go", "--env", env_id, "--plot=false", *args
+    )
+
+
 def last_json(p: subprocess.CompletedProcess) -> dict:
     assert p.returncode == 0, p.stderr
     return json.loads(p.stdout.strip().splitlines()[-1])
 
 
 def test_gym_cartpole_trains_and_takes_cartpoles_settings(xlrl_binary: Path) -> None:
-    p = xlrl(
-        xlrl_binary,
-        "train",
-        "--algo",
-        "dqn",
-        "--backend",
-        "go",
-        "--env",
-        "gym:CartPole-v1",
-        "--steps",
-        "1500",
-        "--plot=false",
-        "--json",
-    )
+    p = train_dqn(xlrl_binary, "gym:CartPole-v1", "--steps", "1500", "--json")
     res = last_json(p)
     assert res["env"] == "gym:CartPole-v1" and res["train_steps"] == 1500
     assert res["deep"]["tuned"] is True  # CartPole-v1's table entry
@@ -58,37 +52,13 @@ def test_gym_cartpole_trains_and_takes_cartpoles_settings(xlrl_binary: Path) -> 
 
 
 def test_unsupported_space_is_a_clear_error(xlrl_binary: Path) -> None:
-    p = xlrl(
-        xlrl_binary,
-        "train",
-        "--algo",
-        "dqn",
-        "--backend",
-        "go",
-        "--env",
-        "gym:gym_fixtures:DictObs",
-        "--steps",
-        "100",
-        "--plot=false",
-    )
+    p = train_dqn(xlrl_binary, "gym:gym_fixtures:DictObs", "--steps", "100")
     assert p.returncode != 0
     assert "observation space is Dict" in p.stderr and "FlattenObservation" in p.stderr
 
 
 def test_exception_inside_the_env_is_an_error_naming_copy_and_step(xlrl_binary: Path) -> None:
-    p = xlrl(
-        xlrl_binary,
-        "train",
-        "--algo",
-        "dqn",
-        "--backend",
-        "go",
-        "--env",
-        "gym:gym_fixtures:Exploding",
-        "--steps",
-        "100",
-        "--plot=false",
-    )
+    p = train_dqn(xlrl_binary, "gym:gym_fixtures:Exploding", "--steps", "100")
     assert p.returncode != 0
     assert "panic" not in p.stderr
     assert (
@@ -101,14 +71,8 @@ def test_exception_inside_the_env_is_an_error_naming_copy_and_step(xlrl_binary: 
 def test_user_chain_mdp_learnt_to_its_optimum(xlrl_binary: Path, seed: int) -> None:
     # tests/fixtures/gym_fixtures.py:Chain: the optimum is 1 (five moves right),
     # the myopic policy earns 0.1. Fresh evaluation episodes, greedy policy.
-    p = xlrl(
+    p = train_dqn(
         xlrl_binary,
-        "train",
-        "--algo",
-        "dqn",
-        "--backend",
-        "go",
-        "--env",
         "gym:gym_fixtures:Chain",
         "--steps",
         "4000",
@@ -120,7 +84,6 @@ def test_user_chain_mdp_learnt_to_its_optimum(xlrl_binary: Path, seed: int) -> N
         "exploration_fraction=0.3",
         "--hp",
         "learning_starts=500",
-        "--plot=false",
         "--json",
     )
     res = last_json(p)

@@ -94,14 +94,14 @@ def test_plot_runs_with_a_run_dir_refuses_an_out_that_leaves_it(tmp_path: Path) 
     from pyworker.plots import runs
 
     with pytest.raises(ArgumentError, match="leaves the run directory"):
-        runs(None, runs=[str(tmp_path)], out="../evil.png", run_dir=str(tmp_path))  # type: ignore[arg-type]
+        runs(None, runs=[str(tmp_path)], out="../evil.png", run_dir=str(tmp_path), metrics={})  # type: ignore[arg-type]
 
 
 def test_plot_runs_requires_a_run_dir(tmp_path: Path) -> None:
     from pyworker.plots import runs
 
     with pytest.raises(TypeError, match="run_dir"):
-        runs(None, runs=[str(tmp_path)], out=str(tmp_path / "x.png"))  # type: ignore[arg-type, call-arg]
+        runs(None, runs=[str(tmp_path)], out=str(tmp_path / "x.png"), metrics={})  # type: ignore[arg-type, call-arg]
 
 
 def test_tb_export_refuses_a_tb_folder_that_links_out(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 from matplotlib import image
-from runfixtures import make_run
+from runfixtures import NAMES, make_run
 
 from pyworker.metrics import RunError, read_metrics
 from pyworker.plots import figure_data, group_runs, moving_average, plot_runs
@@ -27,14 +27,14 @@ def assert_png_not_blank(path):
 
 def test_single_run_has_three_panels(tmp_path):
     run = make_run(tmp_path, "a")
-    res = plot_runs([str(run)], str(run / "plots" / "training.png"), threshold=475)
+    res = plot_runs([str(run)], str(run / "plots" / "training.png"), NAMES, threshold=475)
     assert res["panels"] == [RETURNS, "Q-values progression", "Loss trajectory"]
     assert_png_not_blank(res["path"])
 
 
 def test_tabular_run_only_returns_panel(tmp_path):
     run = make_run(tmp_path, "q", updates=False)
-    res = plot_runs([str(run)], str(tmp_path / "q.png"))
+    res = plot_runs([str(run)], str(tmp_path / "q.png"), NAMES)
     assert res["panels"] == [RETURNS]
     assert_png_not_blank(tmp_path / "q.png")
 
@@ -45,7 +45,7 @@ def test_seeds_of_one_config_form_one_group(tmp_path):
     groups = group_runs(runs + [other])
     assert [len(g.runs) for g in groups] == [3, 1]
     assert groups[0].label.startswith("lr=0.001") and "mean ± std of 3" in groups[0].label
-    res = plot_runs(runs + [other], str(tmp_path / "multi.png"), threshold=475)
+    res = plot_runs(runs + [other], str(tmp_path / "multi.png"), NAMES, threshold=475)
     assert len(res["groups"]) == 2
     assert_png_not_blank(tmp_path / "multi.png")
 
@@ -53,8 +53,8 @@ def test_seeds_of_one_config_form_one_group(tmp_path):
 def test_band_differs_from_single_line(tmp_path):
     """The multi-run figure is a different picture from one run's, not a copy."""
     runs = [str(make_run(tmp_path, f"s{i}", seed=i)) for i in range(3)]
-    plot_runs(runs[:1], str(tmp_path / "one.png"))
-    plot_runs(runs, str(tmp_path / "three.png"))
+    plot_runs(runs[:1], str(tmp_path / "one.png"), NAMES)
+    plot_runs(runs, str(tmp_path / "three.png"), NAMES)
     a, b = image.imread(tmp_path / "one.png"), image.imread(tmp_path / "three.png")
     assert a.shape != b.shape or np.abs(a - b).mean() > 1e-3
 
@@ -64,7 +64,7 @@ def test_torn_last_line_is_ignored(tmp_path):
     m = read_metrics(run)
     assert m.records[-1]["kind"] == "episode"
     assert all("step" in r for r in m.records)
-    plot_runs([str(run)], str(tmp_path / "t.png"))
+    plot_runs([str(run)], str(tmp_path / "t.png"), NAMES)
 
 
 def test_bad_middle_line_names_file_and_line(tmp_path):
@@ -77,12 +77,12 @@ def test_bad_middle_line_names_file_and_line(tmp_path):
 
 def test_missing_run_and_empty_metrics(tmp_path):
     with pytest.raises(RunError, match="does not exist"):
-        plot_runs([str(tmp_path / "nope")], str(tmp_path / "x.png"))
+        plot_runs([str(tmp_path / "nope")], str(tmp_path / "x.png"), NAMES)
     run = tmp_path / "empty"
     run.mkdir()
     (run / "metrics.jsonl").write_text(json.dumps({"kind": "eval", "step": 1}) + "\n")
     with pytest.raises(RunError, match="nothing to plot"):
-        plot_runs([str(run)], str(tmp_path / "x.png"))
+        plot_runs([str(run)], str(tmp_path / "x.png"), NAMES)
 
 
 def test_unwritable_output_names_path(tmp_path):
@@ -90,7 +90,7 @@ def test_unwritable_output_names_path(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("")
     with pytest.raises(OSError, match="file/x.png"):
-        plot_runs([str(run)], str(blocker / "x.png"))
+        plot_runs([str(run)], str(blocker / "x.png"), NAMES)
 
 
 def test_moving_average():
@@ -115,7 +115,7 @@ def line(p, starts):
 
 def test_returns_panel_draws_greedy_evaluations_beside_training(tmp_path):
     run = make_run(tmp_path, "a", evals=EVALS, result=RESULT)
-    panels = figure_data(group_runs([str(run)]), threshold=475, window=10)
+    panels = figure_data(group_runs([str(run)]), NAMES, threshold=475, window=10)
     p = panel(panels, RETURNS)
     ev = line(p, "periodic greedy evaluation")
     np.testing.assert_array_equal(ev.x, [200, 400, 600, 800])
@@ -135,7 +135,7 @@ def test_returns_panel_draws_greedy_evaluations_beside_training(tmp_path):
 
 def test_every_panel_has_a_y_label_and_q_colours_differ(tmp_path):
     run = make_run(tmp_path, "a", evals=EVALS)
-    panels = figure_data(group_runs([str(run)]))
+    panels = figure_data(group_runs([str(run)]), NAMES)
     assert [p.ylabel for p in panels] == ["episode return", "Q-value", "loss (log scale)"]
     q = panel(panels, "Q-values progression")
     mean_q, max_q = line(q, "mean Q"), line(q, "max Q")
@@ -151,7 +151,7 @@ def test_group_of_seeds_averages_evaluations(tmp_path):
         for i in range(3)
     ]
     (g,) = group_runs(runs)
-    ev = line(panel(figure_data([g]), RETURNS), "periodic greedy evaluation")
+    ev = line(panel(figure_data([g], NAMES), RETURNS), "periodic greedy evaluation")
     assert ev.y[0] == pytest.approx(10.0) and ev.y[-1] == pytest.approx(101.0)
     assert ev.spread is not None and ev.spread[0] == pytest.approx(np.std([0, 10, 20]))
 
@@ -164,7 +164,7 @@ def test_seeds_group_whatever_their_plot_setting_and_labels_show_no_none(tmp_pat
     assert [len(g.runs) for g in groups] == [2, 1]
     # gamma is commented out (its default) in a and b: "default", not None.
     assert [g.label for g in groups] == ["gamma=default (mean ± std of 2)", "gamma=0.9"]
-    res = plot_runs([str(a), str(b), str(c)], str(tmp_path / "m.png"))
+    res = plot_runs([str(a), str(b), str(c)], str(tmp_path / "m.png"), NAMES)
     assert res["differing_keys"] == ["gamma"]
     assert all("None" not in g["label"] for g in res["groups"])
 
@@ -180,9 +180,9 @@ def test_group_by_key(tmp_path):
         ("lr=0.1 (mean ± std of 2)", 2),
         ("lr=0.5", 1),
     ]
-    res = plot_runs(runs, str(tmp_path / "g.png"), group_by=["lr"])
+    res = plot_runs(runs, str(tmp_path / "g.png"), NAMES, group_by=["lr"])
     assert res["differing_keys"] == ["lr"]
-    panels = figure_data(groups, legend_title="grouped by lr")
+    panels = figure_data(groups, NAMES, legend_title="grouped by lr")
     assert all(p.legend_title == "grouped by lr" for p in panels)
     assert_png_not_blank(tmp_path / "g.png")
     # A key no run sets groups them all under "default".
@@ -195,9 +195,11 @@ def test_evaluations_alone_are_plottable(tmp_path):
     (run / "metrics.jsonl").write_text(
         "".join(json.dumps({"kind": "eval", "step": s, "eval_mean": m}) + "\n" for s, m, _ in EVALS)
     )
-    res = plot_runs([str(run)], str(tmp_path / "e.png"))
+    res = plot_runs([str(run)], str(tmp_path / "e.png"), NAMES)
     assert res["panels"] == [RETURNS]
-    ev = line(panel(figure_data(group_runs([str(run)])), RETURNS), "periodic greedy evaluation")
+    ev = line(
+        panel(figure_data(group_runs([str(run)]), NAMES), RETURNS), "periodic greedy evaluation"
+    )
     assert ev.spread is None  # no eval_std recorded: no band
 
 
@@ -205,7 +207,7 @@ def test_several_groups_keep_their_labels_out_of_each_line(tmp_path):
     a = make_run(tmp_path, "a", seed=1, evals=EVALS, result=RESULT)
     b = make_run(tmp_path, "b", seed=2, lr=0.01, evals=EVALS[:2], result=RESULT)
     groups = group_runs([str(a), str(b)])
-    p = panel(figure_data(groups), RETURNS)
+    p = panel(figure_data(groups, NAMES), RETURNS)
     # Each line names its kind; its group (by colour) is a legend of its own.
     assert {ln.group for ln in p.lines} == {"lr=0.001", "lr=0.01"}
     assert all(not ln.label.startswith("lr=") for ln in p.lines)
@@ -213,3 +215,13 @@ def test_several_groups_keep_their_labels_out_of_each_line(tmp_path):
     assert colours["lr=0.001"] != colours["lr=0.01"]
     best = {pt.group: pt.summary for pt in p.points if pt.marker == "*"}
     assert best == {"lr=0.001": "best eval 500 at step 600", "lr=0.01": "best eval 180 at step 400"}
+
+
+def test_plot_request_names_every_role(tmp_path):
+    from pyworker.plots import runs
+
+    run = make_run(tmp_path, "a")
+    with pytest.raises(ValueError, match="metrics: .*want the roles episode_kind, update_kind"):
+        runs(None, runs=[str(run)], out="x.png", run_dir=str(run), metrics={"loss": "loss"})
+    res = runs(None, runs=[str(run)], out="x.png", run_dir=str(run), metrics=vars(NAMES))
+    assert len(res["panels"]) == 3

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -22,16 +23,35 @@ except ImportError as exc:  # fail, never skip: a green run must not hide a miss
 
 import xlrl_envs_cases  # noqa: E402  (after the check above names the install command)
 
+# Each case runs twice: through the C extension (xlrl_envs._fast) and through the pure-ctypes
+# fallback it replaces, which must give the same results.
+PATHS = ["c", "ctypes"]
 
+
+@pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("case", xlrl_envs_cases.CASES)
-def test_in_a_fresh_process(case: str) -> None:
+def test_in_a_fresh_process(case: str, path: str) -> None:
     ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(1) as pool:
-        pool.apply(run_case, (case,))
+        pool.apply(run_case, (case, path))
 
 
-def run_case(case: str) -> None:
+def run_case(case: str, path: str) -> None:
+    from xlrl_envs import vector
+
+    os.environ[vector.NO_C_ENV] = "1" if path == "ctypes" else ""
     getattr(xlrl_envs_cases, case)()
+
+
+def test_the_c_extension_is_built_where_there_is_a_compiler() -> None:
+    from xlrl_envs import vector
+
+    if shutil.which("cc") or shutil.which("gcc"):
+        assert vector._fast is not None, (
+            "xlrl_envs._fast is missing although a C compiler is installed: `make xlrl-envs` "
+            "builds it (pip's log names the compiler error)"
+        )
+    assert vector.c_extension() == (vector._fast is not None)
 
 
 def in_subprocess(code: str, **env: str) -> subprocess.CompletedProcess:
@@ -44,7 +64,8 @@ def in_subprocess(code: str, **env: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_use_after_fork_is_refused_naming_spawn() -> None:
+@pytest.mark.parametrize("path", PATHS)
+def test_use_after_fork_is_refused_naming_spawn(path: str) -> None:
     p = in_subprocess(
         """
         import os, xlrl_envs
@@ -61,7 +82,8 @@ def test_use_after_fork_is_refused_naming_spawn() -> None:
         _, status = os.waitpid(pid, 0)
         print("status", status)
         v.step([0, 1])  # the parent goes on
-        """
+        """,
+        XLRL_ENVS_NO_C="1" if path == "ctypes" else "",
     )
     assert p.returncode == 0, p.stderr
     assert "status 0" in p.stdout and "'spawn' start method" in p.stdout

@@ -134,4 +134,87 @@ def case_sb3_adapter() -> None:
     venv.close()
 
 
+def case_actions_of_every_form_step_alike() -> None:
+    # Contiguous int64 arrays go to Go as they are; anything else is converted first.
+    forms = [
+        lambda a: a,
+        lambda a: a.tolist(),
+        lambda a: a.astype(np.int32),
+        lambda a: a.astype(np.float64),
+        lambda a: np.ascontiguousarray(np.stack([a, a], axis=1))[:, 0],  # strided
+        lambda a: a.reshape(3, 1),
+    ]
+    acts = np.random.default_rng(1).integers(0, 2, size=(40, 3))
+    seqs = []
+    for form in forms:
+        v = xlrl_envs.make_vec("CartPole-v1", 3, seed=2)
+        seqs.append(run_actions(v, [form(a) for a in acts]))
+        v.close()
+    for seq in seqs[1:]:
+        for x, y in zip(seqs[0], seq, strict=True):
+            np.testing.assert_array_equal(x, y)
+    e = xlrl_envs.make("CartPole-v1", seed=2)
+    e.reset()
+    for a in (1, np.int64(0), np.array(1), True, [0], 1.0):
+        obs, rew, term, trunc, info = e.step(a)
+        assert obs.shape == (4,) and obs.dtype == np.float64 and obs.flags.owndata
+        assert type(rew) is float and type(term) is bool and type(trunc) is bool and info == {}
+    for bad, match in [(2, "outside"), (-1, "outside"), (1 << 70, "int"), ([0, 1], "2 action")]:
+        with pytest.raises((ValueError, OverflowError), match=match):
+            e.step(bad)
+    with pytest.raises(TypeError):
+        e._vec._fast() if e._vec._fast is not None else e._vec.step()
+    e.close()
+
+
+def run_actions(v: gymnasium.vector.VectorEnv, actions: list) -> list[np.ndarray]:
+    obs, _ = v.reset()
+    seq = [obs.copy()]
+    for a in actions:
+        obs, rew, term, trunc, infos = v.step(a)
+        seq += [obs.copy(), rew.copy(), term.copy(), trunc.copy(), np.array(sorted(infos))]
+        if "final_obs" in infos:
+            seq.append(infos["final_obs"][infos["_final_obs"]].copy())
+    return seq
+
+
+def case_single_env_observations_are_fresh_and_episodes_continue() -> None:
+    e = xlrl_envs.make("CartPole-v1", seed=4)
+    obs, _ = e.reset()
+    kept, ends = [(obs, obs.copy())], 0
+    for t in range(400):
+        obs, rew, term, trunc, _ = e.step(t % 2)
+        kept.append((obs, obs.copy()))
+        if term or trunc:
+            ends += 1
+            first, _ = e.reset()  # the next episode, started by Go in the same step
+            assert not np.array_equal(first, obs)
+            kept.append((first, first.copy()))
+    assert ends > 3
+    # Every observation returned is still what it was: none is a view that Go rewrote.
+    for got, then in kept:
+        np.testing.assert_array_equal(got, then)
+    lake = xlrl_envs.make("FrozenLake-v1", map="4x4", slippery=False)
+    assert lake.reset(seed=0)[0] == 0
+    for a, want in [(2, 1), (2, 2), (1, 6), (1, 10), (1, 14)]:
+        obs, rew, term, *_ = lake.step(a)
+        assert type(obs) is int and obs == want
+    obs, rew, term, *_ = lake.step(2)  # into the goal: the final observation, not the next start
+    assert (obs, rew, term) == (15, 1.0, True)
+    assert lake.reset()[0] == 0
+
+
+def case_discrete_observation_vectors() -> None:
+    v = xlrl_envs.make_vec("FrozenLake-v1", 2, seed=0, map="4x4", slippery=False)
+    obs, _ = v.reset()
+    assert obs.dtype == np.int64 and obs.tolist() == [0, 0]
+    for a in [2, 2, 1, 1, 1]:
+        obs, *_ = v.step([a, 0])
+    obs, rew, term, trunc, infos = v.step(np.array([2, 0]))
+    assert obs.dtype == np.int64 and obs.tolist() == [0, 0] and rew.tolist() == [1.0, 0.0]
+    assert infos["final_obs"].dtype == np.int64 and infos["final_obs"][0] == 15
+    assert infos["_final_obs"].tolist() == [True, False]
+    v.close()
+
+
 CASES = sorted(name for name in dir() if name.startswith("case_"))

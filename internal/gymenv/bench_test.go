@@ -3,7 +3,11 @@ package gymenv
 import (
 	"context"
 	"fmt"
+	"os"
 	"slices"
+	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -15,7 +19,10 @@ import (
 // Gymnasium's SyncVectorEnv in the worker's process, and reports the link's
 // cost per step (goal: <= 30 us + 1 us per copy). The three alternate in
 // rounds and the median round counts, so that a change of load on a shared
-// machine hits all of them alike:
+// machine hits all of them alike. It also reports the CPU time per linked
+// step of the Go process (go-cpu) and of the worker's serving thread
+// (worker-cpu, handler included), which a loaded machine disturbs less than
+// wall time:
 //
 //	go test -run '^$' -bench Link -benchtime 2000x ./internal/gymenv
 func BenchmarkLink(b *testing.B) {
@@ -35,9 +42,10 @@ func BenchmarkLink(b *testing.B) {
 			v.Reset()
 			actions := make([]int, n)
 			per := max(b.N/rounds, 20)
-			var link, inWorker, sync []float64
+			var link, inWorker, sync, goCPU, workerCPU []float64
 			b.ResetTimer()
 			for r := 0; r < rounds; r++ {
+				cpu0, wcpu0 := selfCPU(), processCPU(b, c.PID())
 				start := time.Now()
 				for i := 0; i < per; i++ {
 					for j := range actions {
@@ -46,6 +54,8 @@ func BenchmarkLink(b *testing.B) {
 					v.StepDiscrete(actions)
 				}
 				goStep := time.Since(start).Seconds() / float64(per)
+				goCPU = append(goCPU, (selfCPU()-cpu0)/float64(per))
+				workerCPU = append(workerCPU, (processCPU(b, c.PID())-wcpu0)/float64(per))
 				var ref struct {
 					Seconds     float64 `msgpack:"seconds"`
 					SyncSeconds float64 `msgpack:"sync_vector_seconds"`
@@ -63,7 +73,30 @@ func BenchmarkLink(b *testing.B) {
 			b.ReportMetric(med(inWorker)*1e6, "worker-us/step")
 			b.ReportMetric(med(sync)*1e6, "syncvec-us/step")
 			b.ReportMetric(med(link)*1e6, "link-us/step")
+			b.ReportMetric(med(goCPU)*1e6, "go-cpu-us/step")
+			b.ReportMetric(med(workerCPU)*1e6, "worker-cpu-us/step")
 			b.ReportMetric(30+float64(n), "goal-link-us/step")
 		})
 	}
+}
+
+// selfCPU is this process's CPU time in seconds (user and system, every thread).
+func selfCPU() float64 {
+	var r syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &r)
+	return float64(r.Utime.Nano()+r.Stime.Nano()) / 1e9
+}
+
+// processCPU is the CPU time in seconds of process pid's main thread, the
+// one that serves env.step (Linux: /proc/pid/schedstat, in nanoseconds).
+func processCPU(b *testing.B, pid int) float64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/schedstat", pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ns, err := strconv.ParseFloat(strings.Fields(string(data))[0], 64)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return ns / 1e9
 }

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/xlrl/xlrl/internal/metric"
 )
 
 // TestMain lets the lock tests start this test binary as a second process
@@ -216,9 +218,9 @@ func TestMetricsAreOpenedForAppend(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w1.Write(Record{Kind: KindEpisode, Step: 1})
+	w1.Write(Record{Kind: metric.KindEpisode, Step: 1})
 	w1.Flush()
-	w2.Write(Record{Kind: KindEpisode, Step: 2})
+	w2.Write(Record{Kind: metric.KindEpisode, Step: 2})
 	w2.Close()
 	w1.Close()
 	recs, err := ReadMetrics(path)

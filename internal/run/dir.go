@@ -172,6 +172,12 @@ func Create(l Location) (*Dir, error) {
 func claim(path string) (*Dir, error) {
 	lk, err := lockDir(path, false)
 	if err != nil {
+		var busy *BusyError
+		if errors.As(err, &busy) && busy.PID == os.Getpid() && !holdsNoRun(path) {
+			// This process holds the run (a library caller, a test that
+			// asks twice): what it holds is a run, not another process's work.
+			return nil, existsError(path)
+		}
 		return nil, err
 	}
 	d := &Dir{Path: path, lock: lk}

@@ -17,29 +17,10 @@ import (
 	"github.com/xlrl/xlrl/internal/atomicfile"
 )
 
-// Record kinds.
-const (
-	KindEpisode = "episode" // one finished episode
-	KindUpdate  = "update"  // one (or a logged batch of) gradient/Q update(s)
-	KindEval    = "eval"    // an evaluation of the greedy policy
-)
-
-// Standard value keys; plots and eval read these. Trainers may add others
-// (entropy, value_loss, ...): every key ends up in the file and in TensorBoard.
-const (
-	KeyEpisode     = "episode"       // episode index, from 1
-	KeyReturn      = "return"        // undiscounted episode return
-	KeyLength      = "length"        // episode length in steps
-	KeyLoss        = "loss"          // training loss of the update
-	KeyEpsilon     = "epsilon"       // exploration rate at this step
-	KeyMeanQ       = "mean_q"        // mean Q-value over the batch
-	KeyMaxQ        = "max_q"         // max Q-value over the batch
-	KeyStepsPerSec = "steps_per_sec" // environment steps per second
-)
-
 // Record is one line of metrics.jsonl: {"kind":..., "step":..., "time":...,
-// <key>: <value>, ...}. Time is seconds since the Unix epoch. A value that is
-// NaN or infinite (a diverged loss) is written as null and read back as NaN.
+// <key>: <value>, ...}; internal/metric names the kinds and keys. Time is
+// seconds since the Unix epoch. A value that is NaN or infinite (a diverged
+// loss) is written as null and read back as NaN.
 type Record struct {
 	Kind   string
 	Step   int64

@@ -7,11 +7,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xlrl/xlrl/internal/metric"
 )
 
 func TestRecordJSONRoundTrip(t *testing.T) {
-	r := Record{Kind: KindUpdate, Step: 12, Time: 1.5, Values: map[string]float64{
-		KeyLoss: math.NaN(), KeyMeanQ: 1.25, KeyMaxQ: 3, KeyEpsilon: 0.1}}
+	r := Record{Kind: metric.KindUpdate, Step: 12, Time: 1.5, Values: map[string]float64{
+		metric.Loss: math.NaN(), metric.MeanQ: 1.25, metric.MaxQ: 3, metric.Epsilon: 0.1}}
 	b, err := r.MarshalJSON()
 	if err != nil {
 		t.Fatal(err)
@@ -24,7 +26,7 @@ func TestRecordJSONRoundTrip(t *testing.T) {
 	if err := back.UnmarshalJSON(b); err != nil {
 		t.Fatal(err)
 	}
-	if back.Step != 12 || back.Kind != KindUpdate || !math.IsNaN(back.Values[KeyLoss]) || back.Values[KeyMeanQ] != 1.25 {
+	if back.Step != 12 || back.Kind != metric.KindUpdate || !math.IsNaN(back.Values[metric.Loss]) || back.Values[metric.MeanQ] != 1.25 {
 		t.Fatalf("round trip: %+v", back)
 	}
 	if _, err := (Record{Kind: "x", Values: map[string]float64{"step": 1}}).MarshalJSON(); err == nil {
@@ -45,17 +47,17 @@ func TestMetricsWriterFlushesPeriodically(t *testing.T) {
 	}
 	now, advance := fakeClock(time.Unix(1000, 0))
 	w.Now, w.lastFlush = now, now()
-	w.Write(Record{Kind: KindEpisode, Step: 1, Values: map[string]float64{KeyReturn: 10}})
+	w.Write(Record{Kind: metric.KindEpisode, Step: 1, Values: map[string]float64{metric.Return: 10}})
 	if recs, _ := ReadMetrics(path); len(recs) != 0 {
 		t.Fatalf("record on disk before the flush interval: %v", recs)
 	}
 	advance(3 * time.Second)
-	w.Write(Record{Kind: KindEpisode, Step: 2, Values: map[string]float64{KeyReturn: 20}})
+	w.Write(Record{Kind: metric.KindEpisode, Step: 2, Values: map[string]float64{metric.Return: 20}})
 	recs, err := ReadMetrics(path)
 	if err != nil || len(recs) != 2 || recs[1].Time != 1003 {
 		t.Fatalf("after interval: %v, %v", recs, err)
 	}
-	w.Write(Record{Kind: KindEpisode, Step: 3})
+	w.Write(Record{Kind: metric.KindEpisode, Step: 3})
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +80,7 @@ func TestMetricsTornLine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.Write(Record{Kind: KindEpisode, Step: 3})
+	w.Write(Record{Kind: metric.KindEpisode, Step: 3})
 	w.Close()
 	recs, err = ReadMetrics(path)
 	if err != nil || len(recs) != 3 || recs[2].Step != 3 {
@@ -106,7 +108,7 @@ func TestTruncateMetrics(t *testing.T) {
 	path := filepath.Join(t.TempDir(), MetricsFile)
 	w, _ := OpenMetrics(path)
 	for s := int64(1); s <= 10; s++ {
-		w.Write(Record{Kind: KindEpisode, Step: s * 100})
+		w.Write(Record{Kind: metric.KindEpisode, Step: s * 100})
 	}
 	w.Close()
 	if err := TruncateMetrics(path, 500); err != nil {

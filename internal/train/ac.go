@@ -11,6 +11,7 @@ import (
 	"github.com/xlrl/xlrl/internal/agent/zoo"
 	"github.com/xlrl/xlrl/internal/ckpt"
 	"github.com/xlrl/xlrl/internal/env"
+	"github.com/xlrl/xlrl/internal/metric"
 )
 
 // ACPolicyKind names the checkpoints of the actor-critic agents' final
@@ -47,15 +48,15 @@ func trainAC(ctx context.Context, fl *Flags, r *Run, h Hooks) (*Result, error) {
 	}
 	defer be.Close()
 	fmt.Fprintf(h.Progress, "training %s on %s with the %s backend (seed %d)\n", fl.Algo, fl.Env, be.Name(), fl.Seed)
-	opts.Progress = func(step int, m map[string]float64) {
-		fmt.Fprintf(h.Progress, "step %7d: periodic eval %.1f, mean training return (last 100) %.1f\n", step, m["eval_mean"], m["train_mean"])
-	}
+	opts.Hooks = &trainloop.Hooks{Eval: func(step int, m map[string]float64) {
+		fmt.Fprintf(h.Progress, "step %7d: periodic eval %.1f, mean training return (last 100) %.1f\n", step, m[metric.EvalMean], m[metric.TrainMean])
+	}}
 	var rec *deepRecorder
 	if r != nil {
 		withTotal := opts
 		withTotal.Steps = zoo.ACSteps(opts)
-		ctx, rec = r.deepRun(ctx, &withTotal)
-		opts.Progress = withTotal.Progress
+		rec = r.deepRun(ctx, &withTotal)
+		opts.Hooks = withTotal.Hooks
 	}
 	rep, err := zoo.RunAC(ctx, opts, be)
 	if err != nil {
@@ -138,16 +139,14 @@ func evalAC(ctx context.Context, fl *Flags, cp *ckpt.Checkpoint, episodes int, s
 			episodes = fl.EvalEpisodes
 		}
 	}
+	s := trainloop.Mix(fl.Seed, trainloop.StreamFinalEval)
 	if seed != nil {
-		e.Seed(*seed)
-	} else {
-		e.Seed(trainloop.Mix(fl.Seed, trainloop.StreamFinalEval))
+		s = *seed
 	}
-	ev, err := ac.Evaluate(ctx, e, episodes, act)
+	ev, err := EvaluateEpisodes(ctx, e, act, episodes, s, ReachedThreshold(spec))
 	if err != nil {
 		return err
 	}
-	res.MeanReturn, res.StdReturn, res.EvalEpisodes = ev.Mean, ev.Std, ev.Episodes
-	res.SuccessRate = successRate(spec, ev.Returns)
+	ev.fill(res)
 	return nil
 }

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/xlrl/xlrl/internal/agent/ac"
+	"github.com/xlrl/xlrl/internal/metric"
 	"github.com/xlrl/xlrl/internal/run"
 )
 
@@ -21,15 +21,15 @@ func TestTrainRunActorCriticRecordsAndEvaluates(t *testing.T) {
 		keys      []string
 	}{
 		{"ppo", "CartPole-v1", []string{"--steps", "512", "--hp", "n_epochs=2"},
-			[]string{ac.KeyPolicyLoss, ac.KeyValueLoss, ac.KeyEntropy, ac.KeyApproxKL, ac.KeyClipFraction}},
+			[]string{metric.PolicyLoss, metric.ValueLoss, metric.Entropy, metric.ApproxKL, metric.ClipFraction}},
 		{"ppo", "CartPole-v1", []string{"--steps", "512", "--hp", "n_epochs=2", "--hp", "normalize_obs=true", "--hp", "normalize_reward=true"},
-			[]string{ac.KeyPolicyLoss, ac.KeyValueLoss}},
+			[]string{metric.PolicyLoss, metric.ValueLoss}},
 		{"ppo", "Pendulum-v1", []string{"--steps", "512", "--hp", "n_steps=128", "--hp", "n_envs=2", "--hp", "n_epochs=1"},
-			[]string{ac.KeyPolicyLoss, ac.KeyEntropy, ac.KeyApproxKL}},
+			[]string{metric.PolicyLoss, metric.Entropy, metric.ApproxKL}},
 		{"sac", "Pendulum-v1", []string{"--steps", "300", "--hp", "batch_size=16", "--layers", "16"},
-			[]string{ac.KeyCriticLoss, ac.KeyActorLoss, ac.KeyMeanQ, ac.KeyTemperature}},
+			[]string{metric.CriticLoss, metric.ActorLoss, metric.MeanQ, metric.Temperature}},
 		{"td3", "Pendulum-v1", []string{"--steps", "300", "--hp", "batch_size=16", "--hp", "learning_starts=100", "--layers", "16"},
-			[]string{ac.KeyCriticLoss, ac.KeyMeanQ}},
+			[]string{metric.CriticLoss, metric.MeanQ}},
 	} {
 		t.Run(c.algo+"/"+c.env+"/"+strings.Join(c.args, " "), func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), c.algo)
@@ -44,7 +44,7 @@ func TestTrainRunActorCriticRecordsAndEvaluates(t *testing.T) {
 			}
 			updates := 0
 			for _, r := range recs {
-				if r.Kind != run.KindUpdate {
+				if r.Kind != metric.KindUpdate {
 					continue
 				}
 				updates++

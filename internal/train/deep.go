@@ -14,7 +14,7 @@ import (
 	"github.com/xlrl/xlrl/internal/backend"
 	"github.com/xlrl/xlrl/internal/ckpt"
 	"github.com/xlrl/xlrl/internal/env"
-	"github.com/xlrl/xlrl/internal/flagcheck"
+	"github.com/xlrl/xlrl/internal/metric"
 	"github.com/xlrl/xlrl/internal/nn"
 	"github.com/xlrl/xlrl/internal/run"
 )
@@ -62,15 +62,9 @@ func (fl *Flags) zooOptions() (zoo.Options, *env.Spec, error) {
 func (fl *Flags) deepOverrides() (zoo.Options, error) {
 	o := &fl.Options
 	opts := zoo.Options{Env: o.Env, EnvOptions: fl.envOptions(), Algo: o.Algo, Seed: o.Seed, Arch: o.Deep.Arch, NoEarlyStop: o.Deep.NoEarlyStop}
-	for _, kv := range o.Deep.HP {
-		k, v, err := flagcheck.HP(kv)
-		if err != nil {
-			return opts, err
-		}
-		if opts.Set == nil {
-			opts.Set = map[string]string{}
-		}
-		opts.Set[k] = v
+	var err error
+	if opts.Set, err = fl.hpSet(); err != nil {
+		return opts, err
 	}
 	if fl.Changed("steps") {
 		if o.Steps <= 0 {
@@ -88,7 +82,6 @@ func (fl *Flags) deepOverrides() (zoo.Options, error) {
 		opts.EvalEpisodes = o.EvalEpisodes
 	}
 	if fl.Changed("layers") {
-		var err error
 		if opts.Hidden, err = nn.ParseLayers(o.Deep.Layers); err != nil {
 			return opts, fmt.Errorf("--layers: %w", err)
 		}
@@ -146,12 +139,12 @@ func trainDeep(ctx context.Context, fl *Flags, r *Run, h Hooks) (*Result, error)
 	defer be.Close()
 
 	fmt.Fprintf(h.Progress, "training %s on %s with the %s backend (seed %d)\n", fl.Algo, fl.Env, be.Name(), fl.Seed)
-	opts.Progress = func(step int, m map[string]float64) {
-		fmt.Fprintf(h.Progress, "step %7d: periodic eval %.1f, mean training return (last 100) %.1f\n", step, m["eval_mean"], m["train_mean"])
-	}
+	opts.Hooks = &trainloop.Hooks{Eval: func(step int, m map[string]float64) {
+		fmt.Fprintf(h.Progress, "step %7d: periodic eval %.1f, mean training return (last 100) %.1f\n", step, m[metric.EvalMean], m[metric.TrainMean])
+	}}
 	var rec *deepRecorder
 	if r != nil {
-		ctx, rec = r.deepRun(ctx, &opts)
+		rec = r.deepRun(ctx, &opts)
 	}
 	rep, err := zoo.Run(ctx, opts, be)
 	if err != nil {
@@ -180,14 +173,14 @@ func trainDeep(ctx context.Context, fl *Flags, r *Run, h Hooks) (*Result, error)
 }
 
 // successRate is the share of returns at or above the environment's
-// reward threshold (0 when it has none).
+// reward threshold (0 when it has none), as ReachedThreshold counts them.
 func successRate(spec *env.Spec, returns []float64) float64 {
-	if spec.RewardThreshold == nil || len(returns) == 0 {
+	if len(returns) == 0 {
 		return 0
 	}
-	n := 0
+	n, reached := 0, ReachedThreshold(spec)
 	for _, r := range returns {
-		if r >= *spec.RewardThreshold {
+		if reached(r, false) {
 			n++
 		}
 	}
@@ -199,8 +192,8 @@ func successRate(spec *env.Spec, returns []float64) float64 {
 // replay buffer yet).
 const PolicyKind = "deep-policy"
 
-// deepRecorder is the run as a trainloop.Recorder: every episode and update the
-// deep trainers report goes to metrics.jsonl and the progress line.
+// deepRecorder is the run as the hooks of a deep trainer: every episode
+// and update it reports goes to metrics.jsonl and the progress line.
 type deepRecorder struct {
 	r        *Run
 	episodes int64
@@ -235,22 +228,25 @@ func deepTotalSteps(opts zoo.Options) int64 {
 	return int64(h.Steps())
 }
 
-// deepRun connects a deep trainer to the run: the returned context carries
-// the recorder, and opts.Progress logs each periodic evaluation.
-func (r *Run) deepRun(ctx context.Context, opts *zoo.Options) (context.Context, *deepRecorder) {
+// deepRun connects a deep trainer to the run through opts.Hooks: the
+// recorder, each periodic evaluation as an eval record, and checkpoints
+// into the run (ctx is the run's: its end marks a checkpoint saved on
+// interruption).
+func (r *Run) deepRun(ctx context.Context, opts *zoo.Options) *deepRecorder {
 	r.startProgress(fmt.Sprintf("%s %s", opts.Algo, opts.Env), "steps", deepTotalSteps(*opts), r.counters.Steps)
 	rec := &deepRecorder{r: r, episodes: r.counters.Episodes}
-	opts.Progress = func(step int, m map[string]float64) {
-		r.bar.Set("eval", m["eval_mean"])
-		if err := r.ready(); err != nil {
-			rec.keep(err)
-			return
-		}
-		rec.keep(r.metrics.Write(run.Record{Kind: run.KindEval, Step: int64(step),
-			Values: map[string]float64{"eval_mean": m["eval_mean"], "eval_std": m["eval_std"]}}))
-	}
-	ctx = trainloop.WithCheckpointer(ctx, &deepCheckpointer{r: r, ctx: ctx})
-	return trainloop.WithRecorder(ctx, rec), rec
+	opts.Hooks = &trainloop.Hooks{Episode: rec.Episode, Update: rec.Update,
+		Eval: func(step int, m map[string]float64) {
+			r.bar.Set("eval", m[metric.EvalMean])
+			if err := r.ready(); err != nil {
+				rec.keep(err)
+				return
+			}
+			rec.keep(r.metrics.Write(run.Record{Kind: metric.KindEval, Step: int64(step),
+				Values: map[string]float64{metric.EvalMean: m[metric.EvalMean], metric.EvalStd: m[metric.EvalStd]}}))
+		},
+		Checkpoint: &deepCheckpointer{r: r, ctx: ctx}}
+	return rec
 }
 
 // deepCheckpointer is the run as a trainloop.Checkpointer: trainers that can save
@@ -369,16 +365,16 @@ func evalDeep(ctx context.Context, fl *Flags, cp *ckpt.Checkpoint, episodes int,
 			episodes = fl.EvalEpisodes
 		}
 	}
+	s := trainloop.Mix(fl.Seed, trainloop.StreamFinalEval)
 	if seed != nil {
-		e.Seed(*seed)
-	} else {
-		e.Seed(trainloop.Mix(fl.Seed, trainloop.StreamFinalEval))
+		s = *seed
 	}
-	ev, err := trainloop.Evaluate(ctx, e, episodes, trainloop.NewGreedy(net).Act)
+	greedy := trainloop.NewGreedy(net)
+	ev, err := EvaluateEpisodes(ctx, e, func(obs []float64) env.Action { return env.DiscreteAction(greedy.Act(obs)) },
+		episodes, s, ReachedThreshold(spec))
 	if err != nil {
 		return err
 	}
-	res.MeanReturn, res.StdReturn, res.EvalEpisodes = ev.Mean, ev.Std, ev.Episodes
-	res.SuccessRate = successRate(spec, ev.Returns)
+	ev.fill(res)
 	return nil
 }

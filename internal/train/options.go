@@ -38,6 +38,7 @@ type Options struct {
 	LR, LREnd    float64
 	Gamma        float64
 	Explore      policy.Config
+	HP           []string // name=value overrides of the tuned table's entry (--hp)
 	Deep         DeepOptions
 	Run          RunOptions
 }
@@ -48,7 +49,6 @@ type DeepOptions struct {
 	Layers      string
 	Arch        string
 	NoEarlyStop bool
-	HP          []string // name=value overrides of the tuned table
 }
 
 // RunOptions say where the run lives rather than what it learns; they are
@@ -127,7 +127,7 @@ func NewFlags(d Defaults) *Flags {
 	f.StringVar(&o.Deep.Layers, "layers", "", "deep RL: hidden layer sizes, e.g. 64,64 (default: tuned)")
 	f.StringVar(&o.Deep.Arch, "arch", "", "deep RL: a named network instead of --layers: "+zoo.ArchitectureNames())
 	f.BoolVar(&o.Deep.NoEarlyStop, "no-early-stop", false, "deep RL: use the whole step budget even after a perfect periodic evaluation")
-	f.StringArrayVar(&o.Deep.HP, "hp", nil, "deep RL: set a hyperparameter of the tuned table by name, e.g. --hp double=false --hp train_freq=4 (repeatable; see docs/deeprl.md)")
+	f.StringArrayVar(&o.HP, "hp", nil, "set a hyperparameter of the tuned table's entry by name, e.g. --hp double=false --hp train_freq=4, --hp lr_end=0.01 (repeatable; an unknown name lists the valid ones)")
 	rf := &o.Run
 	f.StringVar(&rf.Name, "name", "", "run name: the run is written to runs/<name> (default: a timestamp)")
 	f.StringVar(&rf.Out, "out", "", "run directory, any path (instead of runs/<name>)")

@@ -17,6 +17,7 @@ import (
 	"github.com/xlrl/xlrl/internal/atomicfile"
 	"github.com/xlrl/xlrl/internal/ckpt"
 	"github.com/xlrl/xlrl/internal/env"
+	"github.com/xlrl/xlrl/internal/metric"
 	"github.com/xlrl/xlrl/internal/progress"
 	"github.com/xlrl/xlrl/internal/run"
 	"github.com/xlrl/xlrl/internal/worker"
@@ -80,9 +81,11 @@ func (fl *Flags) loadConfig() error {
 				"A resumed run accepts only --%s", rf.Resume, strings.Join(refused, ", "),
 				strings.Join(resumeMayChange[1:], ", --"))
 		}
-		if _, err := run.OpenForResume(rf.Resume); err != nil {
+		d, err := run.OpenForResume(rf.Resume)
+		if err != nil {
 			return err
 		}
+		d.Close()
 		return run.LoadFlagConfig(fl.Set, filepath.Join(rf.Resume, run.ConfigFile), notConfigKeys...)
 	}
 	if rf.Config != "" {
@@ -125,10 +128,14 @@ type Counters struct {
 // startRun creates (or, with --resume, reopens) the run directory, writes
 // config.yaml and opens metrics.jsonl. Nothing has been trained yet, so an
 // unwritable --out fails here.
-func startRun(fl *Flags, h Hooks) (*Run, error) {
+func startRun(fl *Flags, h Hooks) (_ *Run, err error) {
 	rf := &fl.Run
 	r := &Run{opts: rf, hooks: h, envID: fl.envIdentity()}
-	var err error
+	defer func() {
+		if err != nil && r.dir != nil {
+			r.dir.Close() // refused: the directory is not in use
+		}
+	}()
 	if rf.Resume != "" {
 		if r.dir, err = run.OpenForResume(rf.Resume); err != nil {
 			return nil, err
@@ -229,9 +236,9 @@ func (r *Run) startProgress(label, unit string, total, start int64) {
 // episode logs one finished episode. step and episode are totals over the
 // whole run, resumed parts included.
 func (r *Run) episode(step, episode int64, ret float64, length int64, extra map[string]float64) error {
-	vals := map[string]float64{run.KeyEpisode: float64(episode), run.KeyReturn: ret, run.KeyLength: float64(length)}
+	vals := map[string]float64{metric.Episode: float64(episode), metric.Return: ret, metric.Length: float64(length)}
 	if el := r.hooks.Now().Sub(r.started).Seconds(); el > 0 {
-		vals[run.KeyStepsPerSec] = float64(step-r.counters.Steps) / el
+		vals[metric.StepsPerSec] = float64(step-r.counters.Steps) / el
 	}
 	for k, v := range extra {
 		vals[k] = v
@@ -245,20 +252,20 @@ func (r *Run) episode(step, episode int64, ret float64, length int64, extra map[
 	if err := r.ready(); err != nil {
 		return err
 	}
-	return r.metrics.Write(run.Record{Kind: run.KindEpisode, Step: step, Values: vals})
+	return r.metrics.Write(run.Record{Kind: metric.KindEpisode, Step: step, Values: vals})
 }
 
 // update logs one update (or a logged batch of them): loss, mean_q, ...
 func (r *Run) update(step int64, vals map[string]float64) error {
 	if r.bar != nil {
-		if l, ok := vals[run.KeyLoss]; ok {
-			r.bar.Set("loss", l)
+		if l, ok := vals[metric.Loss]; ok {
+			r.bar.Set(metric.Loss, l)
 		}
 	}
 	if err := r.ready(); err != nil {
 		return err
 	}
-	return r.metrics.Write(run.Record{Kind: run.KindUpdate, Step: step, Values: vals})
+	return r.metrics.Write(run.Record{Kind: metric.KindUpdate, Step: step, Values: vals})
 }
 
 // checkpointDue says whether --checkpoint-every has passed since the last one.
@@ -299,6 +306,7 @@ func (r *Run) wallSeconds() float64 {
 // result.json; on Ctrl-C it says how to continue and returns an error
 // wrapping ErrInterrupted.
 func (r *Run) finish(ctx context.Context, res *Result, trainErr error) error {
+	defer r.dir.Close() // a library caller's process goes on: the run is no longer in use
 	if r.bar != nil {
 		r.bar.Finish()
 	}
@@ -424,7 +432,7 @@ func DrawPlotGrouped(ctx context.Context, c *worker.Client, runs []string, out, 
 			dir, rel = runs[0], r
 		}
 	}
-	params := map[string]any{"runs": runs, "out": rel, "run_dir": dir, "window": window}
+	params := map[string]any{"runs": runs, "out": rel, "run_dir": dir, "window": window, "metrics": metric.Plot()}
 	if len(groupBy) > 0 {
 		params["group_by"] = groupBy
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/xlrl/xlrl/internal/ckpt"
+	"github.com/xlrl/xlrl/internal/metric"
 	"github.com/xlrl/xlrl/internal/run"
 )
 
@@ -32,7 +33,7 @@ func comparableRecords(t *testing.T, dir string) []string {
 	out := make([]string, len(recs))
 	for i, r := range recs {
 		r.Time = 0
-		delete(r.Values, run.KeyStepsPerSec)
+		delete(r.Values, metric.StepsPerSec)
 		b, _ := r.MarshalJSON()
 		out[i] = string(b)
 	}
@@ -133,21 +134,21 @@ func TestTrainRunDeepRecordsAndEvaluates(t *testing.T) {
 	var lastStep int64
 	for _, r := range recs {
 		kinds[r.Kind]++
-		if r.Kind == run.KindUpdate {
-			for _, k := range []string{run.KeyLoss, run.KeyEpsilon, run.KeyMeanQ, run.KeyMaxQ} {
+		if r.Kind == metric.KindUpdate {
+			for _, k := range []string{metric.Loss, metric.Epsilon, metric.MeanQ, metric.MaxQ} {
 				if _, ok := r.Values[k]; !ok {
 					t.Fatalf("update record without %s: %+v", k, r)
 				}
 			}
-			if r.Values[run.KeyMaxQ] < r.Values[run.KeyMeanQ] {
+			if r.Values[metric.MaxQ] < r.Values[metric.MeanQ] {
 				t.Fatalf("max_q below mean_q: %+v", r)
 			}
 		}
-		if r.Kind == run.KindEpisode {
+		if r.Kind == metric.KindEpisode {
 			lastStep = r.Step
 		}
 	}
-	if int64(kinds[run.KindEpisode]) != res.TrainEpisodes || kinds[run.KindUpdate] == 0 || lastStep > res.TrainSteps {
+	if int64(kinds[metric.KindEpisode]) != res.TrainEpisodes || kinds[metric.KindUpdate] == 0 || lastStep > res.TrainSteps {
 		t.Fatalf("records %v, result %d episodes %d steps", kinds, res.TrainEpisodes, res.TrainSteps)
 	}
 	ev, err := Evaluate(context.Background(), dir, 0, nil)
@@ -219,7 +220,10 @@ func TestTrainEpisodesStretchTheTunedSchedules(t *testing.T) {
 	if err := fl.Set.Parse([]string{"--env", "FrozenLake-v1", "--algo", "q-learning", "--episodes", "2000"}); err != nil {
 		t.Fatal(err)
 	}
-	h := fl.TabularHyper()
+	h, err := fl.TabularHyper()
+	if err != nil {
+		t.Fatal(err)
+	}
 	// Tuned: 20,000 episodes, lr decay over 20,000, epsilon decay over 10,000.
 	if h.Episodes != 2000 || h.LRDecayEpisodes != 2000 || h.Explore.DecaySteps != 1000 {
 		t.Errorf("episodes %d, lr decay %d, epsilon decay %d; want 2000, 2000, 1000",
@@ -229,8 +233,39 @@ func TestTrainEpisodesStretchTheTunedSchedules(t *testing.T) {
 	if err := fl.Set.Parse([]string{"--env", "Taxi-v3", "--algo", "q-learning", "--lr-end", "0.05"}); err != nil {
 		t.Fatal(err)
 	}
-	if h := fl.TabularHyper(); h.LREnd != 0.05 || h.LRDecayEpisodes != h.Episodes {
+	if h, _ := fl.TabularHyper(); h.LREnd != 0.05 || h.LRDecayEpisodes != h.Episodes {
 		t.Errorf("--lr-end on a constant tuned rate: end %g over %d episodes, want 0.05 over %d",
 			h.LREnd, h.LRDecayEpisodes, h.Episodes)
+	}
+}
+
+// TestTabularHP: --hp sets a tabular entry's values as given (no stretching
+// of the schedules), the flags then adjust them, and an unknown name is
+// refused before the run directory exists, with the valid names.
+func TestTabularHP(t *testing.T) {
+	fl := NewFlags(Defaults{})
+	if err := fl.Set.Parse([]string{"--env", "FrozenLake-v1", "--algo", "sarsa", "--hp", "episodes=300",
+		"--hp", "explore_end=0.2", "--hp", "schedule=exponential", "--hp", "decay=0.99", "--gamma", "0.9"}); err != nil {
+		t.Fatal(err)
+	}
+	h, err := fl.TabularHyper()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Episodes != 300 || h.LRDecayEpisodes != 20_000 || h.Explore.End != 0.2 || h.Explore.Schedule != "exponential" ||
+		h.Explore.Decay != 0.99 || h.Gamma != 0.9 || h.LR != 0.1 {
+		t.Errorf("after --hp and --gamma: %+v", h)
+	}
+	root := t.TempDir()
+	fl = NewFlags(Defaults{Root: root})
+	if err := fl.Set.Parse([]string{"--env", "FrozenLake-v1", "--algo", "q-learning", "--hp", "tau=1"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Train(t.Context(), fl, Hooks{})
+	if err == nil || !strings.Contains(err.Error(), `--hp: unknown hyperparameter "tau": this algorithm has decay, decay_steps, episodes, eval_episodes, explore`) {
+		t.Fatalf("unknown tabular --hp: %v", err)
+	}
+	if entries, _ := os.ReadDir(root); len(entries) != 0 {
+		t.Errorf("a refused --hp left %d entries in the runs directory", len(entries))
 	}
 }

@@ -18,14 +18,21 @@ import (
 // training ones (tabular.EvalSeed).
 func EvalSeed(seed uint64) uint64 { return tabular.EvalSeed(seed) }
 
-// noLimitEvalSteps cuts greedy evaluation episodes on environments with no
-// time limit (CliffWalking), where a poor greedy policy can walk forever.
-const noLimitEvalSteps = 1000
+// noLimitHorizon is the horizon of the exact comparison with the optimum
+// (and of xlrl watch's episodes) on environments with no time limit
+// (CliffWalking): the branch and bound of the best stationary policy runs
+// one backward induction of that many steps per node.
+const noLimitHorizon = 1000
 
-// TabularHyper merges the tuned defaults with the flags given.
-func (fl *Flags) TabularHyper() tabular.Hyper {
+// TabularHyper merges the tuned defaults, the --hp overrides (set as
+// given) and the flags given (which adjust what the entry then holds).
+func (fl *Flags) TabularHyper() (tabular.Hyper, error) {
 	o, changed := &fl.Options, fl.Changed
-	h, _ := tabular.Defaults(o.Env, o.Algo)
+	d, err := fl.tunedEntry()
+	if err != nil {
+		return tabular.Hyper{}, err
+	}
+	h := *d.Tabular
 	// A new episode count stretches the tuned decays with it, so that
 	// epsilon and the learning rate end where they were tuned to end.
 	scale := func(n int64) int64 { return n }
@@ -57,7 +64,7 @@ func (fl *Flags) TabularHyper() tabular.Hyper {
 		h.EvalEpisodes = o.EvalEpisodes
 	}
 	h.Explore = fl.explore(h.Explore, h.Episodes)
-	return h
+	return h, nil
 }
 
 // explore applies the exploration flags to the tuned block: a new kind
@@ -98,7 +105,7 @@ func (fl *Flags) explore(e policy.Config, episodes int64) policy.Config {
 func IsTabular(algo string) bool { return slices.Contains(tabular.Algorithms, algo) }
 
 // deepOnly are train flags that the tabular agents do not read.
-var deepOnly = []string{"backend", "layers", "arch", "no-early-stop", "hp"}
+var deepOnly = []string{"backend", "layers", "arch", "no-early-stop"}
 
 func trainTabular(ctx context.Context, fl *Flags, r *Run, h Hooks) (*Result, error) {
 	for _, f := range deepOnly {
@@ -145,7 +152,10 @@ func trainTabular(ctx context.Context, fl *Flags, r *Run, h Hooks) (*Result, err
 // BuildTabular makes the environment and the agent that fl describes, with
 // the tuned defaults merged in.
 func BuildTabular(fl *Flags) (env.Env, *tabular.Agent, tabular.Hyper, error) {
-	h := fl.TabularHyper()
+	h, err := fl.TabularHyper()
+	if err != nil {
+		return nil, nil, h, err
+	}
 	e, err := env.Make(fl.Env, fl.envOptions()...)
 	if err != nil {
 		return nil, nil, h, err
@@ -191,16 +201,12 @@ func evaluateTabular(ctx context.Context, fl *Flags, agent *tabular.Agent, n int
 		return err
 	}
 	spec := evalEnv.Spec()
-	evalEnv.Seed(seed)
-	maxSteps := 0
-	if spec.MaxEpisodeSteps == 0 {
-		maxSteps = noLimitEvalSteps
-	}
-	ev, err := tabular.Evaluate(ctx, evalEnv, agent.Greedy, n, maxSteps, tabular.Success(spec.ID))
+	greedy := func(obs []float64) env.Action { return env.DiscreteAction(agent.Greedy(int(obs[0]))) }
+	ev, err := EvaluateEpisodes(ctx, evalEnv, greedy, n, seed, SuccessFunc(tabular.Success(spec.ID)))
 	if err != nil {
 		return err
 	}
-	res.MeanReturn, res.StdReturn, res.SuccessRate, res.EvalEpisodes = ev.MeanReturn, ev.StdReturn, ev.SuccessRate, ev.Episodes
+	ev.fill(res)
 	if m, ok := env.ModelOf(evalEnv); ok {
 		return compareWithOptimum(m, spec, agent.Policy(), res)
 	}
@@ -209,13 +215,13 @@ func evaluateTabular(ctx context.Context, fl *Flags, agent *tabular.Agent, n int
 
 // compareWithOptimum fills res's exact figures (tabular.CompareWithOptimum):
 // the greedy policy's value, the finite-horizon optimum and the best
-// stationary policy's value, all within the time limit, or within the
-// evaluation cut for environments without one; and the percentages of both
+// stationary policy's value, all within the time limit, or within
+// noLimitHorizon steps for environments without one; and the percentages of both
 // optima the policy reaches, from exact values (so never above 100).
 func compareWithOptimum(m env.Model, spec *env.Spec, policy []int, res *Result) error {
 	horizon := spec.MaxEpisodeSteps
 	if horizon == 0 {
-		horizon = noLimitEvalSteps
+		horizon = noLimitHorizon
 	}
 	o, err := tabular.CompareWithOptimum(m, policy, horizon)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/xlrl/xlrl/internal/flagcheck"
 
 	"github.com/xlrl/xlrl/internal/agent/tabular"
+	"github.com/xlrl/xlrl/internal/agent/zoo"
 	"github.com/xlrl/xlrl/internal/env"
 	"github.com/xlrl/xlrl/internal/policy"
 	"github.com/xlrl/xlrl/internal/run"
@@ -92,16 +93,25 @@ func (fl *Flags) validate() error {
 	if err := flagcheck.Check(fl.Set); err != nil {
 		return err
 	}
-	for _, kv := range o.Deep.HP {
-		if _, _, err := flagcheck.HP(kv); err != nil {
-			return err
-		}
+	hp, err := fl.hpSet()
+	if err != nil {
+		return err
 	}
 	if o.Run.Name != "" && o.Run.Out != "" {
 		return fmt.Errorf("--name %q and --out %q: give one (--name writes runs/<name>, --out any path)", o.Run.Name, o.Run.Out)
 	}
 	if _, ok := trainers[o.Algo]; !ok {
 		return fmt.Errorf("--algo %q: unknown algorithm; want one of %s", o.Algo, strings.Join(Algorithms(), ", "))
+	}
+	if len(hp) > 0 {
+		// Unknown names and values of the wrong type, before the run starts.
+		d, _, err := zoo.Defaults(o.Env, o.Algo)
+		if err != nil {
+			return err
+		}
+		if err := d.Set(hp); err != nil {
+			return fmt.Errorf("--hp: %w", err)
+		}
 	}
 	if fl.Changed("lr") && !(o.LR > 0 && o.LR <= 1) {
 		return fmt.Errorf("--lr %g: the learning rate must lie in (0, 1]", o.LR)
@@ -224,4 +234,37 @@ func ReadConfig(dir *run.Dir) (*Flags, error) {
 		return nil, err
 	}
 	return fl, nil
+}
+
+// hpSet is --hp as names and values.
+func (fl *Flags) hpSet() (map[string]string, error) {
+	var set map[string]string
+	for _, kv := range fl.HP {
+		k, v, err := flagcheck.HP(kv)
+		if err != nil {
+			return nil, err
+		}
+		if set == nil {
+			set = map[string]string{}
+		}
+		set[k] = v
+	}
+	return set, nil
+}
+
+// tunedEntry is the tuned table's entry for the run's environment and
+// algorithm with --hp applied.
+func (fl *Flags) tunedEntry() (zoo.Hyper, error) {
+	d, _, err := zoo.Defaults(fl.Env, fl.Algo)
+	if err != nil {
+		return d, err
+	}
+	hp, err := fl.hpSet()
+	if err != nil {
+		return d, err
+	}
+	if err := d.Set(hp); err != nil {
+		return d, fmt.Errorf("--hp: %w", err)
+	}
+	return d, nil
 }

@@ -51,7 +51,7 @@ func LoadGreedy(runDir string) (*Greedy, error) {
 		g := &Greedy{Env: e, Act: func(obs []float64) int { return agent.Greedy(int(obs[0])) },
 			Seed: EvalSeed(fl.Seed), Flags: fl, Map: fl.Map}
 		if e.Spec().MaxEpisodeSteps == 0 {
-			g.MaxSteps = noLimitEvalSteps
+			g.MaxSteps = noLimitHorizon
 		}
 		return g, nil
 	case PolicyKind:
@@ -79,7 +79,7 @@ func LoadGreedy(runDir string) (*Greedy, error) {
 		}
 		greedy := trainloop.NewGreedy(net)
 		return &Greedy{Env: e, Act: func(obs []float64) int { return greedy.Act(encode(obs)) },
-			Seed: trainloop.Mix(fl.Seed, trainloop.StreamFinalEval), MaxSteps: noLimitEvalSteps, Flags: fl}, nil
+			Seed: trainloop.Mix(fl.Seed, trainloop.StreamFinalEval), MaxSteps: noLimitHorizon, Flags: fl}, nil
 	}
 	return nil, fmt.Errorf("%w: %s holds a %q checkpoint: xlrl eval --gif draws tabular and deep runs",
 		ckpt.ErrBad, dir.Checkpoint(), cp.Kind)

@@ -17,7 +17,15 @@ func procAttr() *syscall.SysProcAttr {
 
 // growPipe enlarges a pipe from Linux's default 64 KiB to 1 MiB, which moves
 // large arrays with far fewer context switches. Best effort: the system limit
-// may be lower.
+// may be lower. It reaches the descriptor through SyscallConn, not Fd: Fd
+// would switch the file to blocking mode, and then every read of the reply
+// pipe blocks a thread in the kernel instead of waiting in the runtime's
+// poller, which costs a round trip several thread hand-offs (the empty call
+// took 95 us instead of 31 on a loaded 2-CPU machine).
 func growPipe(f *os.File) {
-	_, _ = unix.FcntlInt(f.Fd(), unix.F_SETPIPE_SZ, 1<<20)
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return
+	}
+	_ = rc.Control(func(fd uintptr) { _, _ = unix.FcntlInt(fd, unix.F_SETPIPE_SZ, 1<<20) })
 }

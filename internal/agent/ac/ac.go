@@ -1,8 +1,7 @@
 // Package ac holds what the actor-critic agents (internal/agent/ppo, sac,
 // td3) share: evaluation with any kind of action, Stable-Baselines3's
-// orthogonal initialisation, the names of their metrics, the arithmetic
-// of diagonal Gaussian policies, and SAC's and TD3's replay buffer and
-// environment loop (OffPolicy).
+// orthogonal initialisation, the arithmetic of diagonal Gaussian policies,
+// and SAC's and TD3's replay buffer and environment loop (OffPolicy).
 package ac
 
 import (
@@ -13,21 +12,6 @@ import (
 	"github.com/xlrl/xlrl/internal/agent/trainloop"
 	"github.com/xlrl/xlrl/internal/env"
 	"github.com/xlrl/xlrl/internal/nn"
-)
-
-// Metric names the actor-critic agents report to trainloop.Recorder.Update,
-// alongside run.KeyLoss.
-const (
-	KeyPolicyLoss   = "policy_loss"   // PPO: clipped surrogate loss
-	KeyValueLoss    = "value_loss"    // PPO: value regression loss
-	KeyEntropy      = "entropy"       // PPO: mean policy entropy
-	KeyApproxKL     = "approx_kl"     // PPO: mean of (r - 1) - log r over the minibatches
-	KeyClipFraction = "clip_fraction" // PPO: fraction of rows whose ratio left [1-eps, 1+eps]
-	KeyCriticLoss   = "critic_loss"   // SAC, TD3: mean squared Bellman error of both critics
-	KeyActorLoss    = "actor_loss"    // SAC, TD3
-	KeyMeanQ        = "mean_q"        // SAC, TD3: mean of the first critic on the batch
-	KeyTemperature  = "ent_coef"      // SAC: the entropy temperature alpha
-	KeyLR           = "learning_rate" // the learning rate of the update (schedules)
 )
 
 // Evaluate runs episodes of e with act, which maps an observation to the

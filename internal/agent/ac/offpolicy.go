@@ -8,6 +8,7 @@ import (
 
 	"github.com/xlrl/xlrl/internal/agent/trainloop"
 	"github.com/xlrl/xlrl/internal/env"
+	"github.com/xlrl/xlrl/internal/metric"
 )
 
 // Rescale maps a in [-1, 1] to [low, high].
@@ -39,12 +40,11 @@ type OffPolicy struct {
 	Evaluate func(ctx context.Context, step int) (float64, error)
 }
 
-// Run runs the loop on e, which is seeded but not reset, reporting each
-// evaluation to progress (may be nil). It returns the number of steps
+// Run runs the loop on e, which is seeded but not reset, reporting its
+// episodes, updates and evaluations to h (may be nil). It returns the number of steps
 // taken and the step it stopped at for StopAt (0 if it did not).
-func (l *OffPolicy) Run(ctx context.Context, e env.Env, progress trainloop.Progress) (steps, stoppedAt int, err error) {
+func (l *OffPolicy) Run(ctx context.Context, e env.Env, h *trainloop.Hooks) (steps, stoppedAt int, err error) {
 	d, od := len(l.Low), l.Buf.obsDim
-	rec := trainloop.RecorderFrom(ctx)
 	obs, next := make([]float32, od), make([]float32, od)
 	a := make([]float32, d)
 	scaled := make([]float64, d)
@@ -78,9 +78,7 @@ func (l *OffPolicy) Run(ctx context.Context, e env.Env, progress trainloop.Progr
 		epLen++
 		if term || trunc {
 			l.Episodes.Record(epRet, epLen)
-			if rec != nil {
-				rec.Episode(step, epRet, epLen)
-			}
+			h.OnEpisode(step, epRet, epLen)
 			epRet, epLen = 0, 0
 			t0 := time.Now()
 			ToFloat32(obs, e.Reset())
@@ -95,18 +93,14 @@ func (l *OffPolicy) Run(ctx context.Context, e env.Env, progress trainloop.Progr
 					return steps, 0, fmt.Errorf("%s: gradient step %d: %w", l.Name, *l.GradSteps+1, err)
 				}
 			}
-			if rec != nil {
-				rec.Update(step, l.Last)
-			}
+			h.OnUpdate(step, l.Last)
 		}
 		if l.EvalEvery > 0 && step%l.EvalEvery == 0 {
 			score, err := l.Evaluate(ctx, step)
 			if err != nil {
 				return steps, 0, err
 			}
-			if progress != nil {
-				progress(step, map[string]float64{"eval_mean": score, "train_mean": l.Episodes.RecentMean()})
-			}
+			h.OnEval(step, map[string]float64{metric.EvalMean: score, metric.TrainMean: l.Episodes.RecentMean()})
 			if l.StopAt != nil && score >= *l.StopAt {
 				return steps, step, nil
 			}

@@ -46,6 +46,96 @@ type checkpoint struct {
 	next, lastEvl *int
 }
 
+// checkpointing is Train's checkpoint bookkeeping. With a Checkpointer
+// (and a backend and environment whose whole state can be saved: the go
+// backend) it restores a resumed run, turns a cancelled context into
+// "finish the episode, save, stop", and saves at the ends of the episodes
+// the Checkpointer asks for. Without one, a cancelled context stops the
+// loop at once.
+type checkpointing struct {
+	ck       trainloop.Checkpointer // nil: no checkpoints
+	state    *checkpoint
+	cause    context.Context // the caller's context: its end stops the run
+	cfg      Config
+	t        *trainer
+	next     int  // the first step the loop takes
+	stopping bool // ctx is done: finish the episode, save, return
+	saveAt   int  // the step at whose end to save (0: none)
+	saveRNG  uint64
+}
+
+func newCheckpointing(ctx context.Context, ck trainloop.Checkpointer, t *trainer, src *rand.PCG) (*checkpointing, error) {
+	c := &checkpointing{cause: ctx, cfg: t.cfg, t: t, next: 1}
+	snap, canSnap := t.net.(backend.Snapshotter)
+	if _, envOK := env.RNGStateOf(t.e); ck == nil || !canSnap || !envOK {
+		return c, nil
+	}
+	c.ck = ck
+	c.state = &checkpoint{src: src, q: t.q, target: t.target, net: snap, buf: &t.buf, best: t.best, eps: &t.eps,
+		e: t.e, evalEnv: t.evalEnv, res: t.res, next: &c.next, lastEvl: &t.lastEval}
+	if r := ck.Resumed(); r != nil {
+		if err := c.state.restore(ctx, r, t.cfg); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// work is the context of the loop's work. With checkpoints, a cancellation
+// is noticed between steps (poll): a training call it cut short (most of
+// a tf run is spent inside one) would fail the step and lose the
+// checkpoint, so the work itself is not cancelled.
+func (c *checkpointing) work(ctx context.Context) context.Context {
+	if c.ck == nil {
+		return ctx
+	}
+	return context.WithoutCancel(ctx)
+}
+
+// poll looks at the caller's context every 1024 steps.
+func (c *checkpointing) poll(step int) error {
+	if step%1024 != 0 || c.stopping {
+		return nil
+	}
+	if err := c.cause.Err(); err != nil {
+		if c.ck == nil {
+			return err
+		}
+		c.stopping = true
+	}
+	return nil
+}
+
+// episodeEnd marks the end of this step for a checkpoint when one is due,
+// with the environment's random state from before its reset: resuming
+// resets again.
+func (c *checkpointing) episodeEnd(step int) {
+	if c.ck != nil && (c.stopping || c.ck.Due()) {
+		c.saveAt = step
+		c.saveRNG, _ = env.RNGStateOf(c.t.e)
+	}
+}
+
+// after saves at the end of a marked step, and then returns the context's
+// error if the run is stopping.
+func (c *checkpointing) after(ctx context.Context, step int) error {
+	if c.saveAt != step {
+		return nil
+	}
+	c.next = step + 1
+	cp, err := c.state.save(ctx, c.cfg, c.saveRNG)
+	if err == nil {
+		err = c.ck.Save(cp, step, c.t.eps.Count)
+	}
+	if err != nil {
+		return fmt.Errorf("dqn: checkpoint at step %d: %w", step, err)
+	}
+	if c.stopping {
+		return fmt.Errorf("dqn: stopped after step %d: %w", step, context.Cause(c.cause))
+	}
+	return nil
+}
+
 // save captures the state after the step *k.next-1; envRNG is the training
 // environment's random state before the reset that began the next episode.
 func (k *checkpoint) save(ctx context.Context, cfg Config, envRNG uint64) (*ckpt.Checkpoint, error) {

@@ -30,7 +30,7 @@ func savedCheckpoint(t *testing.T, cfg Config) *ckpt.Checkpoint {
 	t.Helper()
 	mk := func() (env.Env, error) { return env.Make("CartPole-v1") }
 	ck := &memCheckpointer{}
-	if _, err := Train(trainloop.WithCheckpointer(context.Background(), ck), cfg, mk, backend.NewGo(), 1, nil); err != nil {
+	if _, err := Train(context.Background(), cfg, mk, backend.NewGo(), 1, &trainloop.Hooks{Checkpoint: ck}); err != nil {
 		t.Fatal(err)
 	}
 	if ck.saved == nil {
@@ -92,7 +92,7 @@ func TestRestoreRefusesCraftedCheckpoints(t *testing.T) {
 		c := clone(t, good)
 		change(c)
 		ck := &memCheckpointer{resumed: c}
-		_, err := Train(trainloop.WithCheckpointer(context.Background(), ck), cfg, mk, backend.NewGo(), 1, nil)
+		_, err := Train(context.Background(), cfg, mk, backend.NewGo(), 1, &trainloop.Hooks{Checkpoint: ck})
 		if !errors.Is(err, ckpt.ErrBad) {
 			t.Errorf("%s: Train = %v, want ErrBadCheckpoint", name, err)
 		}

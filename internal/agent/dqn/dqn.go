@@ -21,6 +21,7 @@ import (
 	"github.com/xlrl/xlrl/internal/agent/trainloop"
 	"github.com/xlrl/xlrl/internal/backend"
 	"github.com/xlrl/xlrl/internal/env"
+	"github.com/xlrl/xlrl/internal/metric"
 	"github.com/xlrl/xlrl/internal/nn"
 	"github.com/xlrl/xlrl/internal/policy"
 	"github.com/xlrl/xlrl/internal/replay"
@@ -28,32 +29,32 @@ import (
 
 // Config is DQN's hyperparameters; the field names follow SB3's.
 type Config struct {
-	Steps          int     `yaml:"steps" json:"steps"`
-	Hidden         []int   `yaml:"hidden" json:"hidden"`
-	Activation     string  `yaml:"activation" json:"activation"`
-	LR             float64 `yaml:"learning_rate" json:"learning_rate"`
-	Gamma          float64 `yaml:"gamma" json:"gamma"`
-	BufferSize     int     `yaml:"buffer_size" json:"buffer_size"`
-	LearningStarts int     `yaml:"learning_starts" json:"learning_starts"`
-	BatchSize      int     `yaml:"batch_size" json:"batch_size"`
-	TrainFreq      int     `yaml:"train_freq" json:"train_freq"`         // env steps between training calls
-	GradientSteps  int     `yaml:"gradient_steps" json:"gradient_steps"` // gradient steps per training call
-	TargetUpdate   int     `yaml:"target_update_interval" json:"target_update_interval"`
-	Tau            float64 `yaml:"tau" json:"tau"` // 1: hard copy every TargetUpdate steps
+	Steps          int     `json:"steps"`
+	Hidden         []int   `json:"hidden"`
+	Activation     string  `json:"activation"`
+	LR             float64 `json:"learning_rate"`
+	Gamma          float64 `json:"gamma"`
+	BufferSize     int     `json:"buffer_size"`
+	LearningStarts int     `json:"learning_starts"`
+	BatchSize      int     `json:"batch_size"`
+	TrainFreq      int     `json:"train_freq"`     // env steps between training calls
+	GradientSteps  int     `json:"gradient_steps"` // gradient steps per training call
+	TargetUpdate   int     `json:"target_update_interval"`
+	Tau            float64 `json:"tau"` // 1: hard copy every TargetUpdate steps
 	// Epsilon falls linearly from ExplorationInitial to ExplorationFinal over
 	// the first ExplorationFraction of Steps (SB3's schedule).
-	ExplorationFraction float64 `yaml:"exploration_fraction" json:"exploration_fraction"`
-	ExplorationInitial  float64 `yaml:"exploration_initial_eps" json:"exploration_initial_eps"`
-	ExplorationFinal    float64 `yaml:"exploration_final_eps" json:"exploration_final_eps"`
-	Double              bool    `yaml:"double" json:"double"`
-	Loss                string  `yaml:"loss" json:"loss"` // "huber" or "mse"
-	MaxGradNorm         float64 `yaml:"max_grad_norm" json:"max_grad_norm"`
+	ExplorationFraction float64 `json:"exploration_fraction"`
+	ExplorationInitial  float64 `json:"exploration_initial_eps"`
+	ExplorationFinal    float64 `json:"exploration_final_eps"`
+	Double              bool    `json:"double"`
+	Loss                string  `json:"loss"` // "huber" or "mse"
+	MaxGradNorm         float64 `json:"max_grad_norm"`
 	// EvalEvery > 0 evaluates the greedy policy on EvalEpisodes episodes
 	// every EvalEvery steps and keeps the best weights; a StopAt ends
 	// training once such an evaluation reaches it (nil: never).
-	EvalEvery    int      `yaml:"eval_every" json:"eval_every"`
-	EvalEpisodes int      `yaml:"eval_episodes" json:"eval_episodes"`
-	StopAt       *float64 `yaml:"stop_at" json:"stop_at"`
+	EvalEvery    int      `json:"eval_every"`
+	EvalEpisodes int      `json:"eval_episodes"`
+	StopAt       *float64 `json:"stop_at"`
 }
 
 // Validate reports the first unusable setting.
@@ -103,8 +104,11 @@ type Result struct {
 	FinalLoss float64
 }
 
-// Train runs DQN on environments from mk, seeded by seed.
-func Train(ctx context.Context, cfg Config, mk trainloop.EnvFactory, be backend.Backend, seed uint64, progress trainloop.Progress) (*Result, error) {
+// Train runs DQN on environments from mk, seeded by seed, reporting to h
+// (nil: nobody listens) and checkpointing through h.Checkpoint. The loop
+// is CleanRL's dqn.py step for step; the clock and the checkpoints keep
+// their accounts in the trainer's methods and in checkpointing.
+func Train(ctx context.Context, cfg Config, mk trainloop.EnvFactory, be backend.Backend, seed uint64, h *trainloop.Hooks) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -122,6 +126,9 @@ func Train(ctx context.Context, cfg Config, mk trainloop.EnvFactory, be backend.
 	obsDim, nA := spec.Observation.Dim(), spec.Action.N
 	src := rand.NewPCG(seed, trainloop.Mix(seed, trainloop.StreamAgent))
 	rng := rand.New(src)
+
+	// The Q-network, its target copy, the backend's copy that trains, the
+	// replay buffer and the exploration schedule.
 	q, err := nn.New(nn.Spec{In: obsDim, Hidden: cfg.Hidden, Act: act, Out: nA}, rng)
 	if err != nil {
 		return nil, err
@@ -137,144 +144,66 @@ func Train(ctx context.Context, cfg Config, mk trainloop.EnvFactory, be backend.
 	if err != nil {
 		return nil, err
 	}
-
-	var evalEnv env.Env
-	if cfg.EvalEvery > 0 {
-		if evalEnv, err = mk(); err != nil {
-			return nil, err
-		}
-		evalEnv.Seed(trainloop.Mix(seed, trainloop.StreamPeriodicEval))
-	}
-
-	t := &trainer{cfg: cfg, rng: rng, q: q, target: target, net: net, buf: buf, nA: nA,
-		mb: replay.NewBatch(cfg.BatchSize, obsDim), bs: backend.NewBatches(cfg.GradientSteps, cfg.BatchSize, obsDim),
-		wsT: target.NewWorkspace(cfg.BatchSize)}
-	t.fwd, _ = be.(backend.Forwarder)
 	epsilon := policy.Linear{Start: cfg.ExplorationInitial, End: cfg.ExplorationFinal,
 		Steps: max(1, int64(cfg.ExplorationFraction*float64(cfg.Steps)))}
-	greedy := trainloop.NewGreedy(q)
-	best := trainloop.NewBest()
-	res := &Result{Q: q}
-	var eps trainloop.Episodes
-
-	var evalStd float64 // the spread of the last evaluation's episodes
-	evaluate := func(step int) (float64, error) {
-		t0 := time.Now()
-		ev, err := trainloop.Evaluate(ctx, evalEnv, cfg.EvalEpisodes, greedy.Act)
-		clock.Eval += time.Since(t0)
-		if err != nil {
-			return 0, err
+	t := &trainer{cfg: cfg, rng: rng, q: q, target: target, net: net, buf: buf, nA: nA,
+		mb: replay.NewBatch(cfg.BatchSize, obsDim), bs: backend.NewBatches(cfg.GradientSteps, cfg.BatchSize, obsDim),
+		wsT: target.NewWorkspace(cfg.BatchSize), clock: clock, e: e, greedy: trainloop.NewGreedy(q),
+		best: trainloop.NewBest(), res: &Result{Q: q}, lastEval: -1}
+	t.fwd, _ = be.(backend.Forwarder)
+	if cfg.EvalEvery > 0 {
+		if t.evalEnv, err = mk(); err != nil {
+			return nil, err
 		}
-		best.Offer(ev.Mean, step, q)
-		evalStd = ev.Std
-		return ev.Mean, nil
+		t.evalEnv.Seed(trainloop.Mix(seed, trainloop.StreamPeriodicEval))
 	}
-
 	e.Seed(trainloop.Mix(seed, trainloop.StreamTrainEnv))
-	lastEval, start := -1, 1
-	rec := trainloop.RecorderFrom(ctx)
-	// Checkpoints need the whole training state: the go backend's nets have it.
-	ck := trainloop.CheckpointerFrom(ctx)
-	snap, canSnap := net.(backend.Snapshotter)
-	if _, envOK := env.RNGStateOf(e); !canSnap || !envOK {
-		ck = nil
+	saves, err := newCheckpointing(ctx, h.Checkpointer(), t, src)
+	if err != nil {
+		return nil, err
 	}
-	var state *checkpoint
-	if ck != nil {
-		state = &checkpoint{src: src, q: q, target: target, net: snap, buf: &buf, best: best, eps: &eps,
-			e: e, evalEnv: evalEnv, res: res, next: &start, lastEvl: &lastEval}
-		if c := ck.Resumed(); c != nil {
-			if err := state.restore(ctx, c, cfg); err != nil {
-				return nil, err
-			}
-			t.buf = buf
+	ctx = saves.work(ctx)
+	res := t.res
+
+	obs := append([]float64(nil), t.reset()...)
+	for step := saves.next; step <= cfg.Steps; step++ {
+		if err := saves.poll(step); err != nil {
+			return nil, err
 		}
-	}
-	stopping := false // Ctrl-C seen: finish the episode, checkpoint, return
-	saveAt, saveRNG := 0, uint64(0)
-	cause := ctx
-	if ck != nil {
-		// Ctrl-C is noticed between steps, below. A training call it cut
-		// short (most of a tf run is spent inside one) would fail the step
-		// and lose the checkpoint, so the work itself is not cancelled.
-		ctx = context.WithoutCancel(ctx)
-	}
-	t0 := time.Now()
-	obs := append([]float64(nil), e.Reset()...)
-	clock.Env += time.Since(t0)
-	for step := start; step <= cfg.Steps; step++ {
-		if step%1024 == 0 && !stopping {
-			if err := cause.Err(); err != nil {
-				if ck == nil {
-					return nil, err
-				}
-				stopping = true
-			}
-		}
-		var a int
-		if rng.Float64() < epsilon.Value(int64(step-1)) {
-			a = rng.IntN(nA)
-		} else {
-			t0 := time.Now()
-			a = greedy.Act(obs)
-			clock.Forward += time.Since(t0)
-		}
-		t0 := time.Now()
-		next, r, term, trunc := e.Step(env.DiscreteAction(a))
-		clock.Env += time.Since(t0)
-		buf.Add(obs, a, r, next, term)
-		eps.Add(r)
+		a := t.act(obs, epsilon.Value(int64(step-1)))
+		next, r, term, trunc := t.step(a)
+		t.buf.Add(obs, a, r, next, term)
+		t.eps.Add(r)
 		if term || trunc {
-			eps.Done()
-			if rec != nil {
-				ret, n := eps.Last()
-				rec.Episode(step, ret, n)
-			}
-			if ck != nil && (stopping || ck.Due()) {
-				// Checkpoint at the end of this step, with the environment's
-				// random state from before its reset: resuming resets again.
-				saveAt = step
-				saveRNG, _ = env.RNGStateOf(e)
-			}
-			t0 := time.Now()
-			next = e.Reset()
-			clock.Env += time.Since(t0)
+			t.eps.Done()
+			ret, n := t.eps.Last()
+			h.OnEpisode(step, ret, n)
+			saves.episodeEnd(step)
+			next = t.reset()
 		}
 		copy(obs, next)
 
 		if step >= cfg.LearningStarts && step%cfg.TrainFreq == 0 {
-			t0 := time.Now()
-			if err := t.fillBatches(ctx); err != nil {
-				return nil, fmt.Errorf("dqn: computing targets at env step %d: %w", step, err)
-			}
-			clock.Forward += time.Since(t0)
-			loss, err := net.Fit(ctx, t.bs, q)
+			loss, err := t.train(ctx, step)
 			if err != nil {
-				return nil, fmt.Errorf("dqn: training step at env step %d: %w", step, err)
+				return nil, err
 			}
-			res.FinalLoss = loss
-			res.GradSteps += cfg.GradientSteps
-			if rec != nil {
-				values := map[string]float64{"loss": loss, "epsilon": epsilon.Value(int64(step))}
-				if t.qN > 0 {
-					values["mean_q"], values["max_q"] = t.qSum/float64(t.qN), t.qMax
-				}
-				rec.Update(step, values)
+			values := map[string]float64{metric.Loss: loss, metric.Epsilon: epsilon.Value(int64(step))}
+			if t.qN > 0 {
+				values[metric.MeanQ], values[metric.MaxQ] = t.qSum/float64(t.qN), t.qMax
 			}
+			h.OnUpdate(step, values)
 		}
 		if step%cfg.TargetUpdate == 0 {
 			target.SoftUpdate(q, float32(cfg.Tau))
 		}
 		if cfg.EvalEvery > 0 && step >= cfg.LearningStarts && step%cfg.EvalEvery == 0 {
-			score, err := evaluate(step)
+			score, err := t.evaluate(ctx, step)
 			if err != nil {
 				return nil, err
 			}
-			lastEval = step
-			if progress != nil {
-				progress(step, map[string]float64{"eval_mean": score, "eval_std": evalStd, "train_mean": eps.RecentMean(),
-					"epsilon": epsilon.Value(int64(step)), "loss": res.FinalLoss})
-			}
+			h.OnEval(step, map[string]float64{metric.EvalMean: score, metric.EvalStd: t.evalStd, metric.TrainMean: t.eps.RecentMean(),
+				metric.Epsilon: epsilon.Value(int64(step)), metric.Loss: res.FinalLoss})
 			if cfg.StopAt != nil && score >= *cfg.StopAt {
 				res.StoppedAt = step
 				res.Steps = step
@@ -282,35 +211,27 @@ func Train(ctx context.Context, cfg Config, mk trainloop.EnvFactory, be backend.
 			}
 		}
 		res.Steps = step
-		if saveAt == step {
-			start = step + 1
-			c, err := state.save(ctx, cfg, saveRNG)
-			if err == nil {
-				err = ck.Save(c, step, eps.Count)
-			}
-			if err != nil {
-				return nil, fmt.Errorf("dqn: checkpoint at step %d: %w", step, err)
-			}
-			if stopping {
-				return nil, fmt.Errorf("dqn: stopped after step %d: %w", step, context.Cause(cause))
-			}
+		if err := saves.after(ctx, step); err != nil {
+			return nil, err
 		}
 	}
+
 	if cfg.EvalEvery > 0 {
-		if lastEval != res.Steps {
-			if _, err := evaluate(res.Steps); err != nil {
+		if t.lastEval != res.Steps {
+			if _, err := t.evaluate(ctx, res.Steps); err != nil {
 				return nil, err
 			}
 		}
-		best.Restore(q)
+		t.best.Restore(q)
 	}
-	res.Episodes = eps.Count
-	res.TrainMean = eps.RecentMean()
-	res.Best, res.BestStep = best.Score, best.Step
+	res.Episodes = t.eps.Count
+	res.TrainMean = t.eps.RecentMean()
+	res.Best, res.BestStep = t.best.Score, t.best.Step
 	res.Breakdown = clock.Breakdown()
 	return res, nil
 }
 
+// trainer is Train's state besides the loop's own variables.
 type trainer struct {
 	cfg       Config
 	rng       *rand.Rand
@@ -322,6 +243,15 @@ type trainer struct {
 	mb        *replay.Batch
 	bs        *backend.Batches
 	wsT       *nn.Workspace
+	clock     *trainloop.Clock
+	e         env.Env // the training environment
+	evalEnv   env.Env // nil: no periodic evaluation
+	greedy    *trainloop.Greedy
+	best      *trainloop.Best
+	eps       trainloop.Episodes
+	res       *Result
+	lastEval  int     // step of the last periodic evaluation (-1: none)
+	evalStd   float64 // the spread of the last evaluation's episodes
 	// Statistics of max_a Q_target(s', a) over the last fillBatches, for
 	// the Q-values progression of the run's metrics.
 	qSum, qMax float64
@@ -333,6 +263,66 @@ type trainer struct {
 	rew        []float32
 	terminated []bool
 	qT         []float32
+}
+
+// act is epsilon-greedy: a uniform random action with probability
+// epsilon, else the online network's argmax for obs.
+func (t *trainer) act(obs []float64, epsilon float64) int {
+	if t.rng.Float64() < epsilon {
+		return t.rng.IntN(t.nA)
+	}
+	t0 := time.Now()
+	a := t.greedy.Act(obs)
+	t.clock.Forward += time.Since(t0)
+	return a
+}
+
+// step steps the training environment with action a.
+func (t *trainer) step(a int) (next []float64, r float64, term, trunc bool) {
+	t0 := time.Now()
+	next, r, term, trunc = t.e.Step(env.DiscreteAction(a))
+	t.clock.Env += time.Since(t0)
+	return next, r, term, trunc
+}
+
+// reset starts a training episode.
+func (t *trainer) reset() []float64 {
+	t0 := time.Now()
+	obs := t.e.Reset()
+	t.clock.Env += time.Since(t0)
+	return obs
+}
+
+// train samples GradientSteps minibatches, computes their targets and has
+// the backend take the gradient steps; it returns the loss of the last.
+func (t *trainer) train(ctx context.Context, step int) (float64, error) {
+	t0 := time.Now()
+	if err := t.fillBatches(ctx); err != nil {
+		return 0, fmt.Errorf("dqn: computing targets at env step %d: %w", step, err)
+	}
+	t.clock.Forward += time.Since(t0)
+	loss, err := t.net.Fit(ctx, t.bs, t.q)
+	if err != nil {
+		return 0, fmt.Errorf("dqn: training step at env step %d: %w", step, err)
+	}
+	t.res.FinalLoss = loss
+	t.res.GradSteps += t.cfg.GradientSteps
+	return loss, nil
+}
+
+// evaluate scores the greedy policy on fresh episodes and keeps the best
+// weights.
+func (t *trainer) evaluate(ctx context.Context, step int) (float64, error) {
+	t0 := time.Now()
+	ev, err := trainloop.Evaluate(ctx, t.evalEnv, t.cfg.EvalEpisodes, t.greedy.Act)
+	t.clock.Eval += time.Since(t0)
+	if err != nil {
+		return 0, err
+	}
+	t.best.Offer(ev.Mean, step, t.q)
+	t.evalStd = ev.Std
+	t.lastEval = step
+	return ev.Mean, nil
 }
 
 // fillBatches samples GradientSteps minibatches and computes their targets

@@ -12,17 +12,16 @@ import (
 // TrainA2C runs A2C: cfg.NEnvs environments step in lockstep for cfg.NSteps
 // steps, then one policy step and one value step on the NEnvs*NSteps rows,
 // with n-step returns bootstrapped from V of the last observation.
-func TrainA2C(ctx context.Context, cfg A2CConfig, mk trainloop.EnvFactory, be backend.Backend, seed uint64, progress trainloop.Progress) (*Result, error) {
+func TrainA2C(ctx context.Context, cfg A2CConfig, mk trainloop.EnvFactory, be backend.Backend, seed uint64, h *trainloop.Hooks) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	mk = mk.Vectors() // for the extra environments below; newAgent does the same
-	a, first, err := newAgent(ctx, "a2c", cfg.Common, mk, be, seed, progress)
+	a, first, err := newAgent(ctx, "a2c", cfg.Common, mk, be, seed, h)
 	if err != nil {
 		return nil, err
 	}
 	ne, ns, d := cfg.NEnvs, cfg.NSteps, a.obsDim
-	rec := trainloop.RecorderFrom(ctx)
 	envs := []env.Env{first}
 	for i := 1; i < ne; i++ {
 		e, err := mk()
@@ -79,9 +78,7 @@ func TrainA2C(ctx context.Context, cfg A2CConfig, mk trainloop.EnvFactory, be ba
 				epLen[i]++
 				if te || tr {
 					a.eps.Record(epRet[i], epLen[i])
-					if rec != nil {
-						rec.Episode(step+i+1, epRet[i], epLen[i])
-					}
+					a.hooks.OnEpisode(step+i+1, epRet[i], epLen[i])
 					epRet[i], epLen[i] = 0, 0
 					if cut[row] {
 						for j, v := range next {

@@ -23,6 +23,7 @@ import (
 	"github.com/xlrl/xlrl/internal/agent/trainloop"
 	"github.com/xlrl/xlrl/internal/backend"
 	"github.com/xlrl/xlrl/internal/env"
+	"github.com/xlrl/xlrl/internal/metric"
 	"github.com/xlrl/xlrl/internal/nn"
 )
 
@@ -121,13 +122,13 @@ type agent struct {
 	greedy      *trainloop.Greedy
 	res         *Result
 	eps         trainloop.Episodes
-	progress    trainloop.Progress
+	hooks       *trainloop.Hooks
 	lastEval    int
 	lastEvalStd float64 // the spread of the last evaluation's episodes
 	logp        []float64
 }
 
-func newAgent(ctx context.Context, algo string, cfg Common, mk trainloop.EnvFactory, be backend.Backend, seed uint64, progress trainloop.Progress) (*agent, env.Env, error) {
+func newAgent(ctx context.Context, algo string, cfg Common, mk trainloop.EnvFactory, be backend.Backend, seed uint64, h *trainloop.Hooks) (*agent, env.Env, error) {
 	mk = mk.Vectors()
 	e, err := mk()
 	if err != nil {
@@ -140,7 +141,7 @@ func newAgent(ctx context.Context, algo string, cfg Common, mk trainloop.EnvFact
 	act, _ := nn.ParseActivation(cfg.Activation)
 	a := &agent{cfg: cfg, algo: algo, nA: spec.Action.N, obsDim: spec.Observation.Dim(),
 		rng: rand.New(rand.NewPCG(seed, trainloop.Mix(seed, trainloop.StreamAgent))), clock: trainloop.NewClock(be),
-		best: trainloop.NewBest(), progress: progress, lastEval: -1}
+		best: trainloop.NewBest(), hooks: h, lastEval: -1}
 	a.logp = make([]float64, a.nA)
 	if a.pi, err = nn.New(nn.Spec{In: a.obsDim, Hidden: cfg.Hidden, Act: act, Out: a.nA}, a.rng); err != nil {
 		return nil, nil, err
@@ -226,9 +227,7 @@ func (a *agent) maybeEvaluate(ctx context.Context, step, prevStep int) (bool, er
 	if err != nil {
 		return false, err
 	}
-	if a.progress != nil {
-		a.progress(step, map[string]float64{"eval_mean": score, "eval_std": a.lastEvalStd, "train_mean": a.eps.RecentMean()})
-	}
+	a.hooks.OnEval(step, map[string]float64{metric.EvalMean: score, metric.EvalStd: a.lastEvalStd, metric.TrainMean: a.eps.RecentMean()})
 	if a.cfg.StopAt != nil && score >= *a.cfg.StopAt {
 		a.res.StoppedAt = step
 		return true, nil

@@ -84,21 +84,20 @@ func TestRejectsContinuousActions(t *testing.T) {
 
 type episodeLog struct{ rets, lens []float64 }
 
-func (l *episodeLog) Episode(_ int, ret float64, length int) {
+func (l *episodeLog) episode(_ int, ret float64, length int) {
 	l.rets = append(l.rets, ret)
 	l.lens = append(l.lens, float64(length))
 }
-func (l *episodeLog) Update(int, map[string]float64) {}
 
 // A2C steps several environments at once; each episode's return must be that
 // environment's own. CartPole pays 1 per step, so a return equals its length.
 func TestA2CRecordsEachEnvironmentsEpisodes(t *testing.T) {
 	log := &episodeLog{}
-	ctx := trainloop.WithRecorder(context.Background(), log)
 	mk := func() (env.Env, error) { return env.Make("CartPole-v1") }
 	cfg := smallConfig()
 	cfg.Steps = 4000
-	res, err := TrainA2C(ctx, A2CConfig{Common: cfg, NEnvs: 4, NSteps: 5}, mk, backend.NewGo(), 3, nil)
+	res, err := TrainA2C(context.Background(), A2CConfig{Common: cfg, NEnvs: 4, NSteps: 5}, mk, backend.NewGo(), 3,
+		&trainloop.Hooks{Episode: log.episode})
 	if err != nil {
 		t.Fatal(err)
 	}

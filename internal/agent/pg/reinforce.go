@@ -13,11 +13,11 @@ import (
 // collects cfg.Episodes complete episodes with the stochastic policy, takes
 // one policy-gradient step on all their steps with advantage G_t - V(s_t),
 // and cfg.VFSteps value steps regressing V(s_t) onto G_t.
-func TrainREINFORCE(ctx context.Context, cfg REINFORCEConfig, mk trainloop.EnvFactory, be backend.Backend, seed uint64, progress trainloop.Progress) (*Result, error) {
+func TrainREINFORCE(ctx context.Context, cfg REINFORCEConfig, mk trainloop.EnvFactory, be backend.Backend, seed uint64, h *trainloop.Hooks) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	a, e, err := newAgent(ctx, "reinforce", cfg.Common, mk, be, seed, progress)
+	a, e, err := newAgent(ctx, "reinforce", cfg.Common, mk, be, seed, h)
 	if err != nil {
 		return nil, err
 	}
@@ -34,7 +34,6 @@ func TrainREINFORCE(ctx context.Context, cfg REINFORCEConfig, mk trainloop.EnvFa
 		v1       = make([]float32, 1)
 	)
 	step := 0
-	rec := trainloop.RecorderFrom(ctx)
 	for step < cfg.Steps {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -81,10 +80,8 @@ func TrainREINFORCE(ctx context.Context, cfg REINFORCEConfig, mk trainloop.EnvFa
 					}
 					if term || trunc {
 						a.eps.Done()
-						if rec != nil {
-							r, n := a.eps.Last()
-							rec.Episode(step, r, n)
-						}
+						r, n := a.eps.Last()
+						a.hooks.OnEpisode(step, r, n)
 					}
 					break
 				}

@@ -32,8 +32,8 @@ import (
 	"github.com/xlrl/xlrl/internal/agent/trainloop"
 	"github.com/xlrl/xlrl/internal/backend"
 	"github.com/xlrl/xlrl/internal/env"
+	"github.com/xlrl/xlrl/internal/metric"
 	"github.com/xlrl/xlrl/internal/nn"
-	"github.com/xlrl/xlrl/internal/run"
 )
 
 // Config is PPO's hyperparameters; the JSON names are Stable-Baselines3's
@@ -165,7 +165,7 @@ type Result struct {
 	BestStep  int
 	StoppedAt int
 	Breakdown trainloop.Breakdown
-	// Last holds the metrics of the last update (ac.Key* names).
+	// Last holds the metrics of the last update (internal/metric names).
 	Last map[string]float64
 }
 
@@ -199,12 +199,12 @@ type trainer struct {
 
 // Train runs PPO on environments from mk, taking gradient steps on be
 // (which must train Groups: go or tf).
-func Train(ctx context.Context, cfg Config, mk trainloop.EnvFactory, be backend.Backend, seed uint64, progress trainloop.Progress) (*Result, error) {
+func Train(ctx context.Context, cfg Config, mk trainloop.EnvFactory, be backend.Backend, seed uint64, h *trainloop.Hooks) (*Result, error) {
 	tr, envs, err := newTrainer(ctx, cfg, mk, be, seed)
 	if err != nil {
 		return nil, err
 	}
-	if err := tr.run(ctx, envs, progress); err != nil {
+	if err := tr.run(ctx, envs, h); err != nil {
 		return nil, err
 	}
 	return tr.finish(ctx)
@@ -381,9 +381,8 @@ func (tr *trainer) sampleRows(r *rollout, row0 int) {
 	}
 }
 
-func (tr *trainer) run(ctx context.Context, envs []env.Env, progress trainloop.Progress) error {
+func (tr *trainer) run(ctx context.Context, envs []env.Env, h *trainloop.Hooks) error {
 	cfg := tr.cfg
-	rec := trainloop.RecorderFrom(ctx)
 	r := tr.newRollout()
 	step := 0
 	for step < cfg.Steps {
@@ -391,7 +390,7 @@ func (tr *trainer) run(ctx context.Context, envs []env.Env, progress trainloop.P
 			return err
 		}
 		prev := step
-		step = tr.rolloutOnce(ctx, envs, r, step)
+		step = tr.rolloutOnce(ctx, envs, r, step, h)
 		t0 := time.Now()
 		copy(r.lastV, tr.forwardV(r.stepX, cfg.NEnvs))
 		tr.gae(r)
@@ -400,10 +399,8 @@ func (tr *trainer) run(ctx context.Context, envs []env.Env, progress trainloop.P
 			return err
 		}
 		tr.res.Steps = step
-		if rec != nil {
-			rec.Update(step, tr.res.Last)
-		}
-		stop, err := tr.maybeEvaluate(ctx, step, prev, progress)
+		h.OnUpdate(step, tr.res.Last)
+		stop, err := tr.maybeEvaluate(ctx, step, prev, h)
 		if err != nil {
 			return err
 		}
@@ -416,9 +413,8 @@ func (tr *trainer) run(ctx context.Context, envs []env.Env, progress trainloop.P
 
 // rolloutOnce steps every environment n_steps times into r (resetting
 // them first on the first call) and returns the new step count.
-func (tr *trainer) rolloutOnce(ctx context.Context, envs []env.Env, r *rollout, step int) int {
+func (tr *trainer) rolloutOnce(ctx context.Context, envs []env.Env, r *rollout, step int, h *trainloop.Hooks) int {
 	ne, ns, d, k := tr.cfg.NEnvs, tr.cfg.NSteps, tr.obsDim, tr.nOut
-	rec := trainloop.RecorderFrom(ctx)
 	gamma := float32(tr.cfg.Gamma)
 	if !r.started {
 		t0 := time.Now()
@@ -455,9 +451,7 @@ func (tr *trainer) rolloutOnce(ctx context.Context, envs []env.Env, r *rollout, 
 			r.epLen[i]++
 			if te || tc {
 				tr.eps.Record(r.epRet[i], r.epLen[i])
-				if rec != nil {
-					rec.Episode(step+i+1, r.epRet[i], r.epLen[i])
-				}
+				h.OnEpisode(step+i+1, r.epRet[i], r.epLen[i])
 				r.epRet[i], r.epLen[i] = 0, 0
 				r.cut[i] = tc && !te
 				if r.cut[i] {
@@ -626,13 +620,13 @@ func (tr *trainer) update(ctx context.Context, r *rollout, step int) error {
 	}
 	tr.syncPolicy()
 	last := tr.res.Last
-	last[ac.KeyPolicyLoss] = sums.pl / sums.steps
-	last[ac.KeyValueLoss] = sums.vl / sums.steps
-	last[ac.KeyEntropy] = sums.ent / sums.steps
-	last[ac.KeyApproxKL] = sums.kl / sums.steps
-	last[ac.KeyClipFraction] = sums.clipped / sums.rows
-	last[ac.KeyLR] = lr
-	last[run.KeyLoss] = last[ac.KeyPolicyLoss] + cfg.VFCoef*last[ac.KeyValueLoss] - cfg.EntCoef*last[ac.KeyEntropy]
+	last[metric.PolicyLoss] = sums.pl / sums.steps
+	last[metric.ValueLoss] = sums.vl / sums.steps
+	last[metric.Entropy] = sums.ent / sums.steps
+	last[metric.ApproxKL] = sums.kl / sums.steps
+	last[metric.ClipFraction] = sums.clipped / sums.rows
+	last[metric.LR] = lr
+	last[metric.Loss] = last[metric.PolicyLoss] + cfg.VFCoef*last[metric.ValueLoss] - cfg.EntCoef*last[metric.Entropy]
 	return nil
 }
 
@@ -754,7 +748,7 @@ func (tr *trainer) gradients(r *rollout, mb *minibatch, rows []int, clip float64
 	return st
 }
 
-func (tr *trainer) maybeEvaluate(ctx context.Context, step, prev int, progress trainloop.Progress) (bool, error) {
+func (tr *trainer) maybeEvaluate(ctx context.Context, step, prev int, h *trainloop.Hooks) (bool, error) {
 	if tr.cfg.EvalEvery <= 0 || step/tr.cfg.EvalEvery == prev/tr.cfg.EvalEvery {
 		return false, nil
 	}
@@ -762,9 +756,7 @@ func (tr *trainer) maybeEvaluate(ctx context.Context, step, prev int, progress t
 	if err != nil {
 		return false, err
 	}
-	if progress != nil {
-		progress(step, map[string]float64{"eval_mean": score, "train_mean": tr.eps.RecentMean()})
-	}
+	h.OnEval(step, map[string]float64{metric.EvalMean: score, metric.TrainMean: tr.eps.RecentMean()})
 	if tr.cfg.StopAt != nil && score >= *tr.cfg.StopAt {
 		tr.res.StoppedAt = step
 		return true, nil

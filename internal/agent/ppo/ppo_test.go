@@ -171,7 +171,7 @@ func TestTruncationBootstraps(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := tr.newRollout()
-	tr.rolloutOnce(context.Background(), envs, r, 0)
+	tr.rolloutOnce(context.Background(), envs, r, 0, nil)
 	bootstrapped := 0
 	for row := range r.rew {
 		if r.done[row] && r.rew[row] != 1 {

@@ -27,8 +27,8 @@ import (
 	"github.com/xlrl/xlrl/internal/agent/trainloop"
 	"github.com/xlrl/xlrl/internal/backend"
 	"github.com/xlrl/xlrl/internal/env"
+	"github.com/xlrl/xlrl/internal/metric"
 	"github.com/xlrl/xlrl/internal/nn"
-	"github.com/xlrl/xlrl/internal/run"
 )
 
 // SB3's bounds on the actor's log standard deviation.
@@ -175,12 +175,12 @@ type work struct {
 
 // Train runs SAC on environments from mk (Box actions), taking gradient
 // steps on be (go or tf).
-func Train(ctx context.Context, cfg Config, mk trainloop.EnvFactory, be backend.Backend, seed uint64, progress trainloop.Progress) (*Result, error) {
+func Train(ctx context.Context, cfg Config, mk trainloop.EnvFactory, be backend.Backend, seed uint64, h *trainloop.Hooks) (*Result, error) {
 	tr, e, err := newTrainer(ctx, cfg, mk, be, seed)
 	if err != nil {
 		return nil, err
 	}
-	if err := tr.run(ctx, e, progress); err != nil {
+	if err := tr.run(ctx, e, h); err != nil {
 		return nil, err
 	}
 	return tr.finish(ctx)
@@ -296,7 +296,7 @@ func (tr *trainer) sampleActions(ws *nn.Workspace, obs []float32, n int, noise, 
 
 // run steps e with the shared off-policy loop, acting with reparameterised
 // samples of the actor after learning_starts.
-func (tr *trainer) run(ctx context.Context, e env.Env, progress trainloop.Progress) error {
+func (tr *trainer) run(ctx context.Context, e env.Env, h *trainloop.Hooks) error {
 	cfg := tr.cfg
 	loop := &ac.OffPolicy{Name: "sac", Steps: cfg.Steps, LearningStarts: cfg.LearningStarts, TrainFreq: cfg.TrainFreq,
 		GradientSteps: cfg.GradientSteps, EvalEvery: cfg.EvalEvery, StopAt: cfg.StopAt, Rng: tr.rng,
@@ -306,7 +306,7 @@ func (tr *trainer) run(ctx context.Context, e env.Env, progress trainloop.Progre
 	one := tr.actor.NewWorkspace(1)
 	u1, n1, lp1 := make([]float32, d), make([]float32, d), make([]float32, 1)
 	loop.Act = func(obs, a []float32) { tr.sampleActions(one, obs, 1, n1, u1, a, lp1) }
-	steps, stopped, err := loop.Run(ctx, e, progress)
+	steps, stopped, err := loop.Run(ctx, e, h)
 	tr.res.Steps, tr.res.StoppedAt = steps, stopped
 	return err
 }
@@ -438,9 +438,9 @@ func (tr *trainer) gradientStep(ctx context.Context) error {
 		tr.t2.SoftUpdate(tr.q2, float32(cfg.Tau))
 	}
 	last := tr.res.Last
-	last[ac.KeyCriticLoss], last[ac.KeyActorLoss], last[ac.KeyMeanQ] = closs, aloss, meanQ
-	last[ac.KeyTemperature], last[run.KeyLoss] = alpha, closs
-	last[ac.KeyEntropy] = -meanLogp
+	last[metric.CriticLoss], last[metric.ActorLoss], last[metric.MeanQ] = closs, aloss, meanQ
+	last[metric.Temperature], last[metric.Loss] = alpha, closs
+	last[metric.Entropy] = -meanLogp
 	return nil
 }
 

@@ -7,10 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/xlrl/xlrl/internal/agent/ac"
 	"github.com/xlrl/xlrl/internal/agent/trainloop"
 	"github.com/xlrl/xlrl/internal/backend"
 	"github.com/xlrl/xlrl/internal/env"
+	"github.com/xlrl/xlrl/internal/metric"
 	"github.com/xlrl/xlrl/internal/nn"
 	"github.com/xlrl/xlrl/internal/worker"
 	"github.com/xlrl/xlrl/internal/worker/workertest"
@@ -132,8 +132,8 @@ func TestGoAndTFTrainAlike(t *testing.T) {
 			}
 		}
 	}
-	if g.Last[ac.KeyTemperature] >= 1 || g.Last[ac.KeyTemperature] <= 0 {
-		t.Errorf("the temperature %v did not move down from 1", g.Last[ac.KeyTemperature])
+	if g.Last[metric.Temperature] >= 1 || g.Last[metric.Temperature] <= 0 {
+		t.Errorf("the temperature %v did not move down from 1", g.Last[metric.Temperature])
 	}
 }
 

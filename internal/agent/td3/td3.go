@@ -24,8 +24,8 @@ import (
 	"github.com/xlrl/xlrl/internal/agent/trainloop"
 	"github.com/xlrl/xlrl/internal/backend"
 	"github.com/xlrl/xlrl/internal/env"
+	"github.com/xlrl/xlrl/internal/metric"
 	"github.com/xlrl/xlrl/internal/nn"
-	"github.com/xlrl/xlrl/internal/run"
 )
 
 // Config is TD3's hyperparameters; the JSON names are Stable-Baselines3's.
@@ -156,12 +156,12 @@ type trainer struct {
 
 // Train runs TD3 on environments from mk (Box actions), taking gradient
 // steps on be (go or tf).
-func Train(ctx context.Context, cfg Config, mk trainloop.EnvFactory, be backend.Backend, seed uint64, progress trainloop.Progress) (*Result, error) {
+func Train(ctx context.Context, cfg Config, mk trainloop.EnvFactory, be backend.Backend, seed uint64, h *trainloop.Hooks) (*Result, error) {
 	tr, e, err := newTrainer(ctx, cfg, mk, be, seed)
 	if err != nil {
 		return nil, err
 	}
-	if err := tr.run(ctx, e, progress); err != nil {
+	if err := tr.run(ctx, e, h); err != nil {
 		return nil, err
 	}
 	return tr.finish(ctx)
@@ -231,7 +231,7 @@ func newTrainer(ctx context.Context, cfg Config, mk trainloop.EnvFactory, be bac
 
 // run steps e with the shared off-policy loop, acting with the actor plus
 // clipped Gaussian exploration noise after learning_starts.
-func (tr *trainer) run(ctx context.Context, e env.Env, progress trainloop.Progress) error {
+func (tr *trainer) run(ctx context.Context, e env.Env, h *trainloop.Hooks) error {
 	cfg := tr.cfg
 	loop := &ac.OffPolicy{Name: "td3", Steps: cfg.Steps, LearningStarts: cfg.LearningStarts, TrainFreq: cfg.TrainFreq,
 		GradientSteps: cfg.GradientSteps, EvalEvery: cfg.EvalEvery, StopAt: cfg.StopAt, Rng: tr.rng,
@@ -245,7 +245,7 @@ func (tr *trainer) run(ctx context.Context, e env.Env, progress trainloop.Progre
 			a[j] = float32(min(max(v, -1), 1))
 		}
 	}
-	steps, stopped, err := loop.Run(ctx, e, progress)
+	steps, stopped, err := loop.Run(ctx, e, h)
 	tr.res.Steps, tr.res.StoppedAt = steps, stopped
 	return err
 }
@@ -295,12 +295,12 @@ func (tr *trainer) gradientStep(ctx context.Context) error {
 		return err
 	}
 	last := tr.res.Last
-	last[ac.KeyCriticLoss], last[ac.KeyMeanQ], last[run.KeyLoss] = closs, meanQ, closs
+	last[metric.CriticLoss], last[metric.MeanQ], last[metric.Loss] = closs, meanQ, closs
 	if tr.gradSteps%cfg.PolicyDelay != 0 {
 		return nil
 	}
 	t0 = time.Now()
-	last[ac.KeyActorLoss] = tr.actorGrad(b.Obs, n)
+	last[metric.ActorLoss] = tr.actorGrad(b.Obs, n)
 	tr.clock.Forward += time.Since(t0)
 	tr.actBatches[0] = backend.GradBatch{X: b.Obs, DOut: tr.dActor, N: n}
 	if _, err := tr.pi.Step(ctx, tr.actBatches, backend.StepOptions{}, tr.syncActorNs); err != nil {

@@ -259,6 +259,3 @@ func (e *Episodes) RecentMean() float64 {
 	}
 	return s / float64(len(e.recent))
 }
-
-// Progress receives training metrics now and then (nil: none).
-type Progress func(step int, metrics map[string]float64)

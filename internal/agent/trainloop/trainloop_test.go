@@ -2,8 +2,10 @@ package trainloop
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -98,5 +100,26 @@ func TestVectorsEncodeDiscreteObservations(t *testing.T) {
 	}
 	if sum != 1 {
 		t.Errorf("a one-hot observation sums to %v", sum)
+	}
+}
+
+func TestHooksCallWhatIsSet(t *testing.T) {
+	var none *Hooks // the trainers' "nobody listens"
+	none.OnEpisode(1, 2, 3)
+	none.OnUpdate(1, nil)
+	none.OnEval(1, nil)
+	if none.Checkpointer() != nil || (&Hooks{}).Checkpointer() != nil {
+		t.Fatal("no hooks have a checkpointer")
+	}
+	var got []string
+	h := &Hooks{
+		Episode: func(step int, ret float64, length int) { got = append(got, fmt.Sprint("episode ", step, ret, length)) },
+		Update:  func(step int, v map[string]float64) { got = append(got, fmt.Sprint("update ", step, v["loss"])) },
+	}
+	h.OnEpisode(7, 1.5, 3)
+	h.OnUpdate(8, map[string]float64{"loss": 0.25})
+	h.OnEval(9, nil) // not set
+	if want := []string{"episode 7 1.5 3", "update 8 0.25"}; !slices.Equal(got, want) {
+		t.Fatalf("calls %q, want %q", got, want)
 	}
 }

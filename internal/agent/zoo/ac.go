@@ -3,7 +3,6 @@ package zoo
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -16,37 +15,6 @@ import (
 	"github.com/xlrl/xlrl/internal/env"
 	"github.com/xlrl/xlrl/internal/nn"
 )
-
-// ACAlgos are the actor-critic algorithms (internal/agent/ppo, sac, td3).
-var ACAlgos = []string{"ppo", "sac", "td3"}
-
-// IsACAlgo reports whether algo is one of ACAlgos.
-func IsACAlgo(algo string) bool { return slices.Contains(ACAlgos, algo) }
-
-// acTable holds the tuned entries, "env/algo" as in table; "*/algo" is the
-// fallback (Stable-Baselines3's defaults). The sources are noted on each
-// package's constructor (ppo.CartPole, sac.Pendulum, td3.Pendulum).
-var acTable = map[string]func() any{
-	"CartPole-v1/ppo": func() any { c := ppo.CartPole(); return &c },
-	"*/ppo":           func() any { c := ppo.Default(); return &c },
-	"Pendulum-v1/sac": func() any { c := sac.Pendulum(); return &c },
-	"*/sac":           func() any { c := sac.Default(); return &c },
-	"Pendulum-v1/td3": func() any { c := td3.Pendulum(); return &c },
-	"*/td3":           func() any { c := td3.Default(); return &c },
-}
-
-// ACDefaults returns a fresh copy of the tuned configuration (a *ppo.Config,
-// *sac.Config or *td3.Config) for envID and algo, and whether it was tuned
-// for envID.
-func ACDefaults(envID, algo string) (any, bool, error) {
-	if !IsACAlgo(algo) {
-		return nil, false, fmt.Errorf("unknown actor-critic algorithm %q: want one of %s", algo, strings.Join(ACAlgos, ", "))
-	}
-	if f, ok := acTable[envID+"/"+algo]; ok {
-		return f(), true, nil
-	}
-	return acTable["*/"+algo](), false, nil
-}
 
 // ACReport is the outcome of RunAC.
 type ACReport struct {
@@ -73,16 +41,20 @@ func RunAC(ctx context.Context, opts Options, be backend.Backend) (*ACReport, er
 	if err != nil {
 		return nil, err
 	}
-	cfg, tuned, err := ACDefaults(opts.Env, opts.Algo)
+	if !IsACAlgo(opts.Algo) {
+		return nil, fmt.Errorf("unknown actor-critic algorithm %q: want one of %s", opts.Algo, strings.Join(ACAlgos, ", "))
+	}
+	h, tuned, err := Defaults(opts.Env, opts.Algo)
 	if err != nil {
 		return nil, err
 	}
 	if opts.Arch != "" {
 		return nil, fmt.Errorf("--arch names a DQN/policy-gradient network; %s takes --layers (e.g. --layers 64,64)", opts.Algo)
 	}
-	if err := setFields(cfg, opts.Set); err != nil {
+	if err := h.Set(opts.Set); err != nil {
 		return nil, err
 	}
+	cfg := h.Config()
 	mk := func() (env.Env, error) { return env.Make(opts.Env) }
 	rep := &ACReport{Report: Report{Env: opts.Env, Algo: opts.Algo, Backend: be.Name(), Seed: opts.Seed, Tuned: tuned, Hyper: cfg}}
 	common := func(steps *int, hidden *[]int, lr, gamma *float64, stopAt **float64) {
@@ -105,7 +77,7 @@ func RunAC(ctx context.Context, opts Options, be backend.Backend) (*ACReport, er
 	switch c := cfg.(type) {
 	case *ppo.Config:
 		common(&c.Steps, &c.Hidden, &c.LR, &c.Gamma, &c.StopAt)
-		res, err := ppo.Train(ctx, *c, mk, be, opts.Seed, opts.Progress)
+		res, err := ppo.Train(ctx, *c, mk, be, opts.Seed, opts.Hooks)
 		if err != nil {
 			return nil, err
 		}
@@ -118,7 +90,7 @@ func RunAC(ctx context.Context, opts Options, be backend.Backend) (*ACReport, er
 		rep.TrainMean, rep.BestPeriodic, rep.StoppedAt, rep.Breakdown = res.TrainMean, res.Best, res.StoppedAt, res.Breakdown
 	case *sac.Config:
 		common(&c.Steps, &c.Hidden, &c.LR, &c.Gamma, &c.StopAt)
-		res, err := sac.Train(ctx, *c, mk, be, opts.Seed, opts.Progress)
+		res, err := sac.Train(ctx, *c, mk, be, opts.Seed, opts.Hooks)
 		if err != nil {
 			return nil, err
 		}
@@ -127,7 +99,7 @@ func RunAC(ctx context.Context, opts Options, be backend.Backend) (*ACReport, er
 		rep.TrainMean, rep.BestPeriodic, rep.StoppedAt, rep.Breakdown = res.TrainMean, res.Best, res.StoppedAt, res.Breakdown
 	case *td3.Config:
 		common(&c.Steps, &c.Hidden, &c.LR, &c.Gamma, &c.StopAt)
-		res, err := td3.Train(ctx, *c, mk, be, opts.Seed, opts.Progress)
+		res, err := td3.Train(ctx, *c, mk, be, opts.Seed, opts.Hooks)
 		if err != nil {
 			return nil, err
 		}
@@ -160,19 +132,11 @@ func ACSteps(opts Options) int {
 	if opts.Steps > 0 {
 		return opts.Steps
 	}
-	cfg, _, err := ACDefaults(opts.Env, opts.Algo)
+	h, _, err := Defaults(opts.Env, opts.Algo)
 	if err != nil {
 		return 0
 	}
-	switch c := cfg.(type) {
-	case *ppo.Config:
-		return c.Steps
-	case *sac.Config:
-		return c.Steps
-	case *td3.Config:
-		return c.Steps
-	}
-	return 0
+	return h.Steps()
 }
 
 // ACPolicy rebuilds a deterministic policy from a saved network, its

@@ -1,9 +1,7 @@
 package zoo
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -45,10 +43,12 @@ type Options struct {
 	Gamma        float64
 	EvalEpisodes int  // final evaluation episodes (default 100)
 	NoEarlyStop  bool // train for the whole budget even if evaluation is perfect
-	// Set overrides table entries by their JSON names (e.g. "double": "false",
-	// "train_freq": "4"), applied before the other options.
-	Set      map[string]string
-	Progress trainloop.Progress
+	// Set overrides values of the table's entry by name (Hyper.Set: e.g.
+	// "double": "false", "train_freq": "4"), before the other options.
+	Set map[string]string
+	// Hooks receive the training's episodes, updates and periodic evaluations
+	// and checkpoint it (nil: none).
+	Hooks *trainloop.Hooks
 }
 
 // Report is the outcome of Run.
@@ -85,6 +85,9 @@ func Run(ctx context.Context, opts Options, be backend.Backend) (_ *Report, err 
 	if err := trainloop.CheckSpaces(opts.Algo, spec); err != nil {
 		return nil, err
 	}
+	if !IsAlgo(opts.Algo) {
+		return nil, fmt.Errorf("unknown deep RL algorithm %q: want one of %s", opts.Algo, strings.Join(Algos, ", "))
+	}
 	h, tuned, err := Defaults(opts.Env, opts.Algo)
 	if err != nil {
 		return nil, err
@@ -92,19 +95,19 @@ func Run(ctx context.Context, opts Options, be backend.Backend) (_ *Report, err 
 	if opts.Arch != "" && opts.Hidden != nil {
 		return nil, fmt.Errorf("choose either a named architecture (--arch %s) or a layer list (--layers), not both", opts.Arch)
 	}
+	if err := h.Set(opts.Set); err != nil {
+		return nil, err
+	}
 	mk := func() (env.Env, error) { return env.Make(opts.Env, opts.EnvOptions...) }
 	rep := &Report{Env: opts.Env, Algo: opts.Algo, Backend: be.Name(), Seed: opts.Seed, Tuned: tuned}
 
 	if h.DQN != nil {
 		c := h.DQN
-		if err := setFields(c, opts.Set); err != nil {
-			return nil, err
-		}
 		if err := applyDQN(c, opts); err != nil {
 			return nil, err
 		}
 		rep.Hyper = c
-		res, err := dqn.Train(ctx, *c, mk, be, opts.Seed, opts.Progress)
+		res, err := dqn.Train(ctx, *c, mk, be, opts.Seed, opts.Hooks)
 		if err != nil {
 			return nil, err
 		}
@@ -177,24 +180,20 @@ func architecture(name string) (Architecture, error) {
 // runPG trains the policy-gradient entry of h (reinforce or a2c) with the
 // overrides of opts; rep.Hyper records the configuration used.
 func runPG(ctx context.Context, h Hyper, opts Options, mk trainloop.EnvFactory, be backend.Backend, rep *Report) (*pg.Result, error) {
-	var cfg any
 	var common *pg.Common
 	if h.REINFORCE != nil {
-		cfg, common = h.REINFORCE, &h.REINFORCE.Common
+		common = &h.REINFORCE.Common
 	} else {
-		cfg, common = h.A2C, &h.A2C.Common
-	}
-	if err := setFields(cfg, opts.Set); err != nil {
-		return nil, err
+		common = &h.A2C.Common
 	}
 	if err := applyPG(common, opts); err != nil {
 		return nil, err
 	}
-	rep.Hyper = cfg
+	rep.Hyper = h.Config()
 	if h.REINFORCE != nil {
-		return pg.TrainREINFORCE(ctx, *h.REINFORCE, mk, be, opts.Seed, opts.Progress)
+		return pg.TrainREINFORCE(ctx, *h.REINFORCE, mk, be, opts.Seed, opts.Hooks)
 	}
-	return pg.TrainA2C(ctx, *h.A2C, mk, be, opts.Seed, opts.Progress)
+	return pg.TrainA2C(ctx, *h.A2C, mk, be, opts.Seed, opts.Hooks)
 }
 
 func applyPG(c *pg.Common, o Options) error {
@@ -241,42 +240,4 @@ func ArchitectureNames() string {
 		names[i] = fmt.Sprintf("%s (%s, Adam %g, %s)", n, strings.Join(layers, ", "), a.LR, strings.ToUpper(a.Loss))
 	}
 	return strings.Join(names, "; ")
-}
-
-// setFields overrides fields of the config c by their JSON names; values
-// are JSON (numbers, true/false, [64,64]) or bare strings.
-func setFields(c any, set map[string]string) error {
-	if len(set) == 0 {
-		return nil
-	}
-	b, err := json.Marshal(c)
-	if err != nil {
-		return err
-	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(b, &fields); err != nil {
-		return err
-	}
-	for k, v := range set {
-		if _, ok := fields[k]; !ok {
-			names := make([]string, 0, len(fields))
-			for n := range fields {
-				names = append(names, n)
-			}
-			slices.Sort(names)
-			return fmt.Errorf("unknown hyperparameter %q: this algorithm has %s", k, strings.Join(names, ", "))
-		}
-		raw := json.RawMessage(v)
-		if !json.Valid(raw) {
-			raw, _ = json.Marshal(v)
-		}
-		fields[k] = raw
-	}
-	b, _ = json.Marshal(fields)
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(c); err != nil {
-		return fmt.Errorf("hyperparameters %v: %w", set, err)
-	}
-	return nil
 }

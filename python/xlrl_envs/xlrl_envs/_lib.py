@@ -50,7 +50,7 @@ def _declare(lib: ctypes.CDLL) -> None:
 
 def _other_go_runtimes(mine: str) -> list[str]:
     """Shared objects already mapped into this process that carry a Go runtime."""
-    found = []
+    found: list[str] = []
     try:
         with open("/proc/self/maps") as maps:
             paths = {line.split()[-1] for line in maps if line.rstrip().endswith(".so")}

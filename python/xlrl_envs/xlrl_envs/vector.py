@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import ctypes
 import json
+import os
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import gymnasium
@@ -15,7 +17,20 @@ from gymnasium.vector.utils import batch_space
 
 from xlrl_envs import _lib
 
+try:  # the C hot path of step, built with the package when a C compiler was there
+    from xlrl_envs import _fast
+except ImportError:  # the pure-ctypes path below does the same, slower
+    _fast = None  # type: ignore[assignment]
+
+NO_C_ENV = "XLRL_ENVS_NO_C"
+"""Set to 1 to step through ctypes even when the C extension is there (tests compare both)."""
+
 _BIG = sys.float_info.max
+
+
+def c_extension() -> bool:
+    """Whether steps go through the C extension (``xlrl_envs._fast``) rather than ctypes."""
+    return _fast is not None and os.environ.get(NO_C_ENV, "") in ("", "0")
 
 
 def _space(w: dict[str, Any]) -> spaces.Space:
@@ -27,6 +42,33 @@ def _space(w: dict[str, Any]) -> spaces.Space:
     low[low <= -_BIG] = -np.inf  # the library sends +-MaxFloat64 for infinities
     high[high >= _BIG] = np.inf
     return spaces.Box(low.reshape(shape), high.reshape(shape), dtype=np.float64)
+
+
+def _converter(
+    env_id: str, target: np.ndarray, n: int, space: spaces.Space
+) -> Callable[[Any], np.ndarray]:
+    """Actions of any array-like form into ``target`` (the library's dtype, flat), or ValueError."""
+
+    def convert(actions: Any) -> np.ndarray:
+        a = actions if isinstance(actions, np.ndarray) else np.asarray(actions)
+        if a.size != target.size:
+            raise ValueError(f"{env_id}: {a.size} action values for {n} copies of {space}")
+        target[...] = a.reshape(-1)
+        return target
+
+    return convert
+
+
+def _on_ended(
+    final: np.ndarray, terminated: np.ndarray, truncated: np.ndarray, discrete: bool
+) -> Callable[[dict[str, Any]], None]:
+    """What a vector step adds to infos when an episode ended (no reference to the env)."""
+
+    def fill(infos: dict[str, Any]) -> None:
+        infos["final_obs"] = final.astype(np.int64) if discrete else final
+        infos["_final_obs"] = terminated | truncated
+
+    return fill
 
 
 def _view(ptr: ctypes.c_void_p, ctype: Any, shape: tuple[int, ...]) -> np.ndarray:
@@ -102,11 +144,35 @@ class XlrlVectorEnv(gymnasium.vector.VectorEnv):
             num_envs * adim, dtype=np.int64 if self._discrete_act else np.float64
         )
         self._actions_ptr = self._actions.ctypes.data
+        self._convert = _converter(env_id, self._actions, num_envs, self.single_action_space)
         self._step_fn = lib.XlrlVecStepDiscrete if self._discrete_act else lib.XlrlVecStepContinuous
         self._err = ctypes.c_void_p()
         self._err_ref = ctypes.byref(self._err)
         self._seed_next = seed
         self._started = False
+        self._use_c = not copy and c_extension()  # decided once, at make
+        self._fast: Any = None  # the C stepper, made at the first reset
+
+    def _make_stepper(self) -> Any:
+        """The C stepper over this vector's buffers; no reference to self (no cycle)."""
+        obs, final = self._obs, self._final
+        return _fast.Stepper(
+            step=ctypes.cast(self._step_fn, ctypes.c_void_p).value or 0,
+            free=ctypes.cast(self._lib.XlrlEnvsFree, ctypes.c_void_p).value or 0,
+            handle=self._handle,
+            n_values=self._actions.size,
+            discrete_actions=self._discrete_act,
+            discrete_obs=self._discrete_obs,
+            obs=obs,
+            final_obs=final,
+            rewards=self._rewards,
+            terminated=self._terminated,
+            truncated=self._truncated,
+            obs_fn=(lambda: obs.astype(np.int64)) if self._discrete_obs else None,
+            on_ended=_on_ended(final, self._terminated, self._truncated, self._discrete_obs),
+            convert=self._convert,
+            on_fork=_lib.check_process,
+        )
 
     def _out(self, arr: np.ndarray) -> np.ndarray:
         if self._discrete_obs:
@@ -129,26 +195,33 @@ class XlrlVectorEnv(gymnasium.vector.VectorEnv):
             seed = self._seed_next
         self._started = True
         self._check(self._lib.XlrlVecReset(self._handle, seed or 0, seed is not None))
+        if self._fast is None and self._use_c:
+            self._fast = self._make_stepper()
+            # The instance's step is the stepper itself: no Python frame between the caller and C.
+            self.step = self._fast  # type: ignore[method-assign]
+        elif self._fast is not None:
+            self._fast.ended = False
         return self._out(self._obs), {}
 
     def step(
         self, actions: Any
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
-        """Step every copy once (one call into Go; the GIL is released while Go steps)."""
+        """Step every copy once (one call into Go; the GIL is released while Go steps).
+
+        After the first reset, with the C extension, the instance's ``step`` is the C
+        stepper, which does what :meth:`_step_ctypes` does.
+        """
+        return self._step_ctypes(actions)
+
+    def _step_ctypes(
+        self, actions: Any
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+        """step through ctypes (no C extension, or copy=True): the same results, slower."""
         if _lib._forked:
             _lib.check_process()
         if not self._started:
             raise RuntimeError(f"{self.env_id}: call reset() before step()")
-        a = actions if isinstance(actions, np.ndarray) else np.asarray(actions)
-        if a.size != self._actions.size:
-            raise ValueError(
-                f"{self.env_id}: {a.size} action values for {self.num_envs} copies of "
-                f"{self.single_action_space}"
-            )
-        if a.shape == self._actions.shape:
-            self._actions[...] = a
-        else:
-            self._actions[...] = a.reshape(-1)
+        self._convert(actions)
         ended = self._step_fn(self._handle, self._actions_ptr, self._err_ref)
         if ended < 0:
             raise ValueError(_lib.take_string(self._err.value) or "step failed")
@@ -167,6 +240,8 @@ class XlrlVectorEnv(gymnasium.vector.VectorEnv):
         return self._out(self._obs), self._rewards, self._terminated, self._truncated, infos
 
     def close_extras(self, **kwargs: Any) -> None:
+        self._fast = None  # before the memory it reads goes
+        self.__dict__.pop("step", None)
         if self._handle:
             _lib.check_process()
             # The views die with the memory: drop them first.
@@ -204,11 +279,18 @@ class XlrlEnv(gymnasium.Env):
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[Any, dict[str, Any]]:
+        fast = self._vec._fast
+        if seed is None and fast is not None and fast.ended:  # the next episode, started in Go
+            fast.ended = False
+            return fast.obs_one(), {}
         super().reset(seed=seed)
-        if self._next_started and seed is None:
+        if seed is None and self._next_started:
             self._next_started = False
             return self._one(self._vec._obs), {}
         obs, _ = self._vec.reset(seed=seed)
+        if self._vec._fast is not None and "step" not in self.__dict__:
+            # The C stepper's step_one is this env's step: no Python frame in between.
+            self.step = self._vec._fast.step_one  # type: ignore[method-assign]
         return self._one(obs), {}
 
     def _one(self, obs: np.ndarray) -> Any:
@@ -217,6 +299,7 @@ class XlrlEnv(gymnasium.Env):
         return np.array(obs[0])
 
     def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
+        """One step (after the first reset, with the C extension, the C stepper's step_one)."""
         self._next_started = False
         obs, rew, term, trunc, infos = self._vec.step(np.asarray([action]))
         if term[0] or trunc[0]:
@@ -225,4 +308,5 @@ class XlrlEnv(gymnasium.Env):
         return self._one(obs), float(rew[0]), bool(term[0]), bool(trunc[0]), {}
 
     def close(self) -> None:
+        self.__dict__.pop("step", None)
         self._vec.close()
