@@ -180,3 +180,36 @@ def test_fit_rejects_bad_batches(ctx):
         rl.fit(ctx, net=r["net"], x=x, a=a.astype(np.int64), y=y)
     with pytest.raises(ArgumentError, match="no network"):
         rl.fit(ctx, net=999, x=x, a=a, y=y)
+
+
+def test_predict_matches_numpy_for_several_networks(ctx):
+    rng = np.random.default_rng(7)
+    specs = [
+        {"n_in": 3, "hidden": [6, 5], "activation": "relu", "n_out": 2},
+        {"n_in": 3, "hidden": [], "activation": "relu", "n_out": 4},
+    ]
+    sizes = [[3, 6, 5, 2], [3, 4]]
+    x = rng.normal(size=(9, 3)).astype(np.float32)
+    for _ in range(2):  # the second round reuses the compiled passes with new weights
+        ws = [
+            rng.normal(size=sum(i * o + o for i, o in zip(s, s[1:], strict=False))).astype(
+                np.float32
+            )
+            for s in sizes
+        ]
+        ys = rl.predict(ctx, specs=specs, weights=ws, x=x)["y"]
+        for y, w, s in zip(ys, ws, sizes, strict=True):
+            np.testing.assert_allclose(y, _numpy_forward(w, s, x), rtol=1e-5, atol=1e-5)
+
+
+def test_predict_rejects_bad_input(ctx):
+    spec = {"n_in": 3, "hidden": [4], "activation": "relu", "n_out": 2}
+    x = np.zeros((2, 3), np.float32)
+    with pytest.raises(ArgumentError, match="has 5 values"):
+        rl.predict(ctx, specs=[spec], weights=[np.zeros(5, np.float32)], x=x)
+    with pytest.raises(ArgumentError, match="unknown activation"):
+        rl.predict(ctx, specs=[{**spec, "activation": "gelu"}], weights=[np.zeros(26)], x=x)
+    with pytest.raises(ArgumentError, match="2 specs and 1 weight"):
+        rl.predict(ctx, specs=[spec, spec], weights=[np.zeros(26, np.float32)], x=x)
+    with pytest.raises(ArgumentError, match="x"):
+        rl.predict(ctx, specs=[spec], weights=[np.zeros(26, np.float32)], x=x[:, :2])

@@ -33,7 +33,7 @@ func benchCandidates(b *testing.B, n, k, m int) {
 	})
 	b.Run("avx2_1thread", func(b *testing.B) {
 		defer SetThreads(SetThreads(1))
-		s := &scratch{t: make([]float32, k*m), f: make([]float32, 16*max(n, k, m)*maxThreads)}
+		s := &scratch{f: make([]float32, 16*max(n, k, m)*maxThreads)}
 		for b.Loop() {
 			mulAdd(x, n, k, w, m, y, s)
 		}

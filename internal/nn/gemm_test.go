@@ -44,7 +44,7 @@ func TestKernelsMatchNaive(t *testing.T) {
 	for _, n := range sizes {
 		for _, k := range sizes {
 			for _, m := range sizes {
-				scratch := &scratch{t: make([]float32, max(n, k)*max(k, m)), f: make([]float32, 16*max(n, k, m))}
+				scratch := &scratch{f: make([]float32, 16*max(n, k, m))}
 				x, w := randSlice(rng, n*k), randSlice(rng, k*m)
 				y := randSlice(rng, n*m)
 				want := append([]float32(nil), y...)
@@ -166,7 +166,7 @@ func TestElementwiseKernelsMatchGo(t *testing.T) {
 func BenchmarkMulAdd64x64x64(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	x, w, y := randSlice(rng, 64*64), randSlice(rng, 64*64), make([]float32, 64*64)
-	scratch := &scratch{t: make([]float32, 64*64), f: make([]float32, 16*64)}
+	scratch := &scratch{f: make([]float32, 16*64)}
 	for b.Loop() {
 		mulAdd(x, 64, 64, w, 64, y, scratch)
 	}
@@ -200,7 +200,7 @@ func TestLargeProductsSharedAmongGoroutines(t *testing.T) {
 		naiveMulAdd(x, n, k, w, m, want)
 		run := func(threads int) []float32 {
 			SetThreads(threads)
-			s := &scratch{t: make([]float32, k*m), f: make([]float32, 16*max(n, k, m)*threads)}
+			s := &scratch{f: make([]float32, 16*max(n, k, m)*threads)}
 			y := make([]float32, n*m)
 			mulAdd(x, n, k, w, m, y, s)
 			return y

@@ -4,6 +4,7 @@ package nn
 
 import (
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"golang.org/x/sys/cpu"
@@ -23,6 +24,9 @@ func Kernel() string {
 
 //go:noescape
 func gemmAVX(k int, a0, a1, a2, a3 *float32, aStep int, b *float32, ldb int, c0, c1, c2, c3 *float32, mask *int32)
+
+//go:noescape
+func gemm6AVX(k int, a *float32, aRow, aStep int, b *float32, ldb int, c *float32, ldc int, mask *int32)
 
 //go:noescape
 func transpose8AVX(src *float32, lds int, dst *float32, ldd int)
@@ -69,87 +73,154 @@ func laneMask(cols, width int) *int32 {
 
 const f32 = int(unsafe.Sizeof(float32(0)))
 
-// gemmBlocks computes c (rows×m, row stride ldc) += A · b where A is
-// rows×inner, row-major with row stride aRow, and b is inner×m with row
-// stride ldb. b's 16-column panels are copied into a pack of inner*16
-// values (so that they stay in L1 whatever ldb is), then four rows of A at
-// a time run through each. Products of at least parallelMACs multiply-adds
-// share their panels among up to Threads() goroutines, one pack each (pack
-// holds as many as fit).
-func gemmBlocks(rows, inner int, a []float32, aRow int, b []float32, ldb, m int, c []float32, ldc int, pack *scratch) {
+// operand describes a matrix for gemmBlocks: element (i, j) is
+// v[i*row + j*col]. Row-major storage has col 1; a transposed view of a
+// row-major matrix has row 1.
+type operand struct {
+	v        []float32
+	row, col int
+}
+
+func (o operand) last(rows, cols int) int { return (rows-1)*o.row + (cols-1)*o.col }
+
+// gemmBlocks computes c (rows×m, row stride ldc) += A · B for A (rows×inner)
+// and B (inner×m). B's 16-column panels are copied into a pack of inner*16
+// values (contiguous, so that they stay in L1; a transposed B is transposed
+// into the pack by 8×8 tiles), then six rows of A at a time (four for the
+// rest) run through each. Products of at least parallelMACs multiply-adds
+// share their panels with up to Threads()-1 idle helper goroutines, each
+// with a pack of its own: panels are claimed one at a time, so a helper
+// that starts late (its core busy with other work) takes fewer or none and
+// the product never waits for a share it did not get to.
+func gemmBlocks(rows, inner int, a, b operand, m int, c []float32, ldc int, s *scratch) {
 	if rows == 0 || inner == 0 || m == 0 {
 		return
 	}
-	_, _ = a[(rows-1)*aRow+inner-1], b[(inner-1)*ldb+m-1]
-	_, _ = c[(rows-1)*ldc+m-1], pack.f[inner*16-1]
-	panels := (m + 15) / 16
-	workers := 1
+	_, _ = a.v[a.last(rows, inner)], b.v[b.last(inner, m)]
+	_, _ = c[(rows-1)*ldc+m-1], s.f[inner*16-1]
+	j := &s.job
+	j.rows, j.inner, j.a, j.b, j.m, j.c, j.ldc, j.panels = rows, inner, a, b, m, c, ldc, (m+15)/16
+	j.next.Store(0)
+	helpers := 0
 	if rows*inner*m >= parallelMACs {
-		workers = min(int(threads.Load()), panels, len(pack.f)/(inner*16))
+		helpers = min(int(threads.Load()), j.panels, len(s.f)/(inner*16)) - 1
 	}
-	if workers <= 1 {
-		gemmPanels(gemmJob{0, panels, rows, inner, a, aRow, b, ldb, m, c, ldc, pack.f, nil})
-		return
+	if helpers > 0 {
+		startPool.Do(func() {
+			for range maxThreads - 1 {
+				go func() {
+					for h := range pool {
+						h.job.run(h.pack)
+						h.job.wg.Done()
+					}
+				}()
+			}
+		})
 	}
-	startPool.Do(func() {
-		for range maxThreads - 1 {
-			go func() {
-				for j := range pool {
-					gemmPanels(j)
-				}
-			}()
+	for w := 1; w <= helpers; w++ {
+		j.wg.Add(1)
+		if !offer(helper{j, s.f[w*inner*16 : (w+1)*inner*16]}) {
+			j.wg.Done() // every helper is busy (another product): go on without
+			break
 		}
-	})
-	pack.wg.Add(workers - 1)
-	for w := 1; w < workers; w++ {
-		pool <- gemmJob{w * panels / workers, (w + 1) * panels / workers, rows, inner, a, aRow, b, ldb, m, c, ldc,
-			pack.f[w*inner*16 : (w+1)*inner*16], &pack.wg}
 	}
-	gemmPanels(gemmJob{0, panels / workers, rows, inner, a, aRow, b, ldb, m, c, ldc, pack.f, nil})
-	pack.wg.Wait()
+	j.run(s.f[:inner*16])
+	j.wg.Wait()
 }
 
-// gemmJob is a share of one gemmBlocks call: its panels p0 <= p < p1.
+// offer hands h to a helper goroutine waiting for work, if there is one.
+func offer(h helper) bool {
+	select {
+	case pool <- h:
+		return true
+	default:
+		return false
+	}
+}
+
+// scratch is a workspace's room for the vector kernels: f for the
+// 16-column panels of the goroutines sharing a product (inner*16 values
+// each), and the product being shared.
+type scratch struct {
+	f   []float32
+	job gemmJob
+}
+
+// gemmJob is one gemmBlocks call: its panels are claimed through next.
 type gemmJob struct {
-	p0, p1, rows, inner int
-	a                   []float32
-	aRow                int
-	b                   []float32
-	ldb, m              int
-	c                   []float32
-	ldc                 int
-	pack                []float32
-	done                *sync.WaitGroup // nil: run by the caller
+	rows, inner int
+	a, b        operand
+	m           int
+	c           []float32
+	ldc         int
+	panels      int
+	next        atomic.Int32
+	wg          sync.WaitGroup
 }
 
-// The goroutines that take the shares of large products.
+// helper is a share of a job offered to the pool, with the pack it uses.
+type helper struct {
+	job  *gemmJob
+	pack []float32
+}
+
+// The goroutines that take shares of large products; unbuffered, so that
+// an offer succeeds only to a goroutine waiting for one.
 var (
-	pool      = make(chan gemmJob)
+	pool      = make(chan helper)
 	startPool sync.Once
 )
 
-// gemmPanels runs one share of a gemmBlocks call.
-func gemmPanels(job gemmJob) {
-	if job.done != nil {
-		defer job.done.Done()
-	}
-	rows, inner, a, aRow, b, ldb, m, c, ldc, pack := job.rows, job.inner, job.a, job.aRow, job.b, job.ldb, job.m, job.c, job.ldc, job.pack
+// run computes panels until none is left.
+func (j *gemmJob) run(pack []float32) {
+	rows, inner, a, b, m, c, ldc := j.rows, j.inner, j.a, j.b, j.m, j.c, j.ldc
+	aRow, aStep := a.row*f32, a.col*f32
 	var spare [16]float32
 	var ap [4]*float32
 	var cp [4]*float32
-	for j := job.p0 * 16; j < job.p1*16; j += 16 {
-		mask := laneMask(m-j, 16)
-		packAVX(inner, &b[j], ldb*f32, &pack[0], mask)
-		for r := 0; r < rows; r += 4 {
+	for p := int(j.next.Add(1)) - 1; p < j.panels; p = int(j.next.Add(1)) - 1 {
+		col := p * 16
+		mask := laneMask(m-col, 16)
+		if b.col == 1 {
+			packAVX(inner, &b.v[col], b.row*f32, &pack[0], mask)
+		} else {
+			packT(inner, b, col, m, pack)
+		}
+		r := 0
+		for ; r+6 <= rows; r += 6 {
+			gemm6AVX(inner, &a.v[r*a.row], aRow, aStep, &pack[0], 16*f32, &c[r*ldc+col], ldc*f32, mask)
+		}
+		for ; r < rows; r += 4 {
 			for t := range 4 {
-				ap[t] = &a[min(r+t, rows-1)*aRow]
+				ap[t] = &a.v[min(r+t, rows-1)*a.row]
 				if r+t < rows {
-					cp[t] = &c[(r+t)*ldc+j]
+					cp[t] = &c[(r+t)*ldc+col]
 				} else {
 					cp[t] = &spare[0]
 				}
 			}
-			gemmAVX(inner, ap[0], ap[1], ap[2], ap[3], f32, &pack[0], 16*f32, cp[0], cp[1], cp[2], cp[3], mask)
+			gemmAVX(inner, ap[0], ap[1], ap[2], ap[3], aStep, &pack[0], 16*f32, cp[0], cp[1], cp[2], cp[3], mask)
+		}
+	}
+}
+
+// packT packs columns col..col+15 of B (inner×m), stored transposed (b.row
+// is 1: column j of B is row j of b.v, stride b.col), with zeros past m.
+func packT(inner int, b operand, col, m int, pack []float32) {
+	if m-col >= 16 && inner%8 == 0 {
+		for p := 0; p < inner; p += 8 {
+			transpose8AVX(&b.v[col*b.col+p], b.col*f32, &pack[p*16], 16*f32)
+			transpose8AVX(&b.v[(col+8)*b.col+p], b.col*f32, &pack[p*16+8], 16*f32)
+		}
+		return
+	}
+	for p := range inner {
+		row := pack[p*16 : p*16+16]
+		for jj := range row {
+			row[jj] = 0
+			if col+jj < m {
+				row[jj] = b.v[(col+jj)*b.col+p]
+			}
 		}
 	}
 }
@@ -162,51 +233,26 @@ func mulAdd(x []float32, n, k int, w []float32, m int, y []float32, s *scratch) 
 		mulAddGo(x, n, k, w, m, y)
 		return
 	}
-	gemmBlocks(n, k, x, k, w, m, m, y, m, s)
+	gemmBlocks(n, k, operand{x, k, 1}, operand{w, m, 1}, m, y, m, s)
 }
 
-// mulTAdd computes g (k×m) += xᵀ · d with xᵀ transposed into s first.
+// mulTAdd computes g (k×m) += xᵀ · d, reading xᵀ in place.
 func mulTAdd(x []float32, n, k int, d []float32, m int, g []float32, s *scratch) {
 	if !hasAVX2 {
 		mulTAddGo(x, n, k, d, m, g)
 		return
 	}
-	xt := s.t[:n*k]
-	transpose(x, n, k, xt)
-	gemmBlocks(k, n, xt, n, d, m, m, g, m, s)
+	gemmBlocks(k, n, operand{x, 1, k}, operand{d, m, 1}, m, g, m, s)
 }
 
-// mulBT computes dx (n×k) = d (n×m) · wᵀ with wᵀ transposed into s first.
+// mulBT computes dx (n×k) = d (n×m) · wᵀ, packing wᵀ from w.
 func mulBT(d []float32, n, m int, w []float32, k int, dx []float32, s *scratch) {
 	if !hasAVX2 {
 		mulBTGo(d, n, m, w, k, dx)
 		return
 	}
-	wt := s.t[:k*m]
-	transpose(w, k, m, wt)
 	clear(dx[:n*k])
-	gemmBlocks(n, m, d, m, wt, k, k, dx, k, s)
-}
-
-// transpose writes the transpose of w (k×m) into wt (m×k): full 8×8 tiles
-// by the vector kernel, the edges in Go.
-func transpose(w []float32, k, m int, wt []float32) {
-	k8, m8 := k&^7, m&^7
-	for i0 := 0; i0 < k8; i0 += 8 {
-		for j0 := 0; j0 < m8; j0 += 8 {
-			transpose8AVX(&w[i0*m+j0], m*f32, &wt[j0*k+i0], k*f32)
-		}
-		for i := i0; i < i0+8; i++ {
-			for j := m8; j < m; j++ {
-				wt[j*k+i] = w[i*m+j]
-			}
-		}
-	}
-	for i := k8; i < k; i++ {
-		for j := 0; j < m; j++ {
-			wt[j*k+i] = w[i*m+j]
-		}
-	}
+	gemmBlocks(n, m, operand{d, m, 1}, operand{w, 1, m}, k, dx, k, s)
 }
 
 func gemv(x []float32, k int, w []float32, m int, y []float32) {

@@ -584,3 +584,145 @@ gemv8_store:
 	VMASKMOVPS Y0, Y8, (DI)
 	VZEROUPPER
 	RET
+
+// func gemm6AVX(k int, a *float32, aRow, aStep int, b *float32, ldb int, c *float32, ldc int, mask *int32)
+//
+// For the six rows t < 6 of a block and 16 columns j:
+//   c[t*ldc + j] += sum over p < k of a[t*aRow + p*aStep] * b[p*ldb + j]
+// with every stride in bytes. Twelve accumulators keep both FMA pipes busy
+// through their latency (the four-row gemmAVX has eight). b is a pack
+// whose masked-off columns are zero, so it is read whole; mask nil: all 16
+// columns of c, else a 16-lane mask for its loads and stores.
+TEXT ·gemm6AVX(SB), NOSPLIT, $0-72
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), R8
+	MOVQ aRow+16(FP), R9
+	MOVQ aStep+24(FP), SI
+	MOVQ b+32(FP), BX
+	MOVQ ldb+40(FP), DX
+	LEAQ (R8)(R9*2), R10
+	ADDQ R9, R10 // R10: row 3
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	TESTQ CX, CX
+	JLE  gemm6_store
+
+gemm6_loop:
+	VMOVUPS      (BX), Y12
+	VMOVUPS      32(BX), Y13
+	VBROADCASTSS (R8), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS (R8)(R9*1), Y15
+	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y13, Y15, Y3
+	VBROADCASTSS (R8)(R9*2), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS (R10), Y15
+	VFMADD231PS  Y12, Y15, Y6
+	VFMADD231PS  Y13, Y15, Y7
+	VBROADCASTSS (R10)(R9*1), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS (R10)(R9*2), Y15
+	VFMADD231PS  Y12, Y15, Y10
+	VFMADD231PS  Y13, Y15, Y11
+	ADDQ         SI, R8
+	ADDQ         SI, R10
+	ADDQ         DX, BX
+	DECQ         CX
+	JNZ          gemm6_loop
+
+gemm6_store:
+	MOVQ  c+48(FP), DI
+	MOVQ  ldc+56(FP), R11
+	MOVQ  mask+64(FP), AX
+	LEAQ  (DI)(R11*2), R12
+	ADDQ  R11, R12 // R12: row 3
+	TESTQ AX, AX
+	JNZ   gemm6_masked
+
+	VADDPS  (DI), Y0, Y0
+	VMOVUPS Y0, (DI)
+	VADDPS  32(DI), Y1, Y1
+	VMOVUPS Y1, 32(DI)
+	VADDPS  (DI)(R11*1), Y2, Y2
+	VMOVUPS Y2, (DI)(R11*1)
+	VADDPS  32(DI)(R11*1), Y3, Y3
+	VMOVUPS Y3, 32(DI)(R11*1)
+	VADDPS  (DI)(R11*2), Y4, Y4
+	VMOVUPS Y4, (DI)(R11*2)
+	VADDPS  32(DI)(R11*2), Y5, Y5
+	VMOVUPS Y5, 32(DI)(R11*2)
+	VADDPS  (R12), Y6, Y6
+	VMOVUPS Y6, (R12)
+	VADDPS  32(R12), Y7, Y7
+	VMOVUPS Y7, 32(R12)
+	VADDPS  (R12)(R11*1), Y8, Y8
+	VMOVUPS Y8, (R12)(R11*1)
+	VADDPS  32(R12)(R11*1), Y9, Y9
+	VMOVUPS Y9, 32(R12)(R11*1)
+	VADDPS  (R12)(R11*2), Y10, Y10
+	VMOVUPS Y10, (R12)(R11*2)
+	VADDPS  32(R12)(R11*2), Y11, Y11
+	VMOVUPS Y11, 32(R12)(R11*2)
+	VZEROUPPER
+	RET
+
+gemm6_masked:
+	VMOVUPS    (AX), Y12
+	VMOVUPS    32(AX), Y13
+	VMASKMOVPS (DI), Y12, Y14
+	VADDPS     Y14, Y0, Y0
+	VMASKMOVPS Y0, Y12, (DI)
+	VMASKMOVPS 32(DI), Y13, Y15
+	VADDPS     Y15, Y1, Y1
+	VMASKMOVPS Y1, Y13, 32(DI)
+	ADDQ       R11, DI
+	VMASKMOVPS (DI), Y12, Y14
+	VADDPS     Y14, Y2, Y2
+	VMASKMOVPS Y2, Y12, (DI)
+	VMASKMOVPS 32(DI), Y13, Y15
+	VADDPS     Y15, Y3, Y3
+	VMASKMOVPS Y3, Y13, 32(DI)
+	ADDQ       R11, DI
+	VMASKMOVPS (DI), Y12, Y14
+	VADDPS     Y14, Y4, Y4
+	VMASKMOVPS Y4, Y12, (DI)
+	VMASKMOVPS 32(DI), Y13, Y15
+	VADDPS     Y15, Y5, Y5
+	VMASKMOVPS Y5, Y13, 32(DI)
+	ADDQ       R11, DI
+	VMASKMOVPS (DI), Y12, Y14
+	VADDPS     Y14, Y6, Y6
+	VMASKMOVPS Y6, Y12, (DI)
+	VMASKMOVPS 32(DI), Y13, Y15
+	VADDPS     Y15, Y7, Y7
+	VMASKMOVPS Y7, Y13, 32(DI)
+	ADDQ       R11, DI
+	VMASKMOVPS (DI), Y12, Y14
+	VADDPS     Y14, Y8, Y8
+	VMASKMOVPS Y8, Y12, (DI)
+	VMASKMOVPS 32(DI), Y13, Y15
+	VADDPS     Y15, Y9, Y9
+	VMASKMOVPS Y9, Y13, 32(DI)
+	ADDQ       R11, DI
+	VMASKMOVPS (DI), Y12, Y14
+	VADDPS     Y14, Y10, Y10
+	VMASKMOVPS Y10, Y12, (DI)
+	VMASKMOVPS 32(DI), Y13, Y15
+	VADDPS     Y15, Y11, Y11
+	VMASKMOVPS Y11, Y13, 32(DI)
+	VZEROUPPER
+	RET

@@ -6,6 +6,10 @@ package nn
 // kernels).
 func Kernel() string { return "go" }
 
+// scratch is the vector kernels' room in a workspace; the portable kernels
+// need none, but the tests size it alike on every build.
+type scratch struct{ f []float32 }
+
 // The products of a dense layer; the last argument, scratch for the
 // vector kernels, is unused here.
 

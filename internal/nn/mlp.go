@@ -243,16 +243,14 @@ func (m *MLP) Forward(ws *Workspace, x []float32, n int) []float32 {
 }
 
 // newScratch is the scratch the vector kernels need for m and batches of up
-// to capRows rows: a transposed matrix (a kernel, or a layer's input) and
-// 16-column panels of the longest inner dimension, one for each goroutine
-// of a large product.
+// to capRows rows: 16-column panels of the longest inner dimension, one for
+// each goroutine of a large product.
 func newScratch(m *MLP, capRows int) *scratch {
-	t, inner := 0, capRows
+	inner := capRows
 	for _, ly := range m.Layers {
-		t = max(t, ly.In*ly.Out, capRows*ly.In)
 		inner = max(inner, ly.In, ly.Out)
 	}
-	return &scratch{t: make([]float32, t), f: make([]float32, 16*inner*Threads())}
+	return &scratch{f: make([]float32, 16*inner*Threads())}
 }
 
 // dense computes y = act(x W + b) for n rows.

@@ -2,7 +2,6 @@ package nn
 
 import (
 	"runtime"
-	"sync"
 	"sync/atomic"
 )
 
@@ -27,11 +26,3 @@ func Threads() int { return int(threads.Load()) }
 // SetThreads sets Threads (between 1 and 8) and returns the previous value.
 // Results do not depend on it: each goroutine computes whole columns.
 func SetThreads(n int) int { return int(threads.Swap(int32(min(max(1, n), maxThreads)))) }
-
-// scratch is a workspace's room for the vector kernels: t for a transposed
-// matrix, f for the 16-column panels of the goroutines sharing a product,
-// and their WaitGroup.
-type scratch struct {
-	t, f []float32
-	wg   sync.WaitGroup
-}
