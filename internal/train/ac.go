@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
 	"slices"
 
 	"github.com/xlrl/xlrl/internal/agent/ac"
@@ -88,15 +87,11 @@ func trainAC(ctx context.Context, fl *Flags, r *Run, h Hooks) (*Result, error) {
 			return nil, err
 		}
 	}
-	best := rep.BestPeriodic
-	if math.IsInf(best, -1) {
-		best = 0 // no periodic evaluation (e.g. the tuned Pendulum-v1 entries: the final weights are judged)
-	}
 	res := &Result{
 		Env: rep.Env, Algo: rep.Algo, Seed: rep.Seed, MeanReturn: rep.Eval.Mean, StdReturn: rep.Eval.Std,
 		EvalEpisodes: rep.Eval.Episodes, TrainEpisodes: int64(rep.Episodes), TrainSteps: int64(rep.Steps),
 		Deep: &DeepResult{Backend: rep.Backend, Tuned: rep.Tuned, GradientSteps: rep.GradSteps,
-			BestPeriodic: best, StoppedAt: rep.StoppedAt, Solved: rep.Solved, Time: rep.Breakdown,
+			BestPeriodic: bestPeriodic(rep.BestPeriodic), StoppedAt: rep.StoppedAt, Solved: rep.Solved, Time: rep.Breakdown,
 			Params: len(rep.Policy.Params), WorkerStartS: workerStart.Seconds()},
 	}
 	res.SuccessRate = successRate(spec, rep.Eval.Returns)

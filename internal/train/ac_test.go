@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -131,7 +132,7 @@ func TestTrainRunActorCriticResumeMatchesUninterrupted(t *testing.T) {
 				t.Fatal(err)
 			}
 			if got.MeanReturn != want.MeanReturn || got.TrainSteps != want.TrainSteps || got.TrainEpisodes != want.TrainEpisodes ||
-				got.Deep.GradientSteps != want.Deep.GradientSteps || got.Deep.BestPeriodic != want.Deep.BestPeriodic {
+				got.Deep.GradientSteps != want.Deep.GradientSteps || !reflect.DeepEqual(got.Deep.BestPeriodic, want.Deep.BestPeriodic) {
 				t.Fatalf("resumed: %+v %+v\nuninterrupted: %+v %+v", *got, *got.Deep, want, *want.Deep)
 			}
 			a, b := comparableRecords(t, full), comparableRecords(t, part)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"time"
@@ -19,12 +20,21 @@ import (
 	"github.com/xlrl/xlrl/internal/run"
 )
 
+// bestPeriodic is the best periodic evaluation's mean return, nil when the
+// run made none (the agents report -Inf then, which JSON cannot hold).
+func bestPeriodic(best float64) *float64 {
+	if math.IsInf(best, -1) {
+		return nil
+	}
+	return &best
+}
+
 // DeepResult is the deep RL part of the result.
 type DeepResult struct {
 	Backend       string              `json:"backend"`
 	Tuned         bool                `json:"tuned"`
 	GradientSteps int                 `json:"gradient_steps"`
-	BestPeriodic  float64             `json:"best_periodic_eval"`
+	BestPeriodic  *float64            `json:"best_periodic_eval,omitempty"` // nil: no periodic evaluation ran
 	StoppedAt     int                 `json:"stopped_at_step"`
 	Solved        *bool               `json:"solved,omitempty"`
 	Time          trainloop.Breakdown `json:"time"`
@@ -162,7 +172,7 @@ func trainDeep(ctx context.Context, fl *Flags, r *Run, h Hooks) (*Result, error)
 		Env: rep.Env, Algo: rep.Algo, Seed: rep.Seed, MeanReturn: rep.Eval.Mean, StdReturn: rep.Eval.Std,
 		EvalEpisodes: rep.Eval.Episodes, TrainEpisodes: int64(rep.Episodes), TrainSteps: int64(rep.Steps),
 		Deep: &DeepResult{Backend: rep.Backend, Tuned: rep.Tuned, GradientSteps: rep.GradSteps,
-			BestPeriodic: rep.BestPeriodic, StoppedAt: rep.StoppedAt, Solved: rep.Solved, Time: rep.Breakdown,
+			BestPeriodic: bestPeriodic(rep.BestPeriodic), StoppedAt: rep.StoppedAt, Solved: rep.Solved, Time: rep.Breakdown,
 			Params: len(rep.Policy.Params), WorkerStartS: workerStart.Seconds()},
 	}
 	res.SuccessRate = successRate(spec, rep.Eval.Returns)

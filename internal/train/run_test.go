@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -201,7 +202,7 @@ func TestTrainRunDQNResumeMatchesUninterrupted(t *testing.T) {
 	}
 	got := *res
 	if got.MeanReturn != want.MeanReturn || got.TrainSteps != want.TrainSteps || got.TrainEpisodes != want.TrainEpisodes ||
-		got.Deep.GradientSteps != want.Deep.GradientSteps || got.Deep.BestPeriodic != want.Deep.BestPeriodic {
+		got.Deep.GradientSteps != want.Deep.GradientSteps || !reflect.DeepEqual(got.Deep.BestPeriodic, want.Deep.BestPeriodic) {
 		t.Fatalf("resumed: %+v %+v\nuninterrupted: %+v %+v", got, *got.Deep, want, *want.Deep)
 	}
 	a, b := comparableRecords(t, full), comparableRecords(t, part)
@@ -267,5 +268,26 @@ func TestTabularHP(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(root); len(entries) != 0 {
 		t.Errorf("a refused --hp left %d entries in the runs directory", len(entries))
+	}
+}
+
+// A run with no periodic evaluation has no best one: result.json leaves the
+// field out instead of failing on -Inf.
+func TestTrainRunWithoutPeriodicEvaluation(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "r")
+	res, err := trainArgs(context.Background(), t, Hooks{}, "--env", "CartPole-v1", "--algo", "dqn", "--backend", "go",
+		"--steps", "600", "--layers", "8", "--eval-episodes", "2", "--hp", "eval_every=0", "--out", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Deep.BestPeriodic != nil {
+		t.Errorf("best periodic evaluation %v, want none", *res.Deep.BestPeriodic)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, ResultFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "best_periodic_eval") {
+		t.Errorf("result.json names a best periodic evaluation: %s", b)
 	}
 }
