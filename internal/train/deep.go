@@ -3,6 +3,7 @@ package train
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -18,6 +19,7 @@ import (
 	"github.com/xlrl/xlrl/internal/metric"
 	"github.com/xlrl/xlrl/internal/nn"
 	"github.com/xlrl/xlrl/internal/run"
+	"github.com/xlrl/xlrl/internal/worker"
 )
 
 // bestPeriodic is the best periodic evaluation's mean return, nil when the
@@ -108,6 +110,18 @@ func (fl *Flags) deepOverrides() (zoo.Options, error) {
 	return opts, nil
 }
 
+// workerBackend is a tf backend on a worker that the run started: closing
+// it frees the networks and then stops the worker, so that a library
+// caller's process keeps no Python process per training.
+type workerBackend struct {
+	*backend.TF
+	worker *worker.Client
+}
+
+func (b *workerBackend) Close() error {
+	return errors.Join(b.TF.Close(), b.worker.Close())
+}
+
 // openBackend opens the --backend; the tf one starts the worker (its log in
 // the run directory when there is one) and reports how long that took.
 func openBackend(ctx context.Context, name string, r *Run, h Hooks) (backend.Backend, time.Duration, error) {
@@ -124,7 +138,7 @@ func openBackend(ctx context.Context, name string, r *Run, h Hooks) (backend.Bac
 		if err != nil {
 			return nil, 0, fmt.Errorf("the tf backend needs the Python worker (or use --backend go): %w", err)
 		}
-		return backend.NewTF(c), time.Since(t0), nil
+		return &workerBackend{TF: backend.NewTF(c), worker: c}, time.Since(t0), nil
 	}
 	b, ok, err := backend.OpenOptional(ctx, name)
 	if !ok {
