@@ -3,15 +3,14 @@ package train
 import (
 	"context"
 	"fmt"
-	"math"
 
+	"github.com/xlrl/xlrl/internal/agent/trainloop"
 	"github.com/xlrl/xlrl/internal/env"
 )
 
 // EvalStepLimit cuts evaluation episodes of environments without a time
-// limit (CliffWalking, a user's own), where a poor greedy policy could go
-// on for ever. Every algorithm's evaluation uses it (xlrl.Evaluate too).
-const EvalStepLimit = 100_000
+// limit (see trainloop.EvalStepLimit; xlrl.Evaluate uses it too).
+const EvalStepLimit = trainloop.EvalStepLimit
 
 // Evaluation is the outcome of greedy evaluation episodes.
 type Evaluation struct {
@@ -40,40 +39,17 @@ func EvaluateEpisodes(ctx context.Context, e env.Env, act func(obs []float64) en
 	if episodes <= 0 {
 		return ev, fmt.Errorf("evaluation needs a positive number of episodes, got %d", episodes)
 	}
-	limit := EvalStepLimit
-	if m := e.Spec().MaxEpisodeSteps; m > 0 {
-		limit = m
-	}
 	e.Seed(seed)
 	wins := 0
-	for ep := range episodes {
-		if err := ctx.Err(); err != nil {
-			return ev, fmt.Errorf("evaluation stopped after %d episodes: %w", ep, err)
+	played, err := trainloop.PlayEpisodes(ctx, e, episodes, act, func(ret float64, terminated bool) {
+		if success(ret, terminated) {
+			wins++
 		}
-		obs := e.Reset()
-		var ret float64
-		for t := 1; ; t++ {
-			o, r, term, trunc := e.Step(act(obs))
-			ret += r
-			if term || trunc || t >= limit {
-				if success(ret, term) {
-					wins++
-				}
-				break
-			}
-			obs = o
-		}
-		ev.Returns = append(ev.Returns, ret)
+	})
+	if err != nil {
+		return ev, err
 	}
-	var s, s2 float64
-	for _, r := range ev.Returns {
-		s += r
-	}
-	ev.Mean = s / float64(episodes)
-	for _, r := range ev.Returns {
-		s2 += (r - ev.Mean) * (r - ev.Mean)
-	}
-	ev.Std = math.Sqrt(s2 / float64(episodes))
+	ev.Mean, ev.Std, ev.Returns = played.Mean, played.Std, played.Returns
 	ev.SuccessRate = float64(wins) / float64(episodes)
 	return ev, nil
 }

@@ -15,40 +15,9 @@ import (
 )
 
 // Evaluate runs episodes of e with act, which maps an observation to the
-// action to take, and returns their returns (as trainloop.Evaluate does for
-// greedy discrete policies).
+// action to take, and returns their returns.
 func Evaluate(ctx context.Context, e env.Env, episodes int, act func(obs []float64) env.Action) (trainloop.Evaluation, error) {
-	ev := trainloop.Evaluation{Episodes: episodes}
-	limit := 100_000
-	if m := e.Spec().MaxEpisodeSteps; m > 0 {
-		limit = m
-	}
-	for ep := 0; ep < episodes; ep++ {
-		if err := ctx.Err(); err != nil {
-			return ev, err
-		}
-		obs := e.Reset()
-		var ret float64
-		for t := 1; ; t++ {
-			o, r, term, trunc := e.Step(act(obs))
-			ret += r
-			if term || trunc || t >= limit {
-				break
-			}
-			obs = o
-		}
-		ev.Returns = append(ev.Returns, ret)
-	}
-	var s, s2 float64
-	for _, r := range ev.Returns {
-		s += r
-	}
-	ev.Mean = s / float64(episodes)
-	for _, r := range ev.Returns {
-		s2 += (r - ev.Mean) * (r - ev.Mean)
-	}
-	ev.Std = math.Sqrt(s2 / float64(episodes))
-	return ev, nil
+	return trainloop.PlayEpisodes(ctx, e, episodes, act, nil)
 }
 
 // Orthogonal re-initialises net as Stable-Baselines3's ortho_init does:

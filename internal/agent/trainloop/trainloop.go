@@ -93,27 +93,42 @@ type Evaluation struct {
 	Returns  []float64 `json:"-"`
 }
 
-// evalStepLimit cuts evaluation episodes of environments without a time
-// limit, where a poor greedy policy could go on forever.
-const evalStepLimit = 100_000
+// EvalStepLimit cuts evaluation episodes of environments without a time
+// limit (CliffWalking, a user's own), where a poor greedy policy could go
+// on for ever. Every evaluation uses it.
+const EvalStepLimit = 100_000
 
-// Evaluate runs episodes of e with act and returns their returns.
+// Evaluate runs episodes of e with the greedy discrete policy act and
+// returns their returns.
 func Evaluate(ctx context.Context, e env.Env, episodes int, act func(obs []float64) int) (Evaluation, error) {
+	return PlayEpisodes(ctx, e, episodes, func(obs []float64) env.Action { return env.DiscreteAction(act(obs)) }, nil)
+}
+
+// PlayEpisodes is the one evaluation loop: it plays episodes episodes of e
+// from where e's random state is, with the deterministic policy act (any
+// kind of action), cutting each at the time limit or EvalStepLimit, and
+// calls ended (when not nil) with each episode's return and whether it
+// ended by termination.
+func PlayEpisodes(ctx context.Context, e env.Env, episodes int, act func(obs []float64) env.Action,
+	ended func(ret float64, terminated bool)) (Evaluation, error) {
 	ev := Evaluation{Episodes: episodes}
-	limit := evalStepLimit
+	limit := EvalStepLimit
 	if m := e.Spec().MaxEpisodeSteps; m > 0 {
 		limit = m
 	}
 	for ep := 0; ep < episodes; ep++ {
 		if err := ctx.Err(); err != nil {
-			return ev, err
+			return ev, fmt.Errorf("evaluation stopped after %d episodes: %w", ep, err)
 		}
 		obs := e.Reset()
 		var ret float64
 		for t := 1; ; t++ {
-			o, r, term, trunc := e.Step(env.DiscreteAction(act(obs)))
+			o, r, term, trunc := e.Step(act(obs))
 			ret += r
 			if term || trunc || t >= limit {
+				if ended != nil {
+					ended(ret, term)
+				}
 				break
 			}
 			obs = o
