@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 	"github.com/xlrl/xlrl/internal/env"
@@ -40,32 +41,8 @@ non-zero when a check fails; warnings do not fail it.`,
 			if err != nil {
 				return err
 			}
-			out := cmd.OutOrStdout()
-			if asJSON {
-				if err := printJSON(out, rep); err != nil {
-					return err
-				}
-			} else {
-				fmt.Fprintf(out, "%s: observation %s (%s), action %s, time limit %d\n", rep.ID, rep.Observation, rep.ObsDType, rep.Action, rep.MaxSteps)
-				for _, c := range rep.Checks {
-					mark := "ok  "
-					switch {
-					case !c.OK:
-						mark = "FAIL"
-					case c.Warning:
-						mark = "warn"
-					}
-					fmt.Fprintf(out, "  %s %s", mark, c.Name)
-					if c.Detail != "" {
-						fmt.Fprintf(out, ": %s", c.Detail)
-					}
-					fmt.Fprintln(out)
-				}
-				verdict := "passes"
-				if !rep.OK {
-					verdict = "FAILS"
-				}
-				fmt.Fprintf(out, "%s %s: %d problems, %d warnings (%d random steps, %d episodes)\n", rep.ID, verdict, rep.Problems, rep.Warnings, rep.Steps, rep.Episodes)
+			if err := printEnvCheck(cmd.OutOrStdout(), rep, asJSON); err != nil {
+				return err
 			}
 			if !rep.OK {
 				return fmt.Errorf("%s fails %d checks", rep.ID, rep.Problems)
@@ -79,4 +56,32 @@ non-zero when a check fails; warnings do not fail it.`,
 	cmd.Flags().IntVar(&maxSteps, "max-episode-steps", 0, "replace the time limit (0: none)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as one JSON object")
 	return cmd
+}
+
+// printEnvCheck prints check-env's report: one JSON object, or a line per check.
+func printEnvCheck(out io.Writer, rep *envcheck.Report, asJSON bool) error {
+	if asJSON {
+		return printJSON(out, rep)
+	}
+	fmt.Fprintf(out, "%s: observation %s (%s), action %s, time limit %d\n", rep.ID, rep.Observation, rep.ObsDType, rep.Action, rep.MaxSteps)
+	for _, c := range rep.Checks {
+		mark := "ok  "
+		switch {
+		case !c.OK:
+			mark = "FAIL"
+		case c.Warning:
+			mark = "warn"
+		}
+		fmt.Fprintf(out, "  %s %s", mark, c.Name)
+		if c.Detail != "" {
+			fmt.Fprintf(out, ": %s", c.Detail)
+		}
+		fmt.Fprintln(out)
+	}
+	verdict := "passes"
+	if !rep.OK {
+		verdict = "FAILS"
+	}
+	fmt.Fprintf(out, "%s %s: %d problems, %d warnings (%d random steps, %d episodes)\n", rep.ID, verdict, rep.Problems, rep.Warnings, rep.Steps, rep.Episodes)
+	return nil
 }

@@ -13,6 +13,51 @@ import (
 	"github.com/xlrl/xlrl/internal/tune"
 )
 
+// runSweep is sweep's action: train every seed, then print (and plot)
+// the summary across seeds.
+func runSweep(cmd *cobra.Command, s settings, o *tune.SweepOptions, asJSON, plot bool) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("finding the xlrl binary for the runs: %w", err)
+	}
+	o.Exe, o.Root, o.Log = exe, s.runsRoot(), cmd.ErrOrStderr()
+	plan, err := tune.PrepareSweep(o)
+	var ue *tune.UsageError
+	if errors.As(err, &ue) {
+		return usageErrorf("%s", ue.Msg)
+	}
+	if err != nil {
+		return err
+	}
+	res, err := tune.Sweep(cmd.Context(), plan.Config)
+	if err != nil {
+		return err
+	}
+	out := sweepResult{SweepResult: res, Dir: plan.Config.Dir}
+	if plot && res.N > 0 && !res.Interrupted {
+		if p, err := plotSweep(cmd, plan, res); err != nil {
+			fmt.Fprintf(cmd.ErrOrStderr(), "no plot (%v); draw it later with: xlrl plot %s/seed-*\n", err, plan.Config.Dir)
+		} else {
+			out.Plot = p
+		}
+	}
+	w := cmd.OutOrStdout()
+	printSweep(w, &out)
+	if asJSON {
+		if err := printJSON(w, out); err != nil {
+			return err
+		}
+	}
+	if res.Interrupted {
+		fmt.Fprintln(cmd.ErrOrStderr(), "interrupted: the runs stopped wrote checkpoints (xlrl train --resume DIR continues one)")
+		return &exitError{code: 130}
+	}
+	if res.Failed > 0 {
+		return fmt.Errorf("%d of %d seeds failed (their logs: %s/seed-<s>.log)", res.Failed, len(res.Runs), plan.Config.Dir)
+	}
+	return nil
+}
+
 // sweepResult is what `xlrl sweep --json` prints.
 type sweepResult struct {
 	*tune.SweepResult
@@ -36,46 +81,7 @@ the environment, and <dir>/seeds.png with all seeds as a mean and a band.`,
   xlrl sweep --env CartPole-v1 --algo dqn --backend go --seeds 1-10 --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			exe, err := os.Executable()
-			if err != nil {
-				return fmt.Errorf("finding the xlrl binary for the runs: %w", err)
-			}
-			o.Exe, o.Root, o.Log = exe, s.runsRoot(), cmd.ErrOrStderr()
-			plan, err := tune.PrepareSweep(&o)
-			var ue *tune.UsageError
-			if errors.As(err, &ue) {
-				return usageErrorf("%s", ue.Msg)
-			}
-			if err != nil {
-				return err
-			}
-			res, err := tune.Sweep(cmd.Context(), plan.Config)
-			if err != nil {
-				return err
-			}
-			out := sweepResult{SweepResult: res, Dir: plan.Config.Dir}
-			if plot && res.N > 0 && !res.Interrupted {
-				if p, err := plotSweep(cmd, plan, res); err != nil {
-					fmt.Fprintf(cmd.ErrOrStderr(), "no plot (%v); draw it later with: xlrl plot %s/seed-*\n", err, plan.Config.Dir)
-				} else {
-					out.Plot = p
-				}
-			}
-			w := cmd.OutOrStdout()
-			printSweep(w, &out)
-			if asJSON {
-				if err := printJSON(w, out); err != nil {
-					return err
-				}
-			}
-			if res.Interrupted {
-				fmt.Fprintln(cmd.ErrOrStderr(), "interrupted: the runs stopped wrote checkpoints (xlrl train --resume DIR continues one)")
-				return &exitError{code: 130}
-			}
-			if res.Failed > 0 {
-				return fmt.Errorf("%d of %d seeds failed (their logs: %s/seed-<s>.log)", res.Failed, len(res.Runs), plan.Config.Dir)
-			}
-			return nil
+			return runSweep(cmd, s, &o, asJSON, plot)
 		},
 	}
 	f := cmd.Flags()

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"github.com/xlrl/xlrl/internal/run"
 	"github.com/xlrl/xlrl/internal/tune"
 )
@@ -21,7 +22,21 @@ func newTuneCmd(s settings) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "tune --env ID --algo NAME --trials N",
 		Short: "Search hyperparameters with Optuna (TPE, median pruning); every trial is an xlrl train run",
-		Long: `Search the hyperparameters of a deep RL agent with Optuna: the TPE sampler
+		Long:  tuneLong,
+		Example: `  xlrl tune --env CartPole-v1 --algo dqn --trials 30 --budget-steps 20000 --backend go --jobs 2
+  xlrl tune --env CartPole-v1 --algo dqn --trials 100 --study cp --storage postgresql://me@db/optuna
+  xlrl train --config runs/tune/CartPole-v1-dqn/best.yaml --seed 7`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runTune(cmd, s, &o, asJSON, printSpace)
+		},
+	}
+	addTuneFlags(cmd.Flags(), &o, &asJSON, &printSpace)
+	return cmd
+}
+
+// tuneLong is tune's help text.
+const tuneLong = `Search the hyperparameters of a deep RL agent with Optuna: the TPE sampler
 proposes each trial's values from the algorithm's search space (rl-zoo's
 ranges, see --print-space), the trial is an ordinary 'xlrl train' run in
 <dir>/trials/NNNN, its periodic evaluations are reported as it trains and the
@@ -47,51 +62,51 @@ config.yaml) are not searched. --space FILE overrides ranges (same format as
 
 At the end: a table of the study's trials, <dir>/best.yaml (xlrl train
 --config best.yaml trains the best configuration), plots/history.png and
-plots/importances.png. See docs/tuning.md.`,
-		Example: `  xlrl tune --env CartPole-v1 --algo dqn --trials 30 --budget-steps 20000 --backend go --jobs 2
-  xlrl tune --env CartPole-v1 --algo dqn --trials 100 --study cp --storage postgresql://me@db/optuna
-  xlrl train --config runs/tune/CartPole-v1-dqn/best.yaml --seed 7`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if printSpace {
-				if o.Algo == "" {
-					return usageErrorf("--print-space needs --algo (one of %s)", strings.Join(tune.Algorithms(), ", "))
-				}
-				text := tune.DefaultSpaceText(o.Algo)
-				if text == "" {
-					return usageErrorf("--algo %q: no search space; known: %s", o.Algo, strings.Join(tune.Algorithms(), ", "))
-				}
-				fmt.Fprint(cmd.OutOrStdout(), text)
-				return nil
-			}
-			exe, err := os.Executable()
-			if err != nil {
-				return fmt.Errorf("finding the xlrl binary for the trials: %w", err)
-			}
-			o.Exe, o.Root, o.Log = exe, s.runsRoot(), cmd.ErrOrStderr()
-			res, err := tune.Tune(cmd.Context(), o, startTuneWorker)
-			var ue *tune.UsageError
-			if errors.As(err, &ue) {
-				return usageErrorf("%s", ue.Msg)
-			}
-			if res == nil {
-				return err
-			}
-			out := cmd.OutOrStdout()
-			printTuneResult(out, res)
-			if asJSON {
-				if jerr := printJSON(out, res); jerr != nil {
-					return jerr
-				}
-			}
-			if err != nil && cmd.Context().Err() != nil {
-				fmt.Fprintf(cmd.ErrOrStderr(), "interrupted: running trials stopped and failed; the same command continues the study\n")
-				return &exitError{code: 130}
-			}
-			return err
-		},
+plots/importances.png. See docs/tuning.md.`
+
+// runTune is tune's action: print the space, or run the study and print
+// its result.
+func runTune(cmd *cobra.Command, s settings, o *tune.TuneOptions, asJSON, printSpace bool) error {
+	if printSpace {
+		if o.Algo == "" {
+			return usageErrorf("--print-space needs --algo (one of %s)", strings.Join(tune.Algorithms(), ", "))
+		}
+		text := tune.DefaultSpaceText(o.Algo)
+		if text == "" {
+			return usageErrorf("--algo %q: no search space; known: %s", o.Algo, strings.Join(tune.Algorithms(), ", "))
+		}
+		fmt.Fprint(cmd.OutOrStdout(), text)
+		return nil
 	}
-	f := cmd.Flags()
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("finding the xlrl binary for the trials: %w", err)
+	}
+	o.Exe, o.Root, o.Log = exe, s.runsRoot(), cmd.ErrOrStderr()
+	res, err := tune.Tune(cmd.Context(), *o, startTuneWorker)
+	var ue *tune.UsageError
+	if errors.As(err, &ue) {
+		return usageErrorf("%s", ue.Msg)
+	}
+	if res == nil {
+		return err
+	}
+	out := cmd.OutOrStdout()
+	printTuneResult(out, res)
+	if asJSON {
+		if jerr := printJSON(out, res); jerr != nil {
+			return jerr
+		}
+	}
+	if err != nil && cmd.Context().Err() != nil {
+		fmt.Fprintf(cmd.ErrOrStderr(), "interrupted: running trials stopped and failed; the same command continues the study\n")
+		return &exitError{code: 130}
+	}
+	return err
+}
+
+// addTuneFlags declares tune's flags.
+func addTuneFlags(f *pflag.FlagSet, o *tune.TuneOptions, asJSON, printSpace *bool) {
 	f.StringVar(&o.Env, "env", "", "environment id")
 	f.StringVar(&o.Algo, "algo", "", "algorithm: "+strings.Join(tune.Algorithms(), ", "))
 	f.StringVar(&o.Config, "config", "", "xlrl train config file every trial starts from (its values stay fixed)")
@@ -110,9 +125,8 @@ plots/importances.png. See docs/tuning.md.`,
 	f.StringVar(&o.SpaceFile, "space", "", "YAML file that overrides the search space (see --print-space)")
 	f.StringVar(&o.Pruner, "pruner", "median", "median (stop trials behind the median) or none")
 	f.DurationVar(&o.StaleAfter, "stale-after", 5*time.Minute, "a running trial with no heartbeat for this long is failed")
-	f.BoolVar(&printSpace, "print-space", false, "print the algorithm's search space and exit")
-	f.BoolVar(&asJSON, "json", false, "print the result as one JSON object on the last line")
-	return cmd
+	f.BoolVar(printSpace, "print-space", false, "print the algorithm's search space and exit")
+	f.BoolVar(asJSON, "json", false, "print the result as one JSON object on the last line")
 }
 
 // runsRoot is where runs go: runs/ unless the settings say otherwise (tests).
