@@ -11,7 +11,6 @@ import (
 	"github.com/xlrl/xlrl/internal/agent/zoo"
 	"github.com/xlrl/xlrl/internal/ckpt"
 	"github.com/xlrl/xlrl/internal/env"
-	"github.com/xlrl/xlrl/internal/metric"
 )
 
 // ACPolicyKind names the checkpoints of the actor-critic agents' final
@@ -50,10 +49,7 @@ func trainAC(ctx context.Context, fl *Flags, r *Run, h Hooks) (*Result, error) {
 		return nil, err
 	}
 	defer be.Close()
-	fmt.Fprintf(h.Progress, "training %s on %s with the %s backend (seed %d)\n", fl.Algo, fl.Env, be.Name(), fl.Seed)
-	opts.Hooks = &trainloop.Hooks{Eval: func(step int, m map[string]float64) {
-		fmt.Fprintf(h.Progress, "step %7d: periodic eval %.1f, mean training return (last 100) %.1f\n", step, m[metric.EvalMean], m[metric.TrainMean])
-	}}
+	opts.Hooks = announce(h.Progress, fl, be.Name())
 	var rec *deepRecorder
 	if r != nil {
 		withTotal := opts

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -122,6 +123,15 @@ func (b *workerBackend) Close() error {
 	return errors.Join(b.TF.Close(), b.worker.Close())
 }
 
+// announce prints which training starts and returns the hooks that print
+// its periodic evaluations.
+func announce(out io.Writer, fl *Flags, backendName string) *trainloop.Hooks {
+	fmt.Fprintf(out, "training %s on %s with the %s backend (seed %d)\n", fl.Algo, fl.Env, backendName, fl.Seed)
+	return &trainloop.Hooks{Eval: func(step int, m map[string]float64) {
+		fmt.Fprintf(out, "step %7d: periodic eval %.1f, mean training return (last 100) %.1f\n", step, m[metric.EvalMean], m[metric.TrainMean])
+	}}
+}
+
 // openBackend opens the --backend; the tf one starts the worker (its log in
 // the run directory when there is one) and reports how long that took.
 func openBackend(ctx context.Context, name string, r *Run, h Hooks) (backend.Backend, time.Duration, error) {
@@ -162,10 +172,7 @@ func trainDeep(ctx context.Context, fl *Flags, r *Run, h Hooks) (*Result, error)
 	}
 	defer be.Close()
 
-	fmt.Fprintf(h.Progress, "training %s on %s with the %s backend (seed %d)\n", fl.Algo, fl.Env, be.Name(), fl.Seed)
-	opts.Hooks = &trainloop.Hooks{Eval: func(step int, m map[string]float64) {
-		fmt.Fprintf(h.Progress, "step %7d: periodic eval %.1f, mean training return (last 100) %.1f\n", step, m[metric.EvalMean], m[metric.TrainMean])
-	}}
+	opts.Hooks = announce(h.Progress, fl, be.Name())
 	var rec *deepRecorder
 	if r != nil {
 		rec = r.deepRun(ctx, &opts)
