@@ -2,7 +2,6 @@ package train
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 
@@ -83,17 +82,7 @@ func trainAC(ctx context.Context, fl *Flags, r *Run, h Hooks) (*Result, error) {
 			return nil, err
 		}
 	}
-	res := &Result{
-		Env: rep.Env, Algo: rep.Algo, Seed: rep.Seed, MeanReturn: rep.Eval.Mean, StdReturn: rep.Eval.Std,
-		EvalEpisodes: rep.Eval.Episodes, TrainEpisodes: int64(rep.Episodes), TrainSteps: int64(rep.Steps),
-		Deep: &DeepResult{Backend: rep.Backend, Tuned: rep.Tuned, GradientSteps: rep.GradSteps,
-			BestPeriodic: bestPeriodic(rep.BestPeriodic), StoppedAt: rep.StoppedAt, Solved: rep.Solved, Time: rep.Breakdown,
-			Params: len(rep.Policy.Params), WorkerStartS: workerStart.Seconds()},
-	}
-	res.SuccessRate = successRate(spec, rep.Eval.Returns)
-	b, _ := json.Marshal(rep.Hyper)
-	_ = json.Unmarshal(b, &res.Hyper)
-	return res, nil
+	return deepResult(&rep.Report, spec, workerStart), nil
 }
 
 // evalAC evaluates an actor-critic run's saved policy deterministically, by

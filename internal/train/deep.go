@@ -189,6 +189,11 @@ func trainDeep(ctx context.Context, fl *Flags, r *Run, h Hooks) (*Result, error)
 			return nil, err
 		}
 	}
+	return deepResult(rep, spec, workerStart), nil
+}
+
+// deepResult is the result of a network agent's training run.
+func deepResult(rep *zoo.Report, spec *env.Spec, workerStart time.Duration) *Result {
 	res := &Result{
 		Env: rep.Env, Algo: rep.Algo, Seed: rep.Seed, MeanReturn: rep.Eval.Mean, StdReturn: rep.Eval.Std,
 		EvalEpisodes: rep.Eval.Episodes, TrainEpisodes: int64(rep.Episodes), TrainSteps: int64(rep.Steps),
@@ -200,7 +205,7 @@ func trainDeep(ctx context.Context, fl *Flags, r *Run, h Hooks) (*Result, error)
 	// The hyperparameters as their JSON names, for the result line.
 	b, _ := json.Marshal(rep.Hyper)
 	_ = json.Unmarshal(b, &res.Hyper)
-	return res, nil
+	return res
 }
 
 // successRate is the share of returns at or above the environment's
