@@ -24,6 +24,7 @@ import logging
 import os
 import platform
 import queue
+import select
 import sys
 import threading
 import time
@@ -143,8 +144,11 @@ class Server:
         # 1 MiB object per read, which costs more than the rest of an empty call.
         stream = open(self._in_fd, "rb", buffering=0, closefd=False)  # noqa: SIM115
         buffer = memoryview(bytearray(1 << 20))
+        spin_ns = _link_spin_ns()
+        if spin_ns:
+            os.set_blocking(self._in_fd, False)
         while True:
-            n = stream.readinto(buffer)
+            n = self._read(stream, buffer, spin_ns)
             if not n:
                 log.debug("stdin closed: exiting")
                 return 0
@@ -160,6 +164,25 @@ class Server:
                 return self._malformed(str(exc), seen)
             except Exception as exc:  # msgpack's own decoding errors
                 return self._malformed(f"{type(exc).__name__}: {exc}", seen)
+
+    def _read(self, stream: Any, buffer: memoryview, spin_ns: int) -> int:
+        """Read what stdin has, polling it for up to spin_ns first when idle."""
+        if not spin_ns:
+            return stream.readinto(buffer)
+        n = stream.readinto(buffer)
+        if n is not None:
+            return n
+        if self._jobs.empty():
+            deadline = time.perf_counter_ns() + spin_ns
+            while time.perf_counter_ns() < deadline:
+                n = stream.readinto(buffer)
+                if n is not None:
+                    return n
+        while True:
+            select.select([self._in_fd], [], [])
+            n = stream.readinto(buffer)
+            if n is not None:
+                return n
 
     def _malformed(self, why: str, seen: bytes | bytearray) -> int:
         log.error(
@@ -313,3 +336,10 @@ def main(extra_modules: list[str] | None = None) -> int:
     # os._exit: the compute thread may be inside a long TensorFlow call that the
     # host no longer waits for.
     os._exit(status)
+
+
+def _link_spin_ns() -> int:
+    try:
+        return max(0, int(os.environ.get("XLRL_LINK_SPIN_US", "0"))) * 1000
+    except ValueError:
+        return 0

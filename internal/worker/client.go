@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -219,6 +220,7 @@ func (c *Client) spawn() error {
 	if os.Getenv("TF_CPP_MIN_LOG_LEVEL") == "" {
 		cmd.Env = append(cmd.Env, "TF_CPP_MIN_LOG_LEVEL=2")
 	}
+	cmd.Env = append(cmd.Env, fmt.Sprintf("XLRL_LINK_SPIN_US=%d", linkSpin().Microseconds()))
 	cmd.Env = append(cmd.Env, c.opts.Env...)
 	cmd.SysProcAttr = procAttr()
 
@@ -395,7 +397,7 @@ func (c *Client) send(kind int, id uint32, method string, params any) error {
 
 func (c *Client) readLoop(r *os.File) {
 	defer r.Close()
-	tr := &tailReader{r: r}
+	tr := &tailReader{r: newSpinReader(r, linkSpin())}
 	dec := msgpack.NewDecoder(bufio.NewReaderSize(tr, 256<<10))
 	for {
 		if err := c.readMessage(dec); err != nil {
@@ -716,4 +718,12 @@ func (c *Client) waitExit(d time.Duration) bool {
 
 func (c *Client) killGroup(sig syscall.Signal) {
 	_ = syscall.Kill(-c.cmd.Process.Pid, sig)
+}
+
+// linkSpin is how long each end of the link polls its pipe before it blocks.
+func linkSpin() time.Duration {
+	if v, err := strconv.Atoi(os.Getenv("XLRL_LINK_SPIN_US")); err == nil {
+		return time.Duration(v) * time.Microsecond
+	}
+	return 0
 }

@@ -1,8 +1,11 @@
 package worker
 
 import (
+	"io"
 	"os"
+	"runtime"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -28,4 +31,48 @@ func growPipe(f *os.File) {
 		return
 	}
 	_ = rc.Control(func(fd uintptr) { _, _ = unix.FcntlInt(fd, unix.F_SETPIPE_SZ, 1<<20) })
+}
+
+// spinReader reads the reply pipe, first polling it without blocking for up
+// to spin (see linkSpin) and only then parking in the runtime's poller.
+type spinReader struct {
+	rc   syscall.RawConn
+	spin time.Duration
+}
+
+func newSpinReader(f *os.File, spin time.Duration) io.Reader {
+	rc, err := f.SyscallConn()
+	if err != nil || spin <= 0 {
+		return f
+	}
+	return &spinReader{rc: rc, spin: spin}
+}
+
+func (s *spinReader) Read(p []byte) (int, error) {
+	var n int
+	var rerr error
+	err := s.rc.Read(func(fd uintptr) bool {
+		start := time.Now()
+		for {
+			n, rerr = unix.Read(int(fd), p)
+			if rerr != unix.EAGAIN {
+				return true
+			}
+			if time.Since(start) > s.spin {
+				return false
+			}
+			// Let the goroutine this reader has just handed a reply to
+			// run on this thread instead of waking another for it.
+			runtime.Gosched()
+		}
+	})
+	switch {
+	case err != nil:
+		return 0, err
+	case rerr != nil:
+		return 0, rerr
+	case n == 0 && len(p) > 0:
+		return 0, io.EOF
+	}
+	return n, nil
 }

@@ -3,8 +3,10 @@
 package worker
 
 import (
+	"io"
 	"os"
 	"syscall"
+	"time"
 )
 
 // procAttr starts the worker in its own process group. Without Linux's
@@ -14,3 +16,6 @@ func procAttr() *syscall.SysProcAttr { return &syscall.SysProcAttr{Setpgid: true
 
 // growPipe is a no-op: only Linux can resize pipes.
 func growPipe(*os.File) {}
+
+// newSpinReader reads f as it is: polling before blocking is Linux only.
+func newSpinReader(f *os.File, _ time.Duration) io.Reader { return f }
