@@ -24,14 +24,13 @@ import logging
 import os
 import platform
 import queue
-import select
 import sys
 import threading
 import time
 import traceback
 from typing import Any
 
-from pyworker import PROTOCOL_VERSION, __version__, protocol
+from pyworker import PROTOCOL_VERSION, __version__, link, protocol
 from pyworker.errors import ArgumentError
 from pyworker.methods import HANDLER_MODULES
 from pyworker.registry import CATALOG, METHODS, CallContext, Method
@@ -66,6 +65,10 @@ class Server:
         self._jobs: queue.Queue[tuple[Method, CallContext, dict[str, Any]] | None] = queue.Queue()
         self._contexts: dict[int, CallContext] = {}
         self._contexts_lock = threading.Lock()
+        # Calls handed to the compute thread, and those it has finished (each
+        # counter written by one thread only): the reader polls only when equal.
+        self._queued = 0
+        self._finished = 0
         self.import_errors = self._import_handlers(HANDLER_MODULES + (extra_modules or []))
 
     @staticmethod
@@ -140,19 +143,14 @@ class Server:
         )
         unpacker = protocol.unpacker(lenient=True)
         seen = bytearray()  # the first bytes read, for the report on malformed input
-        # readinto a buffer kept across reads: os.read(fd, 1 MiB) allocates a
-        # 1 MiB object per read, which costs more than the rest of an empty call.
-        stream = open(self._in_fd, "rb", buffering=0, closefd=False)  # noqa: SIM115
-        buffer = memoryview(bytearray(1 << 20))
-        spin_ns = _link_spin_ns()
-        if spin_ns:
-            os.set_blocking(self._in_fd, False)
+        reader = link.RequestReader(
+            self._in_fd, link.spin_ns_from_env(), idle=lambda: self._queued == self._finished
+        )
         while True:
-            n = self._read(stream, buffer, spin_ns)
-            if not n:
+            chunk = reader.read()
+            if not chunk:
                 log.debug("stdin closed: exiting")
                 return 0
-            chunk = buffer[:n]
             if len(seen) < 64:
                 seen += chunk[: 64 - len(seen)]
             unpacker.feed(chunk)
@@ -164,25 +162,6 @@ class Server:
                 return self._malformed(str(exc), seen)
             except Exception as exc:  # msgpack's own decoding errors
                 return self._malformed(f"{type(exc).__name__}: {exc}", seen)
-
-    def _read(self, stream: Any, buffer: memoryview, spin_ns: int) -> int:
-        """Read what stdin has, polling it for up to spin_ns first when idle."""
-        if not spin_ns:
-            return stream.readinto(buffer)
-        n = stream.readinto(buffer)
-        if n is not None:
-            return n
-        if self._jobs.empty():
-            deadline = time.perf_counter_ns() + spin_ns
-            while time.perf_counter_ns() < deadline:
-                n = stream.readinto(buffer)
-                if n is not None:
-                    return n
-        while True:
-            select.select([self._in_fd], [], [])
-            n = stream.readinto(buffer)
-            if n is not None:
-                return n
 
     def _malformed(self, why: str, seen: bytes | bytearray) -> int:
         log.error(
@@ -224,6 +203,7 @@ class Server:
             _ = ctx.cancelled  # create its Event here, before two threads can race to
             with self._contexts_lock:
                 self._contexts[msgid] = ctx
+            self._queued += 1
             self._jobs.put((method, ctx, kwargs))
         return None
 
@@ -294,6 +274,7 @@ class Server:
             finally:
                 with self._contexts_lock:
                     self._contexts.pop(ctx.msgid, None)
+                self._finished += 1
 
 
 def error_object(exc: BaseException, context: str = "") -> dict[str, str]:
@@ -336,10 +317,3 @@ def main(extra_modules: list[str] | None = None) -> int:
     # os._exit: the compute thread may be inside a long TensorFlow call that the
     # host no longer waits for.
     os._exit(status)
-
-
-def _link_spin_ns() -> int:
-    try:
-        return max(0, int(os.environ.get("XLRL_LINK_SPIN_US", "0"))) * 1000
-    except ValueError:
-        return 0

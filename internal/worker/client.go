@@ -128,6 +128,7 @@ type Client struct {
 	helloCh   chan Handshake
 	helloSeen bool          // the reader goroutine's: a second hello is a protocol error
 	timeout   time.Duration // resolved CallTimeout; 0: none
+	spin      time.Duration // how long the reader polls before it parks (linkSpin)
 	workDir   string        // the worker's own working directory, removed after it exits
 	exited    chan struct{} // closed when the process has been reaped
 	finished  chan struct{} // closed when its stderr is drained and its log closed
@@ -220,7 +221,8 @@ func (c *Client) spawn() error {
 	if os.Getenv("TF_CPP_MIN_LOG_LEVEL") == "" {
 		cmd.Env = append(cmd.Env, "TF_CPP_MIN_LOG_LEVEL=2")
 	}
-	cmd.Env = append(cmd.Env, fmt.Sprintf("XLRL_LINK_SPIN_US=%d", linkSpin().Microseconds()))
+	c.spin = linkSpin()
+	cmd.Env = append(cmd.Env, fmt.Sprintf("XLRL_LINK_SPIN_US=%d", c.spin.Microseconds()))
 	cmd.Env = append(cmd.Env, c.opts.Env...)
 	cmd.SysProcAttr = procAttr()
 
@@ -397,18 +399,19 @@ func (c *Client) send(kind int, id uint32, method string, params any) error {
 
 func (c *Client) readLoop(r *os.File) {
 	defer r.Close()
-	tr := &tailReader{r: newSpinReader(r, linkSpin())}
+	tr := &tailReader{r: newSpinReader(r, c.spin)}
 	dec := msgpack.NewDecoder(bufio.NewReaderSize(tr, 256<<10))
 	for {
 		if err := c.readMessage(dec); err != nil {
 			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, os.ErrClosed) {
-				// The worker closed stdout: it is exiting. Wait for the
-				// status so the error can say how it died.
+				// The worker closed stdout: it is exiting. Let wait record
+				// the failure, which says how it died and holds the last
+				// lines of its stderr.
 				select {
-				case <-c.exited:
+				case <-c.finished:
 				case <-time.After(c.opts.GracePeriod):
+					c.fail(c.exitError(""))
 				}
-				c.fail(c.exitError(""))
 				return
 			}
 			perr := &ProtocolError{Msg: fmt.Sprintf("the worker wrote bytes that are not msgpack-RPC (%v); last bytes read: % x", err, tr.last)}
@@ -720,10 +723,21 @@ func (c *Client) killGroup(sig syscall.Signal) {
 	_ = syscall.Kill(-c.cmd.Process.Pid, sig)
 }
 
-// linkSpin is how long each end of the link polls its pipe before it blocks.
+// DefaultLinkSpin is how long each end of the link polls its pipe for the
+// next message before it blocks, unless $XLRL_LINK_SPIN_US says otherwise
+// (microseconds; 0 turns polling off). See spinReader.
+const DefaultLinkSpin = 100 * time.Microsecond
+
+// linkSpin resolves DefaultLinkSpin and $XLRL_LINK_SPIN_US.
 func linkSpin() time.Duration {
-	if v, err := strconv.Atoi(os.Getenv("XLRL_LINK_SPIN_US")); err == nil {
-		return time.Duration(v) * time.Microsecond
+	v := os.Getenv("XLRL_LINK_SPIN_US")
+	if v == "" {
+		return DefaultLinkSpin
 	}
-	return 0
+	us, err := strconv.Atoi(v)
+	if err != nil || us < 0 {
+		slog.Warn("ignoring XLRL_LINK_SPIN_US: want a whole number of microseconds", "value", v)
+		return DefaultLinkSpin
+	}
+	return time.Duration(us) * time.Microsecond
 }
