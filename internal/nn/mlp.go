@@ -268,9 +268,7 @@ func dense(ly *Layer, x, y []float32, n int, s *scratch) {
 	case ReLU:
 		relu(y)
 	case Tanh:
-		for j, v := range y {
-			y[j] = float32(math.Tanh(float64(v)))
-		}
+		tanhInPlace(y)
 	}
 }
 
