@@ -33,41 +33,54 @@ func growPipe(f *os.File) {
 	_ = rc.Control(func(fd uintptr) { _, _ = unix.FcntlInt(fd, unix.F_SETPIPE_SZ, 1<<20) })
 }
 
-// spinReader reads the reply pipe, first polling it without blocking for up
-// to spin and only then parking in the runtime's poller. Waking a parked
-// thread costs tens of microseconds on a virtual machine (80 us for a
-// Python-to-Python pipe ping-pong on the 2-vCPU development machine, 2 us
-// when both ends poll), more than a short call itself. It polls only while
-// replies come within spin of the read that waits for them, so a link whose
-// calls are long (training) or a busy machine's, where they come late, parks
-// at once and costs no CPU.
+// spinReader reads the reply pipe, first polling it without blocking and
+// only then parking in the runtime's poller. Waking a parked thread costs
+// tens of microseconds on a virtual machine (80 us for a Python-to-Python
+// pipe ping-pong on the 2-vCPU development machine, 2 us when both ends
+// poll), more than a short call itself. It polls for up to twice as long as
+// the last reply took to come, at least spin and at most maxSpin, and not
+// at all after a reply that took longer than maxSpin: a link whose calls are
+// long (training) parks at once and costs no CPU, while one that steps many
+// worker-hosted environments per call (milliseconds) still gets its replies
+// without a wake-up.
 type spinReader struct {
-	rc       syscall.RawConn
-	spin     time.Duration
-	spinning bool // the last reply came within spin
+	rc            syscall.RawConn
+	spin, maxSpin time.Duration
+	last          time.Duration // how long the last read waited for its bytes
 }
+
+// maxSpinFactor bounds spinReader's polling at this many times its spin.
+const maxSpinFactor = 40
 
 func newSpinReader(f *os.File, spin time.Duration) io.Reader {
 	rc, err := f.SyscallConn()
 	if err != nil || spin <= 0 {
 		return f
 	}
-	return &spinReader{rc: rc, spin: spin, spinning: true}
+	return &spinReader{rc: rc, spin: spin, maxSpin: maxSpinFactor * spin}
+}
+
+// budget is how long the next read polls before it parks.
+func (s *spinReader) budget() time.Duration {
+	if s.last > s.maxSpin {
+		return 0
+	}
+	return min(s.maxSpin, max(s.spin, 2*s.last))
 }
 
 func (s *spinReader) Read(p []byte) (int, error) {
 	var n int
 	var rerr error
 	start := time.Now()
-	parked := !s.spinning
+	budget := s.budget()
 	err := s.rc.Read(func(fd uintptr) bool {
 		for {
 			n, rerr = unix.Read(int(fd), p)
 			if rerr != unix.EAGAIN {
 				return true
 			}
-			if parked || time.Since(start) > s.spin {
-				parked = true
+			if budget == 0 || time.Since(start) > budget {
+				budget = 0
 				return false // wait in the poller, then read again
 			}
 			// Let the goroutine this reader has just handed a reply to
@@ -78,7 +91,7 @@ func (s *spinReader) Read(p []byte) (int, error) {
 			_, _, _ = unix.RawSyscall(unix.SYS_SCHED_YIELD, 0, 0, 0)
 		}
 	})
-	s.spinning = time.Since(start) <= s.spin
+	s.last = time.Since(start)
 	switch {
 	case err != nil:
 		return 0, err

@@ -11,14 +11,15 @@ import (
 
 func TestSpinReader(t *testing.T) {
 	tests := []struct {
-		name        string
-		spin        time.Duration
-		delay       time.Duration // before the second write
-		wantPolling bool          // after the second read
+		name       string
+		spin       time.Duration
+		delay      time.Duration // before the second write
+		wantBudget time.Duration // after the second read
 	}{
-		{"no polling", 0, 10 * time.Millisecond, false},
-		{"reply within the spin", time.Second, 0, true},
-		{"reply after the spin parks", 100 * time.Microsecond, 30 * time.Millisecond, false},
+		{"no polling", 0, 10 * time.Millisecond, 0},
+		{"reply within the spin", time.Second, 0, time.Second},
+		{"slower reply: polls twice as long", time.Millisecond, 5 * time.Millisecond, -1},
+		{"reply after the longest polling parks", 100 * time.Microsecond, 30 * time.Millisecond, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -43,8 +44,14 @@ func TestSpinReader(t *testing.T) {
 			}
 			if s, ok := rd.(*spinReader); ok != (tt.spin > 0) {
 				t.Fatalf("spin %v: got a %T", tt.spin, rd)
-			} else if ok && s.spinning != tt.wantPolling {
-				t.Errorf("polling after the second reply = %v, want %v", s.spinning, tt.wantPolling)
+			} else if ok {
+				got, want := s.budget(), tt.wantBudget
+				if want < 0 {
+					want = 2 * s.last
+				}
+				if got != want || (tt.wantBudget < 0 && (got <= s.spin || got >= s.maxSpin)) {
+					t.Errorf("polling budget after the second reply = %v, want %v (last wait %v)", got, want, s.last)
+				}
 			}
 			w.Close()
 			if n, err := rd.Read(buf); n != 0 || err != io.EOF {
