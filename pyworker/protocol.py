@@ -109,8 +109,14 @@ class Malformed:
 
     __slots__ = ("reason",)
 
+    # How many have been made in this process: the server walks a request's
+    # params for one only when this has grown since the last request, which
+    # keeps the walk off every well-formed call.
+    made = 0
+
     def __init__(self, reason: str) -> None:
         self.reason = reason
+        Malformed.made += 1
 
     def __repr__(self) -> str:
         return f"Malformed({self.reason!r})"

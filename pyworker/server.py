@@ -69,6 +69,7 @@ class Server:
         # counter written by one thread only): the reader polls only when equal.
         self._queued = 0
         self._finished = 0
+        self._malformed_made = protocol.Malformed.made
         self.import_errors = self._import_handlers(HANDLER_MODULES + (extra_modules or []))
 
     @staticmethod
@@ -188,7 +189,10 @@ class Server:
             self._respond(msgid, None, {"ok": True})
             return "shutdown"
         try:
-            bad = protocol.find_malformed(params)
+            bad = None
+            if protocol.Malformed.made != self._malformed_made:
+                self._malformed_made = protocol.Malformed.made
+                bad = protocol.find_malformed(params)
             if bad is not None:
                 where, why = bad
                 raise ArgumentError(f"{name!r:.40}: {where.replace('params.', '', 1)}: {why}")
