@@ -95,18 +95,28 @@ type Vector struct {
 	parked  []atomic.Bool // worker w sleeps on wake[w]
 	wake    []chan struct{}
 	closed  atomic.Bool
+	yield   bool // more goroutines than Ps: yield while spinning
 
 	tuner workerTuner // whether a step uses one goroutine or all of them
 }
 
-// spinChecks is how many times a spinning goroutine checks before it
-// yields with runtime.Gosched (which takes the scheduler's lock), and
-// spinsBeforePark how many times an idle worker yields before it sleeps:
-// a few tens of microseconds, enough to span the gap between steps of a
-// training loop, short enough not to hold a core when stepping stops.
+// How goroutines wait for each other. A worker waiting for the next step
+// spins (checks gen in a loop) for up to idleSpin, then parks; the caller
+// waiting for the last chunks of a step spins too. Neither yields with
+// runtime.Gosched while there is a P for every goroutine (yield false): a
+// yield costs a trip through the scheduler's global run queue (its lock,
+// and hundreds of nanoseconds during which the yielder sees nothing), and
+// the other spinning goroutine's P may take the yielded goroutine, so that
+// both take turns on one P while the other P's thread goes to sleep.
+// spinChecks is how many checks go between looks at the clock (and yields,
+// where goroutines outnumber Ps).
 const (
-	spinChecks      = 32
-	spinsBeforePark = 200
+	spinChecks = 1024
+	idleSpin   = 50 * time.Microsecond
+	// callerSpin is how long the caller spins on a chunk another goroutine
+	// holds before it yields: only a goroutine the runtime preempted mid-chunk
+	// takes that long, and yielding lets it run again.
+	callerSpin = 200 * time.Microsecond
 )
 
 // NewVector makes n copies of id, seeds copy i with seed+i, and steps them
@@ -127,7 +137,7 @@ func NewVector(id string, n, workers int, seed uint64, opts ...Option) (*Vector,
 		workers = runtime.GOMAXPROCS(0)
 	}
 	workers = min(workers, n)
-	v := &Vector{n: n, workers: workers}
+	v := &Vector{n: n, workers: workers, yield: workers > runtime.GOMAXPROCS(0)}
 	v.tuner = newWorkerTuner(workers)
 	for i := 0; i < n; i++ {
 		e, err := Make(id, opts...)
@@ -281,8 +291,14 @@ func (v *Vector) runParallel() {
 	for i := range v.shares {
 		s := &v.shares[i]
 		want := g * uint64(s.hi-s.lo)
+		var start time.Time
 		for spin := 0; s.done.Load() != want; spin++ {
-			if spin%spinChecks == spinChecks-1 {
+			if spin%spinChecks != spinChecks-1 {
+				continue
+			}
+			if start.IsZero() {
+				start = time.Now()
+			} else if v.yield || time.Since(start) > callerSpin {
 				runtime.Gosched()
 			}
 		}
@@ -315,24 +331,26 @@ func (v *Vector) worker(w int) {
 }
 
 // awaitStep returns the generation of the next step once it has started,
-// or false once the vector is closed: it checks spinChecks times between
-// yields, yields spinsBeforePark times, then sleeps until startStep or
-// Close wakes it. Whoever of the worker and the waker clears parked first
-// owns the wake-up: if the waker does, it sends on wake[w] (buffered) and
-// the worker takes it.
+// or false once the vector is closed: it spins for idleSpin, then sleeps
+// until startStep or Close wakes it. Whoever of the worker and the waker
+// clears parked first owns the wake-up: if the waker does, it sends on
+// wake[w] (buffered) and the worker takes it.
 func (v *Vector) awaitStep(w int, seen uint64) (uint64, bool) {
 	news := func() (uint64, bool) {
 		g := v.gen.Load()
 		return g, g != seen || v.closed.Load()
 	}
-	for spin := 0; ; spin++ {
+	start := time.Now()
+	for {
 		for range spinChecks {
 			if g, ok := news(); ok {
 				return g, !v.closed.Load()
 			}
 		}
-		if spin < spinsBeforePark {
+		if v.yield {
 			runtime.Gosched()
+		}
+		if time.Since(start) < idleSpin {
 			continue
 		}
 		v.parked[w].Store(true)
@@ -343,7 +361,7 @@ func (v *Vector) awaitStep(w int, seen uint64) (uint64, bool) {
 			return g, !v.closed.Load()
 		}
 		<-v.wake[w]
-		spin = 0
+		start = time.Now()
 	}
 }
 
