@@ -59,7 +59,8 @@ type fastStepper interface {
 }
 
 // Vector steps N copies of one environment on several goroutines (the
-// caller's and workers-1 more, claiming chunks of envs), with automatic reset. All observations live in one contiguous
+// caller's and workers-1 more, each stepping its own share of the envs, then
+// helping with the others'), with automatic reset. All observations live in one contiguous
 // buffer (env i's at Obs()[i*dim:(i+1)*dim]); a step allocates nothing.
 //
 // Reset happens in the same step as the episode's end (Gymnasium's
