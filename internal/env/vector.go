@@ -452,21 +452,24 @@ func (v *Vector) Close() {
 }
 
 // workerTuner chooses between stepping on one goroutine and on all of them
-// by measuring both: a probe times probeSteps steps of each (the first step
-// of each, which moves the envs' state between cores' caches and wakes
-// parked workers, is not counted) and compares their medians, which a step
-// the OS interrupted does not move. All goroutines win only when their
+// by measuring both: a probe times probeSteps steps of each and compares
+// their medians. The steps of the first probeWarmup of each half (at least
+// one step) are not counted: they move the envs' state between cores'
+// caches, and a parked worker takes tens of microseconds to wake up and
+// find a free P, during which the caller steps its share too; counting
+// them would make all goroutines look no faster than one. A step the OS
+// interrupted moves a median little. All goroutines win only when their
 // median is below parallelGain times one goroutine's: a tie keeps one core
 // free. The winner then runs for a stretch of steps that doubles, up to
 // maxExploit, while the probes keep agreeing, and falls back to minExploit
 // when they change their verdict. Probing the slower choice costs at most
-// 2*probeSteps+2 steps in minExploit.
+// probeSteps steps and probeWarmup in minExploit.
 type workerTuner struct {
 	max     int // the most goroutines allowed
 	active  int // goroutines the current step uses
 	phase   int // tunerExploit, tunerProbeOne or tunerProbeAll
 	left    int // steps left in this phase
-	skip    bool
+	warm    time.Duration // time of the untimed steps so far in this probe half
 	times   [2][probeSteps]time.Duration // probe step times: one goroutine, all
 	exploit int                          // length of the next exploit stretch
 	best    int                          // the verdict of the last probe
@@ -480,6 +483,7 @@ const (
 	tunerProbeAll
 
 	probeSteps   = 9
+	probeWarmup  = 200 * time.Microsecond
 	minExploit   = 512
 	maxExploit   = 32768
 	parallelGain = 0.95
@@ -494,7 +498,7 @@ func newWorkerTuner(max int) workerTuner {
 }
 
 func (t *workerTuner) startProbe() {
-	t.phase, t.left, t.skip, t.active = tunerProbeOne, probeSteps, true, 1
+	t.phase, t.left, t.warm, t.active = tunerProbeOne, probeSteps, -1, 1
 }
 
 // record takes the duration of the step just done and sets active for the next.
@@ -508,8 +512,8 @@ func (t *workerTuner) record(d time.Duration) {
 			t.startProbe()
 		}
 	case tunerProbeOne, tunerProbeAll:
-		if t.skip {
-			t.skip = false
+		if t.warm < probeWarmup {
+			t.warm = max(t.warm, 0) + d
 			return
 		}
 		t.left--
@@ -518,7 +522,7 @@ func (t *workerTuner) record(d time.Duration) {
 			return
 		}
 		if t.phase == tunerProbeOne {
-			t.phase, t.left, t.skip, t.active = tunerProbeAll, probeSteps, true, t.max
+			t.phase, t.left, t.warm, t.active = tunerProbeAll, probeSteps, -1, t.max
 			return
 		}
 		t.probes = [2]time.Duration{median(&t.times[0]), median(&t.times[1])}

@@ -175,7 +175,8 @@ func TestWorkerTuner(t *testing.T) {
 	}
 	// The second core gets busy: within one exploit stretch and a probe, the
 	// tuner switches to one goroutine.
-	run(&tu, maxExploit+4*probeSteps, true)
+	probe := 2 * (probeSteps + int(probeWarmup/fast) + 1) // steps of a whole probe, at most
+	run(&tu, maxExploit+probe, true)
 	if tu.best != 1 {
 		t.Fatalf("one goroutine faster: verdict %d", tu.best)
 	}
@@ -183,7 +184,7 @@ func TestWorkerTuner(t *testing.T) {
 	if all > 200_000/50 {
 		t.Errorf("one goroutine faster: %d of %d steps on all", all, one+all)
 	}
-	run(&tu, maxExploit+4*probeSteps, false)
+	run(&tu, maxExploit+probe, false)
 	if tu.best != 2 {
 		t.Errorf("parallel faster again: verdict %d", tu.best)
 	}
@@ -203,7 +204,8 @@ func TestVectorUsesBothModes(t *testing.T) {
 	v.Reset()
 	actions := make([]int, 64)
 	seen := map[int]bool{}
-	for range 4 * probeSteps {
+	// A probe's halves last probeSteps steps after probeWarmup each.
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && !(seen[1] && seen[2]); {
 		seen[v.Workers()] = true
 		v.StepDiscrete(actions)
 	}
@@ -401,5 +403,32 @@ func TestWorkerTunerVerdicts(t *testing.T) {
 		if tu.active != tc.want || tu.phase != tunerExploit {
 			t.Errorf("%s: verdict %d (phase %d), want %d", tc.name, tu.active, tu.phase, tc.want)
 		}
+	}
+}
+
+// TestWorkerTunerWarmup: the steps of the first probeWarmup of a probe half
+// are not timed. A parked worker that needs ~190 us to wake (the caller
+// stepping alone meanwhile, at one goroutine's speed) must not make all
+// goroutines look no faster than one.
+func TestWorkerTunerWarmup(t *testing.T) {
+	const one, all = 6 * time.Microsecond, 3 * time.Microsecond
+	tu := newWorkerTuner(2)
+	for tu.active == 1 {
+		tu.record(one)
+	}
+	waking := 0
+	for elapsed := time.Duration(0); elapsed < probeWarmup-one; elapsed += one {
+		tu.record(one) // the worker is not there yet
+		waking++
+	}
+	// The first of these completes the warm-up; probeSteps more are timed.
+	for range probeSteps + 1 {
+		tu.record(all)
+	}
+	if waking <= probeSteps {
+		t.Fatalf("test setup: %d waking steps do not outnumber the %d timed ones", waking, probeSteps)
+	}
+	if tu.phase != tunerExploit || tu.active != 2 {
+		t.Errorf("after a slow wake-up: phase %d, verdict %d, want exploit on 2", tu.phase, tu.active)
 	}
 }
