@@ -465,11 +465,11 @@ func (v *Vector) Close() {
 // when they change their verdict. Probing the slower choice costs at most
 // probeSteps steps and probeWarmup in minExploit.
 type workerTuner struct {
-	max     int // the most goroutines allowed
-	active  int // goroutines the current step uses
-	phase   int // tunerExploit, tunerProbeOne or tunerProbeAll
-	left    int // steps left in this phase
-	warm    time.Duration // time of the untimed steps so far in this probe half
+	max     int                          // the most goroutines allowed
+	active  int                          // goroutines the current step uses
+	phase   int                          // tunerExploit, tunerProbeOne or tunerProbeAll
+	left    int                          // steps left in this phase
+	warm    time.Duration                // time of the untimed steps so far in this probe half
 	times   [2][probeSteps]time.Duration // probe step times: one goroutine, all
 	exploit int                          // length of the next exploit stretch
 	best    int                          // the verdict of the last probe
