@@ -241,8 +241,9 @@ func (v *Vector) StepDiscrete(actions []int) []float64 {
 		panic(fmt.Sprintf("Vector.StepDiscrete: %d actions for %d envs of %s with action space %s",
 			len(actions), v.n, v.spec.ID, v.spec.Action))
 	}
+	n := uint(v.spec.Action.N)
 	for _, a := range actions {
-		if a < 0 || a >= v.spec.Action.N {
+		if uint(a) >= n { // one comparison for a < 0 || a >= N
 			panic(&ActionError{ID: v.spec.ID, Action: DiscreteAction(a), Space: v.spec.Action})
 		}
 	}

@@ -1,6 +1,7 @@
 package env
 
 import (
+	"math"
 	"testing"
 	"time"
 )
@@ -119,18 +120,25 @@ func TestVectorStepAllocatesNothing(t *testing.T) {
 }
 
 func TestVectorRejectsBadActions(t *testing.T) {
-	v, err := NewVector("CartPole-v1", 2, 1, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer v.Close()
-	v.Reset()
-	defer func() {
-		if _, ok := recover().(*ActionError); !ok {
-			t.Fatal("action 5 did not panic with *ActionError")
+	for _, bad := range []int{5, 2, -1, math.MinInt} {
+		v := mustVector(t, "CartPole-v1", 2, 1, 1)
+		v.Reset()
+		before := append([]float64(nil), v.Obs()...)
+		func() {
+			defer func() {
+				if _, ok := recover().(*ActionError); !ok {
+					t.Errorf("action %d did not panic with *ActionError", bad)
+				}
+			}()
+			v.StepDiscrete([]int{0, bad})
+		}()
+		for i := range before {
+			if v.Obs()[i] != before[i] {
+				t.Errorf("action %d: env stepped before the check", bad)
+			}
 		}
-	}()
-	v.StepDiscrete([]int{0, 5})
+		v.Close()
+	}
 }
 
 func TestVectorBadSize(t *testing.T) {
