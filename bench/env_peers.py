@@ -152,12 +152,26 @@ def main() -> None:
         return statistics.median(r[key] for r in rounds)
 
     go = dict(go_rounds[-1])
-    for key in ("steps_per_sec", "steps_per_cpu_sec", "vectorized_steps_per_sec"):
-        go[key] = med(go_rounds, key)
+    for key in (
+        "steps_per_sec",
+        "steps_per_cpu_sec",
+        "vectorized_steps_per_sec",
+        "vectorized_one_worker_steps_per_sec",
+    ):
+        if key in go:
+            go[key] = med(go_rounds, key)
     res["rounds"] = len(go_rounds)
     res["vector_over_one_core"] = statistics.median(
         r["vectorized_steps_per_sec"] / r["steps_per_sec"] for r in go_rounds
     )
+    if "vectorized_one_worker_steps_per_sec" in go:
+        # xlrl bench env measures the vector on one worker too (its fallback):
+        # the vector's choice is right when it is never much below that.
+        res["vectorized_one_worker_steps_per_sec"] = go["vectorized_one_worker_steps_per_sec"]
+        res["vector_over_one_worker"] = statistics.median(
+            r["vectorized_steps_per_sec"] / r["vectorized_one_worker_steps_per_sec"]
+            for r in go_rounds
+        )
     res["parallel_step_share"] = med(go_rounds, "parallel_step_share")
     if c_rounds:
         res["c_steps_per_sec"] = med(c_rounds, "steps_per_sec")
@@ -192,10 +206,17 @@ def main() -> None:
         ("xlrl, one env, one core", res["steps_per_sec"]),
         ("xlrl, one env, per CPU-second", res["steps_per_cpu_sec"] or float("nan")),
         (
-            f"xlrl, vectorized, {args.envs} envs, {go['workers']} workers",
+            f"xlrl, vectorized, {args.envs} envs, up to {go['workers']} workers",
             res["vectorized_steps_per_sec"],
         ),
     ]
+    if "vectorized_one_worker_steps_per_sec" in res:
+        rows.append(
+            (
+                f"xlrl, vectorized, {args.envs} envs, 1 worker",
+                res["vectorized_one_worker_steps_per_sec"],
+            )
+        )
     if c_rounds:
         rows += [
             ("plain C loop (bench/cartpole_ref.c), one core", res["c_steps_per_sec"]),
@@ -225,6 +246,8 @@ def main() -> None:
         f"  vector / one core: {res['vector_over_one_core']:.2f} "
         f"({100 * res['parallel_step_share']:.0f}% of vector steps on more than one worker)"
     )
+    if "vector_over_one_worker" in res:
+        print(f"  vector / the same vector on 1 worker: {res['vector_over_one_worker']:.2f}")
     if args.json:
         print(json.dumps(res))
 

@@ -167,10 +167,21 @@ func TestBenchEnvJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	for _, k := range []string{"steps_per_sec", "vectorized_steps_per_sec"} {
+	for _, k := range []string{"steps_per_sec", "vectorized_steps_per_sec", "vectorized_one_worker_steps_per_sec",
+		"vector_over_one_core", "vector_over_one_worker", "vector_one_worker_over_one_core"} {
 		if v, ok := res[k].(float64); !ok || v <= 0 {
 			t.Errorf("%s = %v", k, res[k])
 		}
+	}
+	if w := res["workers_used_most"]; w != 1.0 && w != 2.0 {
+		t.Errorf("workers_used_most = %v, want 1 or 2", w)
+	}
+	text, err := runCLI(t, "bench", "env", "--steps", "20000", "--min-seconds", "0.001", "--envs", "8", "--rounds", "3")
+	if err != nil || !strings.Contains(text, "3 round(s)") || !strings.Contains(text, "1 worker:") || !strings.Contains(text, "it chose") {
+		t.Errorf("bench env --rounds 3: %v\n%s", err, text)
+	}
+	if _, err := runCLI(t, "bench", "env", "--rounds", "0"); err == nil {
+		t.Error("bench env accepted --rounds 0")
 	}
 	if _, err := runCLI(t, "bench", "env", "--env", "Pendulum-v1", "--steps", "100", "--json"); err == nil ||
 		!strings.Contains(err.Error(), "discrete action space") {

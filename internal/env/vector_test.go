@@ -1,6 +1,7 @@
 package env
 
 import (
+	"math"
 	"testing"
 	"time"
 )
@@ -119,18 +120,25 @@ func TestVectorStepAllocatesNothing(t *testing.T) {
 }
 
 func TestVectorRejectsBadActions(t *testing.T) {
-	v, err := NewVector("CartPole-v1", 2, 1, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer v.Close()
-	v.Reset()
-	defer func() {
-		if _, ok := recover().(*ActionError); !ok {
-			t.Fatal("action 5 did not panic with *ActionError")
+	for _, bad := range []int{5, 2, -1, math.MinInt} {
+		v := mustVector(t, "CartPole-v1", 2, 1, 1)
+		v.Reset()
+		before := append([]float64(nil), v.Obs()...)
+		func() {
+			defer func() {
+				if _, ok := recover().(*ActionError); !ok {
+					t.Errorf("action %d did not panic with *ActionError", bad)
+				}
+			}()
+			v.StepDiscrete([]int{0, bad})
+		}()
+		for i := range before {
+			if v.Obs()[i] != before[i] {
+				t.Errorf("action %d: env stepped before the check", bad)
+			}
 		}
-	}()
-	v.StepDiscrete([]int{0, 5})
+		v.Close()
+	}
 }
 
 func TestVectorBadSize(t *testing.T) {
@@ -175,7 +183,8 @@ func TestWorkerTuner(t *testing.T) {
 	}
 	// The second core gets busy: within one exploit stretch and a probe, the
 	// tuner switches to one goroutine.
-	run(&tu, maxExploit+4*probeSteps, true)
+	probe := 2 * (probeSteps + int(probeWarmup/fast) + 1) // steps of a whole probe, at most
+	run(&tu, maxExploit+probe, true)
 	if tu.best != 1 {
 		t.Fatalf("one goroutine faster: verdict %d", tu.best)
 	}
@@ -183,7 +192,7 @@ func TestWorkerTuner(t *testing.T) {
 	if all > 200_000/50 {
 		t.Errorf("one goroutine faster: %d of %d steps on all", all, one+all)
 	}
-	run(&tu, maxExploit+4*probeSteps, false)
+	run(&tu, maxExploit+probe, false)
 	if tu.best != 2 {
 		t.Errorf("parallel faster again: verdict %d", tu.best)
 	}
@@ -203,11 +212,231 @@ func TestVectorUsesBothModes(t *testing.T) {
 	v.Reset()
 	actions := make([]int, 64)
 	seen := map[int]bool{}
-	for range 4 * probeSteps {
+	// A probe's halves last probeSteps steps after probeWarmup each.
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && !(seen[1] && seen[2]); {
 		seen[v.Workers()] = true
 		v.StepDiscrete(actions)
 	}
 	if !seen[1] || !seen[2] {
 		t.Errorf("worker counts used in the first probe: %v, want 1 and 2", seen)
+	}
+}
+
+// setChunk re-cuts v's shares into chunks of chunk envs (v must not be stepping).
+func setChunk(v *Vector, chunk int) {
+	v.chunk = chunk
+	v.shares = makeShares(v.n, v.workers, chunk)
+	v.gen.Store(0)
+}
+
+// vectorTrace steps v with the actions of rng and returns everything it
+// reports: observations, final observations of ended episodes, rewards and
+// flags, step by step.
+func vectorTrace(t *testing.T, v *Vector, steps int, mode func(k int) int) (trace []float64, ends int) {
+	t.Helper()
+	spec := v.Spec()
+	rng := NewRNG(11)
+	da := make([]int, v.Len())
+	ca := make([]float64, v.Len()*spec.Action.Dim())
+	out := append([]float64(nil), v.Reset()...)
+	for k := 0; k < steps; k++ {
+		if mode != nil {
+			v.tuner = workerTuner{max: v.workers, active: mode(k), fixed: true}
+		}
+		var obs []float64
+		if spec.Action.Kind == Discrete {
+			for i := range da {
+				da[i] = rng.Intn(spec.Action.N)
+			}
+			obs = v.StepDiscrete(da)
+		} else {
+			for i := range ca {
+				ca[i] = rng.Uniform(-2, 2)
+			}
+			obs = v.StepContinuous(ca)
+		}
+		out = append(out, obs...)
+		for i := 0; i < v.Len(); i++ {
+			out = append(out, v.Rewards()[i], b2f(v.Terminated()[i]), b2f(v.Truncated()[i]))
+			if v.Terminated()[i] || v.Truncated()[i] {
+				out = append(out, v.FinalObs()[i*v.dim:(i+1)*v.dim]...)
+				ends++
+			}
+		}
+	}
+	return out, ends
+}
+
+func mustVector(t *testing.T, id string, n, workers int, seed uint64) *Vector {
+	t.Helper()
+	v, err := NewVector(id, n, workers, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// TestVectorSameForAnyWorkersAndChunks: observations, rewards, flags and
+// episode ends do not depend on the number of goroutines, on how the envs
+// are cut into chunks, nor on the tuner switching between one goroutine and
+// all of them from step to step.
+func TestVectorSameForAnyWorkersAndChunks(t *testing.T) {
+	for _, tc := range []struct {
+		id    string
+		n     int
+		steps int
+	}{
+		{"CartPole-v1", 256, 600}, {"CartPole-v1", 300, 120}, {"CartPole-v1", 13, 520},
+		{"MountainCar-v0", 100, 210}, {"Pendulum-v1", 40, 210},
+	} {
+		ref := mustVector(t, tc.id, tc.n, 1, 7)
+		want, ends := vectorTrace(t, ref, tc.steps, nil)
+		ref.Close()
+		if ends == 0 {
+			t.Fatalf("%s: no episode ended in %d steps; auto-reset untested", tc.id, tc.steps)
+		}
+		for _, workers := range []int{2, 3, 4} {
+			for _, chunk := range []int{1, 5, 16, 64, 1000} {
+				for name, mode := range map[string]func(int) int{
+					"all":       func(int) int { return workers },
+					"alternate": func(k int) int { return []int{1, workers}[k%2] },
+					"tuner":     nil,
+				} {
+					v := mustVector(t, tc.id, tc.n, workers, 7)
+					setChunk(v, chunk)
+					got, _ := vectorTrace(t, v, tc.steps, mode)
+					v.Close()
+					if len(got) != len(want) {
+						t.Fatalf("%s n=%d workers=%d chunk=%d %s: %d values, 1 worker %d", tc.id, tc.n, workers, chunk, name, len(got), len(want))
+					}
+					for i := range got {
+						if got[i] != want[i] {
+							t.Fatalf("%s n=%d workers=%d chunk=%d %s: value %d is %v, 1 worker %v", tc.id, tc.n, workers, chunk, name, i, got[i], want[i])
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestMakeShares: the shares cover [0, n) in order without overlap, start
+// at multiples of shareAlign (neighbours write no common cache line of
+// float64s), and their chunks cover each share.
+func TestMakeShares(t *testing.T) {
+	for _, tc := range []struct{ n, workers, chunk int }{
+		{256, 2, 16}, {300, 2, 16}, {7, 3, 16}, {100, 4, 5}, {1, 1, 16}, {1000, 3, 64}, {65, 2, 1},
+	} {
+		shares := makeShares(tc.n, tc.workers, tc.chunk)
+		if len(shares) != tc.workers {
+			t.Fatalf("%+v: %d shares", tc, len(shares))
+		}
+		next := 0
+		for w := range shares {
+			s := &shares[w]
+			if s.lo != next || s.hi < s.lo || (s.lo < tc.n && s.lo%shareAlign != 0) {
+				t.Fatalf("%+v: share %d is [%d, %d) after %d", tc, w, s.lo, s.hi, next)
+			}
+			if int(s.chunks)*tc.chunk < s.hi-s.lo || (s.chunks > 0 && int(s.chunks-1)*tc.chunk >= s.hi-s.lo) {
+				t.Fatalf("%+v: share %d of %d envs has %d chunks of %d", tc, w, s.hi-s.lo, s.chunks, tc.chunk)
+			}
+			next = s.hi
+		}
+		if next != tc.n {
+			t.Fatalf("%+v: shares end at %d", tc, next)
+		}
+	}
+	if got := makeShares(256, 2, 16); got[0].hi != 128 {
+		t.Errorf("256 envs on 2: first share ends at %d, want 128 (halves, 64-env aligned)", got[0].hi)
+	}
+}
+
+// TestVectorParallelStepWithoutWorkers: a parallel step completes, with the
+// same results, when no worker takes part (as when the OS has descheduled
+// them): the caller steps every share itself and waits for none.
+func TestVectorParallelStepWithoutWorkers(t *testing.T) {
+	ref := mustVector(t, "CartPole-v1", 256, 1, 3)
+	want, _ := vectorTrace(t, ref, 50, nil)
+	v := mustVector(t, "CartPole-v1", 256, 2, 3)
+	v.Close() // the worker goroutine exits; the shares stay
+	got, _ := vectorTrace(t, v, 50, func(int) int { return 2 })
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("value %d: %v, 1 worker %v", i, got[i], want[i])
+		}
+	}
+	if g := v.gen.Load(); g < 50 {
+		t.Errorf("%d parallel steps counted, want at least 50", g)
+	}
+}
+
+// TestWorkerTunerVerdicts: the verdict follows the probes' medians, a step
+// the OS interrupted (one slow outlier among probeSteps) does not change it,
+// and all goroutines must beat one by the margin parallelGain to win.
+func TestWorkerTunerVerdicts(t *testing.T) {
+	const us = time.Microsecond
+	for _, tc := range []struct {
+		name     string
+		one, all func(i int) time.Duration // the probe's i-th timed step
+		want     int
+	}{
+		{"parallel faster", func(int) time.Duration { return 6 * us }, func(int) time.Duration { return 3500 }, 2},
+		{"parallel slower", func(int) time.Duration { return 6 * us }, func(int) time.Duration { return 7 * us }, 1},
+		{"tie keeps one core free", func(int) time.Duration { return 6 * us }, func(int) time.Duration { return 5900 }, 1},
+		{"one outlier in the parallel probe", func(int) time.Duration { return 6 * us },
+			func(i int) time.Duration { return map[bool]time.Duration{true: 4000 * us, false: 3500}[i == 2] }, 2},
+		{"two outliers in the one-goroutine probe", func(i int) time.Duration {
+			return map[bool]time.Duration{true: 1, false: 6 * us}[i < 2]
+		}, func(int) time.Duration { return 3500 }, 2},
+	} {
+		tu := newWorkerTuner(2)
+		tu.record(time.Second) // the untimed first step of the probe of one
+		for i := range probeSteps {
+			tu.record(tc.one(i))
+		}
+		if tu.active != 2 {
+			t.Fatalf("%s: the second half of the probe runs on %d goroutines", tc.name, tu.active)
+		}
+		tu.record(time.Second)
+		for i := range probeSteps {
+			tu.record(tc.all(i))
+		}
+		if tu.active != tc.want || tu.phase != tunerExploit {
+			t.Errorf("%s: verdict %d (phase %d), want %d", tc.name, tu.active, tu.phase, tc.want)
+		}
+	}
+}
+
+// TestWorkerTunerWarmup: the steps of the first probeWarmup of a probe half
+// are not timed. A parked worker that needs ~190 us to wake (the caller
+// stepping alone meanwhile, at one goroutine's speed) must not make all
+// goroutines look no faster than one.
+func TestWorkerTunerWarmup(t *testing.T) {
+	const one, all = 6 * time.Microsecond, 3 * time.Microsecond
+	tu := newWorkerTuner(2)
+	for tu.active == 1 {
+		tu.record(one)
+	}
+	waking := 0
+	for elapsed := time.Duration(0); elapsed < probeWarmup-one; elapsed += one {
+		tu.record(one) // the worker is not there yet
+		waking++
+	}
+	// The first of these completes the warm-up; probeSteps more are timed.
+	for range probeSteps + 1 {
+		tu.record(all)
+	}
+	if waking <= probeSteps {
+		t.Fatalf("test setup: %d waking steps do not outnumber the %d timed ones", waking, probeSteps)
+	}
+	if tu.phase != tunerExploit || tu.active != 2 {
+		t.Errorf("after a slow wake-up: phase %d, verdict %d, want exploit on 2", tu.phase, tu.active)
 	}
 }
