@@ -214,3 +214,23 @@ func TestLargeProductsSharedAmongGoroutines(t *testing.T) {
 		}
 	}
 }
+
+// TestAdamFlushesSubnormals: the vector Adam treats subnormal moments as
+// zero (as TensorFlow on CPU does) instead of decaying them slowly through
+// subnormals; the portable loop keeps them.
+func TestAdamFlushesSubnormals(t *testing.T) {
+	if Kernel() == "go" {
+		t.Skip("portable kernels: no flushing")
+	}
+	const n = 19
+	p, g, m, v := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
+	for i := range p {
+		p[i], m[i], v[i] = 1, 1e-40, 1e-40
+	}
+	adamStep(p, g, m, v, 1e-3, 0.1, 0.001, 1e-7)
+	for i := range p {
+		if p[i] != 1 || (i < n&^7 && (m[i] != 0 || v[i] != 0)) {
+			t.Fatalf("element %d: p %v m %v v %v, want 1, 0, 0", i, p[i], m[i], v[i])
+		}
+	}
+}
