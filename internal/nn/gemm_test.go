@@ -35,12 +35,32 @@ func closeAll(t *testing.T, what string, got, want []float32) {
 	}
 }
 
-// TestKernelsMatchNaive covers the kernels in use (vector or portable) and
-// the portable ones, with sizes that leave remainders of every block (4
-// rows, 16 columns, 8×8 tiles, 32-lane vector rows).
-func TestKernelsMatchNaive(t *testing.T) {
+// forEachKernel runs f once with each kernel set this processor supports
+// (avx512, avx2, go: Kernels()) in use.
+func forEachKernel(t *testing.T, f func(t *testing.T)) {
+	for _, k := range Kernels() {
+		t.Run(k, func(t *testing.T) {
+			prev, err := SetKernel(k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer SetKernel(prev)
+			if Kernel() != k {
+				t.Fatalf("Kernel() = %q after SetKernel(%q)", Kernel(), k)
+			}
+			f(t)
+		})
+	}
+}
+
+// TestKernelsMatchNaive covers every kernel set (AVX-512, AVX2, portable)
+// with sizes that leave remainders of every block (4 and 8 rows, 16 and 32
+// columns, 8×8 tiles, 32-lane vector rows).
+func TestKernelsMatchNaive(t *testing.T) { forEachKernel(t, testKernelsMatchNaive) }
+
+func testKernelsMatchNaive(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 9))
-	sizes := []int{1, 2, 3, 5, 8, 17, 33, 64}
+	sizes := []int{1, 2, 3, 5, 8, 12, 17, 33, 64, 65}
 	for _, n := range sizes {
 		for _, k := range sizes {
 			for _, m := range sizes {
@@ -107,7 +127,9 @@ func TestKernelsMatchNaive(t *testing.T) {
 // TestElementwiseKernelsMatchGo: relu, its gradient, the sum of squares,
 // the bias gradient and Adam's update agree with the portable loops, for
 // lengths with and without a remainder of 8, NaN and -0 included.
-func TestElementwiseKernelsMatchGo(t *testing.T) {
+func TestElementwiseKernelsMatchGo(t *testing.T) { forEachKernel(t, testElementwiseKernelsMatchGo) }
+
+func testElementwiseKernelsMatchGo(t *testing.T) {
 	rng := rand.New(rand.NewPCG(10, 10))
 	same := func(what string, got, want []float32) {
 		t.Helper()
@@ -188,6 +210,10 @@ func BenchmarkNaiveMulAdd64x64x64(b *testing.B) {
 // shared among goroutines give the same bits as with one, and match the
 // naive product.
 func TestLargeProductsSharedAmongGoroutines(t *testing.T) {
+	forEachKernel(t, testLargeProductsSharedAmongGoroutines)
+}
+
+func testLargeProductsSharedAmongGoroutines(t *testing.T) {
 	defer SetThreads(SetThreads(3))
 	rng := rand.New(rand.NewPCG(11, 11))
 	for _, sz := range [][3]int{{64, 256, 256}, {70, 250, 130}} {

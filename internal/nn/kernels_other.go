@@ -2,9 +2,22 @@
 
 package nn
 
+import "fmt"
+
 // Kernel is the name of the kernels in use: "go" (this build has no vector
 // kernels).
 func Kernel() string { return "go" }
+
+// Kernels lists the kernel sets this build supports: only "go".
+func Kernels() []string { return []string{"go"} }
+
+// SetKernel accepts only "go" on this build (see the amd64 build's).
+func SetKernel(name string) (string, error) {
+	if name != "go" {
+		return "go", fmt.Errorf("nn: kernel %q is not one of this build's [go]", name)
+	}
+	return "go", nil
+}
 
 // scratch is the vector kernels' room in a workspace; the portable kernels
 // need none, but the tests size it alike on every build.
