@@ -265,10 +265,21 @@ func (w *worker) loop() {
 
 // scratch is a workspace's room for the vector kernels: the pack of the
 // calling goroutine's panel (grown to inner*32 values as needed; helpers
-// have their own), and the product being shared.
+// have their own), a narrow product's result, and the product being
+// shared.
 type scratch struct {
 	f   []float32
+	t   []float32 // a narrow product's transposed result
 	job gemmJob
+}
+
+// zeroed is n zeros in s.t, grown as needed.
+func (s *scratch) zeroed(n int) []float32 {
+	if len(s.t) < n {
+		s.t = make([]float32, n)
+	}
+	clear(s.t[:n])
+	return s.t[:n]
 }
 
 // gemmJob is one gemmBlocks call: its panels are claimed through next;
@@ -385,18 +396,48 @@ func packT(inner int, b operand, col, m, width int, pack []float32) {
 // The products of a dense layer on the vector kernels, with the
 // workspace's scratch.
 
+// A product with fewer than narrow output columns (a network's output
+// layer: one per action) and at least 32 rows is computed transposed, so
+// that its long side fills the vector lanes rather than two lanes of 32:
+// yᵀ = wᵀ · xᵀ into the scratch, then added into y. The sums are the same,
+// in the same order.
+const narrow = 8
+
 func mulAdd(x []float32, n, k int, w []float32, m int, y []float32, s *scratch) {
 	if !vector() {
 		mulAddGo(x, n, k, w, m, y)
 		return
 	}
+	if m < narrow && n >= 32 {
+		t := s.zeroed(m * n)
+		gemmBlocks(m, k, operand{w, 1, m}, operand{x, 1, k}, n, t, n, s)
+		y = y[:n*m]
+		for j := range m {
+			for r, v := range t[j*n : (j+1)*n] {
+				y[r*m+j] += v
+			}
+		}
+		return
+	}
 	gemmBlocks(n, k, operand{x, k, 1}, operand{w, m, 1}, m, y, m, s)
 }
 
-// mulTAdd computes g (k×m) += xᵀ · d, reading xᵀ in place.
+// mulTAdd computes g (k×m) += xᵀ · d, reading xᵀ in place (a narrow d:
+// gᵀ = dᵀ · x, then added into g).
 func mulTAdd(x []float32, n, k int, d []float32, m int, g []float32, s *scratch) {
 	if !vector() {
 		mulTAddGo(x, n, k, d, m, g)
+		return
+	}
+	if m < narrow && k >= 32 {
+		t := s.zeroed(m * k)
+		gemmBlocks(m, n, operand{d, 1, m}, operand{x, k, 1}, k, t, k, s)
+		g = g[:k*m]
+		for j := range m {
+			for i, v := range t[j*k : (j+1)*k] {
+				g[i*m+j] += v
+			}
+		}
 		return
 	}
 	gemmBlocks(k, n, operand{x, 1, k}, operand{d, m, 1}, m, g, m, s)
