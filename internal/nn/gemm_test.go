@@ -177,7 +177,7 @@ func testElementwiseKernelsMatchGo(t *testing.T) {
 			v[i] *= v[i]
 		}
 		p2, m2, v2 := append([]float32(nil), p...), append([]float32(nil), m...), append([]float32(nil), v...)
-		adamStep(p, g, m, v, 1e-3, 0.1, 0.001, 1e-7)
+		adamStep(p, g, m, v, 1e-3, 0.1, 0.001, 1e-7, new(scratch))
 		adamGo(p2, g, m2, v2, 1e-3, 0.1, 0.001, 1e-7)
 		same("adam params", p, p2)
 		same("adam m", m, m2)
@@ -253,10 +253,35 @@ func TestAdamFlushesSubnormals(t *testing.T) {
 	for i := range p {
 		p[i], m[i], v[i] = 1, 1e-40, 1e-40
 	}
-	adamStep(p, g, m, v, 1e-3, 0.1, 0.001, 1e-7)
+	adamStep(p, g, m, v, 1e-3, 0.1, 0.001, 1e-7, new(scratch))
 	for i := range p {
 		if p[i] != 1 || (i < n&^7 && (m[i] != 0 || v[i] != 0)) {
 			t.Fatalf("element %d: p %v m %v v %v, want 1, 0, 0", i, p[i], m[i], v[i])
 		}
 	}
+}
+
+// TestAdamSharedAmongGoroutines: an update large enough to be shared among
+// goroutines gives the portable loop's bits.
+func TestAdamSharedAmongGoroutines(t *testing.T) {
+	forEachKernel(t, func(t *testing.T) {
+		defer SetThreads(SetThreads(3))
+		rng := rand.New(rand.NewPCG(12, 12))
+		n := parallelAdam + 4*adamChunk + 13
+		p, g, m, v := randSlice(rng, n), randSlice(rng, n), randSlice(rng, n), randSlice(rng, n)
+		for i := range v {
+			v[i] *= v[i]
+		}
+		p2, m2, v2 := append([]float32(nil), p...), append([]float32(nil), m...), append([]float32(nil), v...)
+		s := new(scratch)
+		for range 3 {
+			adamStep(p, g, m, v, 1e-3, 0.1, 0.001, 1e-7, s)
+			adamGo(p2, g, m2, v2, 1e-3, 0.1, 0.001, 1e-7)
+		}
+		for i := range p {
+			if p[i] != p2[i] || m[i] != m2[i] || v[i] != v2[i] {
+				t.Fatalf("element %d: (%v %v %v), want (%v %v %v)", i, p[i], m[i], v[i], p2[i], m2[i], v2[i])
+			}
+		}
+	})
 }

@@ -174,12 +174,20 @@ func gemmBlocks(rows, inner int, a, b operand, m int, c []float32, ldc int, s *s
 	j.rows, j.inner, j.a, j.b, j.m, j.c, j.ldc, j.width = rows, inner, a, b, m, c, ldc, width
 	j.panels = (m + width - 1) / width
 	j.next.Store(0)
+	j.adam = nil
 	helpers := 0
 	if rows*inner*m >= parallelMACs {
 		helpers = min(int(threads.Load()), j.panels) - 1
 	}
+	j.share(helpers, s.f)
+}
+
+// share runs j on this goroutine and up to helpers helper goroutines (the
+// pack is this goroutine's) and returns when every unit is done and no
+// helper reads j any more.
+func (j *gemmJob) share(helpers int, pack []float32) {
 	if helpers <= 0 {
-		j.run(s.f)
+		j.run(pack)
 		return
 	}
 	startPool.Do(func() {
@@ -192,13 +200,13 @@ func gemmBlocks(rows, inner int, a, b operand, m int, c []float32, ldc int, s *s
 	for _, w := range workers[:helpers] {
 		w.post(j)
 	}
-	j.run(s.f)
+	j.run(pack)
 	for _, w := range workers[:helpers] {
 		if w.slot.CompareAndSwap(j, nil) { // not taken: it stays idle
 			j.refs.Add(-1)
 		}
 	}
-	for j.refs.Load() > 0 { // a helper finishes the panel it holds
+	for j.refs.Load() > 0 { // a helper finishes the unit it holds
 		runtime.Gosched()
 	}
 }
@@ -268,9 +276,10 @@ func (w *worker) loop() {
 // have their own), a narrow product's result, and the product being
 // shared.
 type scratch struct {
-	f   []float32
-	t   []float32 // a narrow product's transposed result
-	job gemmJob
+	f    []float32
+	t    []float32 // a narrow product's transposed result
+	job  gemmJob
+	adam adamArgs
 }
 
 // zeroed is n zeros in s.t, grown as needed.
@@ -291,13 +300,33 @@ type gemmJob struct {
 	c           []float32
 	ldc         int
 	width       int // panel width: 16 or 32
-	panels      int
+	panels      int // units: panels of columns, or chunks of adam
 	next        atomic.Int32
 	refs        atomic.Int32
+	adam        *adamArgs // set: the job is Adam's update, in chunks
 }
 
-// run computes panels until none is left.
+// adamArgs is an Adam update shared among goroutines in chunks of
+// adamChunk parameters (a multiple of 8).
+type adamArgs struct {
+	p, g, m, v []float32
+	c          [4]float32
+}
+
+const adamChunk = 4096
+
+// run computes units (panels of the product, or chunks of Adam's update)
+// until none is left.
 func (j *gemmJob) run(pack []float32) {
+	if a := j.adam; a != nil {
+		n := len(a.p)
+		for u := int(j.next.Add(1)) - 1; u < j.panels; u = int(j.next.Add(1)) - 1 {
+			lo := u * adamChunk
+			hi := min(lo+adamChunk, n)
+			adamAVX(hi-lo, &a.p[lo], &a.g[lo], &a.m[lo], &a.v[lo], &a.c)
+		}
+		return
+	}
 	if j.width == 32 {
 		j.run32(pack)
 		return
@@ -519,12 +548,25 @@ func sumSquares(g []float32) float64 {
 	return s + sumSquaresGo(g[n:])
 }
 
-func adamStep(params, g, m, v []float32, alpha, c1, c2, eps float32) {
+// adamStep is Adam's update; large parameter vectors are shared among
+// Threads() goroutines in chunks (each element's update is independent, so
+// the result does not depend on the sharing).
+func adamStep(params, g, m, v []float32, alpha, c1, c2, eps float32, s *scratch) {
 	g, m, v = g[:len(params)], m[:len(params)], v[:len(params)]
 	n := len(params) &^ 7
 	if vector() && n > 0 {
-		c := [4]float32{alpha, c1, c2, eps}
-		adamAVX(n, &params[0], &g[0], &m[0], &v[0], &c)
+		j := &s.job
+		j.adam = &s.adam
+		*j.adam = adamArgs{p: params[:n], g: g[:n], m: m[:n], v: v[:n], c: [4]float32{alpha, c1, c2, eps}}
+		j.panels = (n + adamChunk - 1) / adamChunk
+		j.next.Store(0)
+		helpers := 0
+		if n >= parallelAdam {
+			helpers = min(int(threads.Load()), j.panels) - 1
+		}
+		j.share(helpers, nil)
+		*j.adam = adamArgs{} // do not hold on to the slices
+		j.adam = nil
 	} else {
 		n = 0
 	}

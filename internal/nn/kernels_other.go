@@ -48,6 +48,6 @@ func reluGrad(x, d []float32) { reluGradGo(x, d) }
 
 func sumSquares(g []float32) float64 { return sumSquaresGo(g) }
 
-func adamStep(params, g, m, v []float32, alpha, c1, c2, eps float32) {
+func adamStep(params, g, m, v []float32, alpha, c1, c2, eps float32, _ *scratch) {
 	adamGo(params, g, m, v, alpha, c1, c2, eps)
 }

@@ -11,6 +11,11 @@ import (
 // products being over before the goroutines would start.
 const parallelMACs = 1 << 20
 
+// parallelAdam is the number of parameters from which Adam's update is
+// shared among goroutines: the [256, 256] networks' 66k are, the [64, 64]
+// networks' 4.6k are not.
+const parallelAdam = 1 << 15
+
 // maxThreads bounds Threads.
 const maxThreads = 8
 
