@@ -307,13 +307,11 @@ type gemmJob struct {
 }
 
 // adamArgs is an Adam update shared among goroutines in chunks of
-// adamChunk parameters (a multiple of 8).
+// adamChunk parameters.
 type adamArgs struct {
 	p, g, m, v []float32
 	c          [4]float32
 }
-
-const adamChunk = 4096
 
 // run computes units (panels of the product, or chunks of Adam's update)
 // until none is left.

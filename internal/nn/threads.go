@@ -16,6 +16,10 @@ const parallelMACs = 1 << 20
 // networks' 4.6k are not.
 const parallelAdam = 1 << 15
 
+// adamChunk is the unit (a multiple of 8 parameters) in which goroutines
+// claim a shared Adam update.
+const adamChunk = 4096
+
 // maxThreads bounds Threads.
 const maxThreads = 8
 
