@@ -285,3 +285,42 @@ func TestAdamSharedAmongGoroutines(t *testing.T) {
 		}
 	})
 }
+
+// TestLargeProductsFromConcurrentGoroutines: goroutines sharing large
+// products with the same helpers at once all get the naive product (and
+// none waits forever for a helper another one's offer displaced).
+func TestLargeProductsFromConcurrentGoroutines(t *testing.T) {
+	forEachKernel(t, func(t *testing.T) {
+		if Kernel() == "go" {
+			t.Skip("the portable kernels share nothing")
+		}
+		defer SetThreads(SetThreads(3))
+		const n, k, m = 64, 256, 256
+		rng := rand.New(rand.NewPCG(13, 13))
+		x, w := randSlice(rng, n*k), randSlice(rng, k*m)
+		want := make([]float32, n*m)
+		naiveMulAdd(x, n, k, w, m, want)
+		errs := make(chan string, 4)
+		for range 4 {
+			go func() {
+				s := new(scratch)
+				for range 100 {
+					y := make([]float32, n*m)
+					mulAdd(x, n, k, w, m, y, s)
+					for i := range y {
+						if math.Abs(float64(y[i]-want[i])) > 1e-4*(1+math.Abs(float64(want[i]))) {
+							errs <- "a product differs from the naive one"
+							return
+						}
+					}
+				}
+				errs <- ""
+			}()
+		}
+		for range 4 {
+			if e := <-errs; e != "" {
+				t.Fatal(e)
+			}
+		}
+	})
+}

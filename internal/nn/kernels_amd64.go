@@ -198,7 +198,9 @@ func (j *gemmJob) share(helpers int, pack []float32) {
 	})
 	j.refs.Store(int32(helpers))
 	for _, w := range workers[:helpers] {
-		w.post(j)
+		if !w.post(j) { // busy with another goroutine's product
+			j.refs.Add(-1)
+		}
 	}
 	j.run(pack)
 	for _, w := range workers[:helpers] {
@@ -232,15 +234,19 @@ var (
 	startPool sync.Once
 )
 
-// post offers j to w, waking it if it is parked.
-func (w *worker) post(j *gemmJob) {
-	w.slot.Store(j)
+// post offers j to w, waking it if it is parked; it fails if another
+// goroutine's offer is waiting there.
+func (w *worker) post(j *gemmJob) bool {
+	if !w.slot.CompareAndSwap(nil, j) {
+		return false
+	}
 	if w.parked.Load() {
 		select {
 		case w.wake <- struct{}{}:
 		default:
 		}
 	}
+	return true
 }
 
 func (w *worker) loop() {
