@@ -38,7 +38,8 @@ compute time inside its tf.function, without the link, and the CPU time of
 all its threads. Each goal is judged on wall time ("met") and on CPU time
 ("on CPU time"), which on a machine that other work shares tells what each
 side costs on the cores it gets. "kernel" says which
-kernels ran (avx2, or go: the portable ones).`,
+kernels ran (avx512, avx2, or go: the portable ones; the best the
+processor has unless XLRL_NN_KERNEL names another).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if rounds < 1 || seconds <= 0 {

@@ -9,6 +9,7 @@ type Adam struct {
 	LR, Beta1, Beta2, Eps float64
 	m, v                  []float32
 	t                     int
+	s                     scratch // the vector kernels' room
 }
 
 // NewAdam returns Adam with Keras's defaults for n parameters.
@@ -23,7 +24,7 @@ func (o *Adam) Step(params, g []float32) {
 	b2p := math.Pow(o.Beta2, float64(o.t))
 	alpha := float32(o.LR * math.Sqrt(1-b2p) / (1 - b1p))
 	b1, b2, eps := float32(o.Beta1), float32(o.Beta2), float32(o.Eps)
-	adamStep(params, g, o.m, o.v, alpha, 1-b1, 1-b2, eps)
+	adamStep(params, g, o.m, o.v, alpha, 1-b1, 1-b2, eps, &o.s)
 }
 
 // Steps is the number of updates taken so far.

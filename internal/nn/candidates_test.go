@@ -31,13 +31,17 @@ func benchCandidates(b *testing.B, n, k, m int) {
 			blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, A, B, 1, C)
 		}
 	})
-	b.Run("avx2_1thread", func(b *testing.B) {
-		defer SetThreads(SetThreads(1))
-		s := &scratch{f: make([]float32, 16*max(n, k, m)*maxThreads)}
-		for b.Loop() {
-			mulAdd(x, n, k, w, m, y, s)
-		}
-	})
+	for _, kn := range Kernels()[1:] { // avx2, avx512 where the processor has them
+		b.Run(kn+"_1thread", func(b *testing.B) {
+			defer SetThreads(SetThreads(1))
+			prev, _ := SetKernel(kn)
+			defer SetKernel(prev)
+			s := &scratch{f: make([]float32, 32*max(n, k, m))}
+			for b.Loop() {
+				mulAdd(x, n, k, w, m, y, s)
+			}
+		})
+	}
 }
 
 func BenchmarkCandidate64x64x64(b *testing.B)   { benchCandidates(b, 64, 64, 64) }

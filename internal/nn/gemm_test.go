@@ -35,12 +35,32 @@ func closeAll(t *testing.T, what string, got, want []float32) {
 	}
 }
 
-// TestKernelsMatchNaive covers the kernels in use (vector or portable) and
-// the portable ones, with sizes that leave remainders of every block (4
-// rows, 16 columns, 8×8 tiles, 32-lane vector rows).
-func TestKernelsMatchNaive(t *testing.T) {
+// forEachKernel runs f once with each kernel set this processor supports
+// (avx512, avx2, go: Kernels()) in use.
+func forEachKernel(t *testing.T, f func(t *testing.T)) {
+	for _, k := range Kernels() {
+		t.Run(k, func(t *testing.T) {
+			prev, err := SetKernel(k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer SetKernel(prev)
+			if Kernel() != k {
+				t.Fatalf("Kernel() = %q after SetKernel(%q)", Kernel(), k)
+			}
+			f(t)
+		})
+	}
+}
+
+// TestKernelsMatchNaive covers every kernel set (AVX-512, AVX2, portable)
+// with sizes that leave remainders of every block (4 and 8 rows, 16 and 32
+// columns, 8×8 tiles, 32-lane vector rows).
+func TestKernelsMatchNaive(t *testing.T) { forEachKernel(t, testKernelsMatchNaive) }
+
+func testKernelsMatchNaive(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 9))
-	sizes := []int{1, 2, 3, 5, 8, 17, 33, 64}
+	sizes := []int{1, 2, 3, 5, 8, 12, 17, 33, 64, 65}
 	for _, n := range sizes {
 		for _, k := range sizes {
 			for _, m := range sizes {
@@ -107,7 +127,9 @@ func TestKernelsMatchNaive(t *testing.T) {
 // TestElementwiseKernelsMatchGo: relu, its gradient, the sum of squares,
 // the bias gradient and Adam's update agree with the portable loops, for
 // lengths with and without a remainder of 8, NaN and -0 included.
-func TestElementwiseKernelsMatchGo(t *testing.T) {
+func TestElementwiseKernelsMatchGo(t *testing.T) { forEachKernel(t, testElementwiseKernelsMatchGo) }
+
+func testElementwiseKernelsMatchGo(t *testing.T) {
 	rng := rand.New(rand.NewPCG(10, 10))
 	same := func(what string, got, want []float32) {
 		t.Helper()
@@ -155,7 +177,7 @@ func TestElementwiseKernelsMatchGo(t *testing.T) {
 			v[i] *= v[i]
 		}
 		p2, m2, v2 := append([]float32(nil), p...), append([]float32(nil), m...), append([]float32(nil), v...)
-		adamStep(p, g, m, v, 1e-3, 0.1, 0.001, 1e-7)
+		adamStep(p, g, m, v, 1e-3, 0.1, 0.001, 1e-7, new(scratch))
 		adamGo(p2, g, m2, v2, 1e-3, 0.1, 0.001, 1e-7)
 		same("adam params", p, p2)
 		same("adam m", m, m2)
@@ -188,6 +210,10 @@ func BenchmarkNaiveMulAdd64x64x64(b *testing.B) {
 // shared among goroutines give the same bits as with one, and match the
 // naive product.
 func TestLargeProductsSharedAmongGoroutines(t *testing.T) {
+	forEachKernel(t, testLargeProductsSharedAmongGoroutines)
+}
+
+func testLargeProductsSharedAmongGoroutines(t *testing.T) {
 	defer SetThreads(SetThreads(3))
 	rng := rand.New(rand.NewPCG(11, 11))
 	for _, sz := range [][3]int{{64, 256, 256}, {70, 250, 130}} {
@@ -213,4 +239,88 @@ func TestLargeProductsSharedAmongGoroutines(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestAdamFlushesSubnormals: the vector Adam treats subnormal moments as
+// zero (as TensorFlow on CPU does) instead of decaying them slowly through
+// subnormals; the portable loop keeps them.
+func TestAdamFlushesSubnormals(t *testing.T) {
+	if Kernel() == "go" {
+		t.Skip("portable kernels: no flushing")
+	}
+	const n = 19
+	p, g, m, v := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
+	for i := range p {
+		p[i], m[i], v[i] = 1, 1e-40, 1e-40
+	}
+	adamStep(p, g, m, v, 1e-3, 0.1, 0.001, 1e-7, new(scratch))
+	for i := range p {
+		if p[i] != 1 || (i < n&^7 && (m[i] != 0 || v[i] != 0)) {
+			t.Fatalf("element %d: p %v m %v v %v, want 1, 0, 0", i, p[i], m[i], v[i])
+		}
+	}
+}
+
+// TestAdamSharedAmongGoroutines: an update large enough to be shared among
+// goroutines gives the portable loop's bits.
+func TestAdamSharedAmongGoroutines(t *testing.T) {
+	forEachKernel(t, func(t *testing.T) {
+		defer SetThreads(SetThreads(3))
+		rng := rand.New(rand.NewPCG(12, 12))
+		n := parallelAdam + 4*adamChunk + 13
+		p, g, m, v := randSlice(rng, n), randSlice(rng, n), randSlice(rng, n), randSlice(rng, n)
+		for i := range v {
+			v[i] *= v[i]
+		}
+		p2, m2, v2 := append([]float32(nil), p...), append([]float32(nil), m...), append([]float32(nil), v...)
+		s := new(scratch)
+		for range 3 {
+			adamStep(p, g, m, v, 1e-3, 0.1, 0.001, 1e-7, s)
+			adamGo(p2, g, m2, v2, 1e-3, 0.1, 0.001, 1e-7)
+		}
+		for i := range p {
+			if p[i] != p2[i] || m[i] != m2[i] || v[i] != v2[i] {
+				t.Fatalf("element %d: (%v %v %v), want (%v %v %v)", i, p[i], m[i], v[i], p2[i], m2[i], v2[i])
+			}
+		}
+	})
+}
+
+// TestLargeProductsFromConcurrentGoroutines: goroutines sharing large
+// products with the same helpers at once all get the naive product (and
+// none waits forever for a helper another one's offer displaced).
+func TestLargeProductsFromConcurrentGoroutines(t *testing.T) {
+	forEachKernel(t, func(t *testing.T) {
+		if Kernel() == "go" {
+			t.Skip("the portable kernels share nothing")
+		}
+		defer SetThreads(SetThreads(3))
+		const n, k, m = 64, 256, 256
+		rng := rand.New(rand.NewPCG(13, 13))
+		x, w := randSlice(rng, n*k), randSlice(rng, k*m)
+		want := make([]float32, n*m)
+		naiveMulAdd(x, n, k, w, m, want)
+		errs := make(chan string, 4)
+		for range 4 {
+			go func() {
+				s := new(scratch)
+				for range 100 {
+					y := make([]float32, n*m)
+					mulAdd(x, n, k, w, m, y, s)
+					for i := range y {
+						if math.Abs(float64(y[i]-want[i])) > 1e-4*(1+math.Abs(float64(want[i]))) {
+							errs <- "a product differs from the naive one"
+							return
+						}
+					}
+				}
+				errs <- ""
+			}()
+		}
+		for range 4 {
+			if e := <-errs; e != "" {
+				t.Fatal(e)
+			}
+		}
+	})
 }

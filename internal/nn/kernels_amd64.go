@@ -3,30 +3,94 @@
 package nn
 
 import (
+	"fmt"
+	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/cpu"
 )
 
-// hasAVX2 selects the AVX2/FMA kernels of kernels_amd64.s; without them (or
-// with -tags purego) the portable kernels of gemm.go run.
-var hasAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+// The kernel sets, best last: the portable loops of gemm.go, the AVX2/FMA
+// kernels of kernels_amd64.s, and AVX-512 matrix products (the element-wise
+// loops and one state's forward pass stay on AVX2, whose width they do not
+// outgrow). kern is the set in use: the best the processor has, unless
+// XLRL_NN_KERNEL names another it supports (see SetKernel).
+const (
+	kernGo = iota
+	kernAVX2
+	kernAVX512
+)
 
-// Kernel is the name of the kernels in use: "avx2" or "go".
-func Kernel() string {
-	if hasAVX2 {
-		return "avx2"
+var kernelNames = [...]string{kernGo: "go", kernAVX2: "avx2", kernAVX512: "avx512"}
+
+// bestKernel is the best set this processor (and its OS) supports.
+var bestKernel = func() int {
+	switch {
+	case cpu.X86.HasAVX2 && cpu.X86.HasFMA && cpu.X86.HasAVX512F:
+		return kernAVX512
+	case cpu.X86.HasAVX2 && cpu.X86.HasFMA:
+		return kernAVX2
 	}
-	return "go"
+	return kernGo
+}()
+
+var kern = func() int {
+	if k, ok := supportedKernel(os.Getenv("XLRL_NN_KERNEL")); ok {
+		return k
+	}
+	return bestKernel
+}()
+
+func supportedKernel(name string) (int, bool) {
+	for k := kernGo; k <= bestKernel; k++ {
+		if kernelNames[k] == name {
+			return k, true
+		}
+	}
+	return 0, false
 }
+
+// Kernel is the name of the kernels in use: "avx512", "avx2" or "go".
+func Kernel() string { return kernelNames[kern] }
+
+// Kernels lists the kernel sets this processor supports, portable first.
+func Kernels() []string { return append([]string(nil), kernelNames[:bestKernel+1]...) }
+
+// SetKernel makes the package use the kernel set name (one of Kernels(),
+// for tests and benchmarks; the variable XLRL_NN_KERNEL does the same at
+// start) and returns the previous one. It must not be called while another
+// goroutine uses the package.
+func SetKernel(name string) (string, error) {
+	k, ok := supportedKernel(name)
+	if !ok {
+		return Kernel(), fmt.Errorf("nn: kernel %q is not one of this processor's %v", name, Kernels())
+	}
+	prev := Kernel()
+	kern = k
+	return prev, nil
+}
+
+// vector says whether the AVX2 (or AVX-512) kernels run.
+func vector() bool { return kern != kernGo }
 
 //go:noescape
 func gemmAVX(k int, a0, a1, a2, a3 *float32, aStep int, b *float32, ldb int, c0, c1, c2, c3 *float32, mask *int32)
 
 //go:noescape
 func gemm6AVX(k int, a *float32, aRow, aStep int, b *float32, ldb int, c *float32, ldc int, mask *int32)
+
+//go:noescape
+func gemm8x32AVX512(k int, a *float32, aRow, aStep int, b *float32, c *float32, ldc int, mask uint32)
+
+//go:noescape
+func gemm4x32AVX512(k int, a0, a1, a2, a3 *float32, aStep int, b *float32, c0, c1, c2, c3 *float32, mask uint32)
+
+//go:noescape
+func pack32AVX512(k int, b *float32, ldb int, dst *float32, mask uint32)
 
 //go:noescape
 func transpose8AVX(src *float32, lds int, dst *float32, ldd int)
@@ -84,95 +148,193 @@ type operand struct {
 func (o operand) last(rows, cols int) int { return (rows-1)*o.row + (cols-1)*o.col }
 
 // gemmBlocks computes c (rows×m, row stride ldc) += A · B for A (rows×inner)
-// and B (inner×m). B's 16-column panels are copied into a pack of inner*16
-// values (contiguous, so that they stay in L1; a transposed B is transposed
-// into the pack by 8×8 tiles), then six rows of A at a time (four for the
-// rest) run through each. Products of at least parallelMACs multiply-adds
-// share their panels with up to Threads()-1 idle helper goroutines, each
-// with a pack of its own: panels are claimed one at a time, so a helper
-// that starts late (its core busy with other work) takes fewer or none and
-// the product never waits for a share it did not get to.
+// and B (inner×m). B's panels of 16 columns (AVX2) or 32 (AVX-512) are
+// copied into a pack of inner*width values (contiguous, so that they stay in
+// L1; a transposed B is transposed into the pack by 8×8 tiles), then blocks
+// of rows of A run through each. Products of at least parallelMACs
+// multiply-adds are offered to up to Threads()-1 helper goroutines: panels
+// are claimed one at a time, so a helper that starts late (its core busy
+// with other work) takes fewer or none and the product never waits for a
+// share it did not get to; each panel is computed whole by one goroutine, so
+// the result does not depend on how they shared it.
 func gemmBlocks(rows, inner int, a, b operand, m int, c []float32, ldc int, s *scratch) {
 	if rows == 0 || inner == 0 || m == 0 {
 		return
 	}
+	width := 16
+	if kern == kernAVX512 {
+		width = 32
+	}
 	_, _ = a.v[a.last(rows, inner)], b.v[b.last(inner, m)]
-	_, _ = c[(rows-1)*ldc+m-1], s.f[inner*16-1]
+	_ = c[(rows-1)*ldc+m-1]
+	if len(s.f) < inner*width {
+		s.f = make([]float32, inner*width)
+	}
 	j := &s.job
-	j.rows, j.inner, j.a, j.b, j.m, j.c, j.ldc, j.panels = rows, inner, a, b, m, c, ldc, (m+15)/16
+	j.rows, j.inner, j.a, j.b, j.m, j.c, j.ldc, j.width = rows, inner, a, b, m, c, ldc, width
+	j.panels = (m + width - 1) / width
 	j.next.Store(0)
+	j.adam = nil
 	helpers := 0
 	if rows*inner*m >= parallelMACs {
-		helpers = min(int(threads.Load()), j.panels, len(s.f)/(inner*16)) - 1
+		helpers = min(int(threads.Load()), j.panels) - 1
 	}
-	if helpers > 0 {
-		startPool.Do(func() {
-			for range maxThreads - 1 {
-				go func() {
-					for h := range pool {
-						h.job.run(h.pack)
-						h.job.wg.Done()
-					}
-				}()
-			}
-		})
+	j.share(helpers, s.f)
+}
+
+// share runs j on this goroutine and up to helpers helper goroutines (the
+// pack is this goroutine's) and returns when every unit is done and no
+// helper reads j any more.
+func (j *gemmJob) share(helpers int, pack []float32) {
+	if helpers <= 0 {
+		j.run(pack)
+		return
 	}
-	for w := 1; w <= helpers; w++ {
-		j.wg.Add(1)
-		if !offer(helper{j, s.f[w*inner*16 : (w+1)*inner*16]}) {
-			j.wg.Done() // every helper is busy (another product): go on without
-			break
+	startPool.Do(func() {
+		for i := range workers {
+			workers[i] = &worker{wake: make(chan struct{}, 1)}
+			go workers[i].loop()
+		}
+	})
+	j.refs.Store(int32(helpers))
+	for _, w := range workers[:helpers] {
+		if !w.post(j) { // busy with another goroutine's product
+			j.refs.Add(-1)
 		}
 	}
-	j.run(s.f[:inner*16])
-	j.wg.Wait()
-}
-
-// offer hands h to a helper goroutine waiting for work, if there is one.
-func offer(h helper) bool {
-	select {
-	case pool <- h:
-		return true
-	default:
-		return false
+	j.run(pack)
+	for _, w := range workers[:helpers] {
+		if w.slot.CompareAndSwap(j, nil) { // not taken: it stays idle
+			j.refs.Add(-1)
+		}
+	}
+	for j.refs.Load() > 0 { // a helper finishes the unit it holds
+		runtime.Gosched()
 	}
 }
 
-// scratch is a workspace's room for the vector kernels: f for the
-// 16-column panels of the goroutines sharing a product (inner*16 values
-// each), and the product being shared.
-type scratch struct {
-	f   []float32
-	job gemmJob
+// spinFor is how long a helper goroutine stays hot (polling for work,
+// yielding its thread to other goroutines in between) after its last share
+// before it parks: waking a parked goroutine's thread costs about 40 us on
+// a VM, most of a 256×256 layer's product, so during a training call the
+// helpers never park, and an idle process stops spinning after spinFor.
+const spinFor = time.Millisecond
+
+// worker is a helper goroutine: slot is the job offered to it, parked says
+// it waits on wake.
+type worker struct {
+	slot   atomic.Pointer[gemmJob]
+	parked atomic.Bool
+	wake   chan struct{}
+	pack   []float32
 }
 
-// gemmJob is one gemmBlocks call: its panels are claimed through next.
+var (
+	workers   [maxThreads - 1]*worker
+	startPool sync.Once
+)
+
+// post offers j to w, waking it if it is parked; it fails if another
+// goroutine's offer is waiting there.
+func (w *worker) post(j *gemmJob) bool {
+	if !w.slot.CompareAndSwap(nil, j) {
+		return false
+	}
+	if w.parked.Load() {
+		select {
+		case w.wake <- struct{}{}:
+		default:
+		}
+	}
+	return true
+}
+
+func (w *worker) loop() {
+	for {
+		last := time.Now()
+		for spins := 0; ; spins++ {
+			if j := w.slot.Swap(nil); j != nil {
+				if n := j.inner * j.width; len(w.pack) < n {
+					w.pack = make([]float32, n)
+				}
+				j.run(w.pack)
+				j.refs.Add(-1)
+				last, spins = time.Now(), 0
+				continue
+			}
+			if spins%32 == 31 && time.Since(last) > spinFor {
+				break
+			}
+			runtime.Gosched()
+		}
+		// Park. post stores the slot before it reads parked, this reads
+		// the slot after it sets parked: one of the two sees the other.
+		w.parked.Store(true)
+		if w.slot.Load() == nil {
+			<-w.wake
+		}
+		w.parked.Store(false)
+	}
+}
+
+// scratch is a workspace's room for the vector kernels: the pack of the
+// calling goroutine's panel (grown to inner*32 values as needed; helpers
+// have their own), a narrow product's result, and the product being
+// shared.
+type scratch struct {
+	f    []float32
+	t    []float32 // a narrow product's transposed result
+	job  gemmJob
+	adam adamArgs
+}
+
+// zeroed is n zeros in s.t, grown as needed.
+func (s *scratch) zeroed(n int) []float32 {
+	if len(s.t) < n {
+		s.t = make([]float32, n)
+	}
+	clear(s.t[:n])
+	return s.t[:n]
+}
+
+// gemmJob is one gemmBlocks call: its panels are claimed through next;
+// refs counts the helpers that may still read it.
 type gemmJob struct {
 	rows, inner int
 	a, b        operand
 	m           int
 	c           []float32
 	ldc         int
-	panels      int
+	width       int // panel width: 16 or 32
+	panels      int // units: panels of columns, or chunks of adam
 	next        atomic.Int32
-	wg          sync.WaitGroup
+	refs        atomic.Int32
+	adam        *adamArgs // set: the job is Adam's update, in chunks
 }
 
-// helper is a share of a job offered to the pool, with the pack it uses.
-type helper struct {
-	job  *gemmJob
-	pack []float32
+// adamArgs is an Adam update shared among goroutines in chunks of
+// adamChunk parameters.
+type adamArgs struct {
+	p, g, m, v []float32
+	c          [4]float32
 }
 
-// The goroutines that take shares of large products; unbuffered, so that
-// an offer succeeds only to a goroutine waiting for one.
-var (
-	pool      = make(chan helper)
-	startPool sync.Once
-)
-
-// run computes panels until none is left.
+// run computes units (panels of the product, or chunks of Adam's update)
+// until none is left.
 func (j *gemmJob) run(pack []float32) {
+	if a := j.adam; a != nil {
+		n := len(a.p)
+		for u := int(j.next.Add(1)) - 1; u < j.panels; u = int(j.next.Add(1)) - 1 {
+			lo := u * adamChunk
+			hi := min(lo+adamChunk, n)
+			adamAVX(hi-lo, &a.p[lo], &a.g[lo], &a.m[lo], &a.v[lo], &a.c)
+		}
+		return
+	}
+	if j.width == 32 {
+		j.run32(pack)
+		return
+	}
 	rows, inner, a, b, m, c, ldc := j.rows, j.inner, j.a, j.b, j.m, j.c, j.ldc
 	aRow, aStep := a.row*f32, a.col*f32
 	var spare [16]float32
@@ -184,7 +346,7 @@ func (j *gemmJob) run(pack []float32) {
 		if b.col == 1 {
 			packAVX(inner, &b.v[col], b.row*f32, &pack[0], mask)
 		} else {
-			packT(inner, b, col, m, pack)
+			packT(inner, b, col, m, 16, pack)
 		}
 		r := 0
 		for ; r+6 <= rows; r += 6 {
@@ -204,18 +366,57 @@ func (j *gemmJob) run(pack []float32) {
 	}
 }
 
-// packT packs columns col..col+15 of B (inner×m), stored transposed (b.row
-// is 1: column j of B is row j of b.v, stride b.col), with zeros past m.
-func packT(inner int, b operand, col, m int, pack []float32) {
-	if m-col >= 16 && inner%8 == 0 {
+// run32 is run on the AVX-512 kernels: panels of 32 columns, blocks of
+// eight rows, then four.
+func (j *gemmJob) run32(pack []float32) {
+	rows, inner, a, b, m, c, ldc := j.rows, j.inner, j.a, j.b, j.m, j.c, j.ldc
+	aRow, aStep := a.row*f32, a.col*f32
+	var spare [32]float32
+	var ap [4]*float32
+	var cp [4]*float32
+	for p := int(j.next.Add(1)) - 1; p < j.panels; p = int(j.next.Add(1)) - 1 {
+		col := p * 32
+		mask := ^uint32(0)
+		if m-col < 32 {
+			mask = 1<<(m-col) - 1
+		}
+		if b.col == 1 {
+			pack32AVX512(inner, &b.v[col], b.row*f32, &pack[0], mask)
+		} else {
+			packT(inner, b, col, m, 32, pack)
+		}
+		r := 0
+		for ; r+8 <= rows; r += 8 {
+			gemm8x32AVX512(inner, &a.v[r*a.row], aRow, aStep, &pack[0], &c[r*ldc+col], ldc*f32, mask)
+		}
+		for ; r < rows; r += 4 {
+			for t := range 4 {
+				ap[t] = &a.v[min(r+t, rows-1)*a.row]
+				if r+t < rows {
+					cp[t] = &c[(r+t)*ldc+col]
+				} else {
+					cp[t] = &spare[0]
+				}
+			}
+			gemm4x32AVX512(inner, ap[0], ap[1], ap[2], ap[3], aStep, &pack[0], cp[0], cp[1], cp[2], cp[3], mask)
+		}
+	}
+}
+
+// packT packs columns col..col+width-1 of B (inner×m), stored transposed
+// (b.row is 1: column j of B is row j of b.v, stride b.col), with zeros
+// past m.
+func packT(inner int, b operand, col, m, width int, pack []float32) {
+	if m-col >= width && inner%8 == 0 {
 		for p := 0; p < inner; p += 8 {
-			transpose8AVX(&b.v[col*b.col+p], b.col*f32, &pack[p*16], 16*f32)
-			transpose8AVX(&b.v[(col+8)*b.col+p], b.col*f32, &pack[p*16+8], 16*f32)
+			for q := 0; q < width; q += 8 {
+				transpose8AVX(&b.v[(col+q)*b.col+p], b.col*f32, &pack[p*width+q], width*f32)
+			}
 		}
 		return
 	}
 	for p := range inner {
-		row := pack[p*16 : p*16+16]
+		row := pack[p*width : p*width+width]
 		for jj := range row {
 			row[jj] = 0
 			if col+jj < m {
@@ -228,18 +429,48 @@ func packT(inner int, b operand, col, m int, pack []float32) {
 // The products of a dense layer on the vector kernels, with the
 // workspace's scratch.
 
+// A product with fewer than narrow output columns (a network's output
+// layer: one per action) and at least 32 rows is computed transposed, so
+// that its long side fills the vector lanes rather than two lanes of 32:
+// yᵀ = wᵀ · xᵀ into the scratch, then added into y. The sums are the same,
+// in the same order.
+const narrow = 8
+
 func mulAdd(x []float32, n, k int, w []float32, m int, y []float32, s *scratch) {
-	if !hasAVX2 {
+	if !vector() {
 		mulAddGo(x, n, k, w, m, y)
+		return
+	}
+	if m < narrow && n >= 32 {
+		t := s.zeroed(m * n)
+		gemmBlocks(m, k, operand{w, 1, m}, operand{x, 1, k}, n, t, n, s)
+		y = y[:n*m]
+		for j := range m {
+			for r, v := range t[j*n : (j+1)*n] {
+				y[r*m+j] += v
+			}
+		}
 		return
 	}
 	gemmBlocks(n, k, operand{x, k, 1}, operand{w, m, 1}, m, y, m, s)
 }
 
-// mulTAdd computes g (k×m) += xᵀ · d, reading xᵀ in place.
+// mulTAdd computes g (k×m) += xᵀ · d, reading xᵀ in place (a narrow d:
+// gᵀ = dᵀ · x, then added into g).
 func mulTAdd(x []float32, n, k int, d []float32, m int, g []float32, s *scratch) {
-	if !hasAVX2 {
+	if !vector() {
 		mulTAddGo(x, n, k, d, m, g)
+		return
+	}
+	if m < narrow && k >= 32 {
+		t := s.zeroed(m * k)
+		gemmBlocks(m, n, operand{d, 1, m}, operand{x, k, 1}, k, t, k, s)
+		g = g[:k*m]
+		for j := range m {
+			for i, v := range t[j*k : (j+1)*k] {
+				g[i*m+j] += v
+			}
+		}
 		return
 	}
 	gemmBlocks(k, n, operand{x, 1, k}, operand{d, m, 1}, m, g, m, s)
@@ -247,7 +478,7 @@ func mulTAdd(x []float32, n, k int, d []float32, m int, g []float32, s *scratch)
 
 // mulBT computes dx (n×k) = d (n×m) · wᵀ, packing wᵀ from w.
 func mulBT(d []float32, n, m int, w []float32, k int, dx []float32, s *scratch) {
-	if !hasAVX2 {
+	if !vector() {
 		mulBTGo(d, n, m, w, k, dx)
 		return
 	}
@@ -256,7 +487,7 @@ func mulBT(d []float32, n, m int, w []float32, k int, dx []float32, s *scratch) 
 }
 
 func gemv(x []float32, k int, w []float32, m int, y []float32) {
-	if !hasAVX2 || k == 0 || m == 0 {
+	if !vector() || k == 0 || m == 0 {
 		gemvGo(x, k, w, m, y)
 		return
 	}
@@ -282,7 +513,7 @@ func gemvBlocks(x []float32, k int, w []float32, m int, y []float32) {
 // sumRows adds the rows of d (n×m) to g, as a product with a row of ones
 // (ones holds at least n).
 func sumRows(d []float32, n, m int, g, ones []float32) {
-	if !hasAVX2 || n == 0 || m == 0 {
+	if !vector() || n == 0 || m == 0 {
 		sumRowsGo(d, n, m, g)
 		return
 	}
@@ -291,7 +522,7 @@ func sumRows(d []float32, n, m int, g, ones []float32) {
 
 func relu(y []float32) {
 	n := len(y) &^ 7
-	if hasAVX2 && n > 0 {
+	if vector() && n > 0 {
 		reluAVX(n, &y[0])
 	} else {
 		n = 0
@@ -302,7 +533,7 @@ func relu(y []float32) {
 func reluGrad(x, d []float32) {
 	d = d[:len(x)]
 	n := len(x) &^ 7
-	if hasAVX2 && n > 0 {
+	if vector() && n > 0 {
 		reluGradAVX(n, &x[0], &d[0])
 	} else {
 		n = 0
@@ -313,7 +544,7 @@ func reluGrad(x, d []float32) {
 func sumSquares(g []float32) float64 {
 	n := len(g) &^ 7
 	var s float64
-	if hasAVX2 && n > 0 {
+	if vector() && n > 0 {
 		s = sumSquaresAVX(n, &g[0])
 	} else {
 		n = 0
@@ -321,12 +552,25 @@ func sumSquares(g []float32) float64 {
 	return s + sumSquaresGo(g[n:])
 }
 
-func adamStep(params, g, m, v []float32, alpha, c1, c2, eps float32) {
+// adamStep is Adam's update; large parameter vectors are shared among
+// Threads() goroutines in chunks (each element's update is independent, so
+// the result does not depend on the sharing).
+func adamStep(params, g, m, v []float32, alpha, c1, c2, eps float32, s *scratch) {
 	g, m, v = g[:len(params)], m[:len(params)], v[:len(params)]
 	n := len(params) &^ 7
-	if hasAVX2 && n > 0 {
-		c := [4]float32{alpha, c1, c2, eps}
-		adamAVX(n, &params[0], &g[0], &m[0], &v[0], &c)
+	if vector() && n > 0 {
+		j := &s.job
+		j.adam = &s.adam
+		*j.adam = adamArgs{p: params[:n], g: g[:n], m: m[:n], v: v[:n], c: [4]float32{alpha, c1, c2, eps}}
+		j.panels = (n + adamChunk - 1) / adamChunk
+		j.next.Store(0)
+		helpers := 0
+		if n >= parallelAdam {
+			helpers = min(int(threads.Load()), j.panels) - 1
+		}
+		j.share(helpers, nil)
+		*j.adam = adamArgs{} // do not hold on to the slices
+		j.adam = nil
 	} else {
 		n = 0
 	}

@@ -2,9 +2,22 @@
 
 package nn
 
+import "fmt"
+
 // Kernel is the name of the kernels in use: "go" (this build has no vector
 // kernels).
 func Kernel() string { return "go" }
+
+// Kernels lists the kernel sets this build supports: only "go".
+func Kernels() []string { return []string{"go"} }
+
+// SetKernel accepts only "go" on this build (see the amd64 build's).
+func SetKernel(name string) (string, error) {
+	if name != "go" {
+		return "go", fmt.Errorf("nn: kernel %q is not one of this build's [go]", name)
+	}
+	return "go", nil
+}
 
 // scratch is the vector kernels' room in a workspace; the portable kernels
 // need none, but the tests size it alike on every build.
@@ -35,6 +48,6 @@ func reluGrad(x, d []float32) { reluGradGo(x, d) }
 
 func sumSquares(g []float32) float64 { return sumSquaresGo(g) }
 
-func adamStep(params, g, m, v []float32, alpha, c1, c2, eps float32) {
+func adamStep(params, g, m, v []float32, alpha, c1, c2, eps float32, _ *scratch) {
 	adamGo(params, g, m, v, alpha, c1, c2, eps)
 }

@@ -13,8 +13,9 @@
 // exactly Params, so weights move between the two without reshuffling.
 //
 // Forward and Backward run on a caller-owned Workspace and allocate nothing.
-// On amd64 with AVX2 and FMA they run on vector kernels (kernels_amd64.s),
-// elsewhere on portable Go loops; Kernel says which (docs/architecture.md).
+// On amd64 they run on vector kernels (kernels_amd64.s: AVX-512 where the
+// processor has it, else AVX2 and FMA), elsewhere on portable Go loops;
+// Kernel says which (docs/architecture.md).
 package nn
 
 import (
@@ -243,14 +244,14 @@ func (m *MLP) Forward(ws *Workspace, x []float32, n int) []float32 {
 }
 
 // newScratch is the scratch the vector kernels need for m and batches of up
-// to capRows rows: 16-column panels of the longest inner dimension, one for
-// each goroutine of a large product.
+// to capRows rows: a panel of 32 columns of the longest inner dimension
+// (the helper goroutines of large products have their own).
 func newScratch(m *MLP, capRows int) *scratch {
 	inner := capRows
 	for _, ly := range m.Layers {
 		inner = max(inner, ly.In, ly.Out)
 	}
-	return &scratch{f: make([]float32, 16*inner*Threads())}
+	return &scratch{f: make([]float32, 32*inner)}
 }
 
 // dense computes y = act(x W + b) for n rows.

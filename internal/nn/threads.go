@@ -11,6 +11,15 @@ import (
 // products being over before the goroutines would start.
 const parallelMACs = 1 << 20
 
+// parallelAdam is the number of parameters from which Adam's update is
+// shared among goroutines: the [256, 256] networks' 66k are, the [64, 64]
+// networks' 4.6k are not.
+const parallelAdam = 1 << 15
+
+// adamChunk is the unit (a multiple of 8 parameters) in which goroutines
+// claim a shared Adam update.
+const adamChunk = 4096
+
 // maxThreads bounds Threads.
 const maxThreads = 8
 

@@ -71,7 +71,7 @@ type Result struct {
 
 // Report is the whole run.
 type Report struct {
-	Kernel  string   `json:"kernel"`  // nn.Kernel(): avx2 or go
+	Kernel  string   `json:"kernel"`  // nn.Kernel(): avx512, avx2 or go
 	Threads int      `json:"threads"` // nn.Threads(): goroutines a large product may use
 	Rounds  int      `json:"rounds"`
 	Results []Result `json:"results"`
