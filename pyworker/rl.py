@@ -33,7 +33,7 @@ import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -57,6 +57,7 @@ class _Net:
     n_out: int
     n_params: int
     fit_double_fn: Any = None
+    seen: set = field(default_factory=set)  # rl.fit's (shape, double) so far, for the log
 
 
 _nets: dict[int, _Net] = {}
@@ -249,8 +250,16 @@ def create(
         raise ArgumentError(
             f"unknown activation {activation!r}: want one of {', '.join(ACTIVATIONS)}"
         )
+    start = time.perf_counter()
+    _tf()  # the first call imports TensorFlow: timed apart from the build in the log
+    imported = time.perf_counter()
     net = _make(
         n_in, hidden, activation, n_out, loss, float(lr), float(ent_coef), float(max_grad_norm)
+    )
+    log.info(
+        "rl.create: TensorFlow import %.2f s, model build %.2f s",
+        imported - start,
+        time.perf_counter() - imported,
     )
     if weights is not None:
         _set_flat(net, weights)
@@ -325,6 +334,10 @@ def fit(
     else:
         start, cpu0 = time.perf_counter(), time.process_time()
         loss = float(n.fit_fn(x, a, y))
+    if (shape := (x.shape, double_next is not None)) not in n.seen:
+        # the first call of a shape traces the loop and XLA-compiles it
+        n.seen.add(shape)
+        log.info("rl.fit: first call for %s: %.2f s", shape, time.perf_counter() - start)
     out: dict[str, Any] = {"loss": loss}
     if return_weights:
         out["weights"] = _flat(n)
