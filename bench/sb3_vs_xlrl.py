@@ -16,7 +16,11 @@ start to finish (xlrl: the whole process, worker start-up and TensorFlow import 
 evaluation mean and std, and for xlrl where its time went; beside each wall time the CPU
 time it used (SB3: its process; xlrl: the binary, and its worker only where the binary waited
 for it, so treat the tf backend's CPU figure as a lower bound), which tells how much of a
-wall time on a shared machine was waiting for a core.
+wall time on a shared machine was waiting for a core. The tf backend's worker runs
+TensorFlow on XLRL_TF_THREADS intra-op threads (default 1, see pyworker/rl.py; 0: one per
+core, TensorFlow's default); the environment variable passes through to it. The tf
+backend's figures are cold: no compilation cache, TensorFlow imported and the training
+loop XLA-compiled inside every run's wall time.
 
 SB3 needs PyTorch; install both into a separate virtual environment (large: PyPI's torch
 wheel pulls the CUDA libraries even on a CPU machine) and run this script with it:
@@ -231,7 +235,8 @@ def main() -> None:
             if "time" in r:
                 t = r["time"]
                 extra = (
-                    f"  [worker start {r['worker_start_s']:.1f}s, env {t['env_s']:.1f}s, "
+                    f"  [worker start {r['worker_start_s']:.1f}s, setup {t['setup_s']:.1f}s, "
+                    f"env {t['env_s']:.1f}s, eval {t['eval_s']:.1f}s, "
                     f"Go forward {t['forward_s']:.1f}s, worker forward {t['tf_forward_s']:.1f}s, "
                     f"gradient steps {t['train_s']:.1f}s, link {t['link_s']:.1f}s]"
                 )
@@ -274,6 +279,8 @@ def main() -> None:
                         "platform": platform.platform(),
                         "python": sys.version.split()[0],
                     },
+                    # the tf backend's intra-op threads (pyworker/rl.py; unset: 1)
+                    "xlrl_tf_threads": os.environ.get("XLRL_TF_THREADS", "1"),
                     "task": args.task,
                     "steps": args.steps,
                     "runs": runs,

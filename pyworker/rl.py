@@ -15,14 +15,25 @@ Go network (internal/nn). The losses match internal/nn.LossGrad:
   y carrying the advantage.
 
 The optimizer is Keras's Adam; ``max_grad_norm`` > 0 clips by global norm.
+
+Threads: TensorFlow runs with ``XLRL_TF_THREADS`` intra-op threads (default 1;
+0 keeps TensorFlow's default, one per core). DQN's minibatches are small
+(64 rows x 256 units): splitting each of a step's matrix products across
+threads costs a thread wake-up per product (tens of microseconds on a VM),
+more than the product itself, so one thread takes the steps faster, and with
+less CPU, than two. The large batched forward passes of ``rl.predict`` split
+their rows across one Python thread per core instead (see ``predict``).
 """
 
 from __future__ import annotations
 
 import itertools
 import logging
+import os
+import threading
 import time
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -46,16 +57,46 @@ class _Net:
     n_out: int
     n_params: int
     fit_double_fn: Any = None
+    seen: set = field(default_factory=set)  # rl.fit's (shape, double) so far, for the log
 
 
 _nets: dict[int, _Net] = {}
 _ids = itertools.count(1)
 
 
+THREADS_ENV = "XLRL_TF_THREADS"
+_configured = threading.Lock()
+_intra_op: int | None = None  # the intra-op threads this module set; None: TensorFlow's
+
+
 def _tf():
     import tensorflow as tf  # imported on first use: the handshake stays fast
 
+    global _intra_op
+    if _configured.acquire(blocking=False):
+        _intra_op = _set_threads(tf)
     return tf
+
+
+def _set_threads(tf) -> int | None:
+    """Set TensorFlow's intra-op threads from XLRL_TF_THREADS (see the module's doc)."""
+    raw = os.environ.get(THREADS_ENV, "1")
+    try:
+        n = int(raw)
+    except ValueError:
+        log.warning(
+            "%s=%r is not a number of threads: keeping TensorFlow's default", THREADS_ENV, raw
+        )
+        return None
+    if n <= 0:
+        return None
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(n)
+    except RuntimeError:  # another module initialised TensorFlow first
+        log.info("TensorFlow already initialised: keeping its intra-op threads")
+        return None
+    log.info("TensorFlow intra-op threads: %d", n)
+    return n
 
 
 def _build(n_in: int, hidden: list[int], activation: str, n_out: int):
@@ -209,8 +250,16 @@ def create(
         raise ArgumentError(
             f"unknown activation {activation!r}: want one of {', '.join(ACTIVATIONS)}"
         )
+    start = time.perf_counter()
+    _tf()  # the first call imports TensorFlow: timed apart from the build in the log
+    imported = time.perf_counter()
     net = _make(
         n_in, hidden, activation, n_out, loss, float(lr), float(ent_coef), float(max_grad_norm)
+    )
+    log.info(
+        "rl.create: TensorFlow import %.2f s, model build %.2f s",
+        imported - start,
+        time.perf_counter() - imported,
     )
     if weights is not None:
         _set_flat(net, weights)
@@ -285,6 +334,10 @@ def fit(
     else:
         start, cpu0 = time.perf_counter(), time.process_time()
         loss = float(n.fit_fn(x, a, y))
+    if (shape := (x.shape, double_next is not None)) not in n.seen:
+        # the first call of a shape traces the loop and XLA-compiles it
+        n.seen.add(shape)
+        log.info("rl.fit: first call for %s: %.2f s", shape, time.perf_counter() - start)
     out: dict[str, Any] = {"loss": loss}
     if return_weights:
         out["weights"] = _flat(n)
@@ -427,6 +480,34 @@ def _predictor(spec: dict) -> tuple[Any, int]:
     return _predictors[key], n_params
 
 
+# rl.predict's row split: at least this many rows per part, one part per core.
+SPLIT_ROWS = 2048
+_pool: ThreadPoolExecutor | None = None
+
+
+def _parts(rows: int) -> int:
+    """How many parts rl.predict splits ``rows`` into: one per core when TensorFlow
+    runs one intra-op thread (each part's matrix products then run on its own
+    core), else 1."""
+    if _intra_op != 1:
+        return 1
+    return max(1, min(os.cpu_count() or 1, rows // SPLIT_ROWS))
+
+
+def _forward_rows(fn, w: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """fn(w, x), its rows split across threads (``_parts``). Each output row
+    depends only on its input row, and equal parts share one compilation."""
+    parts = _parts(len(x))
+    if parts == 1:
+        return np.asarray(fn(w, x), dtype=np.float32)
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="rl-predict")
+    wt = _tf().constant(w)
+    futures = [_pool.submit(fn, wt, xs) for xs in np.array_split(x, parts)]
+    return np.concatenate([np.asarray(f.result(), dtype=np.float32) for f in futures])
+
+
 @method("rl.predict")
 def predict(
     ctx: CallContext, *, specs: list[dict], weights: list[np.ndarray], x: np.ndarray
@@ -450,5 +531,5 @@ def predict(
                 f"argument 'weights' has {w.size} values; this network has {n_params} parameters"
             )
         xs = check_array("x", x, dtype="float32", shape=(None, int(spec["n_in"])), finite=True)
-        ys.append(np.asarray(fn(w, xs), dtype=np.float32))
+        ys.append(_forward_rows(fn, w, xs))
     return {"y": ys, "compute_s": time.perf_counter() - start}

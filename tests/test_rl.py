@@ -213,3 +213,73 @@ def test_predict_rejects_bad_input(ctx):
         rl.predict(ctx, specs=[spec, spec], weights=[np.zeros(26, np.float32)], x=x)
     with pytest.raises(ArgumentError, match="x"):
         rl.predict(ctx, specs=[spec], weights=[np.zeros(26, np.float32)], x=x[:, :2])
+
+
+@pytest.mark.parametrize(
+    "intra_op, cpus, rows, want",
+    [
+        (1, 2, 8192, 2),  # DQN CartPole's 128 x 64 next states: one part per core
+        (1, 2, 3000, 1),  # too few rows for two parts of SPLIT_ROWS
+        (1, 16, 8192, 4),  # no part under SPLIT_ROWS rows
+        (1, 1, 8192, 1),
+        (None, 2, 8192, 1),  # TensorFlow's own threads split the products
+        (2, 2, 8192, 1),
+    ],
+)
+def test_predict_splits_rows_only_on_one_intra_op_thread(monkeypatch, intra_op, cpus, rows, want):
+    monkeypatch.setattr(rl, "_intra_op", intra_op)
+    monkeypatch.setattr(rl.os, "cpu_count", lambda: cpus)
+    assert rl._parts(rows) == want
+
+
+def test_predict_split_rows_match_the_whole_batch(ctx, monkeypatch):
+    spec = {"n_in": 4, "hidden": [16, 16], "activation": "relu", "n_out": 2}
+    sizes = [4, 16, 16, 2]
+    rng = np.random.default_rng(3)
+    w = (0.3 * rng.normal(size=4 * 16 + 16 + 16 * 16 + 16 + 16 * 2 + 2)).astype(np.float32)
+    x = rng.normal(size=(2 * rl.SPLIT_ROWS + 1, 4)).astype(np.float32)  # unequal parts
+    monkeypatch.setattr(rl, "_intra_op", None)
+    whole = rl.predict(ctx, specs=[spec], weights=[w], x=x)["y"][0]
+    monkeypatch.setattr(rl, "_intra_op", 1)
+    monkeypatch.setattr(rl.os, "cpu_count", lambda: 2)
+    assert rl._parts(len(x)) == 2
+    split = rl.predict(ctx, specs=[spec], weights=[w], x=x)["y"][0]
+    assert split.shape == (len(x), 2)
+    np.testing.assert_allclose(split, whole, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(split, _numpy_forward(w, sizes, x), rtol=1e-5, atol=1e-5)
+
+
+class _FakeThreading:
+    def __init__(self, initialised: bool) -> None:
+        self.initialised, self.set = initialised, None
+
+    def set_intra_op_parallelism_threads(self, n: int) -> None:
+        if self.initialised:
+            raise RuntimeError("Intra op parallelism cannot be modified after initialization.")
+        self.set = n
+
+
+class _FakeTF:
+    def __init__(self, initialised: bool = False) -> None:
+        self.config = type("config", (), {})()
+        self.config.threading = _FakeThreading(initialised)
+
+
+@pytest.mark.parametrize(
+    "env, initialised, want",
+    [
+        (None, False, 1),  # the default: one intra-op thread
+        ("3", False, 3),
+        ("0", False, None),  # TensorFlow's default
+        ("many", False, None),
+        ("1", True, None),  # set too late: TensorFlow keeps its threads
+    ],
+)
+def test_threads_come_from_the_environment(monkeypatch, env, initialised, want):
+    if env is None:
+        monkeypatch.delenv(rl.THREADS_ENV, raising=False)
+    else:
+        monkeypatch.setenv(rl.THREADS_ENV, env)
+    tf = _FakeTF(initialised)
+    assert rl._set_threads(tf) == want
+    assert tf.config.threading.set == (None if initialised else want)
