@@ -336,3 +336,31 @@ func playAlone(e *Env, act func([]float64) env.Action) (float64, int) {
 		obs = o
 	}
 }
+
+// TestEvaluationOverCopiesContinuousActions: Box actions travel per copy
+// (copy i's slice of the vector's actions), episode by episode as alone.
+func TestEvaluationOverCopiesContinuousActions(t *testing.T) {
+	h := testHost(t)
+	act := func(obs []float64) env.Action { return env.Action{Continuous: []float64{-2 * obs[2]}} } // damps the swing
+	e, err := h.Make("gym:Pendulum-v1", env.ResolverOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	e.Seed(5)
+	ev, err := trainloop.PlayEpisodes(context.Background(), e, 3, act, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alone, err := h.Make("gym:Pendulum-v1", env.ResolverOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer alone.Close()
+	for i, got := range ev.Returns {
+		alone.Seed(5 + uint64(i))
+		if want, _ := playAlone(alone, act); got != want || (i > 0 && got == ev.Returns[0]) {
+			t.Errorf("episode %d returned %v over copies, %v alone (returns %v)", i, got, want, ev.Returns)
+		}
+	}
+}
