@@ -11,7 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vmihailenco/msgpack/v5"
+
 	"github.com/xlrl/xlrl/internal/env"
+	"github.com/xlrl/xlrl/internal/worker"
 )
 
 // BenchmarkLink measures a worker-hosted vector step from Go beside the same
@@ -99,4 +102,30 @@ func processCPU(b *testing.B, pid int) float64 {
 		b.Fatal(err)
 	}
 	return ns / 1e9
+}
+
+// BenchmarkStepCodec measures the host's msgpack work per env.step: the
+// params encoded and a one-copy CartPole result decoded, as the worker
+// client does them (msgpack's reflection over the struct tags):
+//
+//	go test -run '^$' -bench StepCodec ./internal/gymenv
+func BenchmarkStepCodec(b *testing.B) {
+	wire, err := msgpack.Marshal(stepResult{
+		Obs: worker.Float32Array([]float32{1, 2, 3, 4}, 1, 4), Rewards: worker.Float64Array([]float64{1}),
+		Terminated: worker.BoolArray([]bool{false}), Truncated: worker.BoolArray([]bool{false}),
+		Ended: worker.Int64Array([]int64{}), FinalObs: worker.Float32Array([]float32{}, 0, 4),
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := stepParams{Handle: 3, Actions: worker.Int64Array([]int64{1})}
+	for range b.N {
+		if _, err := msgpack.Marshal(p); err != nil {
+			b.Fatal(err)
+		}
+		var r stepResult
+		if err := msgpack.Unmarshal(wire, &r); err != nil || r.Obs.Len() != 4 {
+			b.Fatal(err)
+		}
+	}
 }

@@ -121,6 +121,10 @@ type Env struct {
 	actions []int64
 	cont    []float64
 	res     stepResult
+	// id and opts made it; copies are its evaluation copies (EvalCopies).
+	id     string
+	opts   env.ResolverOptions
+	copies *evalCopies
 }
 
 // Make makes one environment (a handle of one copy, reset explicitly).
@@ -129,7 +133,55 @@ func (h *Host) Make(id string, o env.ResolverOptions) (*Env, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Env{hd: hd, obs: make([]float64, hd.spec.Observation.Dim()), actions: make([]int64, 1)}, nil
+	return &Env{hd: hd, obs: make([]float64, hd.spec.Observation.Dim()), actions: make([]int64, 1), id: id, opts: o}, nil
+}
+
+// EvalCopies returns n copies of the environment stepped in one call each
+// step, for evaluation episodes played many at once
+// (trainloop.PlayEpisodes): the worker's round trip, not the environment,
+// is most of a step's time. The same n returns the same copies, their
+// random streams going on; another n closes them and makes new ones. A
+// seed given to Seed and not yet used by a Reset seeds the copies' next
+// Reset instead (copy i with seed+i, so copy 0 starts as the Env's own
+// next episode would); the Env's own next Reset then continues its stream.
+func (e *Env) EvalCopies(n int) (env.VectorEnv, error) {
+	if e.copies != nil && e.copies.Len() != n {
+		e.copies.Close()
+		e.copies = nil
+	}
+	if e.copies == nil {
+		hd, err := e.hd.host.open(e.id, n, 0, e.opts, true)
+		if err != nil {
+			return nil, err
+		}
+		dim := hd.spec.Observation.Dim()
+		e.copies = &evalCopies{Vector: &Vector{hd: hd, dim: dim, obs: make([]float64, n*dim), finalObs: make([]float64, n*dim),
+			rewards: make([]float64, n), terminated: make([]bool, n), truncated: make([]bool, n), actions: make([]int64, n)}}
+	}
+	if e.seed != nil {
+		seeds := make([]*uint64, n)
+		for i := range seeds {
+			s := *e.seed + uint64(i)
+			seeds[i] = &s
+		}
+		e.copies.seeds, e.seed = seeds, nil
+	}
+	return e.copies, nil
+}
+
+// evalCopies is an Env's evaluation copies: a Vector whose next Reset may
+// carry seeds.
+type evalCopies struct {
+	*Vector
+	seeds []*uint64 // nil: the copies' streams go on
+}
+
+// Reset starts an episode in every copy, seeded when seeds are pending.
+func (c *evalCopies) Reset() []float64 {
+	seeds := c.seeds
+	c.seeds = nil
+	c.hd.reset(seeds, c.obs)
+	return c.obs
 }
 
 // Spec is the environment's spec (a copy per call is not needed: do not modify).
@@ -174,8 +226,14 @@ func (e *Env) Step(a env.Action) ([]float64, float64, bool, bool) {
 	return e.obs, r[0], term[0], trunc[0]
 }
 
-// Close frees the environment in the worker.
-func (e *Env) Close() { e.hd.close() }
+// Close frees the environment, and its evaluation copies, in the worker.
+func (e *Env) Close() {
+	if e.copies != nil {
+		e.copies.Close()
+		e.copies = nil
+	}
+	e.hd.close()
+}
 
 func errorsJoin(errs ...error) error {
 	for _, err := range errs {

@@ -1,12 +1,14 @@
 package gymenv
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/xlrl/xlrl/internal/agent/trainloop"
 	"github.com/xlrl/xlrl/internal/env"
 	"github.com/xlrl/xlrl/internal/worker"
 	"github.com/xlrl/xlrl/internal/worker/workertest"
@@ -233,5 +235,132 @@ func TestResolverServesGymIDs(t *testing.T) {
 	}
 	if _, err := env.Make("gym:CartPole-v1", env.WithSlippery(true)); err == nil || !strings.Contains(err.Error(), "--env-kwargs") {
 		t.Fatalf("Go option on a gym id: %v", err)
+	}
+}
+
+// TestEvaluationOverCopiesPlaysEachEpisodeAsAlone: trainloop.PlayEpisodes
+// plays a worker-hosted environment's episodes over copies (EvalCopies);
+// every episode's return is the one the same episode earns played alone:
+// copy i of the copies seeded with s plays the consecutive episodes of an
+// Env seeded s+i, taking the next episode to play whenever one of its own
+// ends (copies in index order).
+func TestEvaluationOverCopiesPlaysEachEpisodeAsAlone(t *testing.T) {
+	h := testHost(t)
+	act := func(obs []float64) env.Action { // leans with the pole: episodes of varied length
+		if obs[2] > 0 {
+			return env.DiscreteAction(1)
+		}
+		return env.DiscreteAction(0)
+	}
+	for _, episodes := range []int{7, 40} {
+		e, err := h.Make("gym:CartPole-v1", env.ResolverOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer e.Close()
+		e.Seed(11)
+		terminated := 0
+		ev, err := trainloop.PlayEpisodes(context.Background(), e, episodes, act, func(_ float64, term bool) {
+			if term {
+				terminated++
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := min(episodes, trainloop.MaxEvalCopies)
+		if e.copies == nil || e.copies.Len() != n || len(ev.Returns) != episodes {
+			t.Fatalf("%d episodes: %d returns", episodes, len(ev.Returns))
+		}
+		want := scheduleAlone(t, h, 11, n, episodes, act)
+		distinct := map[float64]bool{}
+		for j := range want {
+			distinct[want[j]] = true
+			if ev.Returns[j] != want[j] {
+				t.Errorf("%d episodes: episode %d returned %v over copies, %v alone", episodes, j, ev.Returns[j], want[j])
+			}
+		}
+		if len(distinct) < 3 || terminated != episodes {
+			t.Errorf("%d episodes: %d distinct returns, %d terminated", episodes, len(distinct), terminated)
+		}
+	}
+}
+
+// scheduleAlone plays each copy's episodes alone (an Env seeded seed+i)
+// and returns episode j's return under PlayEpisodes' schedule.
+func scheduleAlone(t *testing.T, h *Host, seed uint64, n, episodes int, act func([]float64) env.Action) []float64 {
+	alone, err := h.Make("gym:CartPole-v1", env.ResolverOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer alone.Close()
+	rets, lens := make([][]float64, n), make([][]int, n)
+	for i := range n {
+		alone.Seed(seed + uint64(i))
+		for range episodes - n + 1 {
+			r, l := playAlone(alone, act)
+			rets[i], lens[i] = append(rets[i], r), append(lens[i], l)
+		}
+	}
+	want := make([]float64, episodes)
+	next, endAt, playing := make([]int, n), make([]int, n), make([]bool, n)
+	for i := range n {
+		want[i], endAt[i], next[i], playing[i] = rets[i][0], lens[i][0], 1, true
+	}
+	for started, finished, step := n, 0, 1; finished < episodes; step++ {
+		for i := range n {
+			if !playing[i] || endAt[i] != step {
+				continue
+			}
+			finished++
+			playing[i] = started < episodes
+			if playing[i] {
+				want[started], endAt[i] = rets[i][next[i]], step+lens[i][next[i]]
+				next[i]++
+				started++
+			}
+		}
+	}
+	return want
+}
+
+func playAlone(e *Env, act func([]float64) env.Action) (float64, int) {
+	obs := e.Reset()
+	var ret float64
+	for n := 1; ; n++ {
+		o, r, term, trunc := e.Step(act(obs))
+		ret += r
+		if term || trunc {
+			return ret, n
+		}
+		obs = o
+	}
+}
+
+// TestEvaluationOverCopiesContinuousActions: Box actions travel per copy
+// (copy i's slice of the vector's actions), episode by episode as alone.
+func TestEvaluationOverCopiesContinuousActions(t *testing.T) {
+	h := testHost(t)
+	act := func(obs []float64) env.Action { return env.Action{Continuous: []float64{-2 * obs[2]}} } // damps the swing
+	e, err := h.Make("gym:Pendulum-v1", env.ResolverOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	e.Seed(5)
+	ev, err := trainloop.PlayEpisodes(context.Background(), e, 3, act, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alone, err := h.Make("gym:Pendulum-v1", env.ResolverOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer alone.Close()
+	for i, got := range ev.Returns {
+		alone.Seed(5 + uint64(i))
+		if want, _ := playAlone(alone, act); got != want || (i > 0 && got == ev.Returns[0]) {
+			t.Errorf("episode %d returned %v over copies, %v alone (returns %v)", i, got, want, ev.Returns)
+		}
 	}
 }

@@ -116,6 +116,16 @@ func PlayEpisodes(ctx context.Context, e env.Env, episodes int, act func(obs []f
 	if m := e.Spec().MaxEpisodeSteps; m > 0 {
 		limit = m
 	}
+	if c, ok := e.(Copier); ok && episodes > 1 {
+		v, err := c.EvalCopies(min(episodes, MaxEvalCopies))
+		if err != nil {
+			return ev, fmt.Errorf("evaluation: %w", err)
+		}
+		if ev.Returns, err = playCopies(ctx, v, episodes, limit, act, ended); err != nil {
+			return ev, err
+		}
+		return ev.stats(), nil
+	}
 	for ep := 0; ep < episodes; ep++ {
 		if err := ctx.Err(); err != nil {
 			return ev, fmt.Errorf("evaluation stopped after %d episodes: %w", ep, err)
@@ -135,16 +145,123 @@ func PlayEpisodes(ctx context.Context, e env.Env, episodes int, act func(obs []f
 		}
 		ev.Returns = append(ev.Returns, ret)
 	}
+	return ev.stats(), nil
+}
+
+// stats fills in the mean and spread of ev's returns.
+func (ev Evaluation) stats() Evaluation {
 	var s, s2 float64
 	for _, r := range ev.Returns {
 		s += r
 	}
-	ev.Mean = s / float64(episodes)
+	ev.Mean = s / float64(ev.Episodes)
 	for _, r := range ev.Returns {
 		s2 += (r - ev.Mean) * (r - ev.Mean)
 	}
-	ev.Std = math.Sqrt(s2 / float64(episodes))
-	return ev, nil
+	ev.Std = math.Sqrt(s2 / float64(ev.Episodes))
+	return ev
+}
+
+// Copier is an environment whose evaluation episodes are cheaper played
+// many at once: a worker-hosted one (internal/gymenv), where every step is
+// a round trip to the worker whether it steps one copy or twenty.
+// PlayEpisodes then plays its episodes over copies stepped together
+// (playCopies). The Go environments are not Copiers: their evaluations play
+// one episode after another, from one random stream, as always.
+type Copier interface {
+	// EvalCopies returns n copies stepped together, kept between calls
+	// (the same n gives the same copies, their random streams going on).
+	// Their next Reset is seeded as the environment's next Reset would
+	// be (Seed), copy i with that seed plus i; the copies close with the
+	// environment.
+	EvalCopies(n int) (env.VectorEnv, error)
+}
+
+// MaxEvalCopies is the most copies PlayEpisodes steps together.
+const MaxEvalCopies = 32
+
+// playCopies plays episodes episodes over v's copies (n of them): it
+// resets all copies and starts episodes 0 to n-1 in them; whenever a
+// copy's episode ends, the vector's same-step reset has begun the copy's
+// next episode, which becomes the next episode to play while any are left
+// (copies are looked at in index order, so the schedule is deterministic).
+// A copy whose episodes are all played keeps its last action until the
+// last episode ends. Copy i's episodes are thus its own consecutive
+// episodes, as one environment seeded like copy i would play them. An
+// episode cut at limit (the environment has no time limit of its own)
+// retires its copy, whose episode goes on in the vector; when no copy is
+// left playing and episodes are, all copies are reset. Returns are in the
+// episodes' order (the order they began).
+func playCopies(ctx context.Context, v env.VectorEnv, episodes, limit int, act func(obs []float64) env.Action,
+	ended func(ret float64, terminated bool)) ([]float64, error) {
+	spec := v.Spec()
+	n, dim := v.Len(), spec.Observation.Dim()
+	discrete := spec.Action.Kind == env.Discrete
+	ad := spec.Action.Dim()
+	da := make([]int, n)
+	ca := make([]float64, n*ad)
+	setAction := func(i int, obs []float64) {
+		a := act(obs[i*dim : (i+1)*dim])
+		if discrete {
+			da[i] = a.Discrete
+		} else {
+			copy(ca[i*ad:(i+1)*ad], a.Continuous)
+		}
+	}
+	returns := make([]float64, episodes)
+	playing := make([]int, n) // the episode copy i plays, -1: none
+	steps := make([]int, n)   // its steps so far
+	started, finished, active := 0, 0, 0
+	for finished < episodes {
+		if active == 0 { // the start, or every copy retired at the cut
+			obs := v.Reset()
+			for i := range n {
+				playing[i], steps[i] = -1, 0
+				if started < episodes {
+					playing[i] = started
+					started++
+					active++
+				}
+				setAction(i, obs) // every copy needs a valid action
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			return returns[:finished], fmt.Errorf("evaluation stopped after %d episodes: %w", finished, err)
+		}
+		var obs []float64
+		if discrete {
+			obs = v.StepDiscrete(da)
+		} else {
+			obs = v.StepContinuous(ca)
+		}
+		rw, term, trunc := v.Rewards(), v.Terminated(), v.Truncated()
+		for i := range n {
+			ep := playing[i]
+			if ep < 0 {
+				continue
+			}
+			returns[ep] += rw[i]
+			steps[i]++
+			cut := steps[i] >= limit && !term[i] && !trunc[i]
+			if !term[i] && !trunc[i] && !cut {
+				setAction(i, obs)
+				continue
+			}
+			finished++
+			if ended != nil {
+				ended(returns[ep], term[i])
+			}
+			playing[i], steps[i] = -1, 0
+			if !cut && started < episodes {
+				playing[i] = started
+				started++
+				setAction(i, obs)
+				continue
+			}
+			active--
+		}
+	}
+	return returns, nil
 }
 
 // Breakdown is where the time of a training run went, in seconds.

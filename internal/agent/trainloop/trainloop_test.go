@@ -123,3 +123,65 @@ func TestHooksCallWhatIsSet(t *testing.T) {
 		t.Fatalf("calls %q, want %q", got, want)
 	}
 }
+
+// endless is a Copier whose copies never end an episode (and have no time
+// limit): each step pays copy i reward i+1. It counts the vector's resets.
+type endless struct {
+	env.Env
+	n, resets int
+	spec      env.Spec
+	rw        []float64
+	obs       []float64
+	flags     []bool
+}
+
+func (e *endless) EvalCopies(n int) (env.VectorEnv, error) {
+	e.n, e.rw, e.obs, e.flags = n, make([]float64, n), make([]float64, n), make([]bool, n)
+	for i := range e.rw {
+		e.rw[i] = float64(i + 1)
+	}
+	return e, nil
+}
+func (e *endless) Spec() *env.Spec                    { return &e.spec }
+func (e *endless) Len() int                           { return e.n }
+func (e *endless) Reset() []float64                   { e.resets++; return e.obs }
+func (e *endless) StepDiscrete([]int) []float64       { return e.obs }
+func (e *endless) StepContinuous([]float64) []float64 { return e.obs }
+func (e *endless) Obs() []float64                     { return e.obs }
+func (e *endless) FinalObs() []float64                { return e.obs }
+func (e *endless) Rewards() []float64                 { return e.rw }
+func (e *endless) Terminated() []bool                 { return e.flags }
+func (e *endless) Truncated() []bool                  { return e.flags }
+func (e *endless) Close()                             {}
+
+// TestPlayEpisodesOverCopiesCutsAndResets: episodes cut at EvalStepLimit
+// retire their copies (whose episodes go on in the vector); once every
+// copy is retired and episodes are left, all copies are reset.
+func TestPlayEpisodesOverCopiesCutsAndResets(t *testing.T) {
+	e := &endless{spec: env.Spec{ID: "endless", Observation: env.Space{Kind: env.Box, Low: []float64{0}, High: []float64{1}},
+		Action: env.Space{Kind: env.Discrete, N: 2}}}
+	cut := 0
+	ev, err := PlayEpisodes(context.Background(), e, 3, func([]float64) env.Action { return env.DiscreteAction(1) },
+		func(_ float64, term bool) {
+			if !term {
+				cut++
+			}
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Three copies, one round: copy i earns (i+1) per step for EvalStepLimit steps.
+	want := []float64{EvalStepLimit, 2 * EvalStepLimit, 3 * EvalStepLimit}
+	if !slices.Equal(ev.Returns, want) || e.resets != 1 || cut != 3 || e.n != 3 {
+		t.Fatalf("returns %v (want %v), %d resets, %d cut, %d copies", ev.Returns, want, e.resets, cut, e.n)
+	}
+	// More episodes than copies: after the first round is cut, a reset and a second round.
+	ev, err = PlayEpisodes(context.Background(), e, MaxEvalCopies+2, func([]float64) env.Action { return env.DiscreteAction(0) }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.n != MaxEvalCopies || e.resets != 3 || ev.Returns[MaxEvalCopies] != EvalStepLimit || ev.Returns[MaxEvalCopies+1] != 2*EvalStepLimit ||
+		ev.Returns[MaxEvalCopies-1] != MaxEvalCopies*EvalStepLimit {
+		t.Fatalf("%d copies, %d resets, returns %v", e.n, e.resets, ev.Returns[MaxEvalCopies-2:])
+	}
+}
