@@ -54,7 +54,6 @@ class RequestReader:
         if n is None and self._polling and self._idle():
             deadline = start + self._spin_ns
             while n is None and time.perf_counter_ns() < deadline:
-                os.sched_yield()  # the host may be waiting for this CPU
                 n = self._stream.readinto(self._buffer)
         while n is None:
             select.select([self._fd], [], [])
