@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -47,6 +48,7 @@ processor has unless XLRL_NN_KERNEL names another).`,
 			}
 			opts := nnbench.Options{Rounds: rounds, MinRound: time.Duration(seconds * float64(time.Second))}
 			if !noTF {
+				tfDefaultThreads()
 				c, err := startWorker(cmd.Context(), "")
 				if err != nil {
 					return fmt.Errorf("bench nn: the tf side needs the worker (or pass --no-tf): %w", err)
@@ -95,5 +97,16 @@ func printNNReport(out io.Writer, rep *nnbench.Report) {
 			one = " (" + strings.Join(notes, ", ") + ")"
 		}
 		fmt.Fprintf(out, "%-24s %-12s batch %-3d go %9.2f us%s   tf %s   goal %s: %s\n", r.Name, r.Layers, r.Batch, r.GoUS, one, tf, r.Goal, verdict)
+	}
+}
+
+// tfDefaultThreads gives the worker's TensorFlow its own default of one
+// intra-op thread per core, unless XLRL_TF_THREADS is set: the DQN training
+// loop's one thread (pyworker/rl.py) is the faster choice inside that loop,
+// but bench nn compares against TensorFlow at its fastest for a lone step
+// (529 against 678 us for the [256, 256] step on a quiet 2-vCPU machine).
+func tfDefaultThreads() {
+	if os.Getenv("XLRL_TF_THREADS") == "" {
+		_ = os.Setenv("XLRL_TF_THREADS", "0")
 	}
 }
