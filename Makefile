@@ -51,6 +51,9 @@ fmt: venv
 	$(VENV)/bin/ruff format pyworker tests bench scripts
 
 test-go: build venv
+	# Every module of go.sum, test-only ones too: TestDocsGoBlocksCompile
+	# builds the docs' programs offline (GOPROXY=off) from the module cache.
+	go mod download
 	go test -race ./...
 	# Parity with Gymnasium must not depend on the compiler fusing multiply-adds.
 	GOAMD64=v3 go test ./internal/env
