@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/xlrl/xlrl/internal/nnbench"
+	"github.com/xlrl/xlrl/internal/worker"
 )
 
 func newBenchNNCmd() *cobra.Command {
@@ -48,10 +50,9 @@ processor has unless XLRL_NN_KERNEL names another).`,
 			}
 			opts := nnbench.Options{Rounds: rounds, MinRound: time.Duration(seconds * float64(time.Second))}
 			if !noTF {
-				tfDefaultThreads()
-				c, err := startWorker(cmd.Context(), "")
+				c, err := startTFWorker(cmd.Context())
 				if err != nil {
-					return fmt.Errorf("bench nn: the tf side needs the worker (or pass --no-tf): %w", err)
+					return err
 				}
 				defer c.Close()
 				opts.Worker = c
@@ -100,13 +101,19 @@ func printNNReport(out io.Writer, rep *nnbench.Report) {
 	}
 }
 
-// tfDefaultThreads gives the worker's TensorFlow its own default of one
-// intra-op thread per core, unless XLRL_TF_THREADS is set: the DQN training
-// loop's one thread (pyworker/rl.py) is the faster choice inside that loop,
-// but bench nn compares against TensorFlow at its fastest for a lone step
-// (529 against 678 us for the [256, 256] step on a quiet 2-vCPU machine).
-func tfDefaultThreads() {
+// startTFWorker starts the worker for the tf side, with TensorFlow's own
+// default of one intra-op thread per core unless XLRL_TF_THREADS is set:
+// the DQN training loop's one thread (pyworker/rl.py) is the faster choice
+// inside that loop, but bench nn compares against TensorFlow at its fastest
+// for a lone step (552 against 678 us for the [256, 256] step on a quiet
+// 2-vCPU machine).
+func startTFWorker(ctx context.Context) (*worker.Client, error) {
 	if os.Getenv("XLRL_TF_THREADS") == "" {
 		_ = os.Setenv("XLRL_TF_THREADS", "0")
 	}
+	c, err := startWorker(ctx, "")
+	if err != nil {
+		return nil, fmt.Errorf("bench nn: the tf side needs the worker (or pass --no-tf): %w", err)
+	}
+	return c, nil
 }
