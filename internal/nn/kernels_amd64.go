@@ -353,13 +353,8 @@ func (j *gemmJob) run(pack []float32) {
 			gemm6AVX(inner, &a.v[r*a.row], aRow, aStep, &pack[0], 16*f32, &c[r*ldc+col], ldc*f32, mask)
 		}
 		for ; r < rows; r += 4 {
-			for t := range 4 {
-				ap[t] = &a.v[min(r+t, rows-1)*a.row]
-				if r+t < rows {
-					cp[t] = &c[(r+t)*ldc+col]
-				} else {
-					cp[t] = &spare[0]
-				}
+			for t := fourRows(a, c, ldc, col, r, rows, &ap, &cp); t < 4; t++ {
+				cp[t] = &spare[0] // past the last row: written, never read
 			}
 			gemmAVX(inner, ap[0], ap[1], ap[2], ap[3], aStep, &pack[0], 16*f32, cp[0], cp[1], cp[2], cp[3], mask)
 		}
@@ -390,17 +385,26 @@ func (j *gemmJob) run32(pack []float32) {
 			gemm8x32AVX512(inner, &a.v[r*a.row], aRow, aStep, &pack[0], &c[r*ldc+col], ldc*f32, mask)
 		}
 		for ; r < rows; r += 4 {
-			for t := range 4 {
-				ap[t] = &a.v[min(r+t, rows-1)*a.row]
-				if r+t < rows {
-					cp[t] = &c[(r+t)*ldc+col]
-				} else {
-					cp[t] = &spare[0]
-				}
+			for t := fourRows(a, c, ldc, col, r, rows, &ap, &cp); t < 4; t++ {
+				cp[t] = &spare[0] // past the last row: written, never read
 			}
 			gemm4x32AVX512(inner, ap[0], ap[1], ap[2], ap[3], aStep, &pack[0], cp[0], cp[1], cp[2], cp[3], mask)
 		}
 	}
+}
+
+// fourRows points ap at rows r..r+3 of a (repeating its last row past rows)
+// and cp at the same rows of c from column col, for the four-row kernels
+// that finish a panel; it returns how many of the four rows exist, whose cp
+// it set (the caller points the others at scratch of its own).
+func fourRows(a operand, c []float32, ldc, col, r, rows int, ap, cp *[4]*float32) int {
+	for t := range 4 {
+		ap[t] = &a.v[min(r+t, rows-1)*a.row]
+		if r+t < rows {
+			cp[t] = &c[(r+t)*ldc+col]
+		}
+	}
+	return min(4, rows-r)
 }
 
 // packT packs columns col..col+width-1 of B (inner×m), stored transposed
