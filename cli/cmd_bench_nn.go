@@ -86,6 +86,9 @@ func printNNReport(out io.Writer, rep *nnbench.Report) {
 		}
 		met := map[bool]string{true: "met", false: "NOT met"}
 		verdict := met[r.Met] + " (on CPU time: " + met[r.MetCPU] + ")"
+		if strings.HasSuffix(r.Goal, "tf") && r.TFUS == 0 {
+			verdict = "not measured (no tf figure)"
+		}
 		var notes []string
 		if r.GoOneThreadUS > 0 {
 			notes = append(notes, fmt.Sprintf("1 goroutine %.1f us", r.GoOneThreadUS))
