@@ -15,7 +15,12 @@ a fixed cost (its worker's start, Optuna's import, the plots at the end)
 that runs in parallel but does not shrink: trials of a few seconds
 (--budget-steps 30000) keep it small against the trials.
 
-    python bench/tune_pg_scaling.py [--trials 8] [--budget-steps 30000] [--xlrl bin/xlrl] [--json]
+Every periodic evaluation is a report to the study, a PostgreSQL write of a
+few milliseconds: CartPole's evaluation every 1,024 steps makes ~290 per
+trial of 300k steps, which `--evaluations 20` (rl-zoo's --n-evaluations)
+brings to 20.
+
+    python bench/tune_pg_scaling.py [--trials 8] [--budget-steps 30000] [--evaluations N] [--xlrl bin/xlrl] [--json]
 """
 
 from __future__ import annotations
@@ -51,7 +56,7 @@ def child_cpu() -> float:
 
 
 def tune(
-    xlrl: str, url: str, study: str, out: Path, trials: int, budget: int, procs: int
+    xlrl: str, url: str, study: str, out: Path, trials: int, budget: int, procs: int, evaluations: int
 ) -> tuple[float, float, float]:
     """Wall seconds, CPU seconds and the sum of the trials' own wall seconds."""
     space = out / "space.yaml"
@@ -60,6 +65,7 @@ def tune(
         xlrl, "tune", "--env", "CartPole-v1", "--algo", "dqn", "--backend", "go", "--trials", str(trials),
         "--budget-steps", str(budget), "--eval-episodes", "10", "--pruner", "none", "--space", str(space),
         "--hp", "stop_at=null", "--study", study, "--storage", url, "--dir", str(out / study), "--json",
+        "--evaluations", str(evaluations),
     ]  # fmt: skip
     env = dict(os.environ, XLRL_PYTHON=os.environ.get("XLRL_PYTHON", sys.executable))
     t0, c0 = time.monotonic(), child_cpu()
@@ -86,13 +92,15 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--trials", type=int, default=8)
     ap.add_argument("--budget-steps", type=int, default=30000)
+    ap.add_argument("--evaluations", type=int, default=0,
+                    help="xlrl tune --evaluations: periodic evaluations per trial (0: CartPole's every 1,024 steps)")
     ap.add_argument("--xlrl", default="bin/xlrl")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
     with running_postgres() as url, tempfile.TemporaryDirectory() as d:
-        one, cpu1, tr1 = tune(a.xlrl, url, "one", Path(d), a.trials, a.budget_steps, 1)
-        two, cpu2, tr2 = tune(a.xlrl, url, "two", Path(d), a.trials, a.budget_steps, 2)
-    res = {"trials": a.trials, "budget_steps": a.budget_steps, "one_process_s": one, "two_processes_s": two,
+        one, cpu1, tr1 = tune(a.xlrl, url, "one", Path(d), a.trials, a.budget_steps, 1, a.evaluations)
+        two, cpu2, tr2 = tune(a.xlrl, url, "two", Path(d), a.trials, a.budget_steps, 2, a.evaluations)
+    res = {"trials": a.trials, "budget_steps": a.budget_steps, "evaluations": a.evaluations, "one_process_s": one, "two_processes_s": two,
            "ratio": two / one, "one_process_cpu_s": cpu1, "two_processes_cpu_s": cpu2,
            "cpu_ratio": cpu2 / cpu1, "one_process_cores_used": cpu1 / one,
            "one_process_trials_wall_s": tr1, "two_processes_trials_wall_s": tr2,

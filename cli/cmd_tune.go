@@ -122,6 +122,7 @@ func addTuneFlags(f *pflag.FlagSet, o *tune.TuneOptions, asJSON, printSpace *boo
 	f.IntVar(&o.TrialSeeds, "trial-seeds", 1, "train each trial on this many seeds (--seed, --seed+1, ...), one after another; its value is the mean of their final evaluations")
 	f.StringVar(&o.Backend, "backend", "", "deep RL backend of the trials: go or tf (default: the configuration's, else train's)")
 	f.IntVar(&o.EvalEpisodes, "eval-episodes", 0, "episodes of each trial's final evaluation, the objective (default: train's, 100)")
+	f.IntVar(&o.Evaluations, "evaluations", 0, "periodic evaluations per trial, each reported to the pruner (sets eval_every to the budget / this; default: the configuration's interval)")
 	f.StringVar(&o.SpaceFile, "space", "", "YAML file that overrides the search space (see --print-space)")
 	f.StringVar(&o.Pruner, "pruner", "median", "median (stop trials behind the median) or none")
 	f.DurationVar(&o.StaleAfter, "stale-after", 5*time.Minute, "a running trial with no heartbeat for this long is failed")

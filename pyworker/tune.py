@@ -193,7 +193,7 @@ def open_study(
     handle = _next_id
     _next_id += 1
     _studies[handle] = _Open(study=s, storage=storage, lock=lock, close=close)
-    return {"study": handle, "trials": len(s.get_trials(deepcopy=False))}
+    return {"study": handle, "trials": _started(s)}
 
 
 def _get(handle: int) -> _Open:
@@ -283,10 +283,10 @@ def ask(
         raise ArgumentError(f"total {total}: want a positive number of trials")
     with s.lock():
         failed = _fail_stale(s, stale_after)
-        n = len(s.study.get_trials(deepcopy=False))
+        n = _started(s.study)
         if n >= total:
             return {"full": True, "trials": n, "failed_stale": failed}
-        trial = s.study.ask()
+        trial = s.study.ask()  # an enqueued (WAITING) trial first, with its fixed parameters
         trial.set_user_attr(OWNER, owner)
         trial.set_user_attr(HEARTBEAT, time.time())
     s.trials[trial.number] = trial
@@ -296,6 +296,13 @@ def ask(
         _tell(s, trial.number, "fail", None, {"xlrl_fail_reason": "bad search space"})
         raise
     return {"full": False, "number": trial.number, "params": params, "failed_stale": failed}
+
+
+def _started(study: Any) -> int:
+    """The study's trials that were asked: trials enqueued with Optuna's
+    ``study.enqueue_trial`` wait to be asked and are not yet part of the total."""
+    waiting = _optuna().trial.TrialState.WAITING
+    return sum(1 for t in study.get_trials(deepcopy=False) if t.state != waiting)
 
 
 def _trial(s: _Open, number: int) -> Any:
@@ -309,12 +316,16 @@ def _trial(s: _Open, number: int) -> Any:
 
 @method("tune.report")
 def report(ctx: CallContext, *, study: int, number: int, step: int, value: float) -> dict:
-    """Record an intermediate value (a periodic evaluation); answer whether to prune."""
+    """Record an intermediate value (a periodic evaluation); answer whether to prune.
+
+    Liveness is the host's ``tune.heartbeat`` ticker's job, not this call's: a heartbeat
+    written with every report doubled the cost of reporting (each is a storage write,
+    milliseconds on PostgreSQL) for trials that evaluate often.
+    """
     s = _get(study)
     t = _trial(s, number)
     if math.isfinite(value):
         t.report(float(value), int(step))
-    t.set_user_attr(HEARTBEAT, time.time())
     return {"prune": bool(t.should_prune())}
 
 

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pgserver import postgres_url  # noqa: F401 (a fixture)
@@ -37,14 +38,16 @@ def owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _ask_loop(storage: str, name: str, total: int, out: mp.Queue) -> None:
+def _ask_loop(storage: str, name: str, total: int, out: mp.Queue, start: Any) -> None:
     h = open_study(storage, name, seed=os.getpid())
+    start.wait()  # all open, then all ask: a process that imports optuna first would take every trial
     mine = []
     while True:
         a = tune.ask(ctx(), study=h, total=total, space=SPACE, owner=owner())
         if a["full"]:
             break
         mine.append(a["number"])
+        time.sleep(0.02)  # the trial's work: the others ask meanwhile
         tune.tell(ctx(), study=h, number=a["number"], state="complete", value=float(a["number"]))
     tune.close(ctx(), study=h)
     out.put(mine)
@@ -53,7 +56,10 @@ def _ask_loop(storage: str, name: str, total: int, out: mp.Queue) -> None:
 def _race(storage: str, name: str, total: int, procs: int) -> list[list[int]]:
     mpc = mp.get_context("spawn")
     q = mpc.Queue()
-    ps = [mpc.Process(target=_ask_loop, args=(storage, name, total, q)) for _ in range(procs)]
+    start = mpc.Barrier(procs)
+    ps = [
+        mpc.Process(target=_ask_loop, args=(storage, name, total, q, start)) for _ in range(procs)
+    ]
     for p in ps:
         p.start()
     got = [q.get(timeout=300) for _ in ps]
@@ -94,6 +100,32 @@ def test_ask_suggests_within_the_space(tmp_path):
         assert isinstance(p["n"], int) and 1 <= p["n"] <= 4
         tune.tell(ctx(), study=h, number=a["number"], state="fail")
     assert tune.ask(ctx(), study=h, total=5, space=SPACE, owner=owner())["full"]
+
+
+def test_enqueued_trials_run_first_and_count_once(tmp_path):
+    """Trials enqueued with Optuna are asked first, with their parameters, and count toward
+    the total only once asked (bench/tune_points.py gives two tools the same points)."""
+    import optuna
+    from optuna.storages.journal import JournalFileBackend
+
+    storage = str(tmp_path / "study.journal")
+    fixed = [
+        {"learning_rate": 0.01, "batch_size": 32, "n": 2},
+        {"learning_rate": 0.5, "batch_size": 64, "n": 4},
+    ]
+    st = optuna.storages.JournalStorage(JournalFileBackend(storage))
+    pre = optuna.create_study(study_name="s", storage=st, direction="maximize")
+    for p in fixed:
+        pre.enqueue_trial(p)
+    h = open_study(storage)
+    asked = []
+    for _ in range(3):
+        a = tune.ask(ctx(), study=h, total=3, space=SPACE, owner=owner())
+        assert not a["full"]
+        asked.append(a["params"])
+        tune.tell(ctx(), study=h, number=a["number"], state="complete", value=1.0)
+    assert asked[:2] == fixed
+    assert tune.ask(ctx(), study=h, total=3, space=SPACE, owner=owner())["full"]
 
 
 def test_bad_space_fails_the_trial(tmp_path):

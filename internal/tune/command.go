@@ -52,6 +52,7 @@ type TuneOptions struct {
 	Objective    string // ObjectiveFinal (default) or ObjectiveCurve
 	Backend      string // "" : the configuration's (train's default)
 	EvalEpisodes int
+	Evaluations  int // periodic evaluations per trial (eval_every = budget / Evaluations); 0: the configuration's interval
 	SpaceFile    string
 	Pruner       string // median or none
 	StaleAfter   time.Duration
@@ -188,6 +189,9 @@ func PrepareTune(o *TuneOptions) (*Base, Space, int, error) {
 	if len(space.Params) == 0 {
 		return nil, Space{}, 0, usagef("nothing to tune: every parameter of the search space is fixed by --hp, --config or --space")
 	}
+	if err := setEvaluations(o, b, keys); err != nil {
+		return nil, Space{}, 0, err
+	}
 	if o.Pruner != "median" && o.Pruner != "none" && o.Pruner != "" {
 		return nil, Space{}, 0, usagef("--pruner %q: want median or none", o.Pruner)
 	}
@@ -229,23 +233,59 @@ func trialSeeds(o *TuneOptions, b *Base) ([]uint64, int64, error) {
 	} else if o.Objective != ObjectiveCurve {
 		return nil, 0, nil
 	}
-	steps := o.BudgetSteps
-	if steps == 0 {
-		if v, ok := b.Get("steps"); ok {
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil || n <= 0 {
-				return nil, 0, usagef("steps %q: want a positive number of environment steps", v)
-			}
-			steps = n
-		} else {
-			h, _, err := zoo.Defaults(o.Env, o.Algo)
-			if err != nil {
-				return nil, 0, err
-			}
-			steps = int64(h.Steps())
-		}
+	steps, err := trialSteps(o, b)
+	if err != nil {
+		return nil, 0, err
 	}
 	return seeds, steps, nil
+}
+
+// trialSteps is the environment steps of one training run of a trial:
+// --budget-steps, else the configuration's steps, else the tuned table's.
+func trialSteps(o *TuneOptions, b *Base) (int64, error) {
+	if o.BudgetSteps > 0 {
+		return o.BudgetSteps, nil
+	}
+	if v, ok := b.Get("steps"); ok {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			return 0, usagef("steps %q: want a positive number of environment steps", v)
+		}
+		return n, nil
+	}
+	h, _, err := zoo.Defaults(o.Env, o.Algo)
+	if err != nil {
+		return 0, err
+	}
+	return int64(h.Steps()), nil
+}
+
+// setEvaluations fixes the trials' eval_every so that each run evaluates
+// (and reports to the pruner) o.Evaluations times over its budget, like
+// rl-zoo's --n-evaluations. Every report is a write to the study's storage
+// (milliseconds on PostgreSQL), so a long budget with the configuration's
+// interval spends more time reporting than a small trial spends training.
+func setEvaluations(o *TuneOptions, b *Base, keys []string) error {
+	if o.Evaluations < 0 {
+		return usagef("--evaluations %d: want the number of periodic evaluations per trial (0: the configuration's interval)", o.Evaluations)
+	}
+	if o.Evaluations == 0 {
+		return nil
+	}
+	if !slices.Contains(keys, "eval_every") {
+		return usagef("--evaluations: %s has no periodic evaluation (eval_every) to set", o.Algo)
+	}
+	if _, ok := b.HP["eval_every"]; ok {
+		return usagef("--evaluations and --hp eval_every both set the evaluation interval: keep one")
+	}
+	steps, err := trialSteps(o, b)
+	if err != nil {
+		return err
+	}
+	if int64(o.Evaluations) > steps {
+		return usagef("--evaluations %d: more evaluations than the trial's %d steps", o.Evaluations, steps)
+	}
+	return b.addHP("eval_every=" + strconv.FormatInt(steps/int64(o.Evaluations), 10))
 }
 
 func isPostgres(s string) bool {

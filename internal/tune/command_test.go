@@ -2,8 +2,11 @@ package tune
 
 import (
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/xlrl/xlrl/internal/agent/zoo"
 )
 
 // The worker runs in a directory of its own, so the study directory and a
@@ -41,5 +44,54 @@ func TestPlotsNotDue(t *testing.T) {
 	busy := &Summary{Trials: []TrialRow{{State: StateComplete}, {State: StateRunning}}}
 	if why := plotsNotDue(busy); !strings.Contains(why, "1 trials of other processes still running") {
 		t.Errorf("a study with a running trial: %q", why)
+	}
+}
+
+// --evaluations sets the trials' eval_every to the budget over the count,
+// and refuses what it cannot honour before anything is written.
+func TestPrepareTuneEvaluations(t *testing.T) {
+	t.Chdir(t.TempDir())
+	h, _, err := zoo.Defaults("CartPole-v1", "dqn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cartPoleSteps := h.Steps()
+	tests := []struct {
+		name          string
+		evaluations   int
+		budget        int64
+		hp            []string
+		wantEvalEvery string // "" : not set
+		wantErr       string
+	}{
+		{name: "default keeps the configuration's", budget: 20000},
+		{name: "twenty over 300k", evaluations: 20, budget: 300000, wantEvalEvery: "15000"},
+		{name: "the configuration's budget", evaluations: 10, wantEvalEvery: strconv.Itoa(cartPoleSteps / 10)},
+		{name: "negative", evaluations: -1, wantErr: "--evaluations -1"},
+		{name: "with eval_every", evaluations: 5, budget: 1000, hp: []string{"eval_every=100"}, wantErr: "keep one"},
+		{name: "more than steps", evaluations: 2000, budget: 1000, wantErr: "more evaluations than"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := TuneOptions{Env: "CartPole-v1", Algo: "dqn", Trials: 3, Jobs: 1, Dir: "study",
+				BudgetSteps: tt.budget, Evaluations: tt.evaluations, HP: tt.hp}
+			b, _, _, err := PrepareTune(&o)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := b.HP["eval_every"]; got != tt.wantEvalEvery {
+				t.Errorf("eval_every %q, want %q", got, tt.wantEvalEvery)
+			}
+			args := strings.Join(b.TrainArgs(nil, nil, "out"), " ")
+			if has := strings.Contains(args, "--hp eval_every="); has != (tt.wantEvalEvery != "") {
+				t.Errorf("trial arguments %q: eval_every passed %v, want %v", args, has, tt.wantEvalEvery != "")
+			}
+		})
 	}
 }
