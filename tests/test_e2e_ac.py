@@ -89,3 +89,79 @@ def test_ac_ctrl_c_and_resume_match_an_uninterrupted_run(
     )
     ev = last_json(xlrl(xlrl_binary, tmp_path, "eval", "runs/sig", "--json"))
     assert ev["mean_return"] == full["mean_return"]
+
+
+# Runs whose first steps do not depend on the budget (constant learning
+# rate and clip range, no periodic evaluation): the policy an interrupted
+# run stopped with is the final policy of the same run with that budget.
+STOPPED = {
+    "ppo-go": [
+        *("--env", "CartPole-v1", "--algo", "ppo", "--backend", "go", "--layers", "16"),
+        *("--hp", "n_epochs=2", "--hp", "linear_lr=false", "--hp", "linear_clip_range=false"),
+    ],
+    "ppo-tf": [
+        *("--env", "Pendulum-v1", "--algo", "ppo", "--backend", "tf", "--layers", "16"),
+        *("--hp", "n_steps=64", "--hp", "n_epochs=1", "--hp", "normalize_obs=true"),
+    ],
+    "sac-go": [
+        *("--env", "Pendulum-v1", "--algo", "sac", "--backend", "go", "--layers", "16"),
+        *("--hp", "batch_size=16", "--hp", "normalize_obs=true"),
+    ],
+    "td3-go": [
+        *("--env", "Pendulum-v1", "--algo", "td3", "--backend", "go", "--layers", "16"),
+        *("--hp", "batch_size=16", "--hp", "learning_starts=100"),
+    ],
+}
+
+
+def _files(run: Path) -> dict[str, tuple[int, bytes]]:
+    return {
+        str(p.relative_to(run)): (p.stat().st_mtime_ns, p.read_bytes())
+        for p in sorted(run.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.mark.parametrize("name", sorted(STOPPED))
+def test_eval_of_an_ac_run_stopped_by_ctrl_c_acts_as_the_agent_did(
+    xlrl_binary: Path, tmp_path: Path, name: str
+):
+    common = [*STOPPED[name], "--hp", "eval_every=0", "--eval-episodes", "5", "--plot=false"]
+    env = dict(os.environ, XLRL_PYTHON=sys.executable)
+    proc = subprocess.Popen(
+        [str(xlrl_binary), "train", *common, "--steps", "1000000", "--name", "sig"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    while "steps (" not in proc.stderr.readline():  # the first progress line
+        assert proc.poll() is None, "xlrl train ended before it could be interrupted"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+
+    run = tmp_path / "runs" / "sig"
+    before = _files(run)
+    ev = last_json(xlrl(xlrl_binary, tmp_path, "eval", "runs/sig", "--json"))
+    assert _files(run) == before, "xlrl eval changed the run directory"
+    assert ev["partial"] is True and ev["train_steps"] > 0
+    # The agent as it stopped: the same run trained for exactly those steps.
+    ref = last_json(
+        xlrl(
+            xlrl_binary,
+            tmp_path,
+            "train",
+            *common,
+            "--steps",
+            str(ev["train_steps"]),
+            "--name",
+            "ref",
+            "--json",
+        )
+    )
+    assert ref["train_steps"] == ev["train_steps"]
+    for key in ("mean_return", "std_return", "eval_episodes"):
+        assert ev[key] == ref[key], key

@@ -6,10 +6,12 @@ import (
 	"slices"
 
 	"github.com/xlrl/xlrl/internal/agent/ac"
+	"github.com/xlrl/xlrl/internal/agent/ppo"
 	"github.com/xlrl/xlrl/internal/agent/trainloop"
 	"github.com/xlrl/xlrl/internal/agent/zoo"
 	"github.com/xlrl/xlrl/internal/ckpt"
 	"github.com/xlrl/xlrl/internal/env"
+	"github.com/xlrl/xlrl/internal/nn"
 )
 
 // ACPolicyKind names the checkpoints of the actor-critic agents' final
@@ -85,37 +87,24 @@ func trainAC(ctx context.Context, fl *Flags, r *Run, h Hooks) (*Result, error) {
 	return deepResult(&rep.Report, spec, workerStart), nil
 }
 
-// evalAC evaluates an actor-critic run's saved policy deterministically, by
-// default on the episodes of RunAC's final evaluation.
+// evalAC evaluates an actor-critic run's policy deterministically, by
+// default on the episodes of RunAC's final evaluation: a finished run's
+// saved policy, or, for a run interrupted before its end, the policy its
+// training checkpoint holds (res.Partial; see acPolicyOf).
 func evalAC(ctx context.Context, fl *Flags, cp *ckpt.Checkpoint, episodes int, seed *uint64, res *Result) error {
-	if cp.Kind != ACPolicyKind {
-		return fmt.Errorf("%w: a %s run's checkpoint holds a %q, want %q", ckpt.ErrBad, fl.Algo, cp.Kind, ACPolicyKind)
-	}
-	var mode string
-	if err := cp.GetJSON("act", &mode); err != nil {
-		return err
-	}
-	asPolicy := *cp
-	asPolicy.Kind = PolicyKind
-	net, err := LoadPolicy(&asPolicy)
-	if err != nil {
-		return err
-	}
 	raw, err := env.Make(fl.Env)
 	if err != nil {
 		return err
 	}
 	e := env.OneHot(raw) // as the trainers saw it
 	spec := e.Spec()
+	net, mode, norm, err := acPolicyOf(cp, fl.Algo, spec)
+	if err != nil {
+		return err
+	}
+	res.Partial = cp.Kind != ACPolicyKind
 	if spec.Observation.Dim() != net.In() {
 		return fmt.Errorf("%w: the network takes %d inputs, %s's observations have %d", ckpt.ErrBad, net.In(), spec.ID, spec.Observation.Dim())
-	}
-	var norm *ac.RunningMeanStd
-	if slices.Contains(cp.Sections(), "obs_norm") {
-		norm = &ac.RunningMeanStd{}
-		if err := cp.GetJSON("obs_norm", norm); err != nil {
-			return err
-		}
 	}
 	act, err := zoo.ACPolicy(net, mode, norm, spec)
 	if err != nil {
@@ -137,4 +126,47 @@ func evalAC(ctx context.Context, fl *Flags, cp *ckpt.Checkpoint, episodes int, s
 	}
 	ev.fill(res)
 	return nil
+}
+
+// acPolicyOf reads the policy network an algo run's checkpoint acts with,
+// how it acts (zoo.ACReport's ActMode) and its observation statistics
+// (nil: none), on spec's environment: the final policy of a finished run
+// (kind ACPolicyKind), or the best evaluated, else the latest, weights of
+// a training checkpoint (kinds "ppo", "sac", "td3": a run interrupted
+// before its end, as DQN's).
+func acPolicyOf(cp *ckpt.Checkpoint, algo string, spec *env.Spec) (*nn.MLP, string, *ac.RunningMeanStd, error) {
+	d := spec.Observation.Dim()
+	switch {
+	case cp.Kind == ACPolicyKind:
+		var mode string
+		if err := cp.GetJSON("act", &mode); err != nil {
+			return nil, "", nil, err
+		}
+		asPolicy := *cp
+		asPolicy.Kind = PolicyKind
+		net, err := LoadPolicy(&asPolicy)
+		if err != nil {
+			return nil, "", nil, err
+		}
+		var norm *ac.RunningMeanStd
+		if slices.Contains(cp.Sections(), "obs_norm") {
+			norm = &ac.RunningMeanStd{}
+			if err := cp.GetJSON("obs_norm", norm); err != nil {
+				return nil, "", nil, err
+			}
+		}
+		return net, mode, norm, nil
+	case cp.Kind == algo && algo == ppo.CheckpointKind:
+		mode, n := "argmax", spec.Action.N
+		if spec.Action.Kind == env.Box {
+			mode, n = "clip", len(spec.Action.Low)
+		}
+		net, norm, err := ppo.PolicyNet(cp, d, n)
+		return net, mode, norm, err
+	case cp.Kind == algo && spec.Action.Kind == env.Box: // sac, td3
+		net, norm, err := ac.OffPolicyNet(cp, d, len(spec.Action.Low))
+		return net, "tanh", norm, err
+	}
+	return nil, "", nil, fmt.Errorf("%w: a %s run's checkpoint holds a %q, want %q (a finished run) or %q (an interrupted one)",
+		ckpt.ErrBad, algo, cp.Kind, ACPolicyKind, algo)
 }

@@ -2,7 +2,9 @@ package train
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"slices"
 	"sort"
 	"strings"
@@ -50,8 +52,8 @@ type Result struct {
 	RunDir string `json:"run_dir,omitempty"`
 	Plot   string `json:"plot,omitempty"`
 	// Partial: xlrl eval of a run interrupted before its end, evaluated from
-	// its last training checkpoint (a DQN run: its best evaluated network,
-	// else the latest).
+	// its last training checkpoint (DQN, PPO, SAC and TD3 runs: the best
+	// evaluated weights, else the latest).
 	Partial bool `json:"partial,omitempty"`
 }
 
@@ -213,18 +215,39 @@ func Evaluate(ctx context.Context, runDir string, episodes int, seed *uint64) (*
 	}
 	cp, err := ckpt.Read(dir.Checkpoint(), "")
 	if err != nil {
-		return nil, err
+		return nil, unreadableCheckpoint(dir, err)
 	}
 	var counters Counters
 	if err := cp.GetJSON("run", &counters); err != nil {
-		return nil, err
+		return nil, unreadableCheckpoint(dir, err)
 	}
 	res := &Result{Env: fl.Env, Algo: fl.Algo, Seed: fl.Seed,
 		TrainEpisodes: counters.Episodes, TrainSteps: counters.Steps, RunDir: dir.Path}
 	if err := ev(ctx, fl, cp, episodes, seed, res); err != nil {
-		return nil, fmt.Errorf("evaluating %s: %w", dir.Path, err)
+		return nil, unreadableCheckpoint(dir, err)
 	}
 	return res, nil
+}
+
+// unreadableCheckpoint says what to do about a run whose checkpoint xlrl
+// eval cannot use: missing (the run stopped before its first one) or
+// unusable (damaged, truncated, inconsistent); other errors only get the
+// run's name. Evaluation never writes to the run, so it is as it was.
+func unreadableCheckpoint(dir *run.Dir, err error) error {
+	again := fmt.Sprintf("xlrl train --config %s --name NEW", dir.Config())
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("evaluating %s: %w: the run stopped before its first checkpoint, so it has no policy; train it again (%s)",
+			dir.Path, err, again)
+	case errors.Is(err, ckpt.ErrBad):
+		from := ""
+		if !strings.Contains(err.Error(), dir.Checkpoint()) {
+			from = " from " + dir.Checkpoint()
+		}
+		return fmt.Errorf("evaluating %s%s: %w; xlrl eval changed nothing in the run: to evaluate it, restore %s from a copy or train it again (%s)",
+			dir.Path, from, err, run.CheckpointFile, again)
+	}
+	return fmt.Errorf("evaluating %s: %w", dir.Path, err)
 }
 
 // ReadConfig reads a run's config.yaml into fresh train flags.

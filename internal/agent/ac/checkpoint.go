@@ -458,3 +458,105 @@ func CheckKind(c *ckpt.Checkpoint, kind string) error {
 	}
 	return nil
 }
+
+// The policy of an interrupted run. A run stopped before its end has only
+// its training checkpoint; xlrl eval acts with what the run would keep if
+// it ended there without a last evaluation: its best evaluated weights
+// with the observation statistics they were evaluated with, else its
+// latest weights with the current statistics (as DQN's GreedyNet). The
+// readers below take those from the sections the trainers already write,
+// so a checkpoint written before they existed is evaluated too.
+
+// NewPolicyNet is a network of the given shape for weights read from a
+// checkpoint; a hidden layer no run could have had is refused.
+func NewPolicyNet(in int, hidden []int, activation string, out int) (*nn.MLP, error) {
+	act, err := nn.ParseActivation(activation)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ckpt.ErrBad, err)
+	}
+	for _, h := range hidden {
+		if h <= 0 || h > 1<<16 {
+			return nil, fmt.Errorf("%w: a hidden layer of %d units", ckpt.ErrBad, h)
+		}
+	}
+	net, err := nn.New(nn.Spec{In: in, Hidden: hidden, Act: act, Out: out}, rand.New(rand.NewPCG(0, 0)))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ckpt.ErrBad, err)
+	}
+	return net, nil
+}
+
+// ActingWeights loads into net the weights of an interrupted run (above):
+// the best ones (PutBest's section "best") when the run evaluated, else
+// the latest (section latest), and returns the observation statistics
+// they go with: bestNorm's (PutStats) or "obs_rms"; nil when the run does
+// not normalise its observations (normalized false).
+func ActingWeights(c *ckpt.Checkpoint, net *nn.MLP, latest, bestNorm string, normalized bool) (*RunningMeanStd, error) {
+	b := trainloop.NewBest()
+	had, err := GetBest(c, "best", b, len(net.Params))
+	if err != nil {
+		return nil, err
+	}
+	stats := "obs_rms"
+	if had {
+		copy(net.Params, b.Params())
+		stats = bestNorm
+	} else {
+		p, err := c.Float32s(latest, len(net.Params))
+		if err != nil {
+			return nil, err
+		}
+		copy(net.Params, p)
+	}
+	var norm *RunningMeanStd
+	if normalized {
+		norm = NewRunningMeanStd(net.In())
+	}
+	if err := GetStats(c, stats, norm, net.In()); err != nil {
+		return nil, err
+	}
+	return norm, nil
+}
+
+// OffPolicyNet rebuilds the actor of a SAC or TD3 training checkpoint (as
+// OffAgent and OffPolicy save it) that an interrupted run acts with, and
+// its observation statistics (nil: none): see ActingWeights. obsDim and
+// actDim are the environment's; the actor's outputs (dim(A) for TD3, a
+// mean and a log std per dimension for SAC) are read off its weights, and
+// its first actDim outputs are the action (TanhPolicy).
+func OffPolicyNet(c *ckpt.Checkpoint, obsDim, actDim int) (*nn.MLP, *RunningMeanStd, error) {
+	var st agentState
+	if err := c.GetJSON("agent", &st); err != nil {
+		return nil, nil, fmt.Errorf("%w (a %q checkpoint, not a SAC or TD3 one?)", err, c.Kind)
+	}
+	var cfg OffConfig
+	if err := json.Unmarshal(st.Config, &cfg); err != nil {
+		return nil, nil, fmt.Errorf("%w: %s config: %v", ckpt.ErrBad, c.Kind, err)
+	}
+	p, err := c.Float32s("actor_0", -1)
+	if err != nil {
+		return nil, nil, err
+	}
+	one, err := NewPolicyNet(obsDim, cfg.Hidden, cfg.Activation, 1)
+	if err != nil {
+		return nil, nil, err
+	}
+	last := obsDim
+	if len(cfg.Hidden) > 0 {
+		last = cfg.Hidden[len(cfg.Hidden)-1]
+	}
+	extra := len(p) - len(one.Params)
+	if extra < 0 || extra%(last+1) != 0 || 1+extra/(last+1) < actDim {
+		return nil, nil, fmt.Errorf("%w: %s: an actor of %d weights does not fit %d inputs, hidden layers %v and %d action dimensions",
+			ckpt.ErrBad, c.Kind, len(p), obsDim, cfg.Hidden, actDim)
+	}
+	net, err := NewPolicyNet(obsDim, cfg.Hidden, cfg.Activation, 1+extra/(last+1))
+	if err != nil {
+		return nil, nil, err
+	}
+	norm, err := ActingWeights(c, net, "actor_0", "best_norm", cfg.NormalizeObs)
+	if err != nil {
+		return nil, nil, err
+	}
+	return net, norm, nil
+}

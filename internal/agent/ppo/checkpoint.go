@@ -9,6 +9,7 @@ import (
 	"github.com/xlrl/xlrl/internal/agent/trainloop"
 	"github.com/xlrl/xlrl/internal/ckpt"
 	"github.com/xlrl/xlrl/internal/env"
+	"github.com/xlrl/xlrl/internal/nn"
 )
 
 // CheckpointKind names PPO's training checkpoints.
@@ -176,4 +177,34 @@ func (tr *trainer) restore(ctx context.Context, c *ckpt.Checkpoint, envs []env.E
 	tr.res.Updates, tr.res.Steps, tr.lastEval = st.Updates, st.Step, st.LastEval
 	tr.syncPolicy()
 	return st.Step, nil
+}
+
+// PolicyNet rebuilds the policy network of a training checkpoint (a run
+// interrupted before its end) and the observation statistics it acts with
+// (nil: none), for evaluating it: the best evaluated weights with theirs
+// when the run evaluated, else the latest (ac.ActingWeights). obsDim is
+// the environment's observation size, nOut its action count (Discrete) or
+// dimension (Box, whose deterministic action is the mean: the log std
+// does not change it).
+func PolicyNet(c *ckpt.Checkpoint, obsDim, nOut int) (*nn.MLP, *ac.RunningMeanStd, error) {
+	if err := ac.CheckKind(c, CheckpointKind); err != nil {
+		return nil, nil, err
+	}
+	var st state
+	if err := c.GetJSON("ppo", &st); err != nil {
+		return nil, nil, err
+	}
+	var cfg Config
+	if err := json.Unmarshal(st.Config, &cfg); err != nil {
+		return nil, nil, fmt.Errorf("%w: ppo config: %v", ckpt.ErrBad, err)
+	}
+	net, err := ac.NewPolicyNet(obsDim, cfg.Hidden, cfg.Activation, nOut)
+	if err != nil {
+		return nil, nil, err
+	}
+	norm, err := ac.ActingWeights(c, net, "nets_0", "best_norm", cfg.NormalizeObs) // nets_0: the group's policy
+	if err != nil {
+		return nil, nil, err
+	}
+	return net, norm, nil
 }

@@ -198,7 +198,7 @@ var table = []entry{
 		func() Hyper { c := ppo.Pendulum(); return Hyper{PPO: &c} }},
 	{"Acrobot-v1", "ppo", "rl-baselines3-zoo ppo.yml Acrobot-v1 (ppo.Acrobot)",
 		func() Hyper { c := ppo.Acrobot(); return Hyper{PPO: &c} }},
-	{"MountainCar-v0", "ppo", "rl-baselines3-zoo ppo.yml MountainCar-v0 (ppo.MountainCar)",
+	{"MountainCar-v0", "ppo", "rl-baselines3-zoo ppo.yml MountainCar-v0, periodic evaluations on 20 episodes (ppo.MountainCar)",
 		func() Hyper { c := ppo.MountainCar(); return Hyper{PPO: &c} }},
 	{"Pendulum-v1", "sac", "rl-baselines3-zoo sac.yml Pendulum-v1, final weights (sac.Pendulum)",
 		func() Hyper { c := sac.Pendulum(); return Hyper{SAC: &c} }},
