@@ -36,8 +36,8 @@ default): config.yaml (every flag below is a key; --config reads such a file
 back, flags given beside it win), metrics.jsonl (one record per episode and
 per update), checkpoint.ckpt, result.json, plots/training.png and TensorBoard
 files in tb/. Ctrl-C saves a checkpoint; --resume runs/<name> continues the
-run exactly (the tabular agents, and DQN on either backend; REINFORCE and A2C
-runs can be evaluated but not resumed). See docs/runs.md.`,
+run exactly (the tabular agents, and DQN, PPO, SAC and TD3 on either backend;
+REINFORCE and A2C runs can be evaluated but not resumed). See docs/runs.md.`,
 		Example: `  xlrl train --env FrozenLake-v1 --algo q-learning --seed 1
   xlrl train --env CliffWalking-v0 --algo sarsa --explore epsilon-greedy --schedule constant --explore-start 0.1
   xlrl train --env Taxi-v3 --algo double-q-learning --episodes 20000 --json`,
