@@ -222,7 +222,8 @@ func NewOffAgent(ctx context.Context, name string, cfg OffConfig, actorOut func(
 // (the agent applies the hidden activation itself), and Head, its output
 // layer. An agent whose loss reaches the last hidden layer by another path
 // than the output layer (SAC's gSDE, whose noise scales with it) adds that
-// gradient to Body's. The actor needs a hidden layer.
+// gradient to Body's. The actor needs a hidden layer. The new group
+// replaces the one NewOffAgent made (an agent splits before training).
 func (g *OffAgent) SplitActor(ctx context.Context) (body, head *nn.MLP, err error) {
 	L := len(g.Actor.Layers)
 	if L < 2 {

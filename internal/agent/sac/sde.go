@@ -18,7 +18,9 @@ import (
 //   - the actor outputs the mean mu only, clipped by Hardtanh to
 //     [-ClipMean, ClipMean]; the features h are its last hidden layer;
 //   - log_std is a parameter matrix L (dim(h) x dim(A)), initialised to
-//     log_std_init, trained by the actor's Adam; std S = exp(L);
+//     log_std_init, trained by an Adam of its own at the actor's learning
+//     rate (SB3: the actor's optimiser; Adam is per parameter, so the
+//     same); std S = exp(L), unclamped;
 //   - the exploration matrix X = S * eps, eps ~ N(0, 1), is drawn at the
 //     start of every rollout of train_freq steps (and every
 //     sde_sample_freq steps within one when that is positive) and before
