@@ -223,7 +223,8 @@ func NewOffAgent(ctx context.Context, name string, cfg OffConfig, actorOut func(
 // layer. An agent whose loss reaches the last hidden layer by another path
 // than the output layer (SAC's gSDE, whose noise scales with it) adds that
 // gradient to Body's. The actor needs a hidden layer. The new group
-// replaces the one NewOffAgent made (an agent splits before training).
+// replaces the one NewOffAgent made (an agent splits before training; on
+// the tf backend the worker frees the unused one when the backend closes).
 func (g *OffAgent) SplitActor(ctx context.Context) (body, head *nn.MLP, err error) {
 	L := len(g.Actor.Layers)
 	if L < 2 {

@@ -128,9 +128,6 @@ func newTrainer(ctx context.Context, cfg Config, mk trainloop.EnvFactory, be bac
 	if err := cfg.Validate(); err != nil {
 		return nil, nil, err
 	}
-	if cfg.UseSDE && be.Name() != "go" {
-		return nil, nil, fmt.Errorf("sac: use_sde (gSDE exploration) runs on the go backend only, not %s: use --backend go", be.Name())
-	}
 	actorOut := func(d int) int { return 2 * d } // mean and log std
 	if cfg.UseSDE {
 		actorOut = func(d int) int { return d } // the mean; log std is a matrix of its own
