@@ -69,13 +69,13 @@ type gsde struct {
 // sdePass is one forward pass of the gSDE actor on n rows and what its
 // gradient needs.
 type sdePass struct {
-	wsB, wsH     *nn.Workspace
-	h            []float32 // features, n*hid
-	noise, s2, u []float64 // n*d: h X, the variance (with epsilon), the pre-tanh action
-	mu           []float32 // n*d, the head's outputs (before Hardtanh)
-	a            []float32 // n*d, tanh(u)
-	logp         []float32 // n
-	dz, dmu      []float32 // the body's and the head's output gradients
+	wsB, wsH *nn.Workspace
+	h        []float32 // features, n*hid
+	s2       []float64 // n*d, the variance (with epsilon)
+	mu       []float32 // n*d, the head's outputs (before Hardtanh)
+	a        []float32 // n*d, tanh(u)
+	logp     []float32 // n
+	dz, dmu  []float32 // the body's and the head's output gradients
 }
 
 func newSDE(ctx context.Context, tr *trainer) (*gsde, error) {
@@ -101,7 +101,7 @@ func newSDE(ctx context.Context, tr *trainer) (*gsde, error) {
 func (s *gsde) newPass(n int) *sdePass {
 	f := func(k int) []float64 { return make([]float64, k) }
 	return &sdePass{wsB: s.body.NewWorkspace(n), wsH: s.head.NewWorkspace(n), h: make([]float32, n*s.hid),
-		noise: f(n * s.d), s2: f(n * s.d), u: f(n * s.d), mu: make([]float32, n*s.d), a: make([]float32, n*s.d), logp: make([]float32, n),
+		s2: f(n * s.d), mu: make([]float32, n*s.d), a: make([]float32, n*s.d), logp: make([]float32, n),
 		dz: make([]float32, n*s.hid), dmu: make([]float32, n*s.d)}
 }
 
@@ -158,7 +158,7 @@ func (s *gsde) forward(p *sdePass, obs []float32, n int) {
 			x := math.Atanh(min(max(a, -atanhClamp), atanhClamp))
 			e, t := x-m, math.Tanh(x)
 			lp += -e*e/(2*s2) - 0.5*math.Log(s2) - 0.5*ac.Log2Pi - math.Log(1-t*t+1e-6)
-			p.noise[k], p.s2[k], p.u[k], p.a[k] = noise, s2, u, float32(a)
+			p.s2[k], p.a[k] = s2, float32(a)
 		}
 		p.logp[r] = float32(lp)
 	}
