@@ -35,6 +35,8 @@ func TestTrainRunActorCriticRecordsAndEvaluates(t *testing.T) {
 			[]string{metric.CriticLoss, metric.MeanQ}},
 		{"sac", "Pendulum-v1", []string{"--steps", "300", "--hp", "batch_size=16", "--layers", "16", "--hp", "normalize_obs=true", "--hp", "normalize_reward=true"},
 			[]string{metric.CriticLoss, metric.ActorLoss}},
+		{"sac", "Pendulum-v1", []string{"--steps", "300", "--hp", "batch_size=16", "--layers", "16", "--hp", "use_sde=true", "--hp", "log_std_init=-1"},
+			[]string{metric.CriticLoss, metric.ActorLoss, metric.Entropy}},
 	} {
 		t.Run(c.algo+"/"+c.env+"/"+strings.Join(c.args, " "), func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), c.algo)
@@ -95,7 +97,8 @@ func TestTrainRunActorCriticRefusals(t *testing.T) {
 // agent, stopped by "Ctrl-C" after a training episode and resumed, logs
 // the same records, reports the same result and saves the same final
 // policy as a run never stopped (go backend; PPO's Discrete and Box
-// actions, with and without normalisation; SAC and TD3 with it too).
+// actions, with and without normalisation; SAC and TD3 with it too; SAC
+// with gSDE, interrupted mid-rollout).
 func TestTrainRunActorCriticResumeMatchesUninterrupted(t *testing.T) {
 	for _, c := range []struct {
 		name   string
@@ -107,6 +110,8 @@ func TestTrainRunActorCriticResumeMatchesUninterrupted(t *testing.T) {
 			"--hp", "n_epochs=1", "--hp", "normalize_obs=true", "--hp", "normalize_reward=true", "--hp", "eval_every=512"}, 3},
 		{"sac/Pendulum", []string{"--env", "Pendulum-v1", "--algo", "sac", "--steps", "900", "--hp", "batch_size=16", "--layers", "16",
 			"--hp", "eval_every=300"}, 2},
+		{"sac/Pendulum/gSDE", []string{"--env", "Pendulum-v1", "--algo", "sac", "--steps", "900", "--hp", "batch_size=16", "--layers", "16",
+			"--hp", "eval_every=300", "--hp", "use_sde=true", "--hp", "train_freq=7", "--hp", "gradient_steps=4", "--hp", "sde_sample_freq=3"}, 2},
 		{"td3/Pendulum/normalised", []string{"--env", "Pendulum-v1", "--algo", "td3", "--steps", "900", "--hp", "batch_size=16", "--layers", "16",
 			"--hp", "learning_starts=100", "--hp", "eval_every=300", "--hp", "normalize_obs=true", "--hp", "normalize_reward=true"}, 3},
 	} {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/xlrl/xlrl/internal/agent/trainloop"
@@ -71,12 +72,15 @@ func (c *OffConfig) Validate(name string) error {
 }
 
 // TanhPolicy acts with a trained SAC or TD3 actor: tanh of its first
-// dim(A) outputs (SAC's Gaussian mean, TD3's action), rescaled to the
-// bounds, from observations standardised by ObsNorm when it is set.
+// dim(A) outputs (SAC's Gaussian mean, TD3's action), clipped to
+// [-ClipMean, ClipMean] first when ClipMean is positive (SAC with gSDE),
+// rescaled to the bounds, from observations standardised by ObsNorm when
+// it is set.
 type TanhPolicy struct {
 	Net       *nn.MLP
 	Low, High []float64
 	ObsNorm   *RunningMeanStd // nil: raw observations
+	ClipMean  float64         // <= 0: no clipping
 	ws        *nn.Workspace
 	x         []float32
 	act       []float64
@@ -95,7 +99,11 @@ func (p *TanhPolicy) Act(obs []float64) env.Action {
 	out := p.Net.Forward(p.ws, p.x, 1)
 	p.act = p.act[:0]
 	for j := range p.Low {
-		p.act = append(p.act, Rescale(math.Tanh(float64(out[j])), p.Low[j], p.High[j]))
+		m := float64(out[j])
+		if p.ClipMean > 0 {
+			m = min(max(m, -p.ClipMean), p.ClipMean)
+		}
+		p.act = append(p.act, Rescale(math.Tanh(m), p.Low[j], p.High[j]))
 	}
 	return env.Action{Continuous: p.act}
 }
@@ -121,11 +129,14 @@ type OffResult struct {
 // the best weights kept, and their checkpoints. The agents add their
 // gradient step and exploration.
 type OffAgent struct {
-	Name           string // "sac", "td3"
-	Cfg            OffConfig
-	Rng            *rand.Rand
-	src            *rand.PCG
-	Actor          *nn.MLP
+	Name  string // "sac", "td3"
+	Cfg   OffConfig
+	Rng   *rand.Rand
+	src   *rand.PCG
+	Actor *nn.MLP
+	// ActorNets are the networks the actor group Pi trains: Actor itself,
+	// or after SplitActor its hidden layers and its output layer.
+	ActorNets      []*nn.MLP
 	Q1, Q2         *nn.MLP // Go copies, synced after each critic step
 	T1, T2         *nn.MLP // targets
 	Critics, Pi    backend.Group
@@ -136,6 +147,7 @@ type OffAgent struct {
 	Clock          *trainloop.Clock
 	GradSteps      int
 	Res            *OffResult
+	gb             backend.GroupBackend
 	obsRMS, retRMS *RunningMeanStd
 	best           *trainloop.Best
 	bestNorm       *RunningMeanStd // the statistics of the best weights
@@ -162,7 +174,7 @@ func NewOffAgent(ctx context.Context, name string, cfg OffConfig, actorOut func(
 		return nil, nil, fmt.Errorf("%s needs a Box action space, but %s has %s actions; use ppo or dqn for discrete actions, or a continuous environment (e.g. Pendulum-v1)", name, spec.ID, spec.Action)
 	}
 	src := rand.NewPCG(seed, trainloop.Mix(seed, trainloop.StreamAgent))
-	g := &OffAgent{Name: name, Cfg: cfg, src: src, Rng: rand.New(src),
+	g := &OffAgent{Name: name, Cfg: cfg, src: src, Rng: rand.New(src), gb: gb,
 		Clock: trainloop.NewClock(be), best: trainloop.NewBest(), lastEval: -1,
 		ObsDim: spec.Observation.Dim(), ActDim: len(spec.Action.Low), Low: spec.Action.Low, High: spec.Action.High}
 	act, _ := nn.ParseActivation(cfg.Activation)
@@ -180,7 +192,8 @@ func NewOffAgent(ctx context.Context, name string, cfg OffConfig, actorOut func(
 	if g.Critics, err = gb.NewGroup(ctx, backend.GroupConfig{LR: cfg.LR}, []*nn.MLP{g.Q1, g.Q2}); err != nil {
 		return nil, nil, fmt.Errorf("%s: creating the critics on the %s backend: %w", name, be.Name(), err)
 	}
-	if g.Pi, err = gb.NewGroup(ctx, backend.GroupConfig{LR: cfg.LR}, []*nn.MLP{g.Actor}); err != nil {
+	g.ActorNets = []*nn.MLP{g.Actor}
+	if g.Pi, err = gb.NewGroup(ctx, backend.GroupConfig{LR: cfg.LR}, g.ActorNets); err != nil {
 		return nil, nil, fmt.Errorf("%s: creating the actor on the %s backend: %w", name, be.Name(), err)
 	}
 	if g.Buf, err = NewReplay(min(cfg.BufferSize, cfg.Steps), g.ObsDim, g.ActDim); err != nil {
@@ -204,6 +217,31 @@ func NewOffAgent(ctx context.Context, name string, cfg OffConfig, actorOut func(
 	return g, e, nil
 }
 
+// SplitActor makes Pi train the actor as two networks that share its
+// parameters (ActorNets): Body, its hidden layers with a linear output
+// (the agent applies the hidden activation itself), and Head, its output
+// layer. An agent whose loss reaches the last hidden layer by another path
+// than the output layer (SAC's gSDE, whose noise scales with it) adds that
+// gradient to Body's. The actor needs a hidden layer. The new group
+// replaces the one NewOffAgent made (an agent splits before training; on
+// the tf backend the worker frees the unused one when the backend closes).
+func (g *OffAgent) SplitActor(ctx context.Context) (body, head *nn.MLP, err error) {
+	L := len(g.Actor.Layers)
+	if L < 2 {
+		return nil, nil, fmt.Errorf("%s: the actor needs a hidden layer to split", g.Name)
+	}
+	last := g.Actor.Layers[L-1]
+	nb := len(g.Actor.Params) - last.In*last.Out - last.Out
+	body = &nn.MLP{Layers: slices.Clone(g.Actor.Layers[:L-1]), Params: g.Actor.Params[:nb:nb]}
+	body.Layers[L-2].Act = nn.Linear
+	head = &nn.MLP{Layers: []nn.Layer{last}, Params: g.Actor.Params[nb:]}
+	g.ActorNets = []*nn.MLP{body, head}
+	if g.Pi, err = g.gb.NewGroup(ctx, backend.GroupConfig{LR: g.Cfg.LR}, g.ActorNets); err != nil {
+		return nil, nil, fmt.Errorf("%s: creating the split actor on the %s backend: %w", g.Name, g.gb.Name(), err)
+	}
+	return body, head, nil
+}
+
 // Sample fills Batch with transitions drawn uniformly with replacement,
 // normalised when the run normalises.
 func (g *OffAgent) Sample() *Batch {
@@ -224,6 +262,8 @@ type OffHooks struct {
 	// Save and Restore add the agent's own state (SAC's temperature,
 	// TD3's actor target) to the shared state's checkpoint.
 	Save, Restore func(ctx context.Context, c *ckpt.Checkpoint) error
+	// RolloutStep, when set, is OffPolicy.RolloutStep.
+	RolloutStep func(collected int)
 }
 
 // Run trains on e with the shared loop, reporting to and checkpointing
@@ -236,7 +276,7 @@ func (g *OffAgent) Run(ctx context.Context, e env.Env, hooks *trainloop.Hooks, h
 		GradientSteps: cfg.GradientSteps, EvalEvery: cfg.EvalEvery, StopAt: cfg.StopAt, Rng: g.Rng,
 		Low: g.Low, High: g.High, Buf: g.Buf, Clock: g.Clock, Episodes: &g.eps, Last: g.Res.Last,
 		GradSteps: &g.GradSteps, ObsRMS: g.obsRMS, RetRMS: g.retRMS, Gamma: cfg.Gamma,
-		Act: h.Act, GradientStep: h.GradientStep, Evaluate: g.evaluate,
+		Act: h.Act, GradientStep: h.GradientStep, Evaluate: g.evaluate, RolloutStep: h.RolloutStep,
 		Save: func(ctx context.Context, c *ckpt.Checkpoint) error {
 			if err := g.save(ctx, c, h.Config); err != nil {
 				return err
@@ -353,7 +393,7 @@ func (g *OffAgent) restore(ctx context.Context, c *ckpt.Checkpoint, cfg any) err
 	if err := GetGroup(ctx, c, "critics", g.Critics, g.Q1, g.Q2); err != nil {
 		return err
 	}
-	if err := GetGroup(ctx, c, "actor", g.Pi, g.Actor); err != nil {
+	if err := GetGroup(ctx, c, "actor", g.Pi, g.ActorNets...); err != nil {
 		return err
 	}
 	if err := GetNets(c, "targets", g.T1, g.T2); err != nil {

@@ -53,6 +53,11 @@ type OffPolicy struct {
 	Gamma          float64
 	// Act writes the agent's exploring action for obs, in [-1, 1], into a.
 	Act func(obs, a []float32)
+	// RolloutStep, when set, is called before each step's action (random
+	// ones included) with the number of steps collected since the last
+	// round of gradient steps: 0 at the start of each of Stable-Baselines3's
+	// rollouts of TrainFreq steps (where SAC's gSDE resamples its noise).
+	RolloutStep func(collected int)
 	// GradientStep takes one gradient step, updating *GradSteps and Last.
 	GradientStep func(ctx context.Context) error
 	// Evaluate scores the current policy at step.
@@ -104,6 +109,9 @@ func (l *OffPolicy) Run(ctx context.Context, e env.Env, h *trainloop.Hooks) (ste
 			return steps, 0, err
 		}
 		t0 := time.Now()
+		if l.RolloutStep != nil {
+			l.RolloutStep((step - 1) % l.TrainFreq)
+		}
 		if step <= l.LearningStarts {
 			for j := range a {
 				a[j] = float32(2*l.Rng.Float64() - 1)

@@ -20,15 +20,16 @@ func Pendulum() Config {
 // MountainCarContinuous is sac.yml's MountainCarContinuous-v0 entry: 50k
 // steps, learning_rate 3e-4, buffer 50k, batch 512, ent_coef 0.1 (fixed),
 // train_freq 32, gradient_steps 32, gamma 0.9999, tau 0.01,
-// learning_starts 0, [64, 64] networks. Not reproduced: use_sde (gSDE
-// exploration, log_std_init -3.67); xlrl's SAC explores with its
-// squashed Gaussian.
+// learning_starts 0, [64, 64] networks, use_sde (gSDE exploration, noise
+// resampled once per rollout of 32 steps and before each gradient step)
+// with log_std_init -3.67.
 func MountainCarContinuous() Config {
 	c := Default()
 	c.Steps, c.LR, c.BufferSize, c.BatchSize = 50_000, 3e-4, 50_000, 512
 	c.EntCoef, c.AutoEntCoef = 0.1, false
 	c.TrainFreq, c.GradientSteps, c.Gamma, c.Tau, c.LearningStarts = 32, 32, 0.9999, 0.01, 0
 	c.Hidden = []int{64, 64}
+	c.UseSDE, c.LogStdInit = true, -3.67
 	c.EvalEvery, c.EvalEpisodes = 25_000, 5
 	return c
 }

@@ -48,6 +48,13 @@ type Config struct {
 	// -dim(A).
 	TargetEntropy        float64 `yaml:"target_entropy" json:"target_entropy"`
 	TargetUpdateInterval int     `yaml:"target_update_interval" json:"target_update_interval"`
+	// UseSDE explores with gSDE (sde.go) instead of independent Gaussian
+	// noise: LogStdInit is its log standard deviation's initial value and
+	// SDESampleFreq, when positive, resamples its noise every that many
+	// steps within a rollout (else once per rollout of train_freq steps).
+	UseSDE        bool    `yaml:"use_sde" json:"use_sde"`
+	LogStdInit    float64 `yaml:"log_std_init" json:"log_std_init"`
+	SDESampleFreq int     `yaml:"sde_sample_freq" json:"sde_sample_freq"`
 }
 
 // Default is Stable-Baselines3's SAC defaults ([256, 256] relu networks).
@@ -55,6 +62,7 @@ func Default() Config {
 	return Config{
 		OffConfig: ac.OffDefaults([]int{256, 256}, 3e-4),
 		EntCoef:   1, AutoEntCoef: true, TargetUpdateInterval: 1,
+		LogStdInit: -3, SDESampleFreq: -1,
 	}
 }
 
@@ -68,6 +76,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("sac: target_update_interval must be positive, got %d", c.TargetUpdateInterval)
 	case c.EntCoef <= 0:
 		return fmt.Errorf("sac: ent_coef must be positive, got %v", c.EntCoef)
+	case c.UseSDE && len(c.Hidden) == 0:
+		return fmt.Errorf("sac: use_sde needs a hidden layer (its features are the actor's last one)")
 	}
 	return nil
 }
@@ -86,6 +96,7 @@ type trainer struct {
 	alphaAdam     *nn.Adam
 	targetEntropy float64
 	w             work
+	sde           *gsde // nil: independent Gaussian noise
 }
 
 // work is the buffers of one gradient step.
@@ -117,11 +128,20 @@ func newTrainer(ctx context.Context, cfg Config, mk trainloop.EnvFactory, be bac
 	if err := cfg.Validate(); err != nil {
 		return nil, nil, err
 	}
-	g, e, err := ac.NewOffAgent(ctx, "sac", cfg.OffConfig, func(d int) int { return 2 * d }, mk, be, seed)
+	actorOut := func(d int) int { return 2 * d } // mean and log std
+	if cfg.UseSDE {
+		actorOut = func(d int) int { return d } // the mean; log std is a matrix of its own
+	}
+	g, e, err := ac.NewOffAgent(ctx, "sac", cfg.OffConfig, actorOut, mk, be, seed)
 	if err != nil {
 		return nil, nil, err
 	}
 	tr := &trainer{OffAgent: g, cfg: cfg}
+	if cfg.UseSDE {
+		if tr.sde, err = newSDE(ctx, tr); err != nil {
+			return nil, nil, err
+		}
+	}
 	tr.targetEntropy = cfg.TargetEntropy
 	if tr.targetEntropy == 0 {
 		tr.targetEntropy = -float64(tr.ActDim)
@@ -184,16 +204,34 @@ func (tr *trainer) run(ctx context.Context, e env.Env, h *trainloop.Hooks) (*Res
 	d := tr.ActDim
 	one := tr.Actor.NewWorkspace(1)
 	u1, n1, lp1 := make([]float32, d), make([]float32, d), make([]float32, 1)
-	return tr.Run(ctx, e, h, ac.OffHooks{
+	hooks := ac.OffHooks{
 		Act:          func(obs, a []float32) { tr.sampleActions(one, obs, 1, n1, u1, a, lp1) },
 		GradientStep: tr.gradientStep, Config: tr.cfg,
 		Save: func(_ context.Context, c *ckpt.Checkpoint) error {
+			if tr.sde != nil {
+				if err := tr.sde.save(c); err != nil {
+					return err
+				}
+			}
 			return ac.PutParam(c, "log_alpha", tr.logAlpha, tr.alphaAdam)
 		},
 		Restore: func(_ context.Context, c *ckpt.Checkpoint) error {
+			if tr.sde != nil {
+				if err := tr.sde.restore(c); err != nil {
+					return err
+				}
+			}
 			return ac.GetParam(c, "log_alpha", tr.logAlpha, tr.alphaAdam)
 		},
-	})
+	}
+	if s := tr.sde; s != nil {
+		hooks.Act = func(obs, a []float32) {
+			s.forward(s.one, obs, 1)
+			copy(a, s.one.a)
+		}
+		hooks.RolloutStep = func(collected int) { s.rolloutStep(tr, collected) }
+	}
+	return tr.Run(ctx, e, h, hooks)
 }
 
 // actorGrad computes the actor loss mean(alpha logp - min_i Q_i(s, a_pi))
@@ -201,6 +239,35 @@ func (tr *trainer) run(ctx context.Context, e env.Env, h *trainloop.Hooks) (*Res
 // (noise, aPi, logp, actorOut from sampleActions on obs) and writes its
 // gradient with respect to the actor's outputs into tr.w.dActor.
 func (tr *trainer) actorGrad(obs []float32, n int, alpha float64) float64 {
+	w := &tr.w
+	d := tr.ActDim
+	inv := 1 / float64(n)
+	loss := tr.criticActionGrad(obs, n, alpha)
+	// Through a = tanh(u), u = mu + exp(logstd) * noise, and the
+	// log-probability's -logstd - log(1 - a^2 + 1e-6) terms (its Gaussian
+	// term -noise^2/2 does not depend on the weights).
+	for r := 0; r < n; r++ {
+		for j := 0; j < d; j++ {
+			aj := float64(w.aPi[r*d+j])
+			rawLS := float64(w.actorOut[r*2*d+d+j])
+			ls := min(max(rawLS, logStdMin), logStdMax)
+			du := float64(w.dA[r*d+j])*(1-aj*aj) + alpha*inv*2*aj*(1-aj*aj)/(1-aj*aj+1e-6)
+			w.dActor[r*2*d+j] = float32(du)
+			dls := du*math.Exp(ls)*float64(w.noise[r*d+j]) - alpha*inv
+			if rawLS < logStdMin || rawLS > logStdMax {
+				dls = 0
+			}
+			w.dActor[r*2*d+d+j] = float32(dls)
+		}
+	}
+	return loss
+}
+
+// criticActionGrad is the actor loss mean(alpha logp - min_i Q_i(s, a))
+// for the actions tr.w.aPi on obs with log-probabilities tr.w.logp, and
+// writes its gradient with respect to those actions (through the smaller
+// critic of each row) into tr.w.dA.
+func (tr *trainer) criticActionGrad(obs []float32, n int, alpha float64) float64 {
 	w := &tr.w
 	d, od := tr.ActDim, tr.ObsDim
 	inv := 1 / float64(n)
@@ -232,23 +299,6 @@ func (tr *trainer) actorGrad(obs []float32, n int, alpha float64) float64 {
 			w.dA[r*d+j] += w.dIn[r*(od+d)+od+j]
 		}
 	}
-	// Through a = tanh(u), u = mu + exp(logstd) * noise, and the
-	// log-probability's -logstd - log(1 - a^2 + 1e-6) terms (its Gaussian
-	// term -noise^2/2 does not depend on the weights).
-	for r := 0; r < n; r++ {
-		for j := 0; j < d; j++ {
-			aj := float64(w.aPi[r*d+j])
-			rawLS := float64(w.actorOut[r*2*d+d+j])
-			ls := min(max(rawLS, logStdMin), logStdMax)
-			du := float64(w.dA[r*d+j])*(1-aj*aj) + alpha*inv*2*aj*(1-aj*aj)/(1-aj*aj+1e-6)
-			w.dActor[r*2*d+j] = float32(du)
-			dls := du*math.Exp(ls)*float64(w.noise[r*d+j]) - alpha*inv
-			if rawLS < logStdMin || rawLS > logStdMax {
-				dls = 0
-			}
-			w.dActor[r*2*d+d+j] = float32(dls)
-		}
-	}
 	return loss
 }
 
@@ -264,7 +314,15 @@ func (tr *trainer) gradientStep(ctx context.Context) error {
 	b := tr.Sample()
 
 	// The actor's reparameterised actions on the batch's states.
-	out := tr.sampleActions(w.wsA, b.Obs, n, w.noise, w.u, w.aPi, w.logp)
+	if s := tr.sde; s != nil {
+		s.resample(tr) // SAC.train: reset_noise before each gradient step
+		s.forward(s.pi, b.Obs, n)
+		copy(w.aPi, s.pi.a)
+		copy(w.logp, s.pi.logp)
+	} else {
+		// The actor's outputs, for its gradient (actorGrad).
+		copy(w.actorOut, tr.sampleActions(w.wsA, b.Obs, n, w.noise, w.u, w.aPi, w.logp))
+	}
 	alpha := math.Exp(float64(tr.logAlpha[0]))
 	var meanLogp float64
 	for _, lp := range w.logp {
@@ -275,11 +333,15 @@ func (tr *trainer) gradientStep(ctx context.Context) error {
 		g := []float32{float32(-(meanLogp + tr.targetEntropy))}
 		tr.alphaAdam.Step(tr.logAlpha, g)
 	}
-	// The actor's outputs, for its gradient (actorGrad).
-	copy(w.actorOut, out)
 
 	// Bellman targets: y = r + gamma (1 - term) (min target Q(s', a') - alpha logp').
-	tr.sampleActions(w.wsNext, b.Next, n, w.noiseNext, w.uNext, w.aNext, w.logpNext)
+	if s := tr.sde; s != nil {
+		s.forward(s.next, b.Next, n)
+		copy(w.aNext, s.next.a)
+		copy(w.logpNext, s.next.logp)
+	} else {
+		tr.sampleActions(w.wsNext, b.Next, n, w.noiseNext, w.uNext, w.aNext, w.logpNext)
+	}
 	ac.Concat(w.qIn, b.Next, od, w.aNext, d, n)
 	copy(w.tq1, tr.T1.Forward(w.wsT, w.qIn, n))
 	tq2 := tr.T2.Forward(w.wsT, w.qIn, n)
@@ -310,11 +372,21 @@ func (tr *trainer) gradientStep(ctx context.Context) error {
 	}
 
 	t0 = time.Now()
-	aloss := tr.actorGrad(b.Obs, n, alpha)
-	tr.Clock.Forward += time.Since(t0)
-	w.batches2[0] = backend.GradBatch{X: b.Obs, DOut: w.dActor, N: n, WS: w.wsA}
-	if _, err := tr.Pi.Step(ctx, w.batches2, backend.StepOptions{}, w.syncActor); err != nil {
-		return err
+	var aloss float64
+	if s := tr.sde; s != nil {
+		aloss = tr.criticActionGrad(b.Obs, n, alpha)
+		s.grad(s.pi, n, w.dA, alpha*inv)
+		tr.Clock.Forward += time.Since(t0)
+		if err := s.step(ctx, tr, s.pi, b.Obs, n); err != nil {
+			return err
+		}
+	} else {
+		aloss = tr.actorGrad(b.Obs, n, alpha)
+		tr.Clock.Forward += time.Since(t0)
+		w.batches2[0] = backend.GradBatch{X: b.Obs, DOut: w.dActor, N: n, WS: w.wsA}
+		if _, err := tr.Pi.Step(ctx, w.batches2, backend.StepOptions{}, w.syncActor); err != nil {
+			return err
+		}
 	}
 	tr.GradSteps++
 	if tr.GradSteps%cfg.TargetUpdateInterval == 0 {

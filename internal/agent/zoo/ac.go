@@ -22,8 +22,10 @@ type ACReport struct {
 	// Act is the trained policy's deterministic action.
 	Act func(obs []float64) env.Action `json:"-"`
 	// ActMode says how Act turns Policy's outputs into an action:
-	// "argmax", "clip" (a Gaussian's mean clipped to the bounds) or "tanh"
-	// (tanh of the first dim(A) outputs rescaled to the bounds).
+	// "argmax", "clip" (a Gaussian's mean clipped to the bounds), "tanh"
+	// (tanh of the first dim(A) outputs rescaled to the bounds) or
+	// "tanh_clip" (the same with the outputs clipped to +-sac.ClipMean
+	// first: SAC with gSDE).
 	ActMode string `json:"-"`
 	// ObsNorm is the observation statistics the policy standardises its
 	// input with (nil: none); a saved policy must keep them.
@@ -95,6 +97,9 @@ func RunAC(ctx context.Context, opts Options, be backend.Backend) (*ACReport, er
 			return nil, err
 		}
 		rep.Policy, rep.Act, rep.ActMode = res.Policy.Net, res.Policy.Act, "tanh"
+		if res.Policy.ClipMean > 0 {
+			rep.ActMode = "tanh_clip"
+		}
 		rep.ObsNorm = res.Policy.ObsNorm
 		rep.Steps, rep.Episodes, rep.GradSteps, rep.Last = res.Steps, res.Episodes, res.GradSteps, res.Last
 		rep.TrainMean, rep.BestPeriodic, rep.StoppedAt, rep.Breakdown = res.TrainMean, res.Best, res.StoppedAt, res.Breakdown
@@ -154,15 +159,19 @@ func ACPolicy(net *nn.MLP, mode string, norm *ac.RunningMeanStd, spec *env.Spec)
 			return nil, fmt.Errorf("the policy picks among %d actions, %s has %s", net.Out(), spec.ID, spec.Action)
 		}
 		return (&ppo.Policy{Net: net, ObsNorm: norm}).Act, nil
-	case "clip", "tanh":
+	case "clip", "tanh", "tanh_clip":
 		d := len(spec.Action.Low)
-		if spec.Action.Kind != env.Box || (mode == "clip" && net.Out() != d) || (mode == "tanh" && net.Out() < d) {
+		if spec.Action.Kind != env.Box || (mode == "clip" && net.Out() != d) || (mode != "clip" && net.Out() < d) {
 			return nil, fmt.Errorf("the policy's %d outputs do not fit %s's %s actions", net.Out(), spec.ID, spec.Action)
 		}
 		if mode == "clip" {
 			return (&ppo.Policy{Net: net, LogStd: make([]float64, d), Low: spec.Action.Low, High: spec.Action.High, ObsNorm: norm}).Act, nil
 		}
-		return (&sac.Policy{Net: net, Low: spec.Action.Low, High: spec.Action.High, ObsNorm: norm}).Act, nil
+		p := &sac.Policy{Net: net, Low: spec.Action.Low, High: spec.Action.High, ObsNorm: norm}
+		if mode == "tanh_clip" {
+			p.ClipMean = sac.ClipMean
+		}
+		return p.Act, nil
 	}
-	return nil, fmt.Errorf("unknown policy mode %q: want argmax, clip or tanh", mode)
+	return nil, fmt.Errorf("unknown policy mode %q: want argmax, clip, tanh or tanh_clip", mode)
 }

@@ -202,7 +202,7 @@ var table = []entry{
 		func() Hyper { c := ppo.MountainCar(); return Hyper{PPO: &c} }},
 	{"Pendulum-v1", "sac", "rl-baselines3-zoo sac.yml Pendulum-v1, final weights (sac.Pendulum)",
 		func() Hyper { c := sac.Pendulum(); return Hyper{SAC: &c} }},
-	{"MountainCarContinuous-v0", "sac", "rl-baselines3-zoo sac.yml MountainCarContinuous-v0 without gSDE (sac.MountainCarContinuous)",
+	{"MountainCarContinuous-v0", "sac", "rl-baselines3-zoo sac.yml MountainCarContinuous-v0 with gSDE (sac.MountainCarContinuous)",
 		func() Hyper { c := sac.MountainCarContinuous(); return Hyper{SAC: &c} }},
 	{"*", "sac", "Stable-Baselines3's SAC defaults (sac.Default)", func() Hyper { c := sac.Default(); return Hyper{SAC: &c} }},
 	{"Pendulum-v1", "td3", "rl-baselines3-zoo td3.yml Pendulum-v1, final weights (td3.Pendulum)",
