@@ -48,7 +48,7 @@ func growPipe(f *os.File) {
 // has more runnable threads than CPUs, a polling thread takes the CPU that
 // the worker (or another process the worker then waits behind) needs: on
 // the 2-vCPU development machine under a load of about 3, a one-copy
-// env.step cost 56-160 us of link polling against 30-68 us blocking. So
+// env.step cost 56-160 us of link polling against 30-69 us blocking. So
 // after two reads in a row that polled and were switched out meanwhile by
 // the kernel (the process's involuntary context switches grew: another
 // thread wanted the CPU, or sched_yield gave it away) the reader stops
