@@ -420,8 +420,8 @@ def _actions(h: Hosted, actions: Any, copy: bool) -> list[Any]:
 def _step_copies(h: Hosted, values: list[Any], final_out: np.ndarray | None) -> list[int]:
     """Step every copy with ``values``; return the copies whose episode ended (autoreset).
 
-    An ended copy's last observation goes into ``final_out[i]`` when given, else the caller
-    reads it from the returned list's order in ``h`` (see :func:`step`).
+    An ended copy's last observation goes into ``final_out[i]`` when given, else it is appended
+    to ``h.final``, in the order of the returned list (see :func:`step`).
     """
     if not h.all_started:
         raise ArgumentError(f"{h.id}: call env.reset before the first env.step")

@@ -129,7 +129,7 @@ type Env struct {
 
 // Make makes one environment (a handle of one copy, reset explicitly).
 func (h *Host) Make(id string, o env.ResolverOptions) (*Env, error) {
-	hd, err := h.open(id, 1, 0, o, false)
+	hd, err := h.openStepping(id, 1, 0, o, false)
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +150,7 @@ func (e *Env) EvalCopies(n int) (env.VectorEnv, error) {
 		e.copies = nil
 	}
 	if e.copies == nil {
-		hd, err := e.hd.host.open(e.id, n, 0, e.opts, true)
+		hd, err := e.hd.host.openStepping(e.id, n, 0, e.opts, true)
 		if err != nil {
 			return nil, err
 		}
@@ -280,7 +280,7 @@ func (h *Host) NewVector(id string, n int, seed uint64, o env.ResolverOptions) (
 	if n <= 0 {
 		return nil, fmt.Errorf("vector of %s: %d environments, want at least 1", id, n)
 	}
-	hd, err := h.open(id, n, seed, o, true)
+	hd, err := h.openStepping(id, n, seed, o, true)
 	if err != nil {
 		return nil, err
 	}

@@ -239,8 +239,17 @@ func (h *Host) open(id string, n int, seed uint64, o env.ResolverOptions, autore
 	if spec.Observation.Kind == env.Discrete {
 		dtype = "int64"
 	}
-	hd := &handle{host: h, client: c, id: res.Handle, spec: spec, dtype: dtype, n: n}
-	hd.attachShm(ctx)
+	return &handle{host: h, client: c, id: res.Handle, spec: spec, dtype: dtype, n: n}, nil
+}
+
+// openStepping is open for a handle that will be stepped: with its shared
+// region where the platform and the worker allow one.
+func (h *Host) openStepping(id string, n int, seed uint64, o env.ResolverOptions, autoreset bool) (*handle, error) {
+	hd, err := h.open(id, n, seed, o, autoreset)
+	if err != nil {
+		return nil, err
+	}
+	hd.attachShm()
 	return hd, nil
 }
 

@@ -155,10 +155,12 @@ func (h *Host) shmEnabled() bool {
 
 // attachShm gives hd a shared region when the platform and the worker
 // allow it; otherwise hd keeps stepping through messages.
-func (hd *handle) attachShm(ctx context.Context) {
+func (hd *handle) attachShm() {
 	if !hd.host.shmEnabled() {
 		return
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
 	lay := layoutFor(hd.spec, hd.dtype, hd.n)
 	r, path, done, err := mapRegion(lay)
 	if err != nil {
