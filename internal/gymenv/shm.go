@@ -103,7 +103,8 @@ func newRegion(lay shmLayout, mem []byte, release func() error) (*shmRegion, err
 	return r, nil
 }
 
-// obs is copy from..to's observations as an array view of the region.
+// obsOf is the observations of copies from to to (exclusive) in the array
+// of the region that starts at off, as an array view of it.
 func (r *shmRegion) obsOf(off, from, to int) worker.Array {
 	per := r.lay.obsDim * shmItemSize[r.lay.obsType]
 	return worker.Array{DType: r.lay.obsType, Shape: []int{(to - from) * r.lay.obsDim}, Data: r.mem[off+from*per : off+to*per]}
