@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import mmap
 import os
 import struct
 import sys
@@ -195,6 +196,7 @@ class Hosted:
     terminated: np.ndarray
     truncated: np.ndarray
     steps: np.ndarray  # steps since make, per copy (for error messages)
+    final: list[np.ndarray]  # step's final observations of the copies that ended, in order
     ended: np.ndarray  # autoreset=False: the copy's episode ended and awaits reset
     started: np.ndarray  # the copy has been reset at least once
     seeds: list[int]  # each copy's first reset
@@ -202,6 +204,7 @@ class Hosted:
     spec: dict[str, Any] = field(default_factory=dict)
     all_started: bool = False  # every copy has been reset at least once
     wire: _Wire | None = None  # how step's results go on the wire, made at the first step
+    shm: _Shm | None = None  # the host's shared region (env.shm), when it gave one
 
     def put_obs(self, i: int, value: Any, out: np.ndarray | None = None) -> None:
         target = self.obs if out is None else out
@@ -341,6 +344,7 @@ def make(
         terminated=np.zeros(num, dtype=bool),
         truncated=np.zeros(num, dtype=bool),
         steps=np.zeros(num, dtype=np.int64),
+        final=[],
         ended=np.zeros(num, dtype=bool),
         started=np.zeros(num, dtype=bool),
         seeds=[seed + i for i in range(num)],
@@ -387,12 +391,14 @@ def reset(
     return {"obs": h.obs}
 
 
-def step(ctx: CallContext, *, handle: int, actions: np.ndarray) -> dict[str, Any]:
-    """Step every copy once; copies whose episode ended are reset when autoreset is on."""
-    h = _get(handle)
+def _actions(h: Hosted, actions: Any, copy: bool) -> list[Any]:
+    """The copies' actions as step passes them to the envs, checked against the action space.
+
+    ``copy``: Box actions are copied out of ``actions`` (a view of the shared region, which the
+    host rewrites next step) instead of handed to the envs as views.
+    """
     n = len(h.envs)
-    discrete = h.spec["action"]["kind"] == "discrete"
-    if discrete:
+    if h.spec["action"]["kind"] == "discrete":
         acts = check_array("actions", actions, ndim=1, shape=(n,))
         if acts.dtype.kind not in "iu":
             raise ArgumentError(f"env.step: discrete actions must be integers, got {acts.dtype}")
@@ -401,15 +407,22 @@ def step(ctx: CallContext, *, handle: int, actions: np.ndarray) -> dict[str, Any
         if min(values) < 0 or max(values) >= n_act:
             i = next(i for i, a in enumerate(values) if not 0 <= a < n_act)
             raise ArgumentError(f"{h.id} copy {i}: action {values[i]} is outside Discrete({n_act})")
-    else:
-        acts = check_array("actions", actions)
-        size = int(np.prod(h.act_space.shape))
-        if acts.size != n * size:
-            raise ArgumentError(
-                f"env.step: {acts.size} action values for {n} copies of {h.act_space}"
-            )
-        acts = acts.reshape((n, *h.act_space.shape)).astype(h.act_space.dtype, copy=False)
-        values = list(acts)
+        return values
+    acts = check_array("actions", actions)
+    size = int(np.prod(h.act_space.shape))
+    if acts.size != n * size:
+        raise ArgumentError(f"env.step: {acts.size} action values for {n} copies of {h.act_space}")
+    acts = acts.reshape((n, *h.act_space.shape))
+    acts = acts.astype(h.act_space.dtype, copy=copy)
+    return list(acts)
+
+
+def _step_copies(h: Hosted, values: list[Any], final_out: np.ndarray | None) -> list[int]:
+    """Step every copy with ``values``; return the copies whose episode ended (autoreset).
+
+    An ended copy's last observation goes into ``final_out[i]`` when given, else it is appended
+    to ``h.final``, in the order of the returned list (see :func:`step`).
+    """
     if not h.all_started:
         raise ArgumentError(f"{h.id}: call env.reset before the first env.step")
     if not h.autoreset and h.ended.any():
@@ -417,6 +430,7 @@ def step(ctx: CallContext, *, handle: int, actions: np.ndarray) -> dict[str, Any
         raise ArgumentError(
             f"{h.id} copy {i}: its episode ended at step {int(h.steps[i])}; reset it first"
         )
+    discrete = h.spec["action"]["kind"] == "discrete"
     # Per copy, only what must be: plain Python values, and numpy once per array at the end.
     obs_one = h.obs.shape[1:]
     obs_ok = h.obs.dtype
@@ -424,7 +438,7 @@ def step(ctx: CallContext, *, handle: int, actions: np.ndarray) -> dict[str, Any
     terms: list[bool] = []
     truncs: list[bool] = []
     ended: list[int] = []
-    final: list[np.ndarray] = []
+    final = h.final if final_out is None else None
     for i, env in enumerate(h.envs):
         a = values[i] + h.act_start if discrete else values[i]
         try:
@@ -446,7 +460,10 @@ def step(ctx: CallContext, *, handle: int, actions: np.ndarray) -> dict[str, Any
         if term or trunc:
             if h.autoreset:
                 ended.append(i)
-                final.append(h.obs[i].copy())
+                if final is None:
+                    final_out[i] = h.obs[i]  # type: ignore[index]
+                else:
+                    final.append(h.obs[i].copy())
                 _reset_copy(h, i, None)
             else:
                 h.ended[i] = True
@@ -454,13 +471,22 @@ def step(ctx: CallContext, *, handle: int, actions: np.ndarray) -> dict[str, Any
     h.rewards[:] = rewards
     h.terminated[:] = terms
     h.truncated[:] = truncs
+    return ended
+
+
+def step(ctx: CallContext, *, handle: int, actions: np.ndarray) -> dict[str, Any]:
+    """Step every copy once; copies whose episode ended are reset when autoreset is on."""
+    h = _get(handle)
+    values = _actions(h, actions, copy=False)
+    h.final.clear()
+    ended = _step_copies(h, values, None)
     return {
         "obs": h.obs,
         "rewards": h.rewards,
         "terminated": h.terminated,
         "truncated": h.truncated,
         "ended": np.asarray(ended, dtype=np.int64) if ended else _NO_ENDED,
-        "final_obs": np.stack(final) if final else h.obs[:0],
+        "final_obs": np.stack(h.final) if ended else h.obs[:0],
     }
 
 
@@ -476,6 +502,96 @@ def step_rpc(ctx: CallContext, *, handle: int, actions: np.ndarray) -> dict[str,
     if h.wire is None:
         h.wire = _Wire(h)
     return h.wire.encode(out)
+
+
+@dataclass
+class _Shm:
+    """The views of one handle's shared region (its other arrays replace ``Hosted``'s own)."""
+
+    mem: mmap.mmap
+    actions: np.ndarray
+    final_obs: np.ndarray
+    ended: np.ndarray
+
+
+_SHM_ALIGN = 64
+
+
+def _shm_layout(h: Hosted) -> tuple[list[tuple[str, np.dtype, tuple[int, ...], int]], int]:
+    """The arrays of ``h``'s shared region (name, dtype, shape, offset) and its size in bytes.
+
+    The same layout as internal/gymenv/shm.go's layoutFor, computed from what the worker knows:
+    actions (int64 per copy for Discrete, float64 per value for Box), obs and final_obs (the
+    observation buffer's dtype and shape), rewards (float64), terminated, truncated and ended
+    (one byte per copy), each starting on a 64-byte boundary.
+    """
+    n = len(h.envs)
+    if h.spec["action"]["kind"] == "discrete":
+        act: tuple[np.dtype, tuple[int, ...]] = (np.dtype(np.int64), (n,))
+    else:
+        act = (np.dtype(np.float64), (n * int(np.prod(h.act_space.shape)),))
+    arrays = [
+        ("actions", *act),
+        ("obs", h.obs.dtype, h.obs.shape),
+        ("final_obs", h.obs.dtype, h.obs.shape),
+        ("rewards", np.dtype(np.float64), (n,)),
+        ("terminated", np.dtype(bool), (n,)),
+        ("truncated", np.dtype(bool), (n,)),
+        ("ended", np.dtype(bool), (n,)),
+    ]
+    out = []
+    at = 0
+    for name, dtype, shape in arrays:
+        out.append((name, dtype, shape, at))
+        nbytes = dtype.itemsize * int(np.prod(shape))
+        at += -(-nbytes // _SHM_ALIGN) * _SHM_ALIGN
+    return out, at
+
+
+@method("env.shm", inline=True)
+def attach_shm(ctx: CallContext, *, handle: int, path: str, size: int, obs_dtype: str) -> None:
+    """Step ``handle`` through the host's shared region at ``path`` from now on (env.step_shm).
+
+    The worker computes the region's layout itself and refuses a region, or an observation
+    dtype, that does not match it; the host then keeps stepping through env.step.
+    """
+    h = _get(handle)
+    arrays, want = _shm_layout(h)
+    if size != want or obs_dtype != str(h.obs.dtype):
+        raise ArgumentError(
+            f"env.shm: the host's region of {size} bytes for {obs_dtype} observations does not "
+            f"match this worker's layout ({want} bytes, {h.obs.dtype})"
+        )
+    fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
+    try:
+        if os.fstat(fd).st_size != want:
+            raise ArgumentError(f"env.shm: {path} holds {os.fstat(fd).st_size} bytes, want {want}")
+        mem = mmap.mmap(fd, want)
+    finally:
+        os.close(fd)
+    views = {
+        name: np.ndarray(shape, dtype=dtype, buffer=mem, offset=offset)
+        for name, dtype, shape, offset in arrays
+    }
+    for name in ("obs", "rewards", "terminated", "truncated"):
+        views[name][...] = getattr(h, name)
+        setattr(h, name, views[name])
+    views["ended"][...] = False
+    h.shm = _Shm(mem, views["actions"], views["final_obs"], views["ended"])
+    h.wire = None  # made again over the new buffers
+
+
+@method("env.step_shm", inline=True)
+def step_shm(ctx: CallContext, *, handle: int) -> None:
+    """:func:`step` through the shared region: actions from it, results into it."""
+    h = _get(handle)
+    s = h.shm
+    if s is None:
+        raise ArgumentError(f"env.step_shm: handle {handle} has no shared region (env.shm)")
+    values = _actions(h, s.actions, copy=True)
+    s.ended[:] = False
+    for i in _step_copies(h, values, s.final_obs):
+        s.ended[i] = True
 
 
 @method("env.close", inline=True)

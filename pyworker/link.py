@@ -9,11 +9,18 @@ then blocks. It polls only while requests come within that time of the read
 that waits for them and no long call is running on the compute thread: an
 idle worker, or one whose host sends requests seldom, blocks at once and
 uses no CPU.
+
+Polling pays only while each end has a CPU to itself. When the kernel switches
+the polling reader out in two reads in a row (the thread's involuntary context
+switches grew while it polled: more threads want the CPUs than there are), it
+stops polling for ``HOLD_OFF_NS`` and blocks at once, as the host does
+(internal/worker ``spinReader``).
 """
 
 from __future__ import annotations
 
 import os
+import resource
 import select
 import time
 from collections.abc import Callable
@@ -22,6 +29,18 @@ from collections.abc import Callable
 # reads because allocating it per read (os.read(fd, 1 MiB)) costs more than
 # the rest of an empty call.
 BUFFER_BYTES = 1 << 20
+
+# How long the reader blocks at once after its polling was switched out.
+HOLD_OFF_NS = 50_000_000
+
+
+# The reading thread's own count where the platform has one (Linux), else the process's.
+_WHO = getattr(resource, "RUSAGE_THREAD", resource.RUSAGE_SELF)
+
+
+def involuntary_switches() -> int:
+    """The reading thread's involuntary context switches so far."""
+    return resource.getrusage(_WHO).ru_nivcsw
 
 
 def spin_ns_from_env() -> int:
@@ -42,6 +61,9 @@ class RequestReader:
         self._spin_ns = spin_ns
         self._idle = idle
         self._polling = True  # the last request came within spin_ns
+        self._hold_until = 0  # no polling before this (perf_counter_ns): the CPUs were contended
+        self._strikes = 0  # reads in a row whose polling was switched out
+        self.switches: Callable[[], int] = involuntary_switches
         if spin_ns:
             os.set_blocking(fd, False)
 
@@ -51,10 +73,14 @@ class RequestReader:
             return self._buffer[: self._stream.readinto(self._buffer)]
         start = time.perf_counter_ns()
         n = self._stream.readinto(self._buffer)  # None: nothing there yet
-        if n is None and self._polling and self._idle():
+        if n is None and self._polling and start >= self._hold_until and self._idle():
+            switches = self.switches()
             deadline = start + self._spin_ns
             while n is None and time.perf_counter_ns() < deadline:
                 n = self._stream.readinto(self._buffer)
+            self._strikes = self._strikes + 1 if self.switches() > switches else 0
+            if self._strikes >= 2:
+                self._hold_until, self._strikes = time.perf_counter_ns() + HOLD_OFF_NS, 0
         while n is None:
             select.select([self._fd], [], [])
             n = self._stream.readinto(self._buffer)

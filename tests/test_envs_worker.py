@@ -29,7 +29,52 @@ def make(env_id: str, **kw):
     return out["handle"], out["spec"]
 
 
-def test_cartpole_matches_gymnasium_copy_by_copy() -> None:
+def attach_region(handle: int) -> None:
+    """Give ``handle`` a shared region as the host does (a memfd), laid out by the worker."""
+    h = envs._hosted[handle]
+    _, size = envs._shm_layout(h)
+    fd = os.memfd_create("xlrl-test")
+    try:
+        os.ftruncate(fd, size)
+        envs.attach_shm(
+            CTX, handle=handle, path=f"/proc/self/fd/{fd}", size=size, obs_dtype=str(h.obs.dtype)
+        )
+    finally:
+        os.close(fd)
+
+
+def step_shm(handle: int, actions) -> dict:
+    """env.step through the shared region, its results in env.step's form."""
+    h = envs._hosted.get(handle)
+    if h is None:
+        return envs.step_shm(CTX, handle=handle)  # raises: no such handle
+    if h.shm is None:
+        attach_region(handle)
+    s = h.shm
+    s.actions[...] = np.asarray(actions, dtype=s.actions.dtype).reshape(s.actions.shape)
+    envs.step_shm(CTX, handle=handle)
+    ended = np.flatnonzero(s.ended)
+    return {
+        "obs": h.obs,
+        "rewards": h.rewards,
+        "terminated": h.terminated,
+        "truncated": h.truncated,
+        "ended": ended,
+        "final_obs": s.final_obs[ended],
+    }
+
+
+@pytest.fixture(params=["messages", "shm"])
+def step(request: pytest.FixtureRequest):
+    """env.step as the host calls it: the arrays in the messages, or in shared memory."""
+    if request.param == "shm":
+        if not hasattr(os, "memfd_create"):
+            pytest.skip("shared regions are Linux-only")
+        return step_shm
+    return lambda handle, actions: envs.step(CTX, handle=handle, actions=actions)
+
+
+def test_cartpole_matches_gymnasium_copy_by_copy(step) -> None:
     handle, spec = make("CartPole-v1", num=3, seed=7)
     assert spec["observation"]["kind"] == "box" and spec["observation"]["shape"] == [4]
     assert spec["action"] == {"kind": "discrete", "n": 2, "start": 0}
@@ -43,7 +88,7 @@ def test_cartpole_matches_gymnasium_copy_by_copy() -> None:
     ended_any = False
     for _ in range(200):
         a = rng.integers(0, 2, size=3)
-        out = envs.step(CTX, handle=handle, actions=a)
+        out = step(handle, a)
         for i, r in enumerate(refs):
             o, rew, term, trunc, _ = r.step(int(a[i]))
             assert out["rewards"][i] == rew
@@ -57,23 +102,23 @@ def test_cartpole_matches_gymnasium_copy_by_copy() -> None:
     assert ended_any
     envs.close(CTX, handle=handle)
     with pytest.raises(ArgumentError, match="no environment with handle"):
-        envs.step(CTX, handle=handle, actions=np.zeros(3, np.int64))
+        step(handle, np.zeros(3, np.int64))
 
 
-def test_no_autoreset_refuses_a_step_after_the_end() -> None:
+def test_no_autoreset_refuses_a_step_after_the_end(step) -> None:
     handle, _ = make("gym_fixtures:Chain", kwargs={"n": "3", "limit": "10"}, autoreset=False)
     envs.reset(CTX, handle=handle)
-    envs.step(CTX, handle=handle, actions=np.array([1]))
-    out = envs.step(CTX, handle=handle, actions=np.array([1]))
+    step(handle, np.array([1]))
+    out = step(handle, np.array([1]))
     assert out["terminated"][0] and out["rewards"][0] == 1.0 and len(out["ended"]) == 0
     with pytest.raises(ArgumentError, match="copy 0: its episode ended at step 2; reset it first"):
-        envs.step(CTX, handle=handle, actions=np.array([1]))
+        step(handle, np.array([1]))
     obs = envs.reset(CTX, handle=handle)["obs"]
     np.testing.assert_array_equal(obs[0], [1, 0, 0])
     envs.close(CTX, handle=handle)
 
 
-def test_box_of_any_shape_and_uint8() -> None:
+def test_box_of_any_shape_and_uint8(step) -> None:
     handle, spec = make(
         "gym_fixtures:Noisy", num=2, kwargs={"shape": "(2, 3, 4)", "dtype": "uint8"}
     )
@@ -82,25 +127,54 @@ def test_box_of_any_shape_and_uint8() -> None:
     assert spec["action"]["kind"] == "box" and spec["action"]["shape"] == [2]
     obs = envs.reset(CTX, handle=handle)["obs"]
     assert obs.dtype == np.uint8 and obs.shape == (2, 2, 3, 4)
-    out = envs.step(CTX, handle=handle, actions=np.full((2, 2), 0.5))
+    out = step(handle, np.full((2, 2), 0.5))
     np.testing.assert_array_equal(out["rewards"], [1.0, 1.0])
     assert out["obs"].dtype == np.uint8
     with pytest.raises(ArgumentError, match="3 action values for 2 copies"):
-        envs.step(CTX, handle=handle, actions=np.zeros(3))
+        envs.step(CTX, handle=handle, actions=np.zeros(3))  # the region's size is fixed
     envs.close(CTX, handle=handle)
 
 
-def test_same_seed_same_trajectory_and_copies_differ() -> None:
+def test_same_seed_same_trajectory_and_copies_differ(step) -> None:
     runs = []
     for _ in range(2):
         handle, _ = make("gym_fixtures:Noisy", num=2, seed=11)
         seq = [envs.reset(CTX, handle=handle)["obs"].copy()]
         for _ in range(7):
-            seq.append(envs.step(CTX, handle=handle, actions=np.zeros((2, 2)))["obs"].copy())
+            seq.append(step(handle, np.zeros((2, 2)))["obs"].copy())
         envs.close(CTX, handle=handle)
         runs.append(np.stack(seq))
     np.testing.assert_array_equal(runs[0], runs[1])
     assert not np.array_equal(runs[0][:, 0], runs[0][:, 1])
+
+
+@pytest.mark.skipif(not hasattr(os, "memfd_create"), reason="shared regions are Linux-only")
+def test_shared_region_must_match_the_workers_layout() -> None:
+    handle, _ = make("CartPole-v1", num=2)
+    envs.reset(CTX, handle=handle)
+    h = envs._hosted[handle]
+    _, size = envs._shm_layout(h)
+    fd = os.memfd_create("xlrl-test")
+    try:
+        os.ftruncate(fd, size)
+        path = f"/proc/self/fd/{fd}"
+        with pytest.raises(ArgumentError, match="does not match this worker's layout"):
+            envs.attach_shm(CTX, handle=handle, path=path, size=size + 64, obs_dtype="float32")
+        with pytest.raises(ArgumentError, match="does not match this worker's layout"):
+            envs.attach_shm(CTX, handle=handle, path=path, size=size, obs_dtype="float64")
+        os.ftruncate(fd, size - 64)  # the file is not what the host says it is
+        with pytest.raises(ArgumentError, match="want"):
+            envs.attach_shm(CTX, handle=handle, path=path, size=size, obs_dtype="float32")
+    finally:
+        os.close(fd)
+    with pytest.raises(ArgumentError, match="has no shared region"):
+        envs.step_shm(CTX, handle=handle)
+    # The messages still work after the refusals.
+    assert envs.step(CTX, handle=handle, actions=np.zeros(2, np.int64))["rewards"].tolist() == [
+        1,
+        1,
+    ]
+    envs.close(CTX, handle=handle)
 
 
 @pytest.mark.parametrize(
@@ -127,16 +201,16 @@ def test_factory_with_wrapper_is_drivable() -> None:
     envs.close(CTX, handle=handle)
 
 
-def test_exception_inside_the_env_names_id_copy_and_step() -> None:
+def test_exception_inside_the_env_names_id_copy_and_step(step) -> None:
     handle, _ = make("gym_fixtures:Exploding", num=2, kwargs={"at": "3"})
     envs.reset(CTX, handle=handle)
-    envs.step(CTX, handle=handle, actions=np.zeros(2, np.int64))
-    envs.step(CTX, handle=handle, actions=np.zeros(2, np.int64))
+    step(handle, np.zeros(2, np.int64))
+    step(handle, np.zeros(2, np.int64))
     with pytest.raises(
         envs.EnvError,
         match=r"gym_fixtures:Exploding copy 0 step 3: ValueError: the reactor overheated",
     ):
-        envs.step(CTX, handle=handle, actions=np.zeros(2, np.int64))
+        step(handle, np.zeros(2, np.int64))
     envs.close(CTX, handle=handle)
 
 

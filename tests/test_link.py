@@ -59,6 +59,23 @@ def test_does_not_poll_while_the_compute_thread_is_busy(pipe):
     assert calls and time.monotonic() - start < 5
 
 
+def test_holds_off_polling_after_being_switched_out_twice(pipe):
+    r, w = pipe
+    reader = link.RequestReader(r, 1_000_000_000, idle=lambda: True)  # 1 s
+    count = iter(range(1_000_000))
+    reader.switches = lambda: next(count)  # every look finds a new switch
+    for _ in range(2):
+        threading.Timer(0.01, os.write, (w, b"x")).start()
+        assert bytes(reader.read()) == b"x"
+    start = time.monotonic()
+    threading.Timer(0.3, os.write, (w, b"y")).start()
+    assert bytes(reader.read()) == b"y"  # blocked: the reader did not look at the switches
+    assert time.monotonic() - start >= 0.25 and next(count) == 4
+    reader._hold_until = 0
+    os.write(w, b"z")
+    assert bytes(reader.read()) == b"z"
+
+
 @pytest.mark.parametrize(
     ("value", "want"), [("", 0), ("100", 100_000), ("0", 0), ("-5", 0), ("x", 0)]
 )

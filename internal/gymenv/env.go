@@ -129,7 +129,7 @@ type Env struct {
 
 // Make makes one environment (a handle of one copy, reset explicitly).
 func (h *Host) Make(id string, o env.ResolverOptions) (*Env, error) {
-	hd, err := h.open(id, 1, 0, o, false)
+	hd, err := h.openStepping(id, 1, 0, o, false)
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +150,7 @@ func (e *Env) EvalCopies(n int) (env.VectorEnv, error) {
 		e.copies = nil
 	}
 	if e.copies == nil {
-		hd, err := e.hd.host.open(e.id, n, 0, e.opts, true)
+		hd, err := e.hd.host.openStepping(e.id, n, 0, e.opts, true)
 		if err != nil {
 			return nil, err
 		}
@@ -209,6 +209,20 @@ func (e *Env) Step(a env.Action) ([]float64, float64, bool, bool) {
 	if err := env.ValidateAction(spec, a); err != nil {
 		panic(err)
 	}
+	if sh := e.hd.shm; sh != nil {
+		if spec.Action.Kind == env.Discrete {
+			sh.actInts[0] = int64(a.Discrete)
+		} else {
+			copy(sh.actFloats, a.Continuous)
+		}
+		e.hd.stepShm()
+		var r [1]float64
+		var term, trunc [1]bool
+		if err := sh.read(e.obs, r[:], term[:], trunc[:], nil); err != nil {
+			e.hd.fail("step: results", err)
+		}
+		return e.obs, r[0], term[0], trunc[0]
+	}
 	var arr worker.Array
 	if spec.Action.Kind == env.Discrete {
 		e.actions[0] = int64(a.Discrete)
@@ -266,7 +280,7 @@ func (h *Host) NewVector(id string, n int, seed uint64, o env.ResolverOptions) (
 	if n <= 0 {
 		return nil, fmt.Errorf("vector of %s: %d environments, want at least 1", id, n)
 	}
-	hd, err := h.open(id, n, seed, o, true)
+	hd, err := h.openStepping(id, n, seed, o, true)
 	if err != nil {
 		return nil, err
 	}
@@ -322,6 +336,11 @@ func (v *Vector) StepDiscrete(actions []int) []float64 {
 		}
 		v.actions[i] = int64(a)
 	}
+	if sh := v.hd.shm; sh != nil {
+		copy(sh.actInts, v.actions)
+		v.collectShm()
+		return v.obs
+	}
 	v.collect(worker.Int64Array(v.actions))
 	return v.obs
 }
@@ -333,6 +352,11 @@ func (v *Vector) StepContinuous(actions []float64) []float64 {
 	if len(actions) != v.hd.n*spec.Action.Dim() || spec.Action.Kind != env.Box {
 		panic(fmt.Sprintf("gymenv.Vector.StepContinuous: %d values for %d envs of %s with action space %s",
 			len(actions), v.hd.n, spec.ID, spec.Action))
+	}
+	if sh := v.hd.shm; sh != nil {
+		copy(sh.actFloats, actions)
+		v.collectShm()
+		return v.obs
 	}
 	v.collect(worker.Float64Array(actions, v.hd.n, spec.Action.Dim()))
 	return v.obs
@@ -363,6 +387,15 @@ func (v *Vector) collect(actions worker.Array) {
 		}
 	}
 	if err != nil {
+		v.hd.fail("step: results", err)
+	}
+}
+
+// collectShm steps the copies through the shared region, whose actions
+// the caller has written, and reads the results out of it.
+func (v *Vector) collectShm() {
+	v.hd.stepShm()
+	if err := v.hd.shm.read(v.obs, v.rewards, v.terminated, v.truncated, v.finalObs); err != nil {
 		v.hd.fail("step: results", err)
 	}
 }

@@ -6,7 +6,8 @@
 // internal/env, so those ids resolve wherever ids are looked up.
 //
 // The worker holds the copies (pyworker/envs.py) and steps all of a handle's
-// copies in one call; arrays travel as raw bytes. One worker process per
+// copies in one call; on Linux the step's arrays lie in memory both
+// processes map (shm.go), elsewhere they travel as raw bytes. One worker process per
 // Host serves every environment of that host; the default host starts on
 // first use and stops with Shutdown.
 package gymenv
@@ -35,6 +36,7 @@ type Host struct {
 	client *worker.Client
 	err    error // a failed start, returned to every later call
 	specs  map[string]*env.Spec
+	noShm  bool // step through messages only (tests of that path)
 }
 
 // NewHost returns a host whose worker starts with opts on first use.
@@ -201,6 +203,7 @@ type handle struct {
 	spec   *env.Spec
 	dtype  string // the observation space's dtype ("int64" for Discrete)
 	n      int
+	shm    *shmRegion // the step's arrays in shared memory; nil: in the messages
 }
 
 func (h *Host) open(id string, n int, seed uint64, o env.ResolverOptions, autoreset bool) (*handle, error) {
@@ -239,10 +242,25 @@ func (h *Host) open(id string, n int, seed uint64, o env.ResolverOptions, autore
 	return &handle{host: h, client: c, id: res.Handle, spec: spec, dtype: dtype, n: n}, nil
 }
 
+// openStepping is open for a handle that will be stepped: with its shared
+// region where the platform and the worker allow one.
+func (h *Host) openStepping(id string, n int, seed uint64, o env.ResolverOptions, autoreset bool) (*handle, error) {
+	hd, err := h.open(id, n, seed, o, autoreset)
+	if err != nil {
+		return nil, err
+	}
+	hd.attachShm()
+	return hd, nil
+}
+
 func (hd *handle) close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	_ = hd.client.Call(ctx, "env.close", map[string]any{"handle": hd.id}, nil)
+	if hd.shm != nil {
+		hd.shm.close()
+		hd.shm = nil
+	}
 }
 
 // remote turns a worker error into one that reads as the environment's.

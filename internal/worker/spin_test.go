@@ -29,6 +29,9 @@ func TestSpinReader(t *testing.T) {
 			}
 			defer r.Close()
 			rd := newSpinReader(r, tt.spin)
+			if s, ok := rd.(*spinReader); ok {
+				s.switches = func() int64 { return 0 } // a machine with CPUs to spare
+			}
 			buf := make([]byte, 16)
 			for i, msg := range []string{"first", "second"} {
 				go func() {
@@ -45,7 +48,7 @@ func TestSpinReader(t *testing.T) {
 			if s, ok := rd.(*spinReader); ok != (tt.spin > 0) {
 				t.Fatalf("spin %v: got a %T", tt.spin, rd)
 			} else if ok {
-				got, want := s.budget(), tt.wantBudget
+				got, want := s.budget(time.Now()), tt.wantBudget
 				if want < 0 {
 					want = 2 * s.last
 				}
@@ -58,6 +61,40 @@ func TestSpinReader(t *testing.T) {
 				t.Errorf("after close: %d, %v; want 0, EOF", n, err)
 			}
 		})
+	}
+}
+
+// TestSpinReaderHoldsOffWhenSwitchedOut: after two reads whose polling the
+// kernel switched out the reader stops polling for holdOff, then polls again.
+func TestSpinReaderHoldsOffWhenSwitchedOut(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	s := newSpinReader(r, time.Second).(*spinReader)
+	var count int64
+	s.switches = func() int64 { count++; return count } // every look finds a new switch
+	buf := make([]byte, 4)
+	for i := range 2 {
+		go func() {
+			time.Sleep(time.Millisecond)
+			_, _ = w.WriteString("x")
+		}()
+		if _, err := s.Read(buf); err != nil {
+			t.Fatal(err)
+		}
+		if b := s.budget(time.Now()); (b == 0) != (i == 1) {
+			t.Fatalf("budget after %d switched-out polls = %v", i+1, b)
+		}
+	}
+	now := time.Now()
+	if b := s.budget(now); b != 0 {
+		t.Fatalf("budget after a switched-out poll = %v, want 0", b)
+	}
+	if b := s.budget(now.Add(holdOff + s.last)); b != 2*s.last && b != s.spin {
+		t.Fatalf("budget after the hold-off = %v, want it polling again", b)
 	}
 }
 
