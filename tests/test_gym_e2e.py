@@ -51,6 +51,24 @@ def test_gym_cartpole_trains_and_takes_cartpoles_settings(xlrl_binary: Path) -> 
     assert res["eval_episodes"] == 100 and res["mean_return"] > 0
 
 
+@pytest.mark.parametrize(
+    "algo,hp",
+    [("ppo", "n_steps=64"), ("sac", "learning_starts=100"), ("td3", "learning_starts=100")],
+)
+def test_actor_critic_agents_train_on_a_gym_box_env(xlrl_binary: Path, algo: str, hp: str) -> None:
+    """PPO, SAC and TD3 train on a worker-hosted Box-action environment and evaluate on
+    fresh episodes."""
+    p = xlrl(
+        xlrl_binary, "train", "--algo", algo, "--backend", "go", "--env", "gym:Pendulum-v1",
+        "--steps", "400", "--hp", hp, "--eval-episodes", "2", "--plot=false", "--json",
+    )  # fmt: skip
+    res = last_json(p)
+    assert res["env"] == "gym:Pendulum-v1" and res["algo"] == algo
+    assert res["train_steps"] >= 400 and res["eval_episodes"] == 2
+    # Pendulum's return per episode lies in [-16.27 * 200, 0]
+    assert -16.3 * 200 <= res["mean_return"] <= 0
+
+
 def test_unsupported_space_is_a_clear_error(xlrl_binary: Path) -> None:
     p = train_dqn(xlrl_binary, "gym:gym_fixtures:DictObs", "--steps", "100")
     assert p.returncode != 0
