@@ -69,18 +69,30 @@ def test_half_cheetah_continuous_actions(xlrl_binary: Path) -> None:
     assert rep["ok"] and rep["action"] == "Box(6)"
 
 
-@pytest.mark.box2d
-def test_sac_trains_on_lunar_lander_continuous(xlrl_binary: Path) -> None:
-    need("Box2D", "box2d")
+def train_briefly(binary: Path, env_id: str, algo: str) -> dict:
+    """300 steps of `xlrl train` (go backend) and one evaluation episode; its --json result."""
     p = subprocess.run(
         [
-            str(xlrl_binary), "train", "--env", "gym:LunarLanderContinuous-v3", "--algo", "sac",
-            "--backend", "go", "--steps", "300", "--hp", "learning_starts=100",
-            "--eval-episodes", "1", "--plot=false", "--json",
+            str(binary), "train", "--env", env_id, "--algo", algo, "--backend", "go",
+            "--steps", "300", "--hp", "learning_starts=100", "--eval-episodes", "1",
+            "--plot=false", "--json",
         ],
         capture_output=True, text=True, timeout=600,
         env=dict(os.environ, XLRL_PYTHON=sys.executable, PYTHONPATH=str(ROOT)),
     )  # fmt: skip
     assert p.returncode == 0, p.stdout + p.stderr
     res = json.loads(p.stdout.strip().splitlines()[-1])
-    assert res["algo"] == "sac" and res["train_steps"] == 300 and res["eval_episodes"] == 1
+    assert res["algo"] == algo and res["train_steps"] == 300 and res["eval_episodes"] == 1
+    return res
+
+
+@pytest.mark.box2d
+def test_sac_trains_on_lunar_lander_continuous(xlrl_binary: Path) -> None:
+    need("Box2D", "box2d")
+    train_briefly(xlrl_binary, "gym:LunarLanderContinuous-v3", "sac")
+
+
+@pytest.mark.mujoco
+def test_td3_trains_on_hopper(xlrl_binary: Path) -> None:
+    need("mujoco", "mujoco")
+    train_briefly(xlrl_binary, "gym:Hopper-v5", "td3")
