@@ -291,7 +291,10 @@ print(json.dumps(out))
 	}
 	for i, tt := range tests {
 		spec, _ := env.Lookup(tt.env)
-		sameActions(t, tt.name+" keras", obss[i], wants[i], got[i], spec)
+		bound := sameActions(t, tt.name+" keras", obss[i], wants[i], got[i], spec)
+		if kinds[i] == KindClip && (bound == 0 || bound == len(obss[i])) {
+			t.Errorf("%s: %d of %d actions at a bound: the test would not see a missing or wrong clip", tt.name, bound, len(obss[i]))
+		}
 	}
 }
 
