@@ -17,13 +17,20 @@ func newExportCmd() *cobra.Command {
 		Use:   "export RUN",
 		Short: "Write a run's trained policy as .npz (numpy, xlrl_envs.load_policy), .keras, or a Q-table .npy",
 		Long: `export reads the policy of a finished (or interrupted) training run and writes it
-in a format other tools read:
+in a format other tools read. An interrupted run exports the policy xlrl eval acts
+with: its best evaluated weights so far, else its latest.
 
   --format npz    the weights (W0, b0, ... in Keras order) and the architecture as
-                  JSON; xlrl_envs.load_policy acts greedily from it in numpy. For a
+                  JSON: its kind says how the outputs become the action (mlp: their
+                  argmax; mlp-clip: PPO's mean clipped to the bounds; mlp-tanh: SAC's
+                  mean or TD3's action through tanh, rescaled to the bounds), with
+                  the bounds and the observation statistics the run standardised its
+                  inputs with. xlrl_envs.load_policy acts from it in numpy. For a
                   tabular agent: its Q-table (q) and the architecture.
-  --format keras  a Keras model (needs the worker and TensorFlow) that
-                  keras.saving.load_model loads with no xlrl installed.
+  --format keras  a Keras model of built-in layers (needs the worker and TensorFlow)
+                  that keras.saving.load_model loads with no xlrl installed; its
+                  output is the action for Box policies, the logits or Q-values
+                  (take their argmax) for Discrete ones.
   --format npy    a tabular agent's Q-table, states x actions.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -2,6 +2,7 @@ package export
 
 import (
 	"context"
+	"encoding/json"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -10,8 +11,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xlrl/xlrl/internal/agent/ac"
 	"github.com/xlrl/xlrl/internal/agent/trainloop"
 	"github.com/xlrl/xlrl/internal/ckpt"
+	"github.com/xlrl/xlrl/internal/env"
 	"github.com/xlrl/xlrl/internal/nn"
 	"github.com/xlrl/xlrl/internal/worker"
 	"github.com/xlrl/xlrl/internal/worker/workertest"
@@ -195,38 +198,84 @@ func TestCheckTarget(t *testing.T) {
 	}
 }
 
-// TestKerasLoadsWithoutXlrl writes a .keras model through the worker and
-// loads it with keras.saving.load_model in a Python that cannot import
-// pyworker or xlrl_envs; its argmax equals the Go agent's actions.
+// TestKerasLoadsWithoutXlrl writes .keras models through the worker and
+// loads them with keras.saving.load_model in a Python that cannot import
+// pyworker or xlrl_envs: the argmax of a DQN's or Discrete PPO's outputs
+// equals the Go agent's actions, and a Box policy's output is the Go
+// agent's action (clipped, or tanh rescaled to the bounds, from
+// standardised observations), to float32 rounding.
 func TestKerasLoadsWithoutXlrl(t *testing.T) {
-	p := randomPolicy(t, "CartPole-v1", nn.Spec{In: 4, Hidden: []int{16}, Act: nn.Tanh, Out: 2})
+	norm := &ac.RunningMeanStd{Mean: []float64{0.3, -0.1, 0.5}, Var: []float64{0.4, 0.2, 9}, Count: 100}
+	tests := []struct {
+		name, env, algo string
+		cp              *ckpt.Checkpoint
+	}{
+		{"dqn/CartPole", "CartPole-v1", "dqn", nil},
+		{"ppo/CartPole/normalised", "CartPole-v1", "ppo", finishedAC(t, nn.Spec{In: 4, Hidden: []int{16}, Act: nn.Tanh, Out: 2}, "argmax",
+			&ac.RunningMeanStd{Mean: []float64{0, 0.2, 0, -0.1}, Var: []float64{0.01, 1, 0.003, 2}, Count: 10})},
+		{"ppo/Pendulum/normalised", "Pendulum-v1", "ppo", finishedAC(t, nn.Spec{In: 3, Hidden: []int{16}, Act: nn.Tanh, Out: 1}, "clip", norm)},
+		{"sac/Pendulum/normalised", "Pendulum-v1", "sac", finishedAC(t, nn.Spec{In: 3, Hidden: []int{16, 8}, Act: nn.ReLU, Out: 2}, "tanh", norm)},
+		{"td3/Pendulum", "Pendulum-v1", "td3", finishedAC(t, nn.Spec{In: 3, Hidden: []int{8}, Act: nn.ReLU, Out: 1}, "tanh", nil)},
+	}
 	os.Setenv("PYTHONPATH", root(t))
 	c, err := worker.Start(context.Background(), worker.Options{Python: workertest.Python(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	file := filepath.Join(t.TempDir(), "policy.keras")
-	if err := p.WriteKeras(context.Background(), c, file); err != nil {
-		t.Fatal(err)
+	dir := t.TempDir()
+	var files, kinds []string
+	var wants [][]env.Action
+	var obss [][][]float64
+	for i, tt := range tests {
+		spec, err := env.Lookup(tt.env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var p *Policy
+		var act func([]float64) env.Action
+		if tt.cp == nil {
+			p = randomPolicy(t, tt.env, nn.Spec{In: 4, Hidden: []int{16}, Act: nn.Tanh, Out: 2})
+			g := trainloop.NewGreedy(p.Net)
+			act = func(o []float64) env.Action { return env.DiscreteAction(g.Act(o)) }
+		} else {
+			if p, err = FromCheckpoint(tt.cp, tt.env, tt.algo); err != nil {
+				t.Fatal(err)
+			}
+			act = goAgent(t, tt.cp, tt.algo, spec)
+		}
+		files, kinds = append(files, filepath.Join(dir, strconv.Itoa(i)+".keras")), append(kinds, p.Arch.Kind)
+		if err := p.WriteKeras(context.Background(), c, files[i]); err != nil {
+			t.Fatal(err)
+		}
+		obs := observations(spec, 300)
+		want := make([]env.Action, len(obs))
+		for j, o := range obs {
+			want[j] = act(o)
+		}
+		obss, wants = append(obss, obs), append(wants, want)
 	}
-	g := trainloop.NewGreedy(p.Net)
-	obs := [][]float64{{0.1, -0.2, 0.05, 1}, {-1, 2, -0.3, -2}, {2, 0, 0.2, 0.5}, {0, 0, 0, 0}, {-2, -1, 0.1, 3}}
-	want := ""
-	for _, o := range obs {
-		want += string(rune('0' + g.Act(o)))
-	}
-	cmd := exec.Command(workertest.Python(t), "-c", `
-import sys
+	code := `
+import json, sys
 # The venv may hold xlrl's packages: make them unimportable, so that loading
-# proves the file needs none of them.
+# proves the files need none of them.
 sys.modules["pyworker"] = None
 sys.modules["xlrl_envs"] = None
 import numpy as np, keras
-m = keras.saving.load_model(sys.argv[1])
-x = np.array(`+pyList(obs)+`, dtype=np.float32)
-print("".join(str(a) for a in np.argmax(m.predict(x, verbose=0), axis=1)))
-`, file)
+out = []
+for file, obs, kind in zip(sys.argv[1::3], sys.argv[2::3], sys.argv[3::3]):
+    m = keras.saving.load_model(file)
+    y = m.predict(np.array(json.loads(obs), dtype=np.float32), verbose=0)
+    a = np.argmax(y, axis=1)[:, None] if kind == "mlp" else y  # else y is the action
+    out.append(np.asarray(a, dtype=np.float64).tolist())
+print(json.dumps(out))
+`
+	args := []string{"-c", code}
+	for i, f := range files {
+		b, _ := json.Marshal(obss[i])
+		args = append(args, f, string(b), kinds[i])
+	}
+	cmd := exec.Command(workertest.Python(t), args...)
 	cmd.Dir = t.TempDir()
 	cmd.Env = append(os.Environ(), "PYTHONPATH=", "TF_CPP_MIN_LOG_LEVEL=3")
 	var stderr strings.Builder
@@ -235,8 +284,17 @@ print("".join(str(a) for a in np.argmax(m.predict(x, verbose=0), axis=1)))
 	if err != nil {
 		t.Fatalf("keras: %v\n%s%s", err, out, stderr.String())
 	}
-	if got := strings.TrimSpace(string(out)); !strings.HasSuffix(got, want) {
-		t.Fatalf("keras argmax %q, Go %q", got, want)
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	var got [][][]float64
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &got); err != nil || len(got) != len(tests) {
+		t.Fatalf("keras: %v: %s", err, out)
+	}
+	for i, tt := range tests {
+		spec, _ := env.Lookup(tt.env)
+		bound := sameActions(t, tt.name+" keras", obss[i], wants[i], got[i], spec)
+		if kinds[i] == KindClip && (bound == 0 || bound == len(obss[i])) {
+			t.Errorf("%s: %d of %d actions at a bound: the test would not see a missing or wrong clip", tt.name, bound, len(obss[i]))
+		}
 	}
 }
 
