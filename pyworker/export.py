@@ -45,7 +45,8 @@ def _action_layers(keras: Any, arch: dict[str, Any]) -> list[Any]:
     """What turns the last Dense layer's outputs into the action: nothing for "mlp" (the
     outputs are logits or Q-values: take their argmax); for "mlp-clip" the clip to
     [low, high] (rescaled to [0, 1], a ReLU capped at 1, rescaled back); for "mlp-tanh" the
-    rescaling of tanh's [-1, 1] to [low, high] (the tanh is the last Dense layer's)."""
+    rescaling of tanh's [-1, 1] to [low, high] (the tanh is the last Dense layer's, or with a
+    mean_clip the clip's (shifted, a capped ReLU, shifted back) and then a tanh)."""
     kind = arch["kind"]
     if kind == "mlp":
         return []
@@ -53,10 +54,22 @@ def _action_layers(keras: Any, arch: dict[str, Any]) -> list[Any]:
     high = np.asarray(arch["high"], dtype=np.float64)
     width = high - low
     if kind == "mlp-tanh":
+        c = float(arch.get("mean_clip", 0.0))
+        clip = (
+            [
+                keras.layers.Rescaling(1.0, offset=c, name="mean_clip_shift"),
+                keras.layers.ReLU(max_value=2 * c, name="mean_clip"),
+                keras.layers.Rescaling(1.0, offset=-c, name="mean_clip_unshift"),
+                keras.layers.Activation("tanh", name="tanh"),
+            ]
+            if c > 0
+            else []
+        )
         return [
+            *clip,
             keras.layers.Rescaling(
                 (0.5 * width).tolist(), offset=(low + 0.5 * width).tolist(), name="to_bounds"
-            )
+            ),
         ]
     if (width <= 0).any():
         raise ArgumentError(f"action bounds [{low}, {high}]: want low < high")
@@ -90,12 +103,14 @@ def build_model(arch: dict[str, Any], weights: list[np.ndarray]) -> Any:
         )
     weights = [np.array(w) for w in weights]
     last_act = "linear"
+    mean_clip = float(arch.get("mean_clip", 0.0))
     if arch["kind"] == "mlp-tanh":
         # The action is tanh of the first action_dim outputs (SAC's other outputs are its
-        # log std): the last layer keeps those columns only.
+        # log std): the last layer keeps those columns only. A gSDE actor's mean is clipped
+        # before the tanh, so its tanh comes after the clip's layers (_action_layers).
         d = int(arch["action_dim"])
         weights[-2], weights[-1] = weights[-2][:, :d], weights[-1][:d]
-        sizes[-1], last_act = d, "tanh"
+        sizes[-1], last_act = d, "linear" if mean_clip > 0 else "tanh"
     layers: list[Any] = [keras.Input(shape=(sizes[0],)), *_norm_layers(keras, arch)]
     for i, width in enumerate(sizes[1:]):
         last = i == len(sizes) - 2

@@ -262,6 +262,14 @@ AC_RUNS = {
             *("--hp", "learning_starts=200", "--hp", "normalize_obs=true"),
         ],
     ),
+    "sac-gsde-Pendulum-go": (
+        "Pendulum-v1",
+        "mlp-tanh",
+        [
+            *("--algo", "sac", "--backend", "go", "--steps", "600", "--layers", "32"),
+            *("--hp", "learning_starts=200", "--hp", "use_sde=true"),
+        ],
+    ),
     "td3-Pendulum-go": (
         "Pendulum-v1",
         "mlp-tanh",

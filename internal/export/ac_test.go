@@ -14,6 +14,7 @@ import (
 
 	"github.com/xlrl/xlrl/internal/agent/ac"
 	"github.com/xlrl/xlrl/internal/agent/ppo"
+	"github.com/xlrl/xlrl/internal/agent/sac"
 	"github.com/xlrl/xlrl/internal/agent/zoo"
 	"github.com/xlrl/xlrl/internal/ckpt"
 	"github.com/xlrl/xlrl/internal/env"
@@ -85,8 +86,12 @@ func goAgent(t *testing.T, cp *ckpt.Checkpoint, algo string, spec *env.Spec) fun
 		mode = "argmax"
 		net, norm, err = ppo.PolicyNet(cp, d, spec.Action.N)
 	default:
+		var sde bool
 		mode = "tanh"
-		net, norm, err = ac.OffPolicyNet(cp, d, len(spec.Action.Low))
+		net, norm, sde, err = ac.OffPolicyNet(cp, d, len(spec.Action.Low))
+		if sde {
+			mode = "tanh_clip"
+		}
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -163,7 +168,7 @@ obs = np.load(sys.argv[2])
 a = p.act_batch(obs)
 one = [p.act(o) for o in obs[:10]]
 # one row or many: BLAS sums in another order, so Box actions agree to rounding
-assert np.allclose(np.asarray(one).reshape(a[:10].shape), a[:10], rtol=1e-6, atol=1e-6), (one, a)
+assert np.allclose(np.asarray(one).reshape(a[:10].shape), a[:10], rtol=1e-5, atol=1e-5), (one, a)
 print(json.dumps(np.asarray(a, dtype=np.float64).reshape(len(obs), -1).tolist()))
 `, file, obsFile)
 	var got [][]float64
@@ -234,6 +239,9 @@ func TestACActionsEqualGo(t *testing.T) {
 		{"finished/sac/Pendulum/normalised", "Pendulum-v1", "sac", func(t *testing.T) *ckpt.Checkpoint {
 			return finishedAC(t, nn.Spec{In: 3, Hidden: []int{16, 16}, Act: nn.ReLU, Out: 2}, "tanh", pendulumNorm)
 		}, KindTanh, 2, false},
+		{"finished/sac/Pendulum/gSDE", "Pendulum-v1", "sac", func(t *testing.T) *ckpt.Checkpoint {
+			return finishedAC(t, nn.Spec{In: 3, Hidden: []int{16, 16}, Act: nn.ReLU, Out: 1}, "tanh_clip", nil)
+		}, KindTanh, 2, false},
 		{"finished/td3/Pendulum", "Pendulum-v1", "td3", func(t *testing.T) *ckpt.Checkpoint {
 			return finishedAC(t, nn.Spec{In: 3, Hidden: []int{8}, Act: nn.ReLU, Out: 1}, "tanh", nil)
 		}, KindTanh, 2, false},
@@ -247,6 +255,10 @@ func TestACActionsEqualGo(t *testing.T) {
 		{"interrupted/sac/Pendulum/normalised", "Pendulum-v1", "sac", func(t *testing.T) *ckpt.Checkpoint {
 			return runCheckpoint(t, true, interrupted(t, 2, "--env", "Pendulum-v1", "--algo", "sac", "--layers", "16", "--hp", "batch_size=16",
 				"--hp", "learning_starts=100", "--hp", "normalize_obs=true", "--hp", "eval_every=300"))
+		}, KindTanh, 2, false},
+		{"interrupted/sac/Pendulum/gSDE", "Pendulum-v1", "sac", func(t *testing.T) *ckpt.Checkpoint {
+			return runCheckpoint(t, true, interrupted(t, 2, "--env", "Pendulum-v1", "--algo", "sac", "--layers", "16", "--hp", "batch_size=16",
+				"--hp", "learning_starts=100", "--hp", "use_sde=true", "--hp", "eval_every=300"))
 		}, KindTanh, 2, false},
 		{"interrupted/td3/Pendulum", "Pendulum-v1", "td3", func(t *testing.T) *ckpt.Checkpoint {
 			return runCheckpoint(t, false, interrupted(t, 2, "--env", "Pendulum-v1", "--algo", "td3", "--layers", "16", "--hp", "batch_size=16", "--hp", "learning_starts=100"))
@@ -265,6 +277,9 @@ func TestACActionsEqualGo(t *testing.T) {
 			}
 			if p.Arch.Kind != tt.kind || p.Arch.Version != tt.version {
 				t.Fatalf("kind %q version %d, want %q and %d", p.Arch.Kind, p.Arch.Version, tt.kind, tt.version)
+			}
+			if gsde := strings.Contains(tt.name, "gSDE"); (p.Arch.MeanClip == sac.ClipMean) != gsde {
+				t.Fatalf("mean_clip %v: a gSDE actor (%v) clips its mean to %v", p.Arch.MeanClip, gsde, sac.ClipMean)
 			}
 			file := filepath.Join(t.TempDir(), "policy.npz")
 			if err := p.WriteNPZ(file); err != nil {

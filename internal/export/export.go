@@ -21,6 +21,7 @@ import (
 	"github.com/xlrl/xlrl/internal/agent/ac"
 	"github.com/xlrl/xlrl/internal/agent/dqn"
 	"github.com/xlrl/xlrl/internal/agent/ppo"
+	"github.com/xlrl/xlrl/internal/agent/sac"
 	"github.com/xlrl/xlrl/internal/agent/tabular"
 	"github.com/xlrl/xlrl/internal/atomicfile"
 	"github.com/xlrl/xlrl/internal/ckpt"
@@ -85,6 +86,9 @@ type Architecture struct {
 	ActionDim int       `json:"action_dim,omitempty"`
 	Low       []float64 `json:"low,omitempty"`
 	High      []float64 `json:"high,omitempty"`
+	// MeanClip > 0 clips KindTanh's outputs to [-MeanClip, MeanClip]
+	// before the tanh (SAC with gSDE, sac.ClipMean).
+	MeanClip float64 `json:"mean_clip,omitempty"`
 	// ObsNorm is the statistics the network's inputs are standardised
 	// with, nil when the run did not normalise its observations.
 	ObsNorm *ObsNorm `json:"obs_norm,omitempty"`
@@ -235,7 +239,11 @@ func FromCheckpoint(c *ckpt.Checkpoint, envID, algo string) (*Policy, error) {
 			mode = "argmax"
 			net, norm, err = ppo.PolicyNet(c, netInputs(espec), espec.Action.N)
 		case espec.Action.Kind == env.Box:
-			net, norm, err = ac.OffPolicyNet(c, netInputs(espec), len(espec.Action.Low))
+			var sde bool
+			net, norm, sde, err = ac.OffPolicyNet(c, netInputs(espec), len(espec.Action.Low))
+			if sde {
+				mode = "tanh_clip"
+			}
 		default:
 			return nil, fmt.Errorf("%w: a %s checkpoint for %s, whose actions are not a Box", ckpt.ErrBad, algo, envID)
 		}
@@ -301,7 +309,7 @@ func contains(xs []string, x string) bool {
 }
 
 // netPolicy is the policy of net acting by mode (zoo.ACReport's ActMode:
-// "argmax", "clip" or "tanh") on observations standardised by norm (nil:
+// "argmax", "clip", "tanh" or "tanh_clip") on observations standardised by norm (nil:
 // none), checked against the environment's spaces.
 func netPolicy(arch Architecture, net *nn.MLP, mode string, norm *ac.RunningMeanStd) (*Policy, error) {
 	spec := net.Spec()
@@ -316,7 +324,7 @@ func netPolicy(arch Architecture, net *nn.MLP, mode string, norm *ac.RunningMean
 	switch mode {
 	case "argmax":
 		arch.Kind = KindArgmax
-	case "clip", "tanh":
+	case "clip", "tanh", "tanh_clip":
 		if lookupErr != nil {
 			return nil, fmt.Errorf("the action bounds of a %s policy: %w", mode, lookupErr)
 		}
@@ -329,12 +337,15 @@ func netPolicy(arch Architecture, net *nn.MLP, mode string, norm *ac.RunningMean
 			return nil, fmt.Errorf("%s's action bounds [%v, %v] are not finite: the file could not hold them", espec.ID, a.Low, a.High)
 		}
 		arch.Kind, arch.Version = KindTanh, versionAC
-		if mode == "clip" {
+		switch mode {
+		case "clip":
 			arch.Kind = KindClip
+		case "tanh_clip":
+			arch.MeanClip = sac.ClipMean
 		}
 		arch.ActionDim, arch.Low, arch.High = d, append([]float64{}, a.Low...), append([]float64{}, a.High...)
 	default:
-		return nil, fmt.Errorf("%w: unknown policy mode %q: want argmax, clip or tanh", ckpt.ErrBad, mode)
+		return nil, fmt.Errorf("%w: unknown policy mode %q: want argmax, clip, tanh or tanh_clip", ckpt.ErrBad, mode)
 	}
 	if norm != nil {
 		if len(norm.Mean) != spec.In || len(norm.Var) != spec.In || !finite(norm.Mean) || !finite(norm.Var) {

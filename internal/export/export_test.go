@@ -216,6 +216,7 @@ func TestKerasLoadsWithoutXlrl(t *testing.T) {
 		{"ppo/Pendulum/normalised", "Pendulum-v1", "ppo", finishedAC(t, nn.Spec{In: 3, Hidden: []int{16}, Act: nn.Tanh, Out: 1}, "clip", norm)},
 		{"sac/Pendulum/normalised", "Pendulum-v1", "sac", finishedAC(t, nn.Spec{In: 3, Hidden: []int{16, 8}, Act: nn.ReLU, Out: 2}, "tanh", norm)},
 		{"td3/Pendulum", "Pendulum-v1", "td3", finishedAC(t, nn.Spec{In: 3, Hidden: []int{8}, Act: nn.ReLU, Out: 1}, "tanh", nil)},
+		{"sac/Pendulum/gSDE", "Pendulum-v1", "sac", finishedAC(t, nn.Spec{In: 3, Hidden: []int{16, 8}, Act: nn.ReLU, Out: 1}, "tanh_clip", nil)},
 	}
 	os.Setenv("PYTHONPATH", root(t))
 	c, err := worker.Start(context.Background(), worker.Options{Python: workertest.Python(t)})

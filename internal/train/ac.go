@@ -164,8 +164,12 @@ func acPolicyOf(cp *ckpt.Checkpoint, algo string, spec *env.Spec) (*nn.MLP, stri
 		net, norm, err := ppo.PolicyNet(cp, d, n)
 		return net, mode, norm, err
 	case cp.Kind == algo && spec.Action.Kind == env.Box: // sac, td3
-		net, norm, err := ac.OffPolicyNet(cp, d, len(spec.Action.Low))
-		return net, "tanh", norm, err
+		net, norm, sde, err := ac.OffPolicyNet(cp, d, len(spec.Action.Low))
+		mode := "tanh"
+		if sde {
+			mode = "tanh_clip"
+		}
+		return net, mode, norm, err
 	}
 	return nil, "", nil, fmt.Errorf("%w: a %s run's checkpoint holds a %q, want %q (a finished run) or %q (an interrupted one)",
 		ckpt.ErrBad, algo, cp.Kind, ACPolicyKind, algo)

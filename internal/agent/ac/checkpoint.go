@@ -8,6 +8,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/xlrl/xlrl/internal/agent/trainloop"
 	"github.com/xlrl/xlrl/internal/backend"
@@ -488,10 +490,12 @@ func NewPolicyNet(in int, hidden []int, activation string, out int) (*nn.MLP, er
 
 // ActingWeights loads into net the weights of an interrupted run (above):
 // the best ones (PutBest's section "best") when the run evaluated, else
-// the latest (section latest), and returns the observation statistics
-// they go with: bestNorm's (PutStats) or "obs_rms"; nil when the run does
-// not normalise its observations (normalized false).
-func ActingWeights(c *ckpt.Checkpoint, net *nn.MLP, latest, bestNorm string, normalized bool) (*RunningMeanStd, error) {
+// the latest (the sections latest, one after another: a group's networks
+// that share one set of parameters, as a split actor's), and returns the
+// observation statistics they go with: bestNorm's (PutStats) or
+// "obs_rms"; nil when the run does not normalise its observations
+// (normalized false).
+func ActingWeights(c *ckpt.Checkpoint, net *nn.MLP, latest []string, bestNorm string, normalized bool) (*RunningMeanStd, error) {
 	b := trainloop.NewBest()
 	had, err := GetBest(c, "best", b, len(net.Params))
 	if err != nil {
@@ -502,9 +506,16 @@ func ActingWeights(c *ckpt.Checkpoint, net *nn.MLP, latest, bestNorm string, nor
 		copy(net.Params, b.Params())
 		stats = bestNorm
 	} else {
-		p, err := c.Float32s(latest, len(net.Params))
+		p, err := concatSections(c, latest)
 		if err != nil {
 			return nil, err
+		}
+		if len(p) != len(net.Params) {
+			quoted := make([]string, len(latest))
+			for i, name := range latest {
+				quoted[i] = strconv.Quote(name)
+			}
+			return nil, fmt.Errorf("%w: section %s: %d weights for a network of %d", ckpt.ErrBad, strings.Join(quoted, " + "), len(p), len(net.Params))
 		}
 		copy(net.Params, p)
 	}
@@ -518,13 +529,46 @@ func ActingWeights(c *ckpt.Checkpoint, net *nn.MLP, latest, bestNorm string, nor
 	return norm, nil
 }
 
+// concatSections is the float32 sections names, one after another.
+func concatSections(c *ckpt.Checkpoint, names []string) ([]float32, error) {
+	var p []float32
+	for _, name := range names {
+		part, err := c.Float32s(name, -1)
+		if err != nil {
+			return nil, err
+		}
+		p = append(p, part...)
+	}
+	return p, nil
+}
+
 // OffPolicyNet rebuilds the actor of a SAC or TD3 training checkpoint (as
 // OffAgent and OffPolicy save it) that an interrupted run acts with, and
 // its observation statistics (nil: none): see ActingWeights. obsDim and
 // actDim are the environment's; the actor's outputs (dim(A) for TD3, a
 // mean and a log std per dimension for SAC) are read off its weights, and
-// its first actDim outputs are the action (TanhPolicy).
-func OffPolicyNet(c *ckpt.Checkpoint, obsDim, actDim int) (*nn.MLP, *RunningMeanStd, error) {
+// its first actDim outputs are the action (TanhPolicy). sde reports a SAC
+// actor trained with gSDE, whose mean is clipped before the tanh
+// (TanhPolicy.ClipMean; the act mode "tanh_clip").
+func OffPolicyNet(c *ckpt.Checkpoint, obsDim, actDim int) (net *nn.MLP, norm *RunningMeanStd, sde bool, err error) {
+	net, norm, err = offPolicyNet(c, obsDim, actDim)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	var st agentState
+	if err := c.GetJSON("agent", &st); err != nil {
+		return nil, nil, false, err
+	}
+	var flags struct {
+		UseSDE bool `json:"use_sde"` // sac.Config's
+	}
+	if err := json.Unmarshal(st.Config, &flags); err != nil {
+		return nil, nil, false, fmt.Errorf("%w: %s config: %v", ckpt.ErrBad, c.Kind, err)
+	}
+	return net, norm, flags.UseSDE, nil
+}
+
+func offPolicyNet(c *ckpt.Checkpoint, obsDim, actDim int) (*nn.MLP, *RunningMeanStd, error) {
 	var st agentState
 	if err := c.GetJSON("agent", &st); err != nil {
 		return nil, nil, fmt.Errorf("%w (a %q checkpoint, not a SAC or TD3 one?)", err, c.Kind)
@@ -533,7 +577,13 @@ func OffPolicyNet(c *ckpt.Checkpoint, obsDim, actDim int) (*nn.MLP, *RunningMean
 	if err := json.Unmarshal(st.Config, &cfg); err != nil {
 		return nil, nil, fmt.Errorf("%w: %s config: %v", ckpt.ErrBad, c.Kind, err)
 	}
-	p, err := c.Float32s("actor_0", -1)
+	// A split actor (gSDE: OffAgent.SplitActor) saved its hidden layers
+	// and its output layer as two networks of the group.
+	latest := []string{"actor_0"}
+	if slices.Contains(c.Sections(), "actor_1") {
+		latest = append(latest, "actor_1")
+	}
+	p, err := concatSections(c, latest)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -554,7 +604,7 @@ func OffPolicyNet(c *ckpt.Checkpoint, obsDim, actDim int) (*nn.MLP, *RunningMean
 	if err != nil {
 		return nil, nil, err
 	}
-	norm, err := ActingWeights(c, net, "actor_0", "best_norm", cfg.NormalizeObs)
+	norm, err := ActingWeights(c, net, latest, "best_norm", cfg.NormalizeObs)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -169,7 +169,7 @@ func TestOffPolicyNetActsAsTheStoppedAgent(t *testing.T) {
 			if err := PutStats(cp, "obs_rms", g.obsRMS); err != nil { // as OffPolicy.save does
 				t.Fatal(err)
 			}
-			net, norm, err := OffPolicyNet(cp, g.ObsDim, g.ActDim)
+			net, norm, _, err := OffPolicyNet(cp, g.ObsDim, g.ActDim)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -210,7 +210,7 @@ func TestOffPolicyNetRefusesWhatNoRunWrote(t *testing.T) {
 		}
 		return c
 	}
-	if _, _, err := OffPolicyNet(good(), 3, 1); err != nil {
+	if _, _, _, err := OffPolicyNet(good(), 3, 1); err != nil {
 		t.Fatalf("a consistent checkpoint: %v", err)
 	}
 	for _, c := range []struct {
@@ -229,7 +229,7 @@ func TestOffPolicyNetRefusesWhatNoRunWrote(t *testing.T) {
 	} {
 		cp := good()
 		c.spoil(cp)
-		if _, _, err := OffPolicyNet(cp, 3, 2); !errors.Is(err, ckpt.ErrBad) {
+		if _, _, _, err := OffPolicyNet(cp, 3, 2); !errors.Is(err, ckpt.ErrBad) {
 			t.Errorf("%s: err = %v, want ErrBad", c.name, err)
 		}
 	}

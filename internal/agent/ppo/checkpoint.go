@@ -202,7 +202,7 @@ func PolicyNet(c *ckpt.Checkpoint, obsDim, nOut int) (*nn.MLP, *ac.RunningMeanSt
 	if err != nil {
 		return nil, nil, err
 	}
-	norm, err := ac.ActingWeights(c, net, "nets_0", "best_norm", cfg.NormalizeObs) // nets_0: the group's policy
+	norm, err := ac.ActingWeights(c, net, []string{"nets_0"}, "best_norm", cfg.NormalizeObs) // nets_0: the group's policy
 	if err != nil {
 		return nil, nil, err
 	}

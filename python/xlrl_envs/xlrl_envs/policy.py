@@ -9,7 +9,8 @@ evaluation:
 - ``mlp``: the argmax of the outputs (DQN, REINFORCE, A2C, PPO on Discrete actions);
 - ``mlp-clip``: the outputs (PPO's Gaussian mean) clipped to ``[low, high]``;
 - ``mlp-tanh``: ``low + 0.5 * (tanh(out[:action_dim]) + 1) * (high - low)`` (SAC's mean, TD3's
-  actor);
+  actor), the outputs clipped to ``[-mean_clip, mean_clip]`` first when the file has a
+  ``mean_clip`` (SAC with gSDE);
 - ``q-table``: the argmax of the state's row.
 
 With ``obs_norm`` (version 2) the inputs are first standardised as the Go agent standardised
@@ -97,6 +98,9 @@ class Policy:
         m = out[:, : int(self.architecture["action_dim"])].astype(np.float64)
         if kind == "mlp-clip":
             return np.minimum(np.maximum(m, low), high)
+        c = float(self.architecture.get("mean_clip", 0.0))
+        if c > 0:  # a gSDE actor's mean
+            m = np.clip(m, -c, c)
         return low + 0.5 * (np.tanh(m) + 1) * (high - low)
 
     def act(self, obs: Any) -> Any:
