@@ -56,7 +56,14 @@ def child_cpu() -> float:
 
 
 def tune(
-    xlrl: str, url: str, study: str, out: Path, trials: int, budget: int, procs: int, evaluations: int
+    xlrl: str,
+    url: str,
+    study: str,
+    out: Path,
+    trials: int,
+    budget: int,
+    procs: int,
+    evaluations: int,
 ) -> tuple[float, float, float]:
     """Wall seconds, CPU seconds and the sum of the trials' own wall seconds."""
     space = out / "space.yaml"
@@ -92,14 +99,22 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--trials", type=int, default=8)
     ap.add_argument("--budget-steps", type=int, default=30000)
-    ap.add_argument("--evaluations", type=int, default=0,
-                    help="xlrl tune --evaluations: periodic evaluations per trial (0: CartPole's every 1,024 steps)")
+    ap.add_argument(
+        "--evaluations",
+        type=int,
+        default=0,
+        help="xlrl tune --evaluations: periodic evaluations per trial (0: CartPole's every 1,024 steps)",
+    )
     ap.add_argument("--xlrl", default="bin/xlrl")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
     with running_postgres() as url, tempfile.TemporaryDirectory() as d:
-        one, cpu1, tr1 = tune(a.xlrl, url, "one", Path(d), a.trials, a.budget_steps, 1, a.evaluations)
-        two, cpu2, tr2 = tune(a.xlrl, url, "two", Path(d), a.trials, a.budget_steps, 2, a.evaluations)
+        one, cpu1, tr1 = tune(
+            a.xlrl, url, "one", Path(d), a.trials, a.budget_steps, 1, a.evaluations
+        )
+        two, cpu2, tr2 = tune(
+            a.xlrl, url, "two", Path(d), a.trials, a.budget_steps, 2, a.evaluations
+        )
     res = {"trials": a.trials, "budget_steps": a.budget_steps, "evaluations": a.evaluations, "one_process_s": one, "two_processes_s": two,
            "ratio": two / one, "one_process_cpu_s": cpu1, "two_processes_cpu_s": cpu2,
            "cpu_ratio": cpu2 / cpu1, "one_process_cores_used": cpu1 / one,
