@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import select
+import signal
 import subprocess
 import sys
 import time
@@ -92,3 +93,36 @@ def xlrl_binary() -> Path:
     if not binary.exists():
         subprocess.run(["go", "build", "-o", str(binary), "./cmd/xlrl"], cwd=ROOT, check=True)
     return binary
+
+
+def interrupt_run(
+    binary: Path,
+    cwd: Path,
+    args: list[str],
+    *,
+    progress: str = "steps (",
+    lines: int = 1,
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
+) -> str:
+    """Start `xlrl ARGS` in cwd, send it SIGINT (Ctrl-C) once its progress lines
+    (containing ``progress``) reach ``lines``, check that it stopped as Ctrl-C should (exit
+    status 130) and return its stderr."""
+    proc = subprocess.Popen(
+        [str(binary), *args],
+        cwd=cwd,
+        env=env or dict(os.environ, XLRL_PYTHON=sys.executable),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    seen = 0
+    while seen < lines:
+        line = proc.stderr.readline()
+        assert line or proc.poll() is None, "xlrl ended before it could be interrupted"
+        seen += progress in line
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=timeout)
+    assert proc.returncode == 130, err
+    return err

@@ -3,13 +3,10 @@ through the built binary matches a run never stopped (issue 12)."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import interrupt_run
 
 from pyworker.metrics import read_metrics
 from tests.test_e2e_runs import comparable, last_json, xlrl
@@ -60,21 +57,7 @@ def test_ac_ctrl_c_and_resume_match_an_uninterrupted_run(
     xlrl_binary: Path, tmp_path: Path, name: str
 ):
     args = ["train", *RUNS[name], "--eval-episodes", "5", "--plot=false"]
-    env = dict(os.environ, XLRL_PYTHON=sys.executable)
-    proc = subprocess.Popen(
-        [str(xlrl_binary), *args, "--name", "sig"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stderr is not None
-    while "steps (" not in proc.stderr.readline():  # the first progress line
-        assert proc.poll() is None, "xlrl train ended before it could be interrupted"
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130, err
+    err = interrupt_run(xlrl_binary, tmp_path, [*args, "--name", "sig"])
     assert f"continue with: {xlrl_binary} train --resume runs/sig" in err
 
     p = xlrl(xlrl_binary, tmp_path, "train", "--resume", "runs/sig", "--json")
@@ -127,21 +110,7 @@ def test_eval_of_an_ac_run_stopped_by_ctrl_c_acts_as_the_agent_did(
     xlrl_binary: Path, tmp_path: Path, name: str
 ):
     common = [*STOPPED[name], "--hp", "eval_every=0", "--eval-episodes", "5", "--plot=false"]
-    env = dict(os.environ, XLRL_PYTHON=sys.executable)
-    proc = subprocess.Popen(
-        [str(xlrl_binary), "train", *common, "--steps", "1000000", "--name", "sig"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stderr is not None
-    while "steps (" not in proc.stderr.readline():  # the first progress line
-        assert proc.poll() is None, "xlrl train ended before it could be interrupted"
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130, err
+    interrupt_run(xlrl_binary, tmp_path, ["train", *common, "--steps", "1000000", "--name", "sig"])
 
     run = tmp_path / "runs" / "sig"
     before = _files(run)

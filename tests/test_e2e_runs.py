@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import interrupt_run
 from matplotlib import image
 
 from pyworker.metrics import read_metrics
@@ -140,22 +140,14 @@ def test_resume_extends_a_run_exactly(xlrl_binary, tmp_path):
 
 def test_ctrl_c_checkpoints_and_resume_finishes(xlrl_binary, tmp_path):
     episodes = "150000"
-    env = dict(os.environ, XLRL_PYTHON=sys.executable)
-    proc = subprocess.Popen(
-        [str(xlrl_binary), "train", *ENV, "--episodes", episodes, "--name", "sig", "--plot=false"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
     # The first progress line ("256/150000 episodes (0%) ...") follows the first episodes.
-    assert proc.stderr is not None
-    while "episodes (" not in proc.stderr.readline():
-        assert proc.poll() is None, "xlrl train ended before it could be interrupted"
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
+    err = interrupt_run(
+        xlrl_binary,
+        tmp_path,
+        ["train", *ENV, "--episodes", episodes, "--name", "sig", "--plot=false"],
+        progress="episodes (",
+        timeout=60,
+    )
     assert f"continue with: {xlrl_binary} train --resume runs/sig" in err
     run = tmp_path / "runs" / "sig"
     done = read_metrics(run).records
@@ -291,21 +283,7 @@ def test_dqn_ctrl_c_and_resume_match_an_uninterrupted_run(xlrl_binary, tmp_path,
         "5",
         "--plot=false",
     ]
-    env = dict(os.environ, XLRL_PYTHON=sys.executable)
-    proc = subprocess.Popen(
-        [str(xlrl_binary), *args, "--name", "sig"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stderr is not None
-    while "steps (" not in proc.stderr.readline():  # the first progress line
-        assert proc.poll() is None, "xlrl train ended before it could be interrupted"
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
+    err = interrupt_run(xlrl_binary, tmp_path, [*args, "--name", "sig"], timeout=60)
     assert f"continue with: {xlrl_binary} train --resume runs/sig" in err
 
     resumed = last_json(xlrl(xlrl_binary, tmp_path, "train", "--resume", "runs/sig", "--json"))

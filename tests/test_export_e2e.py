@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import ROOT
+from conftest import ROOT, interrupt_run
 
 pytestmark = pytest.mark.e2e
 
@@ -320,23 +319,9 @@ def test_interrupted_actor_critic_run_exports_the_policy_eval_acts_with(
         *("--hp", "normalize_obs=true", "--hp", "eval_every=512", "--eval-episodes", "2"),
         *("--plot=false", "--name", "sig"),
     ]
-    proc = subprocess.Popen(
-        [str(xlrl_binary), *args],
-        cwd=tmp_path,
-        env=dict(os.environ, XLRL_PYTHON=sys.executable, PYTHONPATH=str(ROOT)),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stderr is not None
-    lines = 0
-    while lines < 2:  # the second progress line: past the first updates and evaluations
-        line = proc.stderr.readline()
-        assert line or proc.poll() is None, "xlrl train ended before it could be interrupted"
-        lines += "steps (" in line
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130, err
+    # the second progress line: past the first updates and evaluations
+    env = dict(os.environ, XLRL_PYTHON=sys.executable, PYTHONPATH=str(ROOT))
+    interrupt_run(xlrl_binary, tmp_path, args, lines=2, env=env)
     check_export(
         xlrl_binary, tmp_path, tmp_path / "runs" / "sig", "Pendulum-v1", "mlp-clip", partial=True
     )
