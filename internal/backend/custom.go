@@ -165,8 +165,10 @@ func (gg *goGroup) Step(ctx context.Context, batches []GradBatch, opts StepOptio
 		gg.grads[i] = ws.Grad
 		copy(net.OutputGrad(ws, b.N), b.DOut[:b.N*net.Out()])
 		net.Backward(ws, b.N)
-		for _, v := range ws.Grad {
-			sumSq += float64(v) * float64(v)
+		if gg.maxNorm > 0 { // the norm only matters to clipping
+			for _, v := range ws.Grad {
+				sumSq += float64(v) * float64(v)
+			}
 		}
 	}
 	scale := clipScale(sumSq, gg.maxNorm)

@@ -124,7 +124,7 @@ func testKernelsMatchNaive(t *testing.T) {
 	}
 }
 
-// TestElementwiseKernelsMatchGo: relu, its gradient, the sum of squares,
+// TestElementwiseKernelsMatchGo: relu, its gradient, the Polyak step, the sum of squares,
 // the bias gradient and Adam's update agree with the portable loops, for
 // lengths with and without a remainder of 8, NaN and -0 included.
 func TestElementwiseKernelsMatchGo(t *testing.T) { forEachKernel(t, testElementwiseKernelsMatchGo) }
@@ -153,6 +153,12 @@ func testElementwiseKernelsMatchGo(t *testing.T) {
 		reluGrad(x, got)
 		reluGradGo(x, wantD)
 		same("reluGrad", got, wantD)
+
+		src := randSlice(rng, n)
+		got, wantP := append([]float32(nil), d...), append([]float32(nil), d...)
+		polyak(got, src, 0.005)
+		polyakGo(wantP, src, 0.005)
+		same("polyak", got, wantP)
 
 		g := randSlice(rng, n)
 		if s, w := sumSquares(g), sumSquaresGo(g); math.Abs(s-w) > 1e-12*w {

@@ -119,6 +119,9 @@ func reluGradAVX(n int, x, d *float32)
 //go:noescape
 func sumSquaresAVX(n int, grad *float32) float64
 
+//go:noescape
+func polyakAVX(n int, dst, src *float32, tau float32)
+
 // masks holds 32 lanes on, then 32 off: &masks[32-c] is the mask of the
 // first c lanes of a 16- or 32-lane kernel.
 var masks = func() (m [64]int32) {
@@ -543,6 +546,17 @@ func reluGrad(x, d []float32) {
 		n = 0
 	}
 	reluGradGo(x[n:], d[n:])
+}
+
+func polyak(dst, src []float32, tau float32) {
+	src = src[:len(dst)]
+	n := len(dst) &^ 7
+	if vector() && n > 0 {
+		polyakAVX(n, &dst[0], &src[0], tau)
+	} else {
+		n = 0
+	}
+	polyakGo(dst[n:], src[n:], tau)
 }
 
 func sumSquares(g []float32) float64 {

@@ -109,6 +109,7 @@ type work struct {
 	actorOut               []float32
 	qIn, y, dq1, dq2, dIn  []float32
 	dActor, tq1            []float32
+	rows1, rows2           []int32 // the rows whose smaller critic is Q1, Q2
 	batches1, batches2     []backend.GradBatch
 	syncCritics, syncActor []*nn.MLP
 }
@@ -163,6 +164,7 @@ func (tr *trainer) allocWork() {
 	w.noiseNext, w.uNext, w.dA, w.actorOut = f(n*d), f(n*d), f(n*d), f(n*2*d)
 	w.qIn, w.y, w.dq1, w.dq2, w.dIn = f(n*(od+d)), f(n), f(n), f(n), f(n*(od+d))
 	w.dActor, w.tq1 = f(n*2*d), f(n)
+	w.rows1, w.rows2 = make([]int32, 0, n), make([]int32, 0, n)
 	w.batches1, w.batches2 = make([]backend.GradBatch, 2), make([]backend.GradBatch, 1)
 	w.syncCritics, w.syncActor = []*nn.MLP{tr.Q1, tr.Q2}, []*nn.MLP{tr.Actor}
 }
@@ -265,8 +267,9 @@ func (tr *trainer) actorGrad(obs []float32, n int, alpha float64) float64 {
 
 // criticActionGrad is the actor loss mean(alpha logp - min_i Q_i(s, a))
 // for the actions tr.w.aPi on obs with log-probabilities tr.w.logp, and
-// writes its gradient with respect to those actions (through the smaller
-// critic of each row) into tr.w.dA.
+// writes its gradient with respect to those actions into tr.w.dA. Each
+// row's gradient comes from the smaller critic alone (the first on a tie),
+// so each critic backpropagates only its own rows, and only to its input.
 func (tr *trainer) criticActionGrad(obs []float32, n int, alpha float64) float64 {
 	w := &tr.w
 	d, od := tr.ActDim, tr.ObsDim
@@ -274,29 +277,29 @@ func (tr *trainer) criticActionGrad(obs []float32, n int, alpha float64) float64
 	ac.Concat(w.qIn, obs, od, w.aPi, d, n)
 	q1 := tr.Q1.Forward(w.wsQ1, w.qIn, n)
 	q2 := tr.Q2.Forward(w.wsQ2, w.qIn, n)
-	g1, g2 := tr.Q1.OutputGrad(w.wsQ1, n), tr.Q2.OutputGrad(w.wsQ2, n)
 	var loss float64
+	w.rows1, w.rows2 = w.rows1[:0], w.rows2[:0]
 	for r := 0; r < n; r++ {
 		qmin := min(q1[r], q2[r])
 		loss += (alpha*float64(w.logp[r]) - float64(qmin)) * inv
-		g1[r], g2[r] = 0, 0
 		if q1[r] <= q2[r] {
-			g1[r] = float32(-inv)
+			w.rows1 = append(w.rows1, int32(r))
 		} else {
-			g2[r] = float32(-inv)
+			w.rows2 = append(w.rows2, int32(r))
 		}
 	}
-	// dLoss/da: each row's gradient comes from the smaller critic.
-	tr.Q1.Backward(w.wsQ1, n)
-	tr.Q1.InputGrad(w.wsQ1, n, w.dIn)
-	for r := 0; r < n; r++ {
-		copy(w.dA[r*d:(r+1)*d], w.dIn[r*(od+d)+od:(r+1)*(od+d)])
+	g := w.dq1[:n]
+	for i := range g {
+		g[i] = float32(-inv)
 	}
-	tr.Q2.Backward(w.wsQ2, n)
-	tr.Q2.InputGrad(w.wsQ2, n, w.dIn)
-	for r := 0; r < n; r++ {
-		for j := 0; j < d; j++ {
-			w.dA[r*d+j] += w.dIn[r*(od+d)+od+j]
+	for _, c := range []struct {
+		q    *nn.MLP
+		ws   *nn.Workspace
+		rows []int32
+	}{{tr.Q1, w.wsQ1, w.rows1}, {tr.Q2, w.wsQ2, w.rows2}} {
+		c.q.InputGradRows(c.ws, c.rows, g[:len(c.rows)], w.dIn)
+		for i, r := range c.rows {
+			copy(w.dA[int(r)*d:(int(r)+1)*d], w.dIn[i*(od+d)+od:(i+1)*(od+d)])
 		}
 	}
 	return loss
