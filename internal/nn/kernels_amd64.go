@@ -187,8 +187,13 @@ func gemmBlocks(rows, inner int, a, b operand, m int, c []float32, ldc int, s *s
 
 // share runs j on this goroutine and up to helpers helper goroutines (the
 // pack is this goroutine's) and returns when every unit is done and no
-// helper reads j any more.
+// helper reads j any more. While the helpers keep missing their shares (see
+// missLimit) it runs j alone.
 func (j *gemmJob) share(helpers int, pack []float32) {
+	if helpers > 0 && alone.Load() > 0 {
+		alone.Add(-1)
+		helpers = 0
+	}
 	if helpers <= 0 {
 		j.run(pack)
 		return
@@ -205,7 +210,7 @@ func (j *gemmJob) share(helpers int, pack []float32) {
 			j.refs.Add(-1)
 		}
 	}
-	j.run(pack)
+	mine := j.run(pack)
 	for _, w := range workers[:helpers] {
 		if w.slot.CompareAndSwap(j, nil) { // not taken: it stays idle
 			j.refs.Add(-1)
@@ -214,7 +219,26 @@ func (j *gemmJob) share(helpers int, pack []float32) {
 	for j.refs.Load() > 0 { // a helper finishes the unit it holds
 		runtime.Gosched()
 	}
+	if mine < j.panels {
+		misses.Store(0)
+	} else if misses.Add(1) >= missLimit {
+		misses.Store(0)
+		alone.Store(aloneShares)
+	}
 }
+
+// When the helpers miss missLimit shares in a row (this goroutine computed
+// every unit before any helper took one: their threads are not getting a
+// core, the machine being busy with other work), the next aloneShares
+// products run on the calling goroutine alone, and the helpers, offered
+// nothing, park after spinFor instead of polling on cores that other work
+// needs. Then sharing is tried again. Results do not depend on it.
+const (
+	missLimit   = 4
+	aloneShares = 1000
+)
+
+var misses, alone atomic.Int32
 
 // spinFor is how long a helper goroutine stays hot (polling for work,
 // yielding its thread to other goroutines in between) after its last share
@@ -323,20 +347,20 @@ type adamArgs struct {
 }
 
 // run computes units (panels of the product, or chunks of Adam's update)
-// until none is left.
-func (j *gemmJob) run(pack []float32) {
+// until none is left and returns how many it computed.
+func (j *gemmJob) run(pack []float32) (units int) {
 	if a := j.adam; a != nil {
 		n := len(a.p)
 		for u := int(j.next.Add(1)) - 1; u < j.panels; u = int(j.next.Add(1)) - 1 {
 			lo := u * adamChunk
 			hi := min(lo+adamChunk, n)
 			adamAVX(hi-lo, &a.p[lo], &a.g[lo], &a.m[lo], &a.v[lo], &a.c)
+			units++
 		}
-		return
+		return units
 	}
 	if j.width == 32 {
-		j.run32(pack)
-		return
+		return j.run32(pack)
 	}
 	rows, inner, a, b, m, c, ldc := j.rows, j.inner, j.a, j.b, j.m, j.c, j.ldc
 	aRow, aStep := a.row*f32, a.col*f32
@@ -344,6 +368,7 @@ func (j *gemmJob) run(pack []float32) {
 	var ap [4]*float32
 	var cp [4]*float32
 	for p := int(j.next.Add(1)) - 1; p < j.panels; p = int(j.next.Add(1)) - 1 {
+		units++
 		col := p * 16
 		mask := laneMask(m-col, 16)
 		if b.col == 1 {
@@ -362,17 +387,19 @@ func (j *gemmJob) run(pack []float32) {
 			gemmAVX(inner, ap[0], ap[1], ap[2], ap[3], aStep, &pack[0], 16*f32, cp[0], cp[1], cp[2], cp[3], mask)
 		}
 	}
+	return units
 }
 
 // run32 is run on the AVX-512 kernels: panels of 32 columns, blocks of
 // eight rows, then four.
-func (j *gemmJob) run32(pack []float32) {
+func (j *gemmJob) run32(pack []float32) (units int) {
 	rows, inner, a, b, m, c, ldc := j.rows, j.inner, j.a, j.b, j.m, j.c, j.ldc
 	aRow, aStep := a.row*f32, a.col*f32
 	var spare [32]float32
 	var ap [4]*float32
 	var cp [4]*float32
 	for p := int(j.next.Add(1)) - 1; p < j.panels; p = int(j.next.Add(1)) - 1 {
+		units++
 		col := p * 32
 		mask := ^uint32(0)
 		if m-col < 32 {
@@ -394,6 +421,7 @@ func (j *gemmJob) run32(pack []float32) {
 			gemm4x32AVX512(inner, ap[0], ap[1], ap[2], ap[3], aStep, &pack[0], cp[0], cp[1], cp[2], cp[3], mask)
 		}
 	}
+	return units
 }
 
 // fourRows points ap at rows r..r+3 of a (repeating its last row past rows)
