@@ -190,6 +190,9 @@ func gemmBlocks(rows, inner int, a, b operand, m int, c []float32, ldc int, s *s
 // helper reads j any more. While the helpers keep missing their shares (see
 // missLimit) it runs j alone.
 func (j *gemmJob) share(helpers int, pack []float32) {
+	if helpers > 0 && pairs.Load() > 0 {
+		helpers = 0 // the other goroutines are busy with a Pair
+	}
 	if helpers > 0 && alone.Load() > 0 {
 		alone.Add(-1)
 		helpers = 0
@@ -198,12 +201,7 @@ func (j *gemmJob) share(helpers int, pack []float32) {
 		j.run(pack)
 		return
 	}
-	startPool.Do(func() {
-		for i := range workers {
-			workers[i] = &worker{wake: make(chan struct{}, 1)}
-			go workers[i].loop()
-		}
-	})
+	startWorkers()
 	j.refs.Store(int32(helpers))
 	for _, w := range workers[:helpers] {
 		if !w.post(j) { // busy with another goroutine's product
@@ -219,26 +217,90 @@ func (j *gemmJob) share(helpers int, pack []float32) {
 	for j.refs.Load() > 0 { // a helper finishes the unit it holds
 		runtime.Gosched()
 	}
-	if mine < j.panels {
-		misses.Store(0)
-	} else if misses.Add(1) >= missLimit {
-		misses.Store(0)
+	missed(mine == j.panels)
+}
+
+// missed records whether the helpers missed a share (see missFor).
+func missed(all bool) {
+	if !all {
+		missSince.Store(0)
+		return
+	}
+	now := int64(time.Since(epoch)) + 1
+	first := missSince.Load()
+	if first == 0 {
+		missSince.CompareAndSwap(0, now)
+	} else if now-first >= int64(missFor) {
+		missSince.Store(0)
 		alone.Store(aloneShares)
 	}
 }
 
-// When the helpers miss missLimit shares in a row (this goroutine computed
-// every unit before any helper took one: their threads are not getting a
-// core, the machine being busy with other work), the next aloneShares
-// products run on the calling goroutine alone, and the helpers, offered
-// nothing, park after spinFor instead of polling on cores that other work
-// needs. Then sharing is tried again. Results do not depend on it.
+func startWorkers() {
+	startPool.Do(func() {
+		for i := range workers {
+			workers[i] = &worker{wake: make(chan struct{}, 1)}
+			go workers[i].loop()
+		}
+	})
+}
+
+// pairs counts the Pair calls under way: their products are not shared.
+var pairs atomic.Int32
+
+// Pair runs f and g, which must not touch the same memory (two networks'
+// passes on workspaces of their own), and returns when both are done: g on
+// a helper goroutine while the caller runs f when Threads() is above 1
+// and the helpers are not missing their shares (see missLimit), else
+// after f on the caller. Their own products are not shared meanwhile. The
+// results do not depend on where g ran.
+func Pair(f, g func()) {
+	if Threads() < 2 || alone.Load() > 0 || pairs.Load() > 0 {
+		if Threads() >= 2 && alone.Load() > 0 {
+			alone.Add(-1)
+		}
+		f()
+		g()
+		return
+	}
+	startWorkers()
+	pairs.Add(1)
+	defer pairs.Add(-1)
+	j := &gemmJob{fn: g, panels: 1}
+	j.refs.Store(1)
+	w := workers[0]
+	if !w.post(j) {
+		j.refs.Add(-1)
+	}
+	f()
+	mine := j.run(nil) // g, unless the helper took it
+	if w.slot.CompareAndSwap(j, nil) {
+		j.refs.Add(-1)
+	}
+	for j.refs.Load() > 0 {
+		runtime.Gosched()
+	}
+	missed(mine == 1)
+}
+
+// When the helpers miss every share for missFor (the calling goroutine
+// computed every unit before any helper took one: their threads are not
+// getting a core, the machine being busy with other work), the next
+// aloneShares products (and Pairs) run on the calling goroutine alone, and
+// the helpers, offered nothing, park after spinFor instead of polling on
+// cores that other work needs. Then sharing is tried again: missFor is
+// longer than a parked helper takes to wake on an idle core. Results do
+// not depend on it.
 const (
-	missLimit   = 4
+	missFor     = 2 * time.Millisecond
 	aloneShares = 1000
 )
 
-var misses, alone atomic.Int32
+var (
+	alone     atomic.Int32
+	missSince atomic.Int64 // time since epoch (+1) of the first miss of a run of them; 0: none
+	epoch     = time.Now()
+)
 
 // spinFor is how long a helper goroutine stays hot (polling for work,
 // yielding its thread to other goroutines in between) after its last share
@@ -337,6 +399,7 @@ type gemmJob struct {
 	next        atomic.Int32
 	refs        atomic.Int32
 	adam        *adamArgs // set: the job is Adam's update, in chunks
+	fn          func()    // set: the job is one call (Pair's second)
 }
 
 // adamArgs is an Adam update shared among goroutines in chunks of
@@ -349,6 +412,13 @@ type adamArgs struct {
 // run computes units (panels of the product, or chunks of Adam's update)
 // until none is left and returns how many it computed.
 func (j *gemmJob) run(pack []float32) (units int) {
+	if j.fn != nil {
+		if j.next.Add(1) == 1 {
+			j.fn()
+			return 1
+		}
+		return 0
+	}
 	if a := j.adam; a != nil {
 		n := len(a.p)
 		for u := int(j.next.Add(1)) - 1; u < j.panels; u = int(j.next.Add(1)) - 1 {
