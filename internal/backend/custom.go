@@ -152,8 +152,8 @@ func (gg *goGroup) Step(ctx context.Context, batches []GradBatch, opts StepOptio
 	}
 	start := time.Now()
 	sumSq := opts.ExtraSq
-	for i, b := range batches {
-		net := gg.nets[i]
+	back := func(i int) {
+		b, net := batches[i], gg.nets[i]
 		ws := b.WS
 		if ws == nil || ws.Cap < b.N || len(ws.Grad) != len(net.Params) {
 			if gg.ws[i] == nil || gg.ws[i].Cap < b.N {
@@ -165,13 +165,14 @@ func (gg *goGroup) Step(ctx context.Context, batches []GradBatch, opts StepOptio
 		gg.grads[i] = ws.Grad
 		copy(net.OutputGrad(ws, b.N), b.DOut[:b.N*net.Out()])
 		net.Backward(ws, b.N)
-		for _, v := range ws.Grad {
-			sumSq += float64(v) * float64(v)
+		if gg.maxNorm > 0 { // the norm only matters to clipping
+			for _, v := range ws.Grad {
+				sumSq += float64(v) * float64(v)
+			}
 		}
 	}
-	scale := clipScale(sumSq, gg.maxNorm)
-	for i, net := range gg.nets {
-		grad := gg.grads[i]
+	update := func(i int, scale float64) {
+		net, grad := gg.nets[i], gg.grads[i]
 		if scale != 1 {
 			s := float32(scale)
 			for j := range grad {
@@ -184,6 +185,20 @@ func (gg *goGroup) Step(ctx context.Context, batches []GradBatch, opts StepOptio
 		gg.opt[i].Step(net.Params, grad)
 		if sync != nil && sync[i] != nil {
 			sync[i].CopyFrom(net)
+		}
+	}
+	scale := 1.0
+	if len(gg.nets) == 2 && gg.maxNorm <= 0 {
+		// Two networks without a shared norm (SAC's and TD3's twin
+		// critics) are independent: side by side where a core is free.
+		nn.Pair(func() { back(0); update(0, 1) }, func() { back(1); update(1, 1) })
+	} else {
+		for i := range batches {
+			back(i)
+		}
+		scale = clipScale(sumSq, gg.maxNorm)
+		for i := range gg.nets {
+			update(i, scale)
 		}
 	}
 	gg.b.t.Calls++

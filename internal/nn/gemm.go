@@ -145,9 +145,22 @@ func mulBTGo(d []float32, n, m int, w []float32, k int, dx []float32) {
 			dx[(r+1)*k+i] = dot(w[i*m:i*m+m], d1)
 		}
 	}
-	for ; r < n; r++ {
+	for ; r < n; r++ { // the same sums as a pair's, so a row's values do not depend on its position
 		dr := d[r*m : r*m+m]
-		for i := 0; i < k; i++ {
+		i := 0
+		for ; i+2 <= k; i += 2 {
+			w0 := w[i*m : i*m+m]
+			w1 := w[(i+1)*m : (i+1)*m+m]
+			w0, w1 = w0[:len(dr)], w1[:len(dr)]
+			var a0, a1 float32
+			for j, u := range dr {
+				a0 += u * w0[j]
+				a1 += u * w1[j]
+			}
+			dx[r*k+i] = a0
+			dx[r*k+i+1] = a1
+		}
+		for ; i < k; i++ {
 			dx[r*k+i] = dot(w[i*m:i*m+m], dr)
 		}
 	}
@@ -179,6 +192,14 @@ func reluGo(y []float32) {
 		if v < 0 {
 			y[j] = 0
 		}
+	}
+}
+
+// polyakGo moves dst towards src: dst += tau * (src - dst).
+func polyakGo(dst, src []float32, tau float32) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] += tau * (v - dst[i])
 	}
 }
 

@@ -3,6 +3,7 @@ package nn
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -124,7 +125,7 @@ func testKernelsMatchNaive(t *testing.T) {
 	}
 }
 
-// TestElementwiseKernelsMatchGo: relu, its gradient, the sum of squares,
+// TestElementwiseKernelsMatchGo: relu, its gradient, the Polyak step, the sum of squares,
 // the bias gradient and Adam's update agree with the portable loops, for
 // lengths with and without a remainder of 8, NaN and -0 included.
 func TestElementwiseKernelsMatchGo(t *testing.T) { forEachKernel(t, testElementwiseKernelsMatchGo) }
@@ -153,6 +154,12 @@ func testElementwiseKernelsMatchGo(t *testing.T) {
 		reluGrad(x, got)
 		reluGradGo(x, wantD)
 		same("reluGrad", got, wantD)
+
+		src := randSlice(rng, n)
+		got, wantP := append([]float32(nil), d...), append([]float32(nil), d...)
+		polyak(got, src, 0.005)
+		polyakGo(wantP, src, 0.005)
+		same("polyak", got, wantP)
 
 		g := randSlice(rng, n)
 		if s, w := sumSquares(g), sumSquaresGo(g); math.Abs(s-w) > 1e-12*w {
@@ -323,4 +330,45 @@ func TestLargeProductsFromConcurrentGoroutines(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestPairRunsBoth: Pair runs both calls, whose large products (not shared
+// meanwhile) equal the same products computed one after the other, from
+// goroutines calling it at once and from a Pair inside a Pair.
+func TestPairRunsBoth(t *testing.T) {
+	defer SetThreads(SetThreads(2))
+	const n, k, m = 64, 256, 256
+	rng := rand.New(rand.NewPCG(14, 14))
+	x, w := randSlice(rng, n*k), randSlice(rng, k*m)
+	want := make([]float32, n*m)
+	mulAdd(x, n, k, w, m, want, new(scratch))
+	product := func(s *scratch) []float32 {
+		y := make([]float32, n*m)
+		mulAdd(x, n, k, w, m, y, s)
+		return y
+	}
+	errs := make(chan string, 3)
+	for range 3 {
+		go func() {
+			s1, s2, s3 := new(scratch), new(scratch), new(scratch)
+			for range 50 {
+				var a, b, c []float32
+				Pair(func() { a = product(s1) }, func() {
+					Pair(func() { b = product(s2) }, func() { c = product(s3) })
+				})
+				for _, y := range [][]float32{a, b, c} {
+					if y == nil || !slices.Equal(y, want) {
+						errs <- "a Pair's product differs from the one computed alone"
+						return
+					}
+				}
+			}
+			errs <- ""
+		}()
+	}
+	for range 3 {
+		if e := <-errs; e != "" {
+			t.Fatal(e)
+		}
+	}
 }

@@ -56,3 +56,61 @@ func TestInputGradMatchesFiniteDifferences(t *testing.T) {
 		})
 	}
 }
+
+// TestInputGradRowsIsBackwardsRows: InputGradRows of a subset of a batch's
+// rows gives each of them, bit for bit, what Backward and InputGrad of the
+// whole batch give it (the other rows' output gradients zero), on every
+// kernel set, for every activation, with one output (a critic) and
+// several, for subsets that leave every remainder of the row blocks.
+func TestInputGradRowsIsBackwardsRows(t *testing.T) {
+	forEachKernel(t, func(t *testing.T) {
+		for _, act := range []Activation{ReLU, Tanh, Linear} {
+			for _, out := range []int{1, 3} {
+				rng := rand.New(rand.NewPCG(9, uint64(act)*10+uint64(out)))
+				net, err := New(Spec{In: 5, Hidden: []int{37, 70}, Act: act, Out: out}, rng)
+				if err != nil {
+					t.Fatal(err)
+				}
+				const n = 45
+				x, _, _ := randBatch(rng, n, 5, 2)
+				ws, ref := net.NewWorkspace(n), net.NewWorkspace(n)
+				net.Forward(ref, x, n)
+				for _, keep := range []float64{0, 0.3, 0.5, 1} {
+					var rows []int32
+					for r := range n {
+						if rng.Float64() < keep || keep == 1 {
+							rows = append(rows, int32(r))
+						}
+					}
+					dOut := make([]float32, len(rows)*out)
+					for i := range dOut {
+						dOut[i] = float32(rng.NormFloat64())
+					}
+					g := net.OutputGrad(ref, n)
+					clear(g)
+					for i, r := range rows {
+						copy(g[int(r)*out:(int(r)+1)*out], dOut[i*out:(i+1)*out])
+					}
+					net.Backward(ref, n)
+					want := make([]float32, n*5)
+					net.InputGrad(ref, n, want)
+					net.Forward(ws, x, n)
+					got := make([]float32, len(rows)*5)
+					net.InputGradRows(ws, rows, dOut, got)
+					for i, r := range rows {
+						for j := range 5 {
+							if w, v := want[int(r)*5+j], got[i*5+j]; math.Float32bits(w) != math.Float32bits(v) {
+								t.Fatalf("%v, %d outputs, %d of %d rows: row %d input %d: %v, want %v", act, out, len(rows), n, r, j, v, w)
+							}
+						}
+					}
+					for i, v := range ws.Grad {
+						if v != 0 {
+							t.Fatalf("InputGradRows wrote the parameters' gradient (%d: %v)", i, v)
+						}
+					}
+				}
+			}
+		}
+	})
+}

@@ -119,6 +119,9 @@ func reluGradAVX(n int, x, d *float32)
 //go:noescape
 func sumSquaresAVX(n int, grad *float32) float64
 
+//go:noescape
+func polyakAVX(n int, dst, src *float32, tau float32)
+
 // masks holds 32 lanes on, then 32 off: &masks[32-c] is the mask of the
 // first c lanes of a 16- or 32-lane kernel.
 var masks = func() (m [64]int32) {
@@ -184,25 +187,28 @@ func gemmBlocks(rows, inner int, a, b operand, m int, c []float32, ldc int, s *s
 
 // share runs j on this goroutine and up to helpers helper goroutines (the
 // pack is this goroutine's) and returns when every unit is done and no
-// helper reads j any more.
+// helper reads j any more. While the helpers keep missing their shares (see
+// missLimit) it runs j alone.
 func (j *gemmJob) share(helpers int, pack []float32) {
+	if helpers > 0 && pairs.Load() > 0 {
+		helpers = 0 // the other goroutines are busy with a Pair
+	}
+	if helpers > 0 && alone.Load() > 0 {
+		alone.Add(-1)
+		helpers = 0
+	}
 	if helpers <= 0 {
 		j.run(pack)
 		return
 	}
-	startPool.Do(func() {
-		for i := range workers {
-			workers[i] = &worker{wake: make(chan struct{}, 1)}
-			go workers[i].loop()
-		}
-	})
+	startWorkers()
 	j.refs.Store(int32(helpers))
 	for _, w := range workers[:helpers] {
 		if !w.post(j) { // busy with another goroutine's product
 			j.refs.Add(-1)
 		}
 	}
-	j.run(pack)
+	mine := j.run(pack)
 	for _, w := range workers[:helpers] {
 		if w.slot.CompareAndSwap(j, nil) { // not taken: it stays idle
 			j.refs.Add(-1)
@@ -211,7 +217,90 @@ func (j *gemmJob) share(helpers int, pack []float32) {
 	for j.refs.Load() > 0 { // a helper finishes the unit it holds
 		runtime.Gosched()
 	}
+	missed(mine == j.panels)
 }
+
+// missed records whether the helpers missed a share (see missFor).
+func missed(all bool) {
+	if !all {
+		missSince.Store(0)
+		return
+	}
+	now := int64(time.Since(epoch)) + 1
+	first := missSince.Load()
+	if first == 0 {
+		missSince.CompareAndSwap(0, now)
+	} else if now-first >= int64(missFor) {
+		missSince.Store(0)
+		alone.Store(aloneShares)
+	}
+}
+
+func startWorkers() {
+	startPool.Do(func() {
+		for i := range workers {
+			workers[i] = &worker{wake: make(chan struct{}, 1)}
+			go workers[i].loop()
+		}
+	})
+}
+
+// pairs counts the Pair calls under way: their products are not shared.
+var pairs atomic.Int32
+
+// Pair runs f and g, which must not touch the same memory (two networks'
+// passes on workspaces of their own), and returns when both are done: g on
+// a helper goroutine while the caller runs f when Threads() is above 1
+// and the helpers are not missing their shares (see missLimit), else
+// after f on the caller. Their own products are not shared meanwhile. The
+// results do not depend on where g ran.
+func Pair(f, g func()) {
+	if Threads() < 2 || alone.Load() > 0 || pairs.Load() > 0 {
+		if Threads() >= 2 && alone.Load() > 0 {
+			alone.Add(-1)
+		}
+		f()
+		g()
+		return
+	}
+	startWorkers()
+	pairs.Add(1)
+	defer pairs.Add(-1)
+	j := &gemmJob{fn: g, panels: 1}
+	j.refs.Store(1)
+	w := workers[0]
+	if !w.post(j) {
+		j.refs.Add(-1)
+	}
+	f()
+	mine := j.run(nil) // g, unless the helper took it
+	if w.slot.CompareAndSwap(j, nil) {
+		j.refs.Add(-1)
+	}
+	for j.refs.Load() > 0 {
+		runtime.Gosched()
+	}
+	missed(mine == 1)
+}
+
+// When the helpers miss every share for missFor (the calling goroutine
+// computed every unit before any helper took one: their threads are not
+// getting a core, the machine being busy with other work), the next
+// aloneShares products (and Pairs) run on the calling goroutine alone, and
+// the helpers, offered nothing, park after spinFor instead of polling on
+// cores that other work needs. Then sharing is tried again: missFor is
+// longer than a parked helper takes to wake on an idle core. Results do
+// not depend on it.
+const (
+	missFor     = 2 * time.Millisecond
+	aloneShares = 1000
+)
+
+var (
+	alone     atomic.Int32
+	missSince atomic.Int64 // time since epoch (+1) of the first miss of a run of them; 0: none
+	epoch     = time.Now()
+)
 
 // spinFor is how long a helper goroutine stays hot (polling for work,
 // yielding its thread to other goroutines in between) after its last share
@@ -310,6 +399,7 @@ type gemmJob struct {
 	next        atomic.Int32
 	refs        atomic.Int32
 	adam        *adamArgs // set: the job is Adam's update, in chunks
+	fn          func()    // set: the job is one call (Pair's second)
 }
 
 // adamArgs is an Adam update shared among goroutines in chunks of
@@ -320,20 +410,27 @@ type adamArgs struct {
 }
 
 // run computes units (panels of the product, or chunks of Adam's update)
-// until none is left.
-func (j *gemmJob) run(pack []float32) {
+// until none is left and returns how many it computed.
+func (j *gemmJob) run(pack []float32) (units int) {
+	if j.fn != nil {
+		if j.next.Add(1) == 1 {
+			j.fn()
+			return 1
+		}
+		return 0
+	}
 	if a := j.adam; a != nil {
 		n := len(a.p)
 		for u := int(j.next.Add(1)) - 1; u < j.panels; u = int(j.next.Add(1)) - 1 {
 			lo := u * adamChunk
 			hi := min(lo+adamChunk, n)
 			adamAVX(hi-lo, &a.p[lo], &a.g[lo], &a.m[lo], &a.v[lo], &a.c)
+			units++
 		}
-		return
+		return units
 	}
 	if j.width == 32 {
-		j.run32(pack)
-		return
+		return j.run32(pack)
 	}
 	rows, inner, a, b, m, c, ldc := j.rows, j.inner, j.a, j.b, j.m, j.c, j.ldc
 	aRow, aStep := a.row*f32, a.col*f32
@@ -341,6 +438,7 @@ func (j *gemmJob) run(pack []float32) {
 	var ap [4]*float32
 	var cp [4]*float32
 	for p := int(j.next.Add(1)) - 1; p < j.panels; p = int(j.next.Add(1)) - 1 {
+		units++
 		col := p * 16
 		mask := laneMask(m-col, 16)
 		if b.col == 1 {
@@ -359,17 +457,19 @@ func (j *gemmJob) run(pack []float32) {
 			gemmAVX(inner, ap[0], ap[1], ap[2], ap[3], aStep, &pack[0], 16*f32, cp[0], cp[1], cp[2], cp[3], mask)
 		}
 	}
+	return units
 }
 
 // run32 is run on the AVX-512 kernels: panels of 32 columns, blocks of
 // eight rows, then four.
-func (j *gemmJob) run32(pack []float32) {
+func (j *gemmJob) run32(pack []float32) (units int) {
 	rows, inner, a, b, m, c, ldc := j.rows, j.inner, j.a, j.b, j.m, j.c, j.ldc
 	aRow, aStep := a.row*f32, a.col*f32
 	var spare [32]float32
 	var ap [4]*float32
 	var cp [4]*float32
 	for p := int(j.next.Add(1)) - 1; p < j.panels; p = int(j.next.Add(1)) - 1 {
+		units++
 		col := p * 32
 		mask := ^uint32(0)
 		if m-col < 32 {
@@ -391,6 +491,7 @@ func (j *gemmJob) run32(pack []float32) {
 			gemm4x32AVX512(inner, ap[0], ap[1], ap[2], ap[3], aStep, &pack[0], cp[0], cp[1], cp[2], cp[3], mask)
 		}
 	}
+	return units
 }
 
 // fourRows points ap at rows r..r+3 of a (repeating its last row past rows)
@@ -543,6 +644,17 @@ func reluGrad(x, d []float32) {
 		n = 0
 	}
 	reluGradGo(x[n:], d[n:])
+}
+
+func polyak(dst, src []float32, tau float32) {
+	src = src[:len(dst)]
+	n := len(dst) &^ 7
+	if vector() && n > 0 {
+		polyakAVX(n, &dst[0], &src[0], tau)
+	} else {
+		n = 0
+	}
+	polyakGo(dst[n:], src[n:], tau)
 }
 
 func sumSquares(g []float32) float64 {

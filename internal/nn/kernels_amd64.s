@@ -988,3 +988,31 @@ p32_loop:
 p32_done:
 	VZEROUPPER
 	RET
+
+// func polyakAVX(n int, dst, src *float32, tau float32)
+//
+// dst[i] += tau * (src[i] - dst[i]), each operation rounded as Go rounds it
+// (no FMA), for n a multiple of 8.
+TEXT ·polyakAVX(SB), NOSPLIT, $0-28
+	MOVQ         n+0(FP), CX
+	MOVQ         dst+8(FP), DI
+	MOVQ         src+16(FP), SI
+	VBROADCASTSS tau+24(FP), Y15
+	SHRQ         $3, CX
+	JZ           polyak_done
+
+polyak_loop:
+	VMOVUPS (DI), Y0
+	VMOVUPS (SI), Y1
+	VSUBPS  Y0, Y1, Y1  // src - dst
+	VMULPS  Y15, Y1, Y1 // tau * (src - dst)
+	VADDPS  Y1, Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, DI
+	ADDQ    $32, SI
+	DECQ    CX
+	JNZ     polyak_loop
+
+polyak_done:
+	VZEROUPPER
+	RET

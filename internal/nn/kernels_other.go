@@ -48,6 +48,14 @@ func reluGrad(x, d []float32) { reluGradGo(x, d) }
 
 func sumSquares(g []float32) float64 { return sumSquaresGo(g) }
 
+func polyak(dst, src []float32, tau float32) { polyakGo(dst, src, tau) }
+
+// Pair runs f, then g (the amd64 build may run g on a helper goroutine).
+func Pair(f, g func()) {
+	f()
+	g()
+}
+
 func adamStep(params, g, m, v []float32, alpha, c1, c2, eps float32, _ *scratch) {
 	adamGo(params, g, m, v, alpha, c1, c2, eps)
 }

@@ -194,11 +194,13 @@ func (m *MLP) SetParams(p []float32) error {
 	return nil
 }
 
-// SoftUpdate moves m towards src: m = tau*src + (1-tau)*m (Polyak averaging).
+// SoftUpdate moves m towards src: m = tau*src + (1-tau)*m (Polyak
+// averaging), computed as m += tau*(src - m); the shapes must match.
 func (m *MLP) SoftUpdate(src *MLP, tau float32) {
-	for i, v := range src.Params {
-		m.Params[i] += tau * (v - m.Params[i])
+	if len(src.Params) != len(m.Params) {
+		panic(fmt.Sprintf("nn: SoftUpdate between different shapes (%d vs %d parameters)", len(src.Params), len(m.Params)))
 	}
+	polyak(m.Params, src.Params, tau)
 }
 
 // Workspace holds the activations and deltas of one forward/backward pass

@@ -102,13 +102,15 @@ type trainer struct {
 // work is the buffers of one gradient step.
 type work struct {
 	wsA, wsNext            *nn.Workspace // the actor on the batch's states (kept for its step) and next states
-	wsQ1, wsQ2, wsT        *nn.Workspace
+	wsQ1, wsQ2, wsT, wsT2  *nn.Workspace
 	noise, aPi, logp, u    []float32
 	aNext, logpNext        []float32
 	noiseNext, uNext, dA   []float32
 	actorOut               []float32
-	qIn, y, dq1, dq2, dIn  []float32
-	dActor, tq1            []float32
+	qIn, y, dq1, dq2       []float32
+	dIn, dIn2              []float32
+	dActor                 []float32
+	rows1, rows2           []int32 // the rows whose smaller critic is Q1, Q2
 	batches1, batches2     []backend.GradBatch
 	syncCritics, syncActor []*nn.MLP
 }
@@ -156,13 +158,15 @@ func (tr *trainer) allocWork() {
 	n, d, od := tr.cfg.BatchSize, tr.ActDim, tr.ObsDim
 	w := &tr.w
 	w.wsA, w.wsNext = tr.Actor.NewWorkspace(n), tr.Actor.NewWorkspace(n)
-	w.wsQ1, w.wsQ2, w.wsT = tr.Q1.NewWorkspace(n), tr.Q2.NewWorkspace(n), tr.T1.NewWorkspace(n)
+	w.wsQ1, w.wsQ2 = tr.Q1.NewWorkspace(n), tr.Q2.NewWorkspace(n)
+	w.wsT, w.wsT2 = tr.T1.NewWorkspace(n), tr.T2.NewWorkspace(n)
 	f := func(k int) []float32 { return make([]float32, k) }
 	w.noise, w.aPi, w.u, w.logp = f(n*d), f(n*d), f(n*d), f(n)
 	w.aNext, w.logpNext = f(n*d), f(n)
 	w.noiseNext, w.uNext, w.dA, w.actorOut = f(n*d), f(n*d), f(n*d), f(n*2*d)
-	w.qIn, w.y, w.dq1, w.dq2, w.dIn = f(n*(od+d)), f(n), f(n), f(n), f(n*(od+d))
-	w.dActor, w.tq1 = f(n*2*d), f(n)
+	w.qIn, w.y, w.dq1, w.dq2, w.dIn, w.dIn2 = f(n*(od+d)), f(n), f(n), f(n), f(n*(od+d)), f(n*(od+d))
+	w.dActor = f(n * 2 * d)
+	w.rows1, w.rows2 = make([]int32, 0, n), make([]int32, 0, n)
 	w.batches1, w.batches2 = make([]backend.GradBatch, 2), make([]backend.GradBatch, 1)
 	w.syncCritics, w.syncActor = []*nn.MLP{tr.Q1, tr.Q2}, []*nn.MLP{tr.Actor}
 }
@@ -265,40 +269,38 @@ func (tr *trainer) actorGrad(obs []float32, n int, alpha float64) float64 {
 
 // criticActionGrad is the actor loss mean(alpha logp - min_i Q_i(s, a))
 // for the actions tr.w.aPi on obs with log-probabilities tr.w.logp, and
-// writes its gradient with respect to those actions (through the smaller
-// critic of each row) into tr.w.dA.
+// writes its gradient with respect to those actions into tr.w.dA. Each
+// row's gradient comes from the smaller critic alone (the first on a tie),
+// so each critic backpropagates only its own rows, and only to its input.
 func (tr *trainer) criticActionGrad(obs []float32, n int, alpha float64) float64 {
 	w := &tr.w
 	d, od := tr.ActDim, tr.ObsDim
 	inv := 1 / float64(n)
 	ac.Concat(w.qIn, obs, od, w.aPi, d, n)
-	q1 := tr.Q1.Forward(w.wsQ1, w.qIn, n)
-	q2 := tr.Q2.Forward(w.wsQ2, w.qIn, n)
-	g1, g2 := tr.Q1.OutputGrad(w.wsQ1, n), tr.Q2.OutputGrad(w.wsQ2, n)
+	var q1, q2 []float32
+	nn.Pair(func() { q1 = tr.Q1.Forward(w.wsQ1, w.qIn, n) }, func() { q2 = tr.Q2.Forward(w.wsQ2, w.qIn, n) })
 	var loss float64
+	w.rows1, w.rows2 = w.rows1[:0], w.rows2[:0]
 	for r := 0; r < n; r++ {
 		qmin := min(q1[r], q2[r])
 		loss += (alpha*float64(w.logp[r]) - float64(qmin)) * inv
-		g1[r], g2[r] = 0, 0
 		if q1[r] <= q2[r] {
-			g1[r] = float32(-inv)
+			w.rows1 = append(w.rows1, int32(r))
 		} else {
-			g2[r] = float32(-inv)
+			w.rows2 = append(w.rows2, int32(r))
 		}
 	}
-	// dLoss/da: each row's gradient comes from the smaller critic.
-	tr.Q1.Backward(w.wsQ1, n)
-	tr.Q1.InputGrad(w.wsQ1, n, w.dIn)
-	for r := 0; r < n; r++ {
-		copy(w.dA[r*d:(r+1)*d], w.dIn[r*(od+d)+od:(r+1)*(od+d)])
+	g := w.dq1[:n]
+	for i := range g {
+		g[i] = float32(-inv)
 	}
-	tr.Q2.Backward(w.wsQ2, n)
-	tr.Q2.InputGrad(w.wsQ2, n, w.dIn)
-	for r := 0; r < n; r++ {
-		for j := 0; j < d; j++ {
-			w.dA[r*d+j] += w.dIn[r*(od+d)+od+j]
+	back := func(q *nn.MLP, ws *nn.Workspace, rows []int32, dIn []float32) {
+		q.InputGradRows(ws, rows, g[:len(rows)], dIn)
+		for i, r := range rows {
+			copy(w.dA[int(r)*d:(int(r)+1)*d], dIn[i*(od+d)+od:(i+1)*(od+d)])
 		}
 	}
+	nn.Pair(func() { back(tr.Q1, w.wsQ1, w.rows1, w.dIn) }, func() { back(tr.Q2, w.wsQ2, w.rows2, w.dIn2) })
 	return loss
 }
 
@@ -343,11 +345,11 @@ func (tr *trainer) gradientStep(ctx context.Context) error {
 		tr.sampleActions(w.wsNext, b.Next, n, w.noiseNext, w.uNext, w.aNext, w.logpNext)
 	}
 	ac.Concat(w.qIn, b.Next, od, w.aNext, d, n)
-	copy(w.tq1, tr.T1.Forward(w.wsT, w.qIn, n))
-	tq2 := tr.T2.Forward(w.wsT, w.qIn, n)
+	var tq1, tq2 []float32
+	nn.Pair(func() { tq1 = tr.T1.Forward(w.wsT, w.qIn, n) }, func() { tq2 = tr.T2.Forward(w.wsT2, w.qIn, n) })
 	gamma := float32(cfg.Gamma)
 	for r := 0; r < n; r++ {
-		q := min(w.tq1[r], tq2[r]) - float32(alpha)*w.logpNext[r]
+		q := min(tq1[r], tq2[r]) - float32(alpha)*w.logpNext[r]
 		w.y[r] = b.Rew[r]
 		if !b.Term[r] {
 			w.y[r] += gamma * q
@@ -355,8 +357,8 @@ func (tr *trainer) gradientStep(ctx context.Context) error {
 	}
 	// Critic loss 0.5 * sum_i mean (Q_i(s, a) - y)^2.
 	ac.Concat(w.qIn, b.Obs, od, b.Act, d, n)
-	q1 := tr.Q1.Forward(w.wsQ1, w.qIn, n)
-	q2 := tr.Q2.Forward(w.wsQ2, w.qIn, n)
+	var q1, q2 []float32
+	nn.Pair(func() { q1 = tr.Q1.Forward(w.wsQ1, w.qIn, n) }, func() { q2 = tr.Q2.Forward(w.wsQ2, w.qIn, n) })
 	var closs, meanQ float64
 	for r := 0; r < n; r++ {
 		e1, e2 := float64(q1[r]-w.y[r]), float64(q2[r]-w.y[r])
@@ -390,8 +392,8 @@ func (tr *trainer) gradientStep(ctx context.Context) error {
 	}
 	tr.GradSteps++
 	if tr.GradSteps%cfg.TargetUpdateInterval == 0 {
-		tr.T1.SoftUpdate(tr.Q1, float32(cfg.Tau))
-		tr.T2.SoftUpdate(tr.Q2, float32(cfg.Tau))
+		tau := float32(cfg.Tau)
+		nn.Pair(func() { tr.T1.SoftUpdate(tr.Q1, tau) }, func() { tr.T2.SoftUpdate(tr.Q2, tau) })
 	}
 	last := tr.Res.Last
 	last[metric.CriticLoss], last[metric.ActorLoss], last[metric.MeanQ] = closs, aloss, meanQ
