@@ -13,7 +13,6 @@ import (
 	"testing"
 
 	"github.com/xlrl/xlrl/internal/agent/ac"
-	"github.com/xlrl/xlrl/internal/agent/ppo"
 	"github.com/xlrl/xlrl/internal/agent/sac"
 	"github.com/xlrl/xlrl/internal/agent/zoo"
 	"github.com/xlrl/xlrl/internal/ckpt"
@@ -52,47 +51,12 @@ func finishedAC(t *testing.T, spec nn.Spec, mode string, norm *ac.RunningMeanStd
 	return c
 }
 
-// goAgent is the deterministic policy xlrl eval acts with from cp, read
-// as internal/train's acPolicyOf reads it: a finished run's saved network,
-// its "act" mode and "obs_norm"; an interrupted run's acting weights
-// (ppo.PolicyNet, ac.OffPolicyNet).
+// goAgent is the deterministic policy xlrl eval acts with from cp
+// (train.ACPolicyOf): a finished run's saved network, its "act" mode and
+// "obs_norm"; an interrupted run's acting weights.
 func goAgent(t *testing.T, cp *ckpt.Checkpoint, algo string, spec *env.Spec) func([]float64) env.Action {
 	t.Helper()
-	d := spec.Observation.Dim()
-	var net *nn.MLP
-	var norm *ac.RunningMeanStd
-	var mode string
-	var err error
-	switch {
-	case cp.Kind == train.ACPolicyKind:
-		if err := cp.GetJSON("act", &mode); err != nil {
-			t.Fatal(err)
-		}
-		asPolicy := *cp
-		asPolicy.Kind = train.PolicyKind
-		if net, err = train.LoadPolicy(&asPolicy); err != nil {
-			t.Fatal(err)
-		}
-		if slices.Contains(cp.Sections(), "obs_norm") {
-			norm = &ac.RunningMeanStd{}
-			if err := cp.GetJSON("obs_norm", norm); err != nil {
-				t.Fatal(err)
-			}
-		}
-	case algo == "ppo" && spec.Action.Kind == env.Box:
-		mode = "clip"
-		net, norm, err = ppo.PolicyNet(cp, d, len(spec.Action.Low))
-	case algo == "ppo":
-		mode = "argmax"
-		net, norm, err = ppo.PolicyNet(cp, d, spec.Action.N)
-	default:
-		var sde bool
-		mode = "tanh"
-		net, norm, sde, err = ac.OffPolicyNet(cp, d, len(spec.Action.Low))
-		if sde {
-			mode = "tanh_clip"
-		}
-	}
+	net, mode, norm, err := train.ACPolicyOf(cp, algo, spec)
 	if err != nil {
 		t.Fatal(err)
 	}

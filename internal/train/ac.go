@@ -90,7 +90,7 @@ func trainAC(ctx context.Context, fl *Flags, r *Run, h Hooks) (*Result, error) {
 // evalAC evaluates an actor-critic run's policy deterministically, by
 // default on the episodes of RunAC's final evaluation: a finished run's
 // saved policy, or, for a run interrupted before its end, the policy its
-// training checkpoint holds (res.Partial; see acPolicyOf).
+// training checkpoint holds (res.Partial; see ACPolicyOf).
 func evalAC(ctx context.Context, fl *Flags, cp *ckpt.Checkpoint, episodes int, seed *uint64, res *Result) error {
 	raw, err := env.Make(fl.Env)
 	if err != nil {
@@ -98,7 +98,7 @@ func evalAC(ctx context.Context, fl *Flags, cp *ckpt.Checkpoint, episodes int, s
 	}
 	e := env.OneHot(raw) // as the trainers saw it
 	spec := e.Spec()
-	net, mode, norm, err := acPolicyOf(cp, fl.Algo, spec)
+	net, mode, norm, err := ACPolicyOf(cp, fl.Algo, spec)
 	if err != nil {
 		return err
 	}
@@ -128,13 +128,13 @@ func evalAC(ctx context.Context, fl *Flags, cp *ckpt.Checkpoint, episodes int, s
 	return nil
 }
 
-// acPolicyOf reads the policy network an algo run's checkpoint acts with,
+// ACPolicyOf reads the policy network an algo run's checkpoint acts with,
 // how it acts (zoo.ACReport's ActMode) and its observation statistics
 // (nil: none), on spec's environment: the final policy of a finished run
 // (kind ACPolicyKind), or the best evaluated, else the latest, weights of
 // a training checkpoint (kinds "ppo", "sac", "td3": a run interrupted
 // before its end, as DQN's).
-func acPolicyOf(cp *ckpt.Checkpoint, algo string, spec *env.Spec) (*nn.MLP, string, *ac.RunningMeanStd, error) {
+func ACPolicyOf(cp *ckpt.Checkpoint, algo string, spec *env.Spec) (*nn.MLP, string, *ac.RunningMeanStd, error) {
 	d := spec.Observation.Dim()
 	switch {
 	case cp.Kind == ACPolicyKind:

@@ -112,7 +112,7 @@ func TestEvalInterruptedActorCriticRunActsAsTheAgentDid(t *testing.T) {
 // acAct is the deterministic policy an actor-critic checkpoint acts with.
 func acAct(t *testing.T, cp *ckpt.Checkpoint, algo string, spec *env.Spec) func([]float64) env.Action {
 	t.Helper()
-	net, mode, norm, err := acPolicyOf(cp, algo, spec)
+	net, mode, norm, err := ACPolicyOf(cp, algo, spec)
 	if err != nil {
 		t.Fatal(err)
 	}
