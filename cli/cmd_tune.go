@@ -43,8 +43,9 @@ ranges, see --print-space), the trial is an ordinary 'xlrl train' run in
 median pruner stops it early when it falls behind. The objective is the run's
 final evaluation (mean return on fresh episodes); with --trial-seeds K each
 trial trains K seeds one after another and its objective is the mean of their
-final evaluations, so that a configuration wins by working on several seeds,
-not by one lucky run; --objective curve scores each run by the mean of its
+final evaluations (--trial-value min: the worst of them), so that a
+configuration wins by working on several seeds, not by one lucky run;
+--objective curve scores each run by the mean of its
 periodic evaluations over the budget instead (learning early and staying
 good, not one lucky snapshot).
 
@@ -57,8 +58,11 @@ study goes on; trials left running by a killed 'xlrl tune' are failed when it
 (or any process of the study) asks for the next trial.
 
 Values fixed by --hp or by --config (an xlrl train config file, e.g. a run's
-config.yaml) are not searched. --space FILE overrides ranges (same format as
---print-space; a plain value fixes a parameter).
+config.yaml) are not searched. Choices of step-counted parameters
+(learning_starts, target_update_interval, train_freq, n_steps) that are not
+below a trial's steps are left out: they cannot act within it. --space FILE
+overrides ranges (same format as --print-space; a plain value fixes a
+parameter).
 
 At the end: a table of the study's trials, <dir>/best.yaml (xlrl train
 --config best.yaml trains the best configuration), plots/history.png and
@@ -119,7 +123,8 @@ func addTuneFlags(f *pflag.FlagSet, o *tune.TuneOptions, asJSON, printSpace *boo
 	f.Int64Var(&o.BudgetSteps, "budget-steps", 0, "environment steps per trial (default: the configuration's)")
 	f.Uint64Var(&o.Seed, "seed", 1, "training seed of every trial (the sampler's seed is derived from it and the process id)")
 	f.StringVar(&o.Objective, "objective", tune.ObjectiveFinal, "a run's value: final (its final evaluation) or curve (the mean of its periodic evaluations over the budget)")
-	f.IntVar(&o.TrialSeeds, "trial-seeds", 1, "train each trial on this many seeds (--seed, --seed+1, ...), one after another; its value is the mean of their final evaluations")
+	f.IntVar(&o.TrialSeeds, "trial-seeds", 1, "train each trial on this many seeds (--seed, --seed+1, ...), one after another; its value combines theirs (--trial-value)")
+	f.StringVar(&o.TrialValue, "trial-value", tune.TrialValueMean, "how a trial on several seeds combines their values: mean, or min (the worst seed: a configuration must work on every seed)")
 	f.StringVar(&o.Backend, "backend", "", "deep RL backend of the trials: go or tf (default: the configuration's, else train's)")
 	f.IntVar(&o.EvalEpisodes, "eval-episodes", 0, "episodes of each trial's final evaluation, the objective (default: train's, 100)")
 	f.IntVar(&o.Evaluations, "evaluations", 0, "periodic evaluations per trial, each reported to the pruner (sets eval_every to the budget / this; default: the configuration's interval)")

@@ -33,6 +33,8 @@ func TestTuneSweepBadInput(t *testing.T) {
 		{append(dqn, "--trials", "3", "--pruner", "hyperband"), `--pruner "hyperband"`},
 		{append(dqn, "--trials", "3", "--trial-seeds", "11"), "--trial-seeds 11: want 1 to 10"},
 		{append(dqn, "--trials", "3", "--objective", "best"), `--objective "best": want final`},
+		{append(dqn, "--trials", "3", "--trial-seeds", "3", "--trial-value", "median"), `--trial-value "median": want mean or min`},
+		{append(dqn, "--trials", "3", "--trial-value", "min"), "--trial-value min needs --trial-seeds"},
 		{[]string{"tune", "--print-space"}, "--print-space needs --algo"},
 		{[]string{"sweep", "--env", "CartPole-v1", "--seeds", "3-1"}, "not a range"},
 		{[]string{"sweep", "--seeds", "1-3"}, "needs --env"},

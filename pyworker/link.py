@@ -13,8 +13,8 @@ uses no CPU.
 Polling pays only while each end has a CPU to itself. When the kernel switches
 the polling reader out in two reads in a row (the thread's involuntary context
 switches grew while it polled: more threads want the CPUs than there are), it
-stops polling for ``HOLD_OFF_NS`` and blocks at once, as the host does
-(internal/worker ``spinReader``).
+stops polling for the host's ``XLRL_LINK_HOLDOFF_MS`` milliseconds (0: never)
+and blocks at once, as the host does (internal/worker ``spinReader``).
 """
 
 from __future__ import annotations
@@ -30,10 +30,6 @@ from collections.abc import Callable
 # the rest of an empty call.
 BUFFER_BYTES = 1 << 20
 
-# How long the reader blocks at once after its polling was switched out.
-HOLD_OFF_NS = 50_000_000
-
-
 # The reading thread's own count where the platform has one (Linux), else the process's.
 _WHO = getattr(resource, "RUSAGE_THREAD", resource.RUSAGE_SELF)
 
@@ -43,22 +39,34 @@ def involuntary_switches() -> int:
     return resource.getrusage(_WHO).ru_nivcsw
 
 
-def spin_ns_from_env() -> int:
-    """The polling time the host asked for, in nanoseconds (0: block at once)."""
+def _ns_from_env(name: str, ns_per_unit: int) -> int:
     try:
-        return max(0, int(os.environ.get("XLRL_LINK_SPIN_US", "0"))) * 1000
+        return max(0, int(os.environ.get(name, "0"))) * ns_per_unit
     except ValueError:
         return 0
+
+
+def spin_ns_from_env() -> int:
+    """The polling time the host asked for, in nanoseconds (0: block at once)."""
+    return _ns_from_env("XLRL_LINK_SPIN_US", 1000)
+
+
+def hold_off_ns_from_env() -> int:
+    """How long the host asked polling to stop once switched out, in nanoseconds (0: never)."""
+    return _ns_from_env("XLRL_LINK_HOLDOFF_MS", 1_000_000)
 
 
 class RequestReader:
     """Reads what the host has written, polling before it blocks (see the module)."""
 
-    def __init__(self, fd: int, spin_ns: int, idle: Callable[[], bool]) -> None:
+    def __init__(
+        self, fd: int, spin_ns: int, idle: Callable[[], bool], hold_off_ns: int = 0
+    ) -> None:
         self._fd = fd
         self._stream = open(fd, "rb", buffering=0, closefd=False)  # noqa: SIM115
         self._buffer = memoryview(bytearray(BUFFER_BYTES))
         self._spin_ns = spin_ns
+        self._hold_off_ns = hold_off_ns
         self._idle = idle
         self._polling = True  # the last request came within spin_ns
         self._hold_until = 0  # no polling before this (perf_counter_ns): the CPUs were contended
@@ -79,8 +87,9 @@ class RequestReader:
             while n is None and time.perf_counter_ns() < deadline:
                 n = self._stream.readinto(self._buffer)
             self._strikes = self._strikes + 1 if self.switches() > switches else 0
-            if self._strikes >= 2:
-                self._hold_until, self._strikes = time.perf_counter_ns() + HOLD_OFF_NS, 0
+            if self._strikes >= 2 and self._hold_off_ns:
+                self._hold_until = time.perf_counter_ns() + self._hold_off_ns
+                self._strikes = 0
         while n is None:
             select.select([self._fd], [], [])
             n = self._stream.readinto(self._buffer)

@@ -145,7 +145,10 @@ class Server:
         unpacker = protocol.unpacker(lenient=True)
         seen = bytearray()  # the first bytes read, for the report on malformed input
         reader = link.RequestReader(
-            self._in_fd, link.spin_ns_from_env(), idle=lambda: self._queued == self._finished
+            self._in_fd,
+            link.spin_ns_from_env(),
+            idle=lambda: self._queued == self._finished,
+            hold_off_ns=link.hold_off_ns_from_env(),
         )
         while True:
             chunk = reader.read()

@@ -61,7 +61,7 @@ def test_does_not_poll_while_the_compute_thread_is_busy(pipe):
 
 def test_holds_off_polling_after_being_switched_out_twice(pipe):
     r, w = pipe
-    reader = link.RequestReader(r, 1_000_000_000, idle=lambda: True)  # 1 s
+    reader = link.RequestReader(r, 1_000_000_000, idle=lambda: True, hold_off_ns=50_000_000)
     count = iter(range(1_000_000))
     reader.switches = lambda: next(count)  # every look finds a new switch
     for _ in range(2):
@@ -74,6 +74,23 @@ def test_holds_off_polling_after_being_switched_out_twice(pipe):
     reader._hold_until = 0
     os.write(w, b"z")
     assert bytes(reader.read()) == b"z"
+
+
+def test_without_a_hold_off_polls_on_when_switched_out(pipe):
+    r, w = pipe
+    reader = link.RequestReader(r, 1_000_000_000, idle=lambda: True, hold_off_ns=0)
+    count = iter(range(1_000_000))
+    reader.switches = lambda: next(count)
+    for _ in range(4):
+        threading.Timer(0.01, os.write, (w, b"x")).start()
+        assert bytes(reader.read()) == b"x"
+    assert next(count) == 8  # every read polled (two looks each)
+
+
+@pytest.mark.parametrize(("value", "want"), [("", 0), ("50", 50_000_000), ("0", 0), ("x", 0)])
+def test_hold_off_from_env(monkeypatch, value, want):
+    monkeypatch.setenv("XLRL_LINK_HOLDOFF_MS", value)
+    assert link.hold_off_ns_from_env() == want
 
 
 @pytest.mark.parametrize(

@@ -50,6 +50,7 @@ type TuneOptions struct {
 	Seed         uint64
 	TrialSeeds   int    // training seeds per trial (Seed, Seed+1, ...); 0 or 1: one
 	Objective    string // ObjectiveFinal (default) or ObjectiveCurve
+	TrialValue   string // TrialValueMean (default) or TrialValueMin: how a trial's seeds combine
 	Backend      string // "" : the configuration's (train's default)
 	EvalEpisodes int
 	Evaluations  int // periodic evaluations per trial (eval_every = budget / Evaluations); 0: the configuration's interval
@@ -127,6 +128,15 @@ func PrepareTune(o *TuneOptions) (*Base, Space, int, error) {
 	if o.Objective != ObjectiveFinal && o.Objective != ObjectiveCurve {
 		return nil, Space{}, 0, usagef("--objective %q: want final (the final evaluation) or curve (the mean of the periodic evaluations)", o.Objective)
 	}
+	if o.TrialValue == "" {
+		o.TrialValue = TrialValueMean
+	}
+	if o.TrialValue != TrialValueMean && o.TrialValue != TrialValueMin {
+		return nil, Space{}, 0, usagef("--trial-value %q: want mean or min (of the --trial-seeds seeds' values)", o.TrialValue)
+	}
+	if o.TrialValue == TrialValueMin && o.TrialSeeds < 2 {
+		return nil, Space{}, 0, usagef("--trial-value min needs --trial-seeds of 2 or more: with one seed it is the seed's value")
+	}
 	if o.TrialSeeds < 0 || o.TrialSeeds > maxTrialSeeds {
 		return nil, Space{}, 0, usagef("--trial-seeds %d: want 1 to %d training seeds per trial", o.TrialSeeds, maxTrialSeeds)
 	}
@@ -192,6 +202,11 @@ func PrepareTune(o *TuneOptions) (*Base, Space, int, error) {
 	if err := setEvaluations(o, b, keys); err != nil {
 		return nil, Space{}, 0, err
 	}
+	budget, err := trialSteps(o, b)
+	if err != nil {
+		return nil, Space{}, 0, err
+	}
+	space.FitBudget(budget)
 	if o.Pruner != "median" && o.Pruner != "none" && o.Pruner != "" {
 		return nil, Space{}, 0, usagef("--pruner %q: want median or none", o.Pruner)
 	}
@@ -341,10 +356,13 @@ func Tune(ctx context.Context, o TuneOptions, start StartWorker) (*TuneResult, e
 	}
 	fmt.Fprintf(o.Log, "study %s in %s: %d trials so far, target %d; trials in %s\n",
 		o.Study, o.Storage, st.Trials, o.Trials, filepath.Join(o.Dir, "trials"))
+	if len(space.Unreachable) > 0 {
+		fmt.Fprintf(o.Log, "search space: left out %s (not below a trial's %d steps)\n", strings.Join(space.Unreachable, ", "), space.Budget)
+	}
 	stats, runErr := Run(ctx, Config{
 		Exe: o.Exe, Dir: o.Dir, Base: b, Algo: o.Algo, Space: space, TrainFreq: trainFreq,
 		Trials: o.Trials, Jobs: o.Jobs, Heartbeat: o.Heartbeat, Log: o.Log,
-		Seeds: seeds, StepsPerSeed: perSeed, PruneWarmup: warmup, Objective: o.Objective,
+		Seeds: seeds, StepsPerSeed: perSeed, PruneWarmup: warmup, Objective: o.Objective, TrialValue: o.TrialValue,
 	}, st)
 	if runErr != nil && ctx.Err() == nil {
 		return nil, runErr

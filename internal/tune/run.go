@@ -28,7 +28,8 @@ type Config struct {
 	TrainFreq int // train_freq of the base configuration (for subsample_steps)
 	// Seeds, when it holds more than one, are the training seeds of every
 	// trial, trained one after another (each in Dir/trials/NNNN/seed-S);
-	// the trial's value is the mean of their final evaluations. Seed k's
+	// the trial's value is the mean of their final evaluations (TrialValue
+	// min: the worst of them). Seed k's
 	// periodic evaluations are reported at step k*StepsPerSeed + step, so
 	// that the median pruner compares each seed's curve with the same
 	// seed's curves of other trials; seeds after the first report nothing
@@ -41,12 +42,15 @@ type Config struct {
 	// Objective is what a run's value is: ObjectiveFinal ("" too) or
 	// ObjectiveCurve (needs StepsPerSeed).
 	Objective string
-	Trials    int // the study's total
-	Jobs      int // trials at once in this process
-	Heartbeat time.Duration
-	Grace     time.Duration // SIGINT to SIGKILL for a stopped trial
-	Poll      time.Duration // how often a trial's metrics are read
-	Log       io.Writer     // one line per trial
+	// TrialValue is how a trial's value combines its seeds' values:
+	// TrialValueMean ("" too) or TrialValueMin.
+	TrialValue string
+	Trials     int // the study's total
+	Jobs       int // trials at once in this process
+	Heartbeat  time.Duration
+	Grace      time.Duration // SIGINT to SIGKILL for a stopped trial
+	Poll       time.Duration // how often a trial's metrics are read
+	Log        io.Writer     // one line per trial
 }
 
 // Stats is what this process did.
@@ -275,7 +279,11 @@ func runTrial(ctx context.Context, cfg Config, st Study, a *Asked) (string, stri
 		}
 		finals = append(finals, v)
 	}
+	combine := TrialValueMean
 	value := mean(finals)
+	if cfg.TrialValue == TrialValueMin {
+		combine, value = TrialValueMin, slices.Min(finals)
+	}
 	of := ""
 	if len(finals) > 1 {
 		attrs[AttrSeedValues] = finals
@@ -283,11 +291,22 @@ func runTrial(ctx context.Context, cfg Config, st Study, a *Asked) (string, stri
 		for i, v := range finals {
 			parts[i] = fmt.Sprintf("%.2f", v)
 		}
-		of = " = mean of seeds " + strings.Join(parts, ", ")
+		of = " = " + combine + " of seeds " + strings.Join(parts, ", ")
 	}
 	err = tell(StateComplete, value, attrs)
 	return StateComplete, fmt.Sprintf("trial %d: value %.2f%s (%.1f s) %s", a.Number, value, of, wall.Seconds(), params), err
 }
+
+// How a trial trained on several seeds combines their values (--trial-value).
+const (
+	// TrialValueMean is the mean of the seeds' values.
+	TrialValueMean = "mean"
+	// TrialValueMin is the worst seed's value: a configuration scores by
+	// working on every seed, which is what a user who trains it on a new
+	// seed needs, and the maximum over trials no longer picks the
+	// configuration with one lucky seed among middling ones.
+	TrialValueMin = "min"
+)
 
 // The objectives of a trial's run (--objective).
 const (

@@ -158,28 +158,32 @@ func abs(x float64) float64 {
 }
 
 // With several training seeds a trial runs one after another in
-// trials/NNNN/seed-S and its value is the mean of their final evaluations;
+// trials/NNNN/seed-S and its value is the mean of their final evaluations
+// (or the worst: --trial-value min);
 // later seeds report at their offset step, and not before the warmup.
 func TestRunTrialSeeds(t *testing.T) {
 	noLR := func(int) map[string]any { return map[string]any{} } // the fake's value is then its seed
 	tests := []struct {
 		name       string
 		seeds      []uint64
+		combine    string // TrialValue
 		pruneBelow float64
 		state      string
 		value      float64
 		steps      []int64
 		reports    []float64
+		log        string
 	}{
-		{"complete", []uint64{3, 5}, 0, StateComplete, 4, []int64{100, 200, 300, 1200, 1300}, []float64{3, 3, 3, 5, 5}},
-		{"pruned on the second seed", []uint64{5, 1}, 2, StatePruned, 0, []int64{100, 200, 300, 1200}, []float64{5, 5, 5, 1}},
+		{"complete", []uint64{3, 5}, "", 0, StateComplete, 4, []int64{100, 200, 300, 1200, 1300}, []float64{3, 3, 3, 5, 5}, "value 4.00 = mean of seeds 3.00, 5.00"},
+		{"the worst seed", []uint64{3, 5}, TrialValueMin, 0, StateComplete, 3, []int64{100, 200, 300, 1200, 1300}, []float64{3, 3, 3, 5, 5}, "value 3.00 = min of seeds 3.00, 5.00"},
+		{"pruned on the second seed", []uint64{5, 1}, "", 2, StatePruned, 0, []int64{100, 200, 300, 1200}, []float64{5, 5, 5, 1}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			st := &fakeStudy{pruneBelow: tt.pruneBelow, params: noLR}
 			var log bytes.Buffer
 			cfg := testConfig(t, 1, 1)
-			cfg.Seeds, cfg.StepsPerSeed, cfg.PruneWarmup, cfg.Log = tt.seeds, 1000, 150, &log
+			cfg.Seeds, cfg.StepsPerSeed, cfg.PruneWarmup, cfg.Log, cfg.TrialValue = tt.seeds, 1000, 150, &log, tt.combine
 			if _, err := Run(context.Background(), cfg, st); err != nil {
 				t.Fatal(err)
 			}
@@ -206,7 +210,7 @@ func TestRunTrialSeeds(t *testing.T) {
 			if got := sum.Trials[0].SeedValues; !slices.Equal(got, []float64{3, 5}) {
 				t.Errorf("seed values %v, want [3 5]", got)
 			}
-			if !strings.Contains(log.String(), "value 4.00 = mean of seeds 3.00, 5.00") {
+			if !strings.Contains(log.String(), tt.log) {
 				t.Errorf("log:\n%s", log.String())
 			}
 		})

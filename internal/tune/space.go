@@ -34,6 +34,42 @@ type Space struct {
 	// them from the built-in space (neither searched nor fixed: the
 	// configuration's value).
 	Drop []string
+	// Unreachable are the choices FitBudget removed, as "name value", and
+	// Budget the trial's steps it fitted the space to.
+	Unreachable []string
+	Budget      int64
+}
+
+// stepParams are the hyperparameters counted in environment steps: a
+// choice of at least a trial's whole budget cannot act within it.
+var stepParams = []string{"learning_starts", "target_update_interval", "train_freq", "n_steps"}
+
+// FitBudget removes the categorical choices of step-counted parameters
+// (stepParams) that are not below budget, a trial's environment steps:
+// rl-zoo's DQN space offers learning_starts and target_update_interval of
+// 20,000, which in a 20k-step trial never train, or never update the
+// target, and so waste the trial (a third of random trials drew one). A
+// parameter keeps its choices when none is below the budget.
+func (s *Space) FitBudget(budget int64) {
+	for i, p := range s.Params {
+		if p.Type != "categorical" || !slices.Contains(stepParams, p.Name) {
+			continue
+		}
+		var kept []any
+		var dropped []string
+		for _, c := range p.Choices {
+			if n, err := asInt(c); err == nil && int64(n) >= budget {
+				dropped = append(dropped, p.Name+" "+formatValue(c))
+				continue
+			}
+			kept = append(kept, c)
+		}
+		if len(kept) > 0 && len(dropped) > 0 {
+			s.Params[i].Choices = kept
+			s.Unreachable = append(s.Unreachable, dropped...)
+		}
+	}
+	s.Budget = budget
 }
 
 //go:embed spaces/*.yaml

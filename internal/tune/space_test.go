@@ -138,6 +138,50 @@ func TestFixRemovesWhatTheBaseSets(t *testing.T) {
 	}
 }
 
+// FitBudget leaves out the step-counted choices a trial's budget cannot
+// reach, and nothing else.
+func TestFitBudget(t *testing.T) {
+	choices := func(sp Space, name string) []any {
+		for _, p := range sp.Params {
+			if p.Name == name {
+				return p.Choices
+			}
+		}
+		return nil
+	}
+	tests := []struct {
+		budget int64
+		want   []string
+		starts []any // learning_starts' choices after
+	}{
+		{20000, []string{"target_update_interval 20000", "learning_starts 20000"}, []any{0, 1000, 5000, 10000}},
+		{1000, []string{"target_update_interval 1000", "target_update_interval 5000", "target_update_interval 10000",
+			"target_update_interval 15000", "target_update_interval 20000", "learning_starts 1000", "learning_starts 5000",
+			"learning_starts 10000", "learning_starts 20000", "train_freq 1000"}, []any{0}},
+		{1_000_000, nil, []any{0, 1000, 5000, 10000, 20000}},
+	}
+	for _, tt := range tests {
+		sp, _ := DefaultSpace("dqn")
+		before := len(sp.Params)
+		sp.FitBudget(tt.budget)
+		if !reflect.DeepEqual(sp.Unreachable, tt.want) {
+			t.Errorf("budget %d: left out %v, want %v", tt.budget, sp.Unreachable, tt.want)
+		}
+		if got := choices(sp, "learning_starts"); !reflect.DeepEqual(got, tt.starts) {
+			t.Errorf("budget %d: learning_starts %v, want %v", tt.budget, got, tt.starts)
+		}
+		if len(sp.Params) != before || len(choices(sp, "batch_size")) != 7 {
+			t.Errorf("budget %d: changed parameters that are not counted in steps", tt.budget)
+		}
+	}
+	// A parameter none of whose choices fits keeps them all.
+	sp := Space{Params: []Param{{Name: "learning_starts", Type: "categorical", Choices: []any{5000, 10000}}}}
+	sp.FitBudget(100)
+	if len(sp.Params[0].Choices) != 2 || sp.Unreachable != nil {
+		t.Errorf("no choice fits: %v, left out %v; want both kept", sp.Params[0].Choices, sp.Unreachable)
+	}
+}
+
 func TestCheck(t *testing.T) {
 	known := []string{"gamma", "hidden", "learning_rate", "train_freq", "gradient_steps"}
 	ok, _ := ParseSpace([]byte("one_minus_gamma: [0.01]\nnet_arch: [tiny]\nsubsample_steps: [2]"), "s")

@@ -129,6 +129,7 @@ type Client struct {
 	helloSeen bool          // the reader goroutine's: a second hello is a protocol error
 	timeout   time.Duration // resolved CallTimeout; 0: none
 	spin      time.Duration // how long the reader polls before it parks (linkSpin)
+	holdOff   time.Duration // how long polling stops once the CPUs look contended (linkHoldOff)
 	workDir   string        // the worker's own working directory, removed after it exits
 	exited    chan struct{} // closed when the process has been reaped
 	finished  chan struct{} // closed when its stderr is drained and its log closed
@@ -221,8 +222,9 @@ func (c *Client) spawn() error {
 	if os.Getenv("TF_CPP_MIN_LOG_LEVEL") == "" {
 		cmd.Env = append(cmd.Env, "TF_CPP_MIN_LOG_LEVEL=2")
 	}
-	c.spin = linkSpin()
-	cmd.Env = append(cmd.Env, fmt.Sprintf("XLRL_LINK_SPIN_US=%d", c.spin.Microseconds()))
+	c.spin, c.holdOff = linkSpin(), linkHoldOff()
+	cmd.Env = append(cmd.Env, fmt.Sprintf("XLRL_LINK_SPIN_US=%d", c.spin.Microseconds()),
+		fmt.Sprintf("XLRL_LINK_HOLDOFF_MS=%d", c.holdOff.Milliseconds()))
 	cmd.Env = append(cmd.Env, c.opts.Env...)
 	cmd.SysProcAttr = procAttr()
 
@@ -399,7 +401,7 @@ func (c *Client) send(kind int, id uint32, method string, params any) error {
 
 func (c *Client) readLoop(r *os.File) {
 	defer r.Close()
-	tr := &tailReader{r: newSpinReader(r, c.spin)}
+	tr := &tailReader{r: newSpinReader(r, c.spin, c.holdOff)}
 	dec := msgpack.NewDecoder(bufio.NewReaderSize(tr, 256<<10))
 	for {
 		if err := c.readMessage(dec); err != nil {
@@ -730,14 +732,31 @@ const DefaultLinkSpin = 100 * time.Microsecond
 
 // linkSpin resolves DefaultLinkSpin and $XLRL_LINK_SPIN_US.
 func linkSpin() time.Duration {
-	v := os.Getenv("XLRL_LINK_SPIN_US")
+	return durationFromEnv("XLRL_LINK_SPIN_US", time.Microsecond, "microseconds", DefaultLinkSpin)
+}
+
+// DefaultLinkHoldOff is how long each end of the link stops polling once its
+// polling keeps being switched out by the kernel, unless
+// $XLRL_LINK_HOLDOFF_MS says otherwise (milliseconds; 0 never stops: for a
+// machine whose CPUs the link has to itself). See spinReader.
+const DefaultLinkHoldOff = 50 * time.Millisecond
+
+// linkHoldOff resolves DefaultLinkHoldOff and $XLRL_LINK_HOLDOFF_MS.
+func linkHoldOff() time.Duration {
+	return durationFromEnv("XLRL_LINK_HOLDOFF_MS", time.Millisecond, "milliseconds", DefaultLinkHoldOff)
+}
+
+// durationFromEnv reads a whole number of units from the environment
+// variable name; unset or not a number >= 0 (with a warning), def.
+func durationFromEnv(name string, unit time.Duration, units string, def time.Duration) time.Duration {
+	v := os.Getenv(name)
 	if v == "" {
-		return DefaultLinkSpin
+		return def
 	}
-	us, err := strconv.Atoi(v)
-	if err != nil || us < 0 {
-		slog.Warn("ignoring XLRL_LINK_SPIN_US: want a whole number of microseconds", "value", v)
-		return DefaultLinkSpin
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		slog.Warn("ignoring "+name+": want a whole number of "+units, "value", v)
+		return def
 	}
-	return time.Duration(us) * time.Microsecond
+	return time.Duration(n) * unit
 }

@@ -52,23 +52,25 @@ func growPipe(f *os.File) {
 // after two reads in a row that polled and were switched out meanwhile by
 // the kernel (the process's involuntary context switches grew: another
 // thread wanted the CPU, or sched_yield gave it away) the reader stops
-// polling for holdOff; the next read after that tries again. Two, not one:
-// a single switch also comes from the host's own threads waking.
+// polling for holdOff (DefaultLinkHoldOff, $XLRL_LINK_HOLDOFF_MS; 0 never
+// holds off); the next read after that tries again. Two, not one: a single
+// switch also comes from the host's own threads waking. The rule also fires
+// on an idle 2-vCPU machine, where a worker woken from a blocking read is
+// placed on the polling thread's CPU: there an empty call took 14-18 us
+// without the hold-off and 37-63 us with it, but under one busy loop the
+// hold-off halves the cost (docs/benchmarks.md), so it stays the default.
 type spinReader struct {
 	rc            syscall.RawConn
 	spin, maxSpin time.Duration
 	last          time.Duration // how long the last read waited for its bytes
 	holdUntil     time.Time     // no polling before this: the CPUs were contended
 	strikes       int           // reads in a row whose polling was switched out
+	holdOff       time.Duration // how long polling stops after two strikes; 0: never
 	switches      func() int64  // the process's involuntary context switches so far
 }
 
 // maxSpinFactor bounds spinReader's polling at this many times its spin.
 const maxSpinFactor = 40
-
-// holdOff is how long spinReader blocks at once after its polling was
-// switched out by the kernel.
-const holdOff = 50 * time.Millisecond
 
 // involuntarySwitches is the process's count of involuntary context switches.
 func involuntarySwitches() int64 {
@@ -79,12 +81,12 @@ func involuntarySwitches() int64 {
 	return r.Nivcsw
 }
 
-func newSpinReader(f *os.File, spin time.Duration) io.Reader {
+func newSpinReader(f *os.File, spin, holdOff time.Duration) io.Reader {
 	rc, err := f.SyscallConn()
 	if err != nil || spin <= 0 {
 		return f
 	}
-	return &spinReader{rc: rc, spin: spin, maxSpin: maxSpinFactor * spin, switches: involuntarySwitches}
+	return &spinReader{rc: rc, spin: spin, maxSpin: maxSpinFactor * spin, holdOff: holdOff, switches: involuntarySwitches}
 }
 
 // budget is how long a read that starts at now polls before it parks.
@@ -108,7 +110,7 @@ func (s *spinReader) Read(p []byte) (int, error) {
 			if rerr != unix.EAGAIN {
 				return true
 			}
-			if budget > 0 && !polled {
+			if budget > 0 && !polled && s.holdOff > 0 {
 				polled, switches = true, s.switches()
 			}
 			if budget == 0 || time.Since(start) > budget {
@@ -133,7 +135,7 @@ func (s *spinReader) Read(p []byte) (int, error) {
 		if s.switches() == switches {
 			s.strikes = 0
 		} else if s.strikes >= 2 {
-			s.holdUntil, s.strikes = start.Add(s.last+holdOff), 0
+			s.holdUntil, s.strikes = start.Add(s.last+s.holdOff), 0
 		}
 	}
 	switch {

@@ -18,4 +18,4 @@ func procAttr() *syscall.SysProcAttr { return &syscall.SysProcAttr{Setpgid: true
 func growPipe(*os.File) {}
 
 // newSpinReader reads f as it is: polling before blocking is Linux only.
-func newSpinReader(f *os.File, _ time.Duration) io.Reader { return f }
+func newSpinReader(f *os.File, _, _ time.Duration) io.Reader { return f }

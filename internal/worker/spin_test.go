@@ -28,7 +28,7 @@ func TestSpinReader(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer r.Close()
-			rd := newSpinReader(r, tt.spin)
+			rd := newSpinReader(r, tt.spin, DefaultLinkHoldOff)
 			if s, ok := rd.(*spinReader); ok {
 				s.switches = func() int64 { return 0 } // a machine with CPUs to spare
 			}
@@ -65,7 +65,8 @@ func TestSpinReader(t *testing.T) {
 }
 
 // TestSpinReaderHoldsOffWhenSwitchedOut: after two reads whose polling the
-// kernel switched out the reader stops polling for holdOff, then polls again.
+// kernel switched out the reader stops polling for its hold-off, then polls
+// again; with no hold-off it never stops.
 func TestSpinReaderHoldsOffWhenSwitchedOut(t *testing.T) {
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -73,7 +74,21 @@ func TestSpinReaderHoldsOffWhenSwitchedOut(t *testing.T) {
 	}
 	defer r.Close()
 	defer w.Close()
-	s := newSpinReader(r, time.Second).(*spinReader)
+	never := newSpinReader(r, time.Second, 0).(*spinReader)
+	never.switches = func() int64 { t.Error("a reader without a hold-off looked at the switches"); return 0 }
+	for range 3 {
+		go func() {
+			time.Sleep(time.Millisecond)
+			_, _ = w.WriteString("x")
+		}()
+		if _, err := never.Read(make([]byte, 4)); err != nil {
+			t.Fatal(err)
+		}
+		if b := never.budget(time.Now()); b == 0 {
+			t.Fatal("a reader without a hold-off stopped polling")
+		}
+	}
+	s := newSpinReader(r, time.Second, DefaultLinkHoldOff).(*spinReader)
 	var count int64
 	s.switches = func() int64 { count++; return count } // every look finds a new switch
 	buf := make([]byte, 4)
@@ -93,21 +108,30 @@ func TestSpinReaderHoldsOffWhenSwitchedOut(t *testing.T) {
 	if b := s.budget(now); b != 0 {
 		t.Fatalf("budget after a switched-out poll = %v, want 0", b)
 	}
-	if b := s.budget(now.Add(holdOff + s.last)); b != 2*s.last && b != s.spin {
+	if b := s.budget(now.Add(s.holdOff + s.last)); b != 2*s.last && b != s.spin {
 		t.Fatalf("budget after the hold-off = %v, want it polling again", b)
 	}
 }
 
-func TestLinkSpinFromEnv(t *testing.T) {
+func TestLinkTimingFromEnv(t *testing.T) {
 	for _, tt := range []struct {
-		env  string
-		want time.Duration
+		name, env string
+		read      func() time.Duration
+		want      time.Duration
 	}{
-		{"", DefaultLinkSpin}, {"0", 0}, {"250", 250 * time.Microsecond}, {"-1", DefaultLinkSpin}, {"x", DefaultLinkSpin},
+		{"XLRL_LINK_SPIN_US", "", linkSpin, DefaultLinkSpin},
+		{"XLRL_LINK_SPIN_US", "0", linkSpin, 0},
+		{"XLRL_LINK_SPIN_US", "250", linkSpin, 250 * time.Microsecond},
+		{"XLRL_LINK_SPIN_US", "-1", linkSpin, DefaultLinkSpin},
+		{"XLRL_LINK_SPIN_US", "x", linkSpin, DefaultLinkSpin},
+		{"XLRL_LINK_HOLDOFF_MS", "", linkHoldOff, DefaultLinkHoldOff},
+		{"XLRL_LINK_HOLDOFF_MS", "0", linkHoldOff, 0},
+		{"XLRL_LINK_HOLDOFF_MS", "10", linkHoldOff, 10 * time.Millisecond},
+		{"XLRL_LINK_HOLDOFF_MS", "1.5", linkHoldOff, DefaultLinkHoldOff},
 	} {
-		t.Setenv("XLRL_LINK_SPIN_US", tt.env)
-		if got := linkSpin(); got != tt.want {
-			t.Errorf("XLRL_LINK_SPIN_US=%q: %v, want %v", tt.env, got, tt.want)
+		t.Setenv(tt.name, tt.env)
+		if got := tt.read(); got != tt.want {
+			t.Errorf("%s=%q: %v, want %v", tt.name, tt.env, got, tt.want)
 		}
 	}
 }
