@@ -130,6 +130,7 @@ func addTuneFlags(f *pflag.FlagSet, o *tune.TuneOptions, asJSON, printSpace *boo
 	f.IntVar(&o.Evaluations, "evaluations", 0, "periodic evaluations per trial, each reported to the pruner (sets eval_every to the budget / this; default: the configuration's interval)")
 	f.StringVar(&o.SpaceFile, "space", "", "YAML file that overrides the search space (see --print-space)")
 	f.StringVar(&o.Pruner, "pruner", "median", "median (stop trials behind the median) or none")
+	f.Float64Var(&o.PruneWarmup, "prune-warmup", tune.DefaultPruneWarmup, "the fraction of a trial's budget before which it is never pruned (rl-zoo: a third)")
 	f.DurationVar(&o.StaleAfter, "stale-after", 5*time.Minute, "a running trial with no heartbeat for this long is failed")
 	f.BoolVar(printSpace, "print-space", false, "print the algorithm's search space and exit")
 	f.BoolVar(asJSON, "json", false, "print the result as one JSON object on the last line")

@@ -35,6 +35,7 @@ func TestTuneSweepBadInput(t *testing.T) {
 		{append(dqn, "--trials", "3", "--objective", "best"), `--objective "best": want final`},
 		{append(dqn, "--trials", "3", "--trial-seeds", "3", "--trial-value", "median"), `--trial-value "median": want mean or min`},
 		{append(dqn, "--trials", "3", "--trial-value", "min"), "--trial-value min needs --trial-seeds"},
+		{append(dqn, "--trials", "3", "--prune-warmup", "1.5"), "--prune-warmup 1.5: want the fraction"},
 		{[]string{"tune", "--print-space"}, "--print-space needs --algo"},
 		{[]string{"sweep", "--env", "CartPole-v1", "--seeds", "3-1"}, "not a range"},
 		{[]string{"sweep", "--seeds", "1-3"}, "needs --env"},

@@ -48,10 +48,11 @@ type TuneOptions struct {
 	Root         string // the runs root (runs)
 	BudgetSteps  int64  // each trial's --steps; 0: the configuration's
 	Seed         uint64
-	TrialSeeds   int    // training seeds per trial (Seed, Seed+1, ...); 0 or 1: one
-	Objective    string // ObjectiveFinal (default) or ObjectiveCurve
-	TrialValue   string // TrialValueMean (default) or TrialValueMin: how a trial's seeds combine
-	Backend      string // "" : the configuration's (train's default)
+	TrialSeeds   int     // training seeds per trial (Seed, Seed+1, ...); 0 or 1: one
+	Objective    string  // ObjectiveFinal (default) or ObjectiveCurve
+	TrialValue   string  // TrialValueMean (default) or TrialValueMin: how a trial's seeds combine
+	PruneWarmup  float64 // the fraction of a trial's budget before which it is never pruned (0: DefaultPruneWarmup)
+	Backend      string  // "" : the configuration's (train's default)
 	EvalEpisodes int
 	Evaluations  int // periodic evaluations per trial (eval_every = budget / Evaluations); 0: the configuration's interval
 	SpaceFile    string
@@ -136,6 +137,12 @@ func PrepareTune(o *TuneOptions) (*Base, Space, int, error) {
 	}
 	if o.TrialValue == TrialValueMin && o.TrialSeeds < 2 {
 		return nil, Space{}, 0, usagef("--trial-value min needs --trial-seeds of 2 or more: with one seed it is the seed's value")
+	}
+	if o.PruneWarmup == 0 {
+		o.PruneWarmup = DefaultPruneWarmup
+	}
+	if !(o.PruneWarmup > 0 && o.PruneWarmup <= 1) {
+		return nil, Space{}, 0, usagef("--prune-warmup %g: want the fraction of a trial's budget before which it is never pruned, in (0, 1]", o.PruneWarmup)
 	}
 	if o.TrialSeeds < 0 || o.TrialSeeds > maxTrialSeeds {
 		return nil, Space{}, 0, usagef("--trial-seeds %d: want 1 to %d training seeds per trial", o.TrialSeeds, maxTrialSeeds)
@@ -230,6 +237,22 @@ func PrepareTune(o *TuneOptions) (*Base, Space, int, error) {
 		o.Storage = absPath(o.Storage)
 	}
 	return b, space, trainFreq, nil
+}
+
+// DefaultPruneWarmup is the fraction of a trial's budget before which the
+// median pruner never stops it: a third, as rl-zoo (n_warmup_steps =
+// n_evaluations // 3).
+const DefaultPruneWarmup = 1.0 / 3
+
+// pruneWarmupSteps is the step of a trial's run before which it is never
+// pruned: o.PruneWarmup of its budget, whether --budget-steps or the
+// configuration sets that.
+func pruneWarmupSteps(o *TuneOptions, b *Base) (int64, error) {
+	budget, err := trialSteps(o, b)
+	if err != nil {
+		return 0, err
+	}
+	return int64(o.PruneWarmup * float64(budget)), nil
 }
 
 // maxTrialSeeds bounds --trial-seeds: each seed is a whole training run.
@@ -338,7 +361,10 @@ func Tune(ctx context.Context, o TuneOptions, start StartWorker) (*TuneResult, e
 	defer w.Close()
 	host, _ := os.Hostname()
 	owner := fmt.Sprintf("%s:%d", host, os.Getpid())
-	warmup := o.BudgetSteps / 3
+	warmup, err := pruneWarmupSteps(&o, b)
+	if err != nil {
+		return nil, err
+	}
 	if o.StaleAfter <= 0 {
 		o.StaleAfter = 5 * time.Minute
 	}

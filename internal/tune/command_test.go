@@ -49,6 +49,36 @@ func TestPlotsNotDue(t *testing.T) {
 
 // --evaluations sets the trials' eval_every to the budget over the count,
 // and refuses what it cannot honour before anything is written.
+// No trial is pruned before --prune-warmup of its budget, whether
+// --budget-steps or the tuned configuration gives the budget.
+func TestPruneWarmupSteps(t *testing.T) {
+	t.Chdir(t.TempDir())
+	h, _, err := zoo.Defaults("CartPole-v1", "dqn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		budget   int64
+		fraction float64
+		want     int64
+	}{
+		{"a third by default", 30000, 0, 10000},
+		{"of the configuration's budget", 0, 0, int64(h.Steps() / 3)},
+		{"a set fraction", 20000, 0.6, 12000},
+	}
+	for _, tt := range tests {
+		o := TuneOptions{Env: "CartPole-v1", Algo: "dqn", Trials: 3, Jobs: 1, Dir: "study", BudgetSteps: tt.budget, PruneWarmup: tt.fraction}
+		b, _, _, err := PrepareTune(&o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := pruneWarmupSteps(&o, b); err != nil || got != tt.want {
+			t.Errorf("%s: %d, %v; want %d", tt.name, got, err, tt.want)
+		}
+	}
+}
+
 func TestPrepareTuneEvaluations(t *testing.T) {
 	t.Chdir(t.TempDir())
 	h, _, err := zoo.Defaults("CartPole-v1", "dqn")
