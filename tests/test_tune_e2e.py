@@ -169,9 +169,19 @@ def test_ctrl_c_stops_trials_and_tells_them(xlrl_binary, tmp_path):
     assert time.monotonic() - t0 < 60
     assert "interrupted" in err
     s = summary(str(study / "study.journal"), "CartPole-v1-dqn")
-    assert len(s["trials"]) == 2
-    for t in s["trials"]:
-        assert t["state"] == "fail" and t["attrs"]["xlrl_fail_reason"] == "interrupted"
+    # A trial can end before the signal (a diverged one fails at once, a solved
+    # one stops early) and the next one starts, so which trials were running is
+    # not fixed. What is: nothing is left RUNNING, one or two (--jobs) trials
+    # were told "interrupted", and every other trial ended for its own reason.
+    trials = sorted(s["trials"], key=lambda t: t["number"])
+    told = [t for t in trials if t["attrs"].get("xlrl_fail_reason") == "interrupted"]
+    assert 1 <= len(told) <= 2, trials
+    assert len(trials) <= 4, trials
+    for t in trials:
+        assert t["state"] in {"complete", "pruned", "fail"}, t
+        assert t in told or t["attrs"].get("xlrl_fail_reason") != "interrupted"
+    for t in told:
+        assert t["state"] == "fail"
     assert subprocess.run(["pgrep", "-f", f"{study}/trials/"], capture_output=True).returncode == 1
     assert last_json(out)["here"]["interrupted"] is True
 
