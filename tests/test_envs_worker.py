@@ -249,3 +249,21 @@ def test_over_the_wire(raw_worker) -> None:
     _, _, err, _ = w.read()
     assert "must be an array" in err["message"]
     assert protocol.DTYPES[2] == np.float64
+
+
+def test_bench_times_the_hosts_steps_apart_from_its_own() -> None:
+    handle, _ = make("CartPole-v1", num=2, seed=1)
+    envs.reset(CTX, handle=handle)
+    for i in range(5):
+        step_shm(handle, [i & 1, 1])
+    for _ in range(3):
+        envs.step_rpc(CTX, handle=handle, actions=np.array([0, 1], dtype=np.int64))
+    h = envs._hosted[handle]
+    assert h.served_steps == 8 and h.served_ns > 0
+    served = h.served_ns / 1e9 / 8
+    out = envs.bench(CTX, handle=handle, steps=10)
+    assert out["served_seconds_per_step"] == pytest.approx(served)
+    assert out["seconds"] > 0 and out["sync_vector_seconds"] > 0 and out["copies"] == 2
+    # env.bench's own steps do not count, and the next bench starts afresh
+    assert envs.bench(CTX, handle=handle, steps=3)["served_seconds_per_step"] == 0
+    envs.close(CTX, handle=handle)

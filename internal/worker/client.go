@@ -738,7 +738,9 @@ func linkSpin() time.Duration {
 // DefaultLinkHoldOff is how long each end of the link stops polling once its
 // polling keeps being switched out by the kernel, unless
 // $XLRL_LINK_HOLDOFF_MS says otherwise (milliseconds; 0 never stops: for a
-// machine whose CPUs the link has to itself). See spinReader.
+// machine whose CPUs the link has to itself). The host also times each
+// hold-off against the polling before it and keeps polling for a while
+// when polling was faster. See spinReader.
 const DefaultLinkHoldOff = 50 * time.Millisecond
 
 // linkHoldOff resolves DefaultLinkHoldOff and $XLRL_LINK_HOLDOFF_MS.

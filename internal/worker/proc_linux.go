@@ -51,26 +51,58 @@ func growPipe(f *os.File) {
 // env.step cost 56-160 us of link polling against 30-69 us blocking. So
 // after two reads in a row that polled and were switched out meanwhile by
 // the kernel (the process's involuntary context switches grew: another
-// thread wanted the CPU, or sched_yield gave it away) the reader stops
-// polling for holdOff (DefaultLinkHoldOff, $XLRL_LINK_HOLDOFF_MS; 0 never
-// holds off); the next read after that tries again. Two, not one: a single
-// switch also comes from the host's own threads waking. The rule also fires
-// on an idle 2-vCPU machine, where a worker woken from a blocking read is
-// placed on the polling thread's CPU: there an empty call took 14-18 us
-// without the hold-off and 37-63 us with it, but under one busy loop the
-// hold-off halves the cost (docs/benchmarks.md), so it stays the default.
+// thread wanted the CPU) the reader stops polling for holdOff
+// (DefaultLinkHoldOff, $XLRL_LINK_HOLDOFF_MS; 0 never holds off). Two, not
+// one: a single switch also comes from the host's own threads waking.
+//
+// The switches are only a sign of contention: they also come on an idle
+// 2-vCPU machine, where a worker woken from a blocking read is placed on the
+// polling thread's CPU, and there holding off made a one-copy env.step cost
+// 65-95 us of link against 16-21 us polling. So each hold-off is also a
+// trial: the short reads it blocked are compared with the polled reads
+// before it, and when polling got its replies sooner (by minPollGain) the switches
+// are ignored for trust (1 s, doubling with each trial polling wins, up to
+// maxTrust), after which the next hold-off tries blocking again.
 type spinReader struct {
 	rc            syscall.RawConn
 	spin, maxSpin time.Duration
 	last          time.Duration // how long the last read waited for its bytes
-	holdUntil     time.Time     // no polling before this: the CPUs were contended
+	holdUntil     time.Time     // no polling before this: the CPUs looked contended
 	strikes       int           // reads in a row whose polling was switched out
 	holdOff       time.Duration // how long polling stops after two strikes; 0: never
 	switches      func() int64  // the process's involuntary context switches so far
+
+	polledWait float64       // a running mean of the short polled reads' waits, in ns
+	heldWait   meanWait      // the short reads of the hold-off under way (or just ended)
+	trustUntil time.Time     // polling beat blocking: the switches are ignored until then
+	trust      time.Duration // how long the next win of polling over blocking trusts it
 }
 
-// maxSpinFactor bounds spinReader's polling at this many times its spin.
-const maxSpinFactor = 40
+const (
+	// maxSpinFactor bounds spinReader's polling at this many times its spin.
+	maxSpinFactor = 40
+	// firstTrust and maxTrust bound how long polling is kept on after a
+	// hold-off found it faster than blocking: long enough that the trials
+	// cost little on an idle machine (a 50 ms trial in 8 s), short enough
+	// that load which comes later is met within seconds.
+	firstTrust, maxTrust = time.Second, 8 * time.Second
+	// minHeldReads is the fewest short reads a hold-off must have blocked
+	// for its trial to count.
+	minHeldReads = 16
+	// minPollGain: polling is trusted only when its mean wait is shorter than
+	// blocking's by this much (a wake-up cost 40-60 us on the development
+	// machine); where the two are closer, blocking costs no CPU. Absolute,
+	// not relative: a 2 ms call (256 copies) gains a whole wake-up, 3%.
+	minPollGain = 10 * time.Microsecond
+)
+
+// meanWait is the mean of some reads' waits.
+type meanWait struct {
+	sum time.Duration
+	n   int
+}
+
+func (m *meanWait) add(d time.Duration) { m.sum += d; m.n++ }
 
 // involuntarySwitches is the process's count of involuntary context switches.
 func involuntarySwitches() int64 {
@@ -86,7 +118,8 @@ func newSpinReader(f *os.File, spin, holdOff time.Duration) io.Reader {
 	if err != nil || spin <= 0 {
 		return f
 	}
-	return &spinReader{rc: rc, spin: spin, maxSpin: maxSpinFactor * spin, holdOff: holdOff, switches: involuntarySwitches}
+	return &spinReader{rc: rc, spin: spin, maxSpin: maxSpinFactor * spin, holdOff: holdOff,
+		switches: involuntarySwitches, trust: firstTrust}
 }
 
 // budget is how long a read that starts at now polls before it parks.
@@ -97,11 +130,59 @@ func (s *spinReader) budget(now time.Time) time.Duration {
 	return min(s.maxSpin, max(s.spin, 2*s.last))
 }
 
+// judge ends the trial of a hold-off that is over at now: polling is
+// trusted for a while if its replies came clearly sooner than the blocked ones.
+func (s *spinReader) judge(now time.Time) {
+	if s.heldWait.n >= minHeldReads && s.polledWait > 0 &&
+		s.polledWait < float64(s.heldWait.sum/time.Duration(s.heldWait.n)-minPollGain) {
+		s.trustUntil = now.Add(s.trust)
+		s.trust = min(2*s.trust, maxTrust)
+	} else {
+		s.trust = firstTrust
+	}
+	s.holdUntil, s.heldWait = time.Time{}, meanWait{}
+}
+
+// account records a read that started at start and waited s.last: held (it
+// fell in a hold-off), tried (it had a polling budget), polled (it had to
+// poll: no reply was there at once) and switched (the kernel switched the
+// process out meanwhile).
+func (s *spinReader) account(start time.Time, held, tried, polled, switched bool) {
+	if s.last <= s.maxSpin {
+		switch {
+		case held:
+			s.heldWait.add(s.last)
+		case tried && s.polledWait == 0:
+			s.polledWait = float64(s.last)
+		case tried:
+			s.polledWait += (float64(s.last) - s.polledWait) / 8
+		}
+	}
+	if !polled {
+		return
+	}
+	if !switched {
+		s.strikes = 0
+		return
+	}
+	if s.strikes++; s.strikes >= 2 {
+		s.strikes = 0
+		if !start.Before(s.trustUntil) {
+			s.holdUntil = start.Add(s.last + s.holdOff)
+		}
+	}
+}
+
 func (s *spinReader) Read(p []byte) (int, error) {
 	var n int
 	var rerr error
 	start := time.Now()
+	if !s.holdUntil.IsZero() && !start.Before(s.holdUntil) {
+		s.judge(start)
+	}
+	held := start.Before(s.holdUntil)
 	budget := s.budget(start)
+	tried := budget > 0
 	polled := false
 	var switches int64
 	err := s.rc.Read(func(fd uintptr) bool {
@@ -118,25 +199,17 @@ func (s *spinReader) Read(p []byte) (int, error) {
 				return false // wait in the poller, then read again
 			}
 			// Let the goroutine this reader has just handed a reply to
-			// run on this thread instead of waking another for it; past
-			// the base spin, let the kernel run another process on this
-			// CPU too (the worker may be waiting for it). Yielding to the
-			// kernel on every poll made short calls slower: 47-78 against
-			// 110-118 us per one-copy env.step on a quiet 2-vCPU machine.
+			// run on this thread instead of waking another for it. Not
+			// sched_yield: yielding to the kernel on every poll past the
+			// base spin made a 16-copy env.step's link cost 40-56 against
+			// 12-20 us on an idle 2-vCPU machine, and did no better under
+			// a busy loop, where the hold-off is what helps.
 			runtime.Gosched()
-			if time.Since(start) > s.spin {
-				_, _, _ = unix.RawSyscall(unix.SYS_SCHED_YIELD, 0, 0, 0)
-			}
 		}
 	})
 	s.last = time.Since(start)
-	if polled {
-		s.strikes++
-		if s.switches() == switches {
-			s.strikes = 0
-		} else if s.strikes >= 2 {
-			s.holdUntil, s.strikes = start.Add(s.last+s.holdOff), 0
-		}
+	if s.holdOff > 0 {
+		s.account(start, held, tried, polled, polled && s.switches() != switches)
 	}
 	switch {
 	case err != nil:

@@ -113,6 +113,76 @@ func TestSpinReaderHoldsOffWhenSwitchedOut(t *testing.T) {
 	}
 }
 
+// TestSpinReaderTrialOfHoldOff: a hold-off is a trial of blocking against
+// polling. When its blocked reads waited clearly longer than the polled reads
+// before it, the switches are ignored for a while (doubling per win, up to
+// maxTrust); otherwise, or on too few blocked reads, the next two switched
+// reads hold off again.
+func TestSpinReaderTrialOfHoldOff(t *testing.T) {
+	us := time.Microsecond
+	tests := []struct {
+		name          string
+		polled, held  time.Duration // each read's wait before and in the hold-off
+		heldReads     int
+		trials        int // hold-offs in a row with these waits
+		wantTrusted   bool
+		wantNextTrust time.Duration
+	}{
+		{"polling clearly faster", 10 * us, 60 * us, minHeldReads, 1, true, 2 * firstTrust},
+		{"each win doubles the trust", 10 * us, 60 * us, minHeldReads, 5, true, maxTrust},
+		{"blocking faster", 60 * us, 20 * us, minHeldReads, 1, false, firstTrust},
+		{"too close to call", 50 * us, 55 * us, minHeldReads, 1, false, firstTrust},
+		{"a long call gains a wake-up", 2000 * us, 2060 * us, minHeldReads, 1, true, 2 * firstTrust},
+		{"too few blocked reads", 10 * us, 60 * us, minHeldReads - 1, 1, false, firstTrust},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &spinReader{spin: 100 * us, maxSpin: maxSpinFactor * 100 * us, holdOff: DefaultLinkHoldOff, trust: firstTrust}
+			now := time.Unix(1000, 0)
+			var judged time.Time
+			read := func(wait time.Duration, switched bool) {
+				held := now.Before(s.holdUntil)
+				s.last = wait
+				s.account(now, held, !held, !held, switched && !held)
+				now = now.Add(wait + us)
+			}
+			for trial := range tt.trials {
+				for range 20 {
+					read(tt.polled, false)
+				}
+				read(tt.polled, true)
+				read(tt.polled, true)
+				if !now.Before(s.holdUntil) {
+					t.Fatalf("trial %d: two switched polls did not hold off", trial)
+				}
+				for range tt.heldReads {
+					read(tt.held, false)
+				}
+				now = s.holdUntil
+				judged = now
+				s.judge(now)
+				if trusted := now.Before(s.trustUntil); trusted != tt.wantTrusted {
+					t.Fatalf("trial %d: polling trusted = %v, want %v", trial, trusted, tt.wantTrusted)
+				}
+				if tt.wantTrusted {
+					now = s.trustUntil // the trust runs out: the next hold-off is a new trial
+				}
+			}
+			if s.trust != tt.wantNextTrust {
+				t.Errorf("next trust = %v, want %v", s.trust, tt.wantNextTrust)
+			}
+			if tt.wantTrusted {
+				now = judged // back inside the last trial's trust
+				read(tt.polled, true)
+				read(tt.polled, true)
+				if now.Before(s.holdUntil) {
+					t.Error("switched polls held off while polling was trusted")
+				}
+			}
+		})
+	}
+}
+
 func TestLinkTimingFromEnv(t *testing.T) {
 	for _, tt := range []struct {
 		name, env string
