@@ -62,7 +62,12 @@ func growPipe(f *os.File) {
 // trial: the short reads it blocked are compared with the polled reads
 // before it, and when polling got its replies sooner (by minPollGain) the switches
 // are ignored for trust (1 s, doubling with each trial polling wins, up to
-// maxTrust), after which the next hold-off tries blocking again.
+// maxTrust), after which the next hold-off tries blocking again. The
+// running mean mixes whatever calls the link carries, so a hold-off that
+// follows long calls (evaluation steps over many copies) can find blocking
+// no worse and hold off again: the mistake that costs no CPU. A trial that
+// interleaved polled and blocked reads to compare like with like did no
+// better in a DQN run (docs/benchmarks.md).
 type spinReader struct {
 	rc            syscall.RawConn
 	spin, maxSpin time.Duration
