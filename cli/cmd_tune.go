@@ -47,7 +47,10 @@ final evaluations (--trial-value min: the worst of them), so that a
 configuration wins by working on several seeds, not by one lucky run;
 --objective curve scores each run by the mean of its
 periodic evaluations over the budget instead (learning early and staying
-good, not one lucky snapshot).
+good, not one lucky snapshot). With --confirm-seeds C a trial whose value is
+at least the study's best so far trains on C more seeds before it is told,
+and is told the value of all its seeds: no trial becomes the best on its
+first few seeds alone.
 
 --trials is the study's total: the same command started again, or on another
 machine with the same --study and --storage, joins the study and stops once it
@@ -124,6 +127,7 @@ func addTuneFlags(f *pflag.FlagSet, o *tune.TuneOptions, asJSON, printSpace *boo
 	f.Uint64Var(&o.Seed, "seed", 1, "training seed of every trial (the sampler's seed is derived from it and the process id)")
 	f.StringVar(&o.Objective, "objective", tune.ObjectiveFinal, "a run's value: final (its final evaluation) or curve (the mean of its periodic evaluations over the budget)")
 	f.IntVar(&o.TrialSeeds, "trial-seeds", 1, "train each trial on this many seeds (--seed, --seed+1, ...), one after another; its value combines theirs (--trial-value)")
+	f.IntVar(&o.ConfirmSeeds, "confirm-seeds", 0, "train a trial that leads the study (its value at least the best so far) on this many more seeds before it is told, and tell it the value of all its seeds, so that no trial wins on fewer (0: none)")
 	f.StringVar(&o.TrialValue, "trial-value", tune.TrialValueMean, "how a trial on several seeds combines their values: mean, or min (the worst seed: a configuration must work on every seed)")
 	f.StringVar(&o.Backend, "backend", "", "deep RL backend of the trials: go or tf (default: the configuration's, else train's)")
 	f.IntVar(&o.EvalEpisodes, "eval-episodes", 0, "episodes of each trial's final evaluation, the objective (default: train's, 100)")

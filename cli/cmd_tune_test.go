@@ -36,6 +36,8 @@ func TestTuneSweepBadInput(t *testing.T) {
 		{append(dqn, "--trials", "3", "--trial-seeds", "3", "--trial-value", "median"), `--trial-value "median": want mean or min`},
 		{append(dqn, "--trials", "3", "--trial-value", "min"), "--trial-value min needs --trial-seeds"},
 		{append(dqn, "--trials", "3", "--prune-warmup", "1.5"), "--prune-warmup 1.5: want the fraction"},
+		{append(dqn, "--trials", "3", "--confirm-seeds", "-1"), "--confirm-seeds -1: must be at least 0"},
+		{append(dqn, "--trials", "3", "--trial-seeds", "3", "--confirm-seeds", "11"), "--confirm-seeds 11: want 0 (none) to 10"},
 		{[]string{"tune", "--print-space"}, "--print-space needs --algo"},
 		{[]string{"sweep", "--env", "CartPole-v1", "--seeds", "3-1"}, "not a range"},
 		{[]string{"sweep", "--seeds", "1-3"}, "needs --env"},

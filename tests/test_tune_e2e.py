@@ -143,6 +143,37 @@ def test_killed_tune_continues_its_study(xlrl_binary, tmp_path):
     assert {t["state"] for n, t in rows.items() if n != caught[0]} <= {"complete", "pruned"}
 
 
+def test_confirm_seeds_train_every_leader_on_more_seeds(xlrl_binary, tmp_path):
+    """--confirm-seeds: a trial that leads the study when it ends trains on the
+    confirming seed too and is worth all its seeds; one behind is told at once."""
+    study = tmp_path / "study"
+    # A fixed learning rate that cannot diverge: every trial completes.
+    args = tune_args(xlrl_binary, tmp_path, "--trials", "4", "--dir", str(study), "--budget-steps", "1500",
+                     "--trial-seeds", "2", "--confirm-seeds", "1", "--pruner", "none",
+                     "--hp", "learning_rate=0.001")  # fmt: skip
+    done = run(args, tmp_path)
+    assert done.returncode == 0, done.stderr
+    r = last_json(done.stdout)
+    rows = sorted((t for t in r["table"] if t["state"] == "complete"), key=lambda t: t["number"])
+    assert len(rows) == 4, r["table"]
+    best = float("-inf")
+    for t in rows:  # one process, one job: the trials end in number order
+        seeds = sorted(
+            p.name for p in (study / "trials" / f"{t['number']:04d}").glob("seed-*") if p.is_dir()
+        )
+        first_two = sum(t["seed_values"][:2]) / 2
+        if first_two >= best:
+            assert seeds == ["seed-1", "seed-2", "seed-3"], (t, seeds)
+            assert len(t["seed_values"]) == 3
+            assert t["value"] == pytest.approx(sum(t["seed_values"]) / 3)
+            assert "confirming its lead" in done.stderr
+        else:
+            assert seeds == ["seed-1", "seed-2"], (t, seeds)
+            assert t["value"] == pytest.approx(first_two)
+        best = max(best, t["value"])
+    assert r["best"]["value"] == pytest.approx(best)
+
+
 def test_ctrl_c_stops_trials_and_tells_them(xlrl_binary, tmp_path):
     study = tmp_path / "study"
     args = tune_args(

@@ -49,6 +49,7 @@ type TuneOptions struct {
 	BudgetSteps  int64  // each trial's --steps; 0: the configuration's
 	Seed         uint64
 	TrialSeeds   int     // training seeds per trial (Seed, Seed+1, ...); 0 or 1: one
+	ConfirmSeeds int     // seeds after those that a trial trains on when it leads the study (Config.ConfirmSeeds)
 	Objective    string  // ObjectiveFinal (default) or ObjectiveCurve
 	TrialValue   string  // TrialValueMean (default) or TrialValueMin: how a trial's seeds combine
 	PruneWarmup  float64 // the fraction of a trial's budget before which it is never pruned (0: DefaultPruneWarmup)
@@ -135,8 +136,8 @@ func PrepareTune(o *TuneOptions) (*Base, Space, int, error) {
 	if o.TrialValue != TrialValueMean && o.TrialValue != TrialValueMin {
 		return nil, Space{}, 0, usagef("--trial-value %q: want mean or min (of the --trial-seeds seeds' values)", o.TrialValue)
 	}
-	if o.TrialValue == TrialValueMin && o.TrialSeeds < 2 {
-		return nil, Space{}, 0, usagef("--trial-value min needs --trial-seeds of 2 or more: with one seed it is the seed's value")
+	if o.TrialValue == TrialValueMin && o.TrialSeeds < 2 && o.ConfirmSeeds == 0 {
+		return nil, Space{}, 0, usagef("--trial-value min needs --trial-seeds of 2 or more (or --confirm-seeds): with one seed it is the seed's value")
 	}
 	if o.PruneWarmup == 0 {
 		o.PruneWarmup = DefaultPruneWarmup
@@ -146,6 +147,9 @@ func PrepareTune(o *TuneOptions) (*Base, Space, int, error) {
 	}
 	if o.TrialSeeds < 0 || o.TrialSeeds > maxTrialSeeds {
 		return nil, Space{}, 0, usagef("--trial-seeds %d: want 1 to %d training seeds per trial", o.TrialSeeds, maxTrialSeeds)
+	}
+	if o.ConfirmSeeds < 0 || o.ConfirmSeeds > maxTrialSeeds {
+		return nil, Space{}, 0, usagef("--confirm-seeds %d: want 0 (none) to %d more seeds for a trial that leads the study", o.ConfirmSeeds, maxTrialSeeds)
 	}
 	var flags []Flag
 	add := func(name, v string) { flags = append(flags, Flag{name, v}) }
@@ -259,23 +263,31 @@ func pruneWarmupSteps(o *TuneOptions, b *Base) (int64, error) {
 const maxTrialSeeds = 10
 
 // trialSeeds are the training seeds of every trial (nil for one: the base's
-// --seed) and the steps of each seed's run, which offset the steps that
-// later seeds report at and bound the curve objective.
-func trialSeeds(o *TuneOptions, b *Base) ([]uint64, int64, error) {
-	var seeds []uint64
-	if o.TrialSeeds > 1 {
-		seeds = make([]uint64, o.TrialSeeds)
-		for i := range seeds {
-			seeds[i] = o.Seed + uint64(i)
+// --seed), the seeds that confirm a trial's lead (the next o.ConfirmSeeds)
+// and the steps of each seed's run, which offset the steps that later seeds
+// report at and bound the curve objective.
+func trialSeeds(o *TuneOptions, b *Base) (seeds, confirm []uint64, steps int64, err error) {
+	if o.TrialSeeds <= 1 && o.ConfirmSeeds == 0 && o.Objective != ObjectiveCurve {
+		return nil, nil, 0, nil
+	}
+	next := o.Seed
+	take := func(n int) []uint64 {
+		s := make([]uint64, n)
+		for i := range s {
+			s[i] = next
+			next++
 		}
-	} else if o.Objective != ObjectiveCurve {
-		return nil, 0, nil
+		return s
 	}
-	steps, err := trialSteps(o, b)
+	if o.TrialSeeds > 1 || o.ConfirmSeeds > 0 {
+		seeds = take(max(o.TrialSeeds, 1))
+	}
+	confirm = take(o.ConfirmSeeds)
+	steps, err = trialSteps(o, b)
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
-	return seeds, steps, nil
+	return seeds, confirm, steps, nil
 }
 
 // trialSteps is the environment steps of one training run of a trial:
@@ -344,7 +356,7 @@ func Tune(ctx context.Context, o TuneOptions, start StartWorker) (*TuneResult, e
 	if err != nil {
 		return nil, err
 	}
-	seeds, perSeed, err := trialSeeds(&o, b)
+	seeds, confirm, perSeed, err := trialSeeds(&o, b)
 	if err != nil {
 		return nil, err
 	}
@@ -388,7 +400,7 @@ func Tune(ctx context.Context, o TuneOptions, start StartWorker) (*TuneResult, e
 	stats, runErr := Run(ctx, Config{
 		Exe: o.Exe, Dir: o.Dir, Base: b, Algo: o.Algo, Space: space, TrainFreq: trainFreq,
 		Trials: o.Trials, Jobs: o.Jobs, Heartbeat: o.Heartbeat, Log: o.Log,
-		Seeds: seeds, StepsPerSeed: perSeed, PruneWarmup: warmup, Objective: o.Objective, TrialValue: o.TrialValue,
+		Seeds: seeds, ConfirmSeeds: confirm, StepsPerSeed: perSeed, PruneWarmup: warmup, Objective: o.Objective, TrialValue: o.TrialValue,
 	}, st)
 	if runErr != nil && ctx.Err() == nil {
 		return nil, runErr

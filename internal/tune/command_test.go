@@ -2,6 +2,7 @@ package tune
 
 import (
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -121,6 +122,52 @@ func TestPrepareTuneEvaluations(t *testing.T) {
 			args := strings.Join(b.TrainArgs(nil, nil, "out"), " ")
 			if has := strings.Contains(args, "--hp eval_every="); has != (tt.wantEvalEvery != "") {
 				t.Errorf("trial arguments %q: eval_every passed %v, want %v", args, has, tt.wantEvalEvery != "")
+			}
+		})
+	}
+}
+
+// The trials' seeds come first from --seed, then the confirming seeds;
+// --confirm-seeds alone puts a single seed in a seed directory of its own.
+func TestTrialSeeds(t *testing.T) {
+	tests := []struct {
+		name                string
+		trialSeeds, confirm int
+		objective           string
+		wantSeeds, wantConf []uint64
+		wantErr             string
+	}{
+		{name: "one seed", trialSeeds: 1},
+		{name: "three", trialSeeds: 3, wantSeeds: []uint64{7, 8, 9}},
+		{name: "three and two confirming", trialSeeds: 3, confirm: 2, wantSeeds: []uint64{7, 8, 9}, wantConf: []uint64{10, 11}},
+		{name: "one and one confirming", trialSeeds: 1, confirm: 1, wantSeeds: []uint64{7}, wantConf: []uint64{8}},
+		{name: "curve on one seed", trialSeeds: 1, objective: ObjectiveCurve},
+		{name: "negative", trialSeeds: 3, confirm: -1, wantErr: "--confirm-seeds -1"},
+		{name: "too many", trialSeeds: 3, confirm: maxTrialSeeds + 1, wantErr: "--confirm-seeds"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := TuneOptions{Env: "CartPole-v1", Algo: "dqn", Trials: 1, Jobs: 1, Root: t.TempDir(), Seed: 7,
+				BudgetSteps: 1000, TrialSeeds: tt.trialSeeds, ConfirmSeeds: tt.confirm, Objective: tt.objective}
+			b, _, _, err := PrepareTune(&o)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			seeds, confirm, steps, err := trialSeeds(&o, b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(seeds, tt.wantSeeds) || !slices.Equal(confirm, tt.wantConf) {
+				t.Errorf("seeds %v, confirming %v; want %v, %v", seeds, confirm, tt.wantSeeds, tt.wantConf)
+			}
+			if want := int64(1000); (seeds != nil || tt.objective == ObjectiveCurve) && steps != want {
+				t.Errorf("steps per seed %d, want %d", steps, want)
 			}
 		})
 	}

@@ -17,8 +17,9 @@ import (
 
 // TestMain lets the test binary stand in for `xlrl train`: with
 // XLRL_FAKE_TRAIN=1 it reads the arguments Base.TrainArgs builds and acts out
-// the --hp mode (complete, slow, die, crash); --hp ramp=1 makes its periodic
-// evaluations climb to the final value.
+// the --hp mode (complete, slow, die, crash). Its value is 100 x
+// learning_rate, else its seed, plus --hp bonus; --hp ramp=1 makes its
+// periodic evaluations climb to the final value.
 func TestMain(m *testing.M) {
 	if os.Getenv("XLRL_FAKE_TRAIN") == "1" {
 		os.Exit(fakeTrain(os.Args[1:]))
@@ -48,6 +49,9 @@ func fakeTrain(args []string) int {
 	value *= 100
 	if hp["learning_rate"] == "" {
 		value = float64(seed)
+	}
+	if b, err := strconv.ParseFloat(hp["bonus"], 64); err == nil {
+		value += b
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		fmt.Fprintln(os.Stderr, "xlrl:", err)

@@ -39,6 +39,13 @@ type Config struct {
 	Seeds        []uint64
 	StepsPerSeed int64
 	PruneWarmup  int64
+	// ConfirmSeeds are the seeds a trial trains on next when its value on
+	// Seeds is at least the study's best so far: it is told the value of
+	// all its seeds, so that no trial becomes the best on fewer seeds than
+	// Seeds and ConfirmSeeds together (the winner of many trials on a few
+	// seeds is most often the luckiest). Their runs report nothing to the
+	// pruner. Needs Seeds.
+	ConfirmSeeds []uint64
 	// Objective is what a run's value is: ObjectiveFinal ("" too) or
 	// ObjectiveCurve (needs StepsPerSeed).
 	Objective string
@@ -207,16 +214,17 @@ func runTrial(ctx context.Context, cfg Config, st Study, a *Asked) (string, stri
 	attrs := map[string]any{AttrRunDir: absPath(dir), AttrHP: strings.Join(hp, " ")}
 	params := formatParams(a.Params)
 	runs := []trialRun{{dir: dir}}
-	if len(cfg.Seeds) > 1 {
+	if len(cfg.Seeds) > 1 || len(cfg.ConfirmSeeds) > 0 {
 		runs = runs[:0]
 		for _, s := range cfg.Seeds {
-			runs = append(runs, trialRun{dir: filepath.Join(dir, fmt.Sprintf("seed-%d", s)),
-				extra: []Flag{{"seed", strconv.FormatUint(s, 10)}}, seed: s, multi: true})
+			runs = append(runs, seedRun(dir, s, false))
 		}
 	}
 	var wall time.Duration
 	var finals []float64
-	for i, r := range runs {
+	confirming := false
+	for i := 0; i < len(runs); i++ {
+		r := runs[i]
 		offset := int64(i) * cfg.StepsPerSeed
 		var studyErr error
 		var curve []evalPoint
@@ -225,7 +233,7 @@ func runTrial(ctx context.Context, cfg Config, st Study, a *Asked) (string, stri
 			Log: r.dir + ".log", Grace: cfg.Grace, Poll: cfg.Poll,
 			OnEval: func(step int64, value float64) bool {
 				curve = append(curve, evalPoint{step, value})
-				if i > 0 && step < cfg.PruneWarmup {
+				if r.confirm || i > 0 && step < cfg.PruneWarmup {
 					return false
 				}
 				prune, err := st.Report(tellCtx, a.Number, offset+step, value)
@@ -278,11 +286,22 @@ func runTrial(ctx context.Context, cfg Config, st Study, a *Asked) (string, stri
 			v = curveMean(curve, cfg.StepsPerSeed, v)
 		}
 		finals = append(finals, v)
+		if i == len(runs)-1 && !confirming && len(cfg.ConfirmSeeds) > 0 {
+			leads, err := leadsStudy(tellCtx, st, cfg.combine(finals))
+			if err != nil {
+				return StateFail, fmt.Sprintf("trial %d: the study failed: %v", a.Number, err), err
+			}
+			if leads {
+				confirming = true
+				for _, s := range cfg.ConfirmSeeds {
+					runs = append(runs, seedRun(dir, s, true))
+				}
+			}
+		}
 	}
-	combine := TrialValueMean
-	value := mean(finals)
-	if cfg.TrialValue == TrialValueMin {
-		combine, value = TrialValueMin, slices.Min(finals)
+	combine, value := cfg.TrialValue, cfg.combine(finals)
+	if combine != TrialValueMin {
+		combine = TrialValueMean
 	}
 	of := ""
 	if len(finals) > 1 {
@@ -292,9 +311,40 @@ func runTrial(ctx context.Context, cfg Config, st Study, a *Asked) (string, stri
 			parts[i] = fmt.Sprintf("%.2f", v)
 		}
 		of = " = " + combine + " of seeds " + strings.Join(parts, ", ")
+		if confirming {
+			of += fmt.Sprintf(" (the last %d confirming its lead)", len(cfg.ConfirmSeeds))
+		}
 	}
 	err = tell(StateComplete, value, attrs)
 	return StateComplete, fmt.Sprintf("trial %d: value %.2f%s (%.1f s) %s", a.Number, value, of, wall.Seconds(), params), err
+}
+
+// combine is a trial's value from its seeds' values (cfg.TrialValue).
+func (cfg *Config) combine(values []float64) float64 {
+	if cfg.TrialValue == TrialValueMin {
+		return slices.Min(values)
+	}
+	return mean(values)
+}
+
+// leadsStudy says whether value is at least the best value of the study's
+// complete trials (true when none is complete yet).
+func leadsStudy(ctx context.Context, st Study, value float64) (bool, error) {
+	c, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	sum, err := st.Summary(c)
+	if err != nil {
+		return false, err
+	}
+	if sum.Best == nil {
+		return true, nil
+	}
+	for _, t := range sum.Trials {
+		if t.Number == *sum.Best && t.Value != nil {
+			return value >= *t.Value, nil
+		}
+	}
+	return true, nil
 }
 
 // How a trial trained on several seeds combines their values (--trial-value).
@@ -346,17 +396,27 @@ func curveMean(evals []evalPoint, budget int64, final float64) float64 {
 
 // trialRun is one training run of a trial: the only one, or one seed's.
 type trialRun struct {
-	dir   string
-	extra []Flag // --seed for one seed of several
-	seed  uint64
-	multi bool
+	dir     string
+	extra   []Flag // --seed for one seed of several
+	seed    uint64
+	multi   bool
+	confirm bool // a seed of cfg.ConfirmSeeds
+}
+
+// seedRun is the run of seed s in trial directory dir.
+func seedRun(dir string, s uint64, confirm bool) trialRun {
+	return trialRun{dir: filepath.Join(dir, fmt.Sprintf("seed-%d", s)),
+		extra: []Flag{{"seed", strconv.FormatUint(s, 10)}}, seed: s, multi: true, confirm: confirm}
 }
 
 func (r trialRun) of() string {
-	if !r.multi {
-		return ""
+	switch {
+	case r.confirm:
+		return fmt.Sprintf(" of confirming seed %d", r.seed)
+	case r.multi:
+		return fmt.Sprintf(" of seed %d", r.seed)
 	}
-	return fmt.Sprintf(" of seed %d", r.seed)
+	return ""
 }
 
 func mean(xs []float64) float64 {

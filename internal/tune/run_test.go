@@ -217,6 +217,56 @@ func TestRunTrialSeeds(t *testing.T) {
 	}
 }
 
+// --confirm-seeds: a trial whose value on its seeds is at least the study's
+// best trains on the confirming seeds too and is told the value of all of
+// them; a trial behind the best is told at once. Confirming runs report
+// nothing to the pruner.
+func TestRunConfirmSeeds(t *testing.T) {
+	// The fake's value is its seed plus the trial's bonus. Trial 0 leads an
+	// empty study and is confirmed from 4 (seeds 3 and 5) to 3 (seeds 3, 5
+	// and 1); trial 1 is the same; trial 2 (-6) is behind the best (3);
+	// trial 3 leads with 3.5 and is confirmed to 2.5.
+	bonus := []float64{0, 0, -10, -0.5}
+	st := &fakeStudy{pruneBelow: -100, params: func(n int) map[string]any { return map[string]any{"bonus": bonus[n]} }}
+	var log bytes.Buffer
+	cfg := testConfig(t, len(bonus), 1)
+	cfg.Seeds, cfg.ConfirmSeeds, cfg.StepsPerSeed, cfg.Log = []uint64{3, 5}, []uint64{1}, 1000, &log
+	if _, err := Run(context.Background(), cfg, st); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		value     float64
+		seedVals  []float64
+		confirmed bool
+	}{
+		{3, []float64{3, 5, 1}, true},
+		{3, []float64{3, 5, 1}, true},
+		{-6, []float64{-7, -5}, false},
+		{2.5, []float64{2.5, 4.5, 0.5}, true},
+	}
+	for n, tt := range tests {
+		tr := st.trials[n]
+		if tr.state != StateComplete || tr.value != tt.value {
+			t.Errorf("trial %d: %s %g, want complete %g (log %s)", n, tr.state, tr.value, tt.value, log.String())
+		}
+		if got, _ := tr.attrs[AttrSeedValues].([]float64); !slices.Equal(got, tt.seedVals) {
+			t.Errorf("trial %d: seed values %v, want %v", n, got, tt.seedVals)
+		}
+		_, err := os.Stat(filepath.Join(TrialDir(cfg.Dir, n), "seed-1", "metrics.jsonl"))
+		if (err == nil) != tt.confirmed {
+			t.Errorf("trial %d: confirming seed's run exists %v, want %v", n, err == nil, tt.confirmed)
+		}
+		// Seeds 3 and 5 report at steps 100-300 and 1100-1300 (with no
+		// warm-up); seed 1 reports nothing.
+		if len(tr.steps) != 6 || tr.steps[5] != 1300 {
+			t.Errorf("trial %d: reports at steps %v, want 6 ending at 1300", n, tr.steps)
+		}
+	}
+	if !strings.Contains(log.String(), "value 3.00 = mean of seeds 3.00, 5.00, 1.00 (the last 1 confirming its lead)") {
+		t.Errorf("log does not say which seeds confirmed:\n%s", log.String())
+	}
+}
+
 // --objective curve: a run is worth the area under its periodic
 // evaluations over the budget; the last one holds to the end.
 func TestCurveMean(t *testing.T) {

@@ -192,8 +192,8 @@ const (
 	AttrReason = "xlrl_fail_reason"
 	AttrConfig = "xlrl_config"
 	AttrHP     = "xlrl_hp"
-	// AttrSeedValues are the final evaluations of a trial trained on
-	// several seeds, in seed order (its value is their mean).
+	// AttrSeedValues are the values of a trial's runs on several seeds, in
+	// the order run (confirming seeds last); --trial-value combines them.
 	AttrSeedValues = "xlrl_seed_values"
 )
 
