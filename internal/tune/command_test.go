@@ -107,14 +107,8 @@ func TestPrepareTuneEvaluations(t *testing.T) {
 			o := TuneOptions{Env: "CartPole-v1", Algo: "dqn", Trials: 3, Jobs: 1, Dir: "study",
 				BudgetSteps: tt.budget, Evaluations: tt.evaluations, HP: tt.hp}
 			b, _, _, err := PrepareTune(&o)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err %v, want one containing %q", err, tt.wantErr)
-				}
+			if !wantError(t, err, tt.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if got := b.HP["eval_every"]; got != tt.wantEvalEvery {
 				t.Errorf("eval_every %q, want %q", got, tt.wantEvalEvery)
@@ -150,14 +144,8 @@ func TestTrialSeeds(t *testing.T) {
 			o := TuneOptions{Env: "CartPole-v1", Algo: "dqn", Trials: 1, Jobs: 1, Root: t.TempDir(), Seed: 7,
 				BudgetSteps: 1000, TrialSeeds: tt.trialSeeds, ConfirmSeeds: tt.confirm, Objective: tt.objective}
 			b, _, _, err := PrepareTune(&o)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err %v, want one containing %q", err, tt.wantErr)
-				}
+			if !wantError(t, err, tt.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			seeds, confirm, steps, err := trialSeeds(&o, b)
 			if err != nil {
@@ -171,4 +159,20 @@ func TestTrialSeeds(t *testing.T) {
 			}
 		})
 	}
+}
+
+// wantError checks err against want (a part of the message; "": no error)
+// and says whether the test goes on: only when neither wanted nor got one.
+func wantError(t *testing.T, err error, want string) bool {
+	t.Helper()
+	if want != "" {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("err %v, want one containing %q", err, want)
+		}
+		return false
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return true
 }
