@@ -222,7 +222,7 @@ func runTrial(ctx context.Context, cfg Config, st Study, a *Asked) (string, stri
 	}
 	var wall time.Duration
 	var finals []float64
-	confirming := false
+	// The runs grow by cfg.ConfirmSeeds when the trial leads after its seeds.
 	for i := 0; i < len(runs); i++ {
 		r := runs[i]
 		offset := int64(i) * cfg.StepsPerSeed
@@ -286,13 +286,12 @@ func runTrial(ctx context.Context, cfg Config, st Study, a *Asked) (string, stri
 			v = curveMean(curve, cfg.StepsPerSeed, v)
 		}
 		finals = append(finals, v)
-		if i == len(runs)-1 && !confirming && len(cfg.ConfirmSeeds) > 0 {
+		if i == len(cfg.Seeds)-1 && len(cfg.ConfirmSeeds) > 0 {
 			leads, err := leadsStudy(tellCtx, st, cfg.combine(finals))
 			if err != nil {
 				return StateFail, fmt.Sprintf("trial %d: the study failed: %v", a.Number, err), err
 			}
 			if leads {
-				confirming = true
 				for _, s := range cfg.ConfirmSeeds {
 					runs = append(runs, seedRun(dir, s, true))
 				}
@@ -311,7 +310,7 @@ func runTrial(ctx context.Context, cfg Config, st Study, a *Asked) (string, stri
 			parts[i] = fmt.Sprintf("%.2f", v)
 		}
 		of = " = " + combine + " of seeds " + strings.Join(parts, ", ")
-		if confirming {
+		if len(runs) > len(cfg.Seeds) {
 			of += fmt.Sprintf(" (the last %d confirming its lead)", len(cfg.ConfirmSeeds))
 		}
 	}
